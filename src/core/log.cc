@@ -1,0 +1,98 @@
+#include "core/log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+
+namespace authgent::log {
+namespace {
+
+std::shared_ptr<spdlog::logger> Logger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = spdlog::stdout_logger_mt("authgent");
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::info);
+    l->flush_on(spdlog::level::warn);
+    spdlog::flush_every(std::chrono::seconds(1));
+    return l;
+  }();
+  return logger;
+}
+
+spdlog::level::level_enum ToSpd(Level level) {
+  switch (level) {
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+const char* Name(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "info";
+}
+
+void Emit(Level level, std::string_view msg, nlohmann::json fields) {
+  auto logger = Logger();
+  if (!logger->should_log(ToSpd(level))) return;
+  nlohmann::json line = nlohmann::json::object();
+  line["time"] = NowRfc3339();
+  line["level"] = Name(level);
+  line["msg"] = msg;
+  if (fields.is_object()) {
+    for (auto& [k, v] : fields.items()) line[k] = std::move(v);
+  }
+  // `replace` keeps invalid UTF-8 from a client from throwing inside dump().
+  logger->log(ToSpd(level), "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+bool ParseLevel(std::string_view text, Level* out) {
+  if (text == "debug") *out = Level::kDebug;
+  else if (text == "info") *out = Level::kInfo;
+  else if (text == "warn") *out = Level::kWarn;
+  else if (text == "error") *out = Level::kError;
+  else return false;
+  return true;
+}
+
+void Init(Level min_level) { Logger()->set_level(ToSpd(min_level)); }
+
+void Debug(std::string_view msg, nlohmann::json fields) { Emit(Level::kDebug, msg, std::move(fields)); }
+void Info(std::string_view msg, nlohmann::json fields) { Emit(Level::kInfo, msg, std::move(fields)); }
+void Warn(std::string_view msg, nlohmann::json fields) { Emit(Level::kWarn, msg, std::move(fields)); }
+void Error(std::string_view msg, nlohmann::json fields) { Emit(Level::kError, msg, std::move(fields)); }
+
+void Line(const nlohmann::json& line) {
+  auto logger = Logger();
+  if (!logger->should_log(spdlog::level::info)) return;
+  logger->info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void Flush() { Logger()->flush(); }
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace authgent::log

@@ -1,0 +1,127 @@
+#include "crypto/key_ring.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/sqlite/sqlite_store.h"
+
+namespace authgent::crypto {
+namespace {
+
+class KeyRingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "authgent-ring-XXXXXX").string();
+    path_ = std::string(mkdtemp(pattern.data())) + "/keys.db";
+    store_ = OpenStore();
+  }
+  std::unique_ptr<storage::Store> OpenStore() {
+    auto store = storage::OpenSqliteStore({path_});
+    EXPECT_TRUE(store.ok());
+    EXPECT_TRUE((*store)->Migrate().ok());
+    return std::move(store).value();
+  }
+  KeyRing MakeRing(storage::Store& store, std::string kek = std::string(32, 'k')) {
+    return KeyRing(store, clock_, SecureRandom::Instance(), std::move(kek), options_);
+  }
+  static std::vector<std::string> Kids(const KeySnapshot& s) {
+    std::vector<std::string> kids;
+    nlohmann::json jwks = nlohmann::json::parse(s.jwks_json);
+    for (const auto& k : jwks["keys"]) kids.push_back(k["kid"]);
+    return kids;
+  }
+
+  std::string path_;
+  std::unique_ptr<storage::Store> store_;
+  FakeClock clock_{1'800'000'000};
+  KeyRingOptions options_{.publish_delay = 600, .token_lifetime = 3600, .retire_grace = 300,
+                          .reload_interval = 30};
+};
+
+TEST_F(KeyRingTest, BootstrapCreatesOneActiveKeyPublishedAsJwk) {
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(std::nullopt).ok());
+  auto snap = *ring.Current();
+  ASSERT_EQ(snap->keys.size(), 1u);
+  EXPECT_EQ(snap->keys[0].state, KeyState::kActive);
+  auto jwks = nlohmann::json::parse(snap->jwks_json);
+  ASSERT_EQ(jwks["keys"].size(), 1u);
+  const auto& jwk = jwks["keys"][0];
+  EXPECT_EQ(jwk["kty"], "EC");
+  EXPECT_EQ(jwk["crv"], "P-256");
+  EXPECT_EQ(jwk["use"], "sig");
+  EXPECT_EQ(jwk["alg"], "ES256");
+  EXPECT_EQ(jwk["kid"], snap->active_kid);
+  EXPECT_EQ(snap->active_key->Thumbprint(), snap->active_kid);
+
+  // Another instance bootstrapping the same store finds the key and adds none.
+  KeyRing second = MakeRing(*store_);
+  ASSERT_TRUE(second.Bootstrap(std::nullopt).ok());
+  EXPECT_EQ((*second.Current())->active_kid, snap->active_kid);
+  EXPECT_EQ(store_->ListSigningKeys()->size(), 1u);
+}
+
+TEST_F(KeyRingTest, RotationPublishesThenActivatesThenRetires) {
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(std::nullopt).ok());
+  std::string old_kid = (*ring.Current())->active_kid;
+
+  auto next = ring.Rotate();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->state, KeyState::kNext);
+  EXPECT_EQ(next->activate_at, clock_.Now() + 600);
+  auto snap = *ring.Current();
+  EXPECT_EQ(snap->active_kid, old_kid);  // still signing with the old key
+  EXPECT_EQ(Kids(*snap), (std::vector<std::string>{old_kid, next->kid}));
+
+  clock_.Advance(599);
+  EXPECT_EQ((*ring.Current())->active_kid, old_kid);
+  clock_.Advance(1);
+  snap = *ring.Current();
+  EXPECT_EQ(snap->active_kid, next->kid);
+  EXPECT_EQ(snap->keys[0].state, KeyState::kRetiring);
+  EXPECT_EQ(snap->keys[0].retire_at, clock_.Now() + 3600 + 300);
+  EXPECT_EQ(Kids(*snap).size(), 2u);
+
+  clock_.Advance(3600 + 300 - 1);
+  EXPECT_EQ(Kids(**ring.Current()).size(), 2u);
+  clock_.Advance(1);
+  snap = *ring.Current();
+  EXPECT_EQ(snap->keys[0].state, KeyState::kRetired);
+  EXPECT_EQ(Kids(*snap), (std::vector<std::string>{next->kid}));
+}
+
+TEST_F(KeyRingTest, OtherInstancesSeeARotationWithinTheReloadInterval) {
+  auto other_store = OpenStore();
+  KeyRing a = MakeRing(*store_), b = MakeRing(*other_store);
+  ASSERT_TRUE(a.Bootstrap(std::nullopt).ok());
+  ASSERT_TRUE(b.Bootstrap(std::nullopt).ok());
+  auto rotated = a.Rotate();
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(Kids(**b.Current()).size(), 1u);  // b's snapshot is still fresh
+  clock_.Advance(30);
+  EXPECT_EQ(Kids(**b.Current()).size(), 2u);
+}
+
+TEST_F(KeyRingTest, OperatorKeyIsImportedAndSigns) {
+  auto key = EcKey::Generate();
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(*key).ok());
+  EXPECT_EQ((*ring.Current())->active_kid, key->Thumbprint());
+  ASSERT_TRUE(ring.Bootstrap(*key).ok());  // a restart imports nothing twice
+  EXPECT_EQ(store_->ListSigningKeys()->size(), 1u);
+}
+
+TEST_F(KeyRingTest, WrongKeyEncryptionKeyIsDataLoss) {
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(std::nullopt).ok());
+  KeyRing wrong = MakeRing(*store_, std::string(32, 'x'));
+  auto snap = wrong.Current();
+  EXPECT_EQ(snap.status().code(), StatusCode::kDataLoss);
+  // The private key is stored sealed, never as PEM.
+  EXPECT_EQ((*store_->ListSigningKeys())[0].sealed_private_key.find("PRIVATE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace authgent::crypto

@@ -1,0 +1,331 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/random.h"
+
+namespace authgent::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool SaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  return SecureRandom::Instance().Hex(16);
+}
+
+Request ToRequest(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+  Request out;
+  out.method = std::string(in.method_string());
+  std::string_view target = in.target();
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  out.headers.reserve(8);
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = in.body();
+  out.remote_address = remote;
+  std::optional<std::string_view> id = out.Header("x-request-id");
+  out.request_id = (id && SaneRequestId(*id)) ? std::string(*id) : NewRequestId();
+  return out;
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router)
+      : options_(std::move(options)),
+        router_(router),
+        ioc_(std::max(1, options_.io_threads)),
+        acceptor_(ioc_),
+        workers_(static_cast<size_t>(std::max(1, options_.worker_threads))),
+        signals_(ioc_) {}
+
+  StatusOr<int> Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.bind_address, ec);
+    if (ec) return InvalidArgumentError("bad bind address " + options_.bind_address);
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return UnavailableError("cannot listen on " + options_.bind_address + ":" +
+                              std::to_string(options_.port) + ": " + ec.message());
+    }
+    return static_cast<int>(acceptor_.local_endpoint().port());
+  }
+
+  void Run(bool handle_signals) {
+    if (handle_signals) {
+      signals_.add(SIGTERM);
+      signals_.add(SIGINT);
+      signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        log::Info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        BeginShutdown();
+      });
+    }
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    std::vector<std::thread> threads;
+    for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+    workers_.join();
+  }
+
+  void Shutdown() {
+    asio::post(ioc_, [this] { BeginShutdown(); });
+  }
+
+ private:
+  // One live connection, reachable from Shutdown(). Touched only on its own strand.
+  struct Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool idle = true;  // waiting for the first byte of a request
+  };
+
+  void BeginShutdown() {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    signals_.cancel(ignored);
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [id, weak] : connections_) {
+        if (auto conn = weak.lock()) {
+          asio::post(conn->stream.get_executor(), [conn] {
+            if (conn->idle) conn->stream.socket().close();
+          });
+        }
+      }
+      deadline_ = std::make_unique<asio::steady_timer>(ioc_, options_.shutdown_timeout);
+      deadline_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        log::Warn("shutdown timeout: abandoning in-flight requests",
+                  {{"in_flight", in_flight_.load()}});
+        ioc_.stop();
+      });
+    }
+    MaybeFinish();
+  }
+
+  void MaybeFinish() {
+    std::lock_guard lock(mu_);
+    if (stopping_ && connections_.empty() && deadline_ && !finished_) {
+      finished_ = true;
+      // With the acceptor closed and no connection left, cancelling the deadline leaves the
+      // io_context without work, so Run() returns.
+      asio::post(ioc_, [this] { deadline_->cancel(); });
+      log::Info("shutdown complete");
+      log::Flush();
+    }
+  }
+
+  awaitable<void> Accept() {
+    while (!stopping_) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kNoThrow);
+      if (ec) {
+        if (stopping_ || ec == asio::error::operation_aborted) break;
+        // Out of descriptors and similar: pause rather than spin.
+        asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+        co_await pause.async_wait(kNoThrow);
+        continue;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  awaitable<void> Serve(tcp::socket socket) {
+    boost::system::error_code ec;
+    tcp::endpoint peer = socket.remote_endpoint(ec);
+    socket.set_option(tcp::no_delay(true), ec);
+    std::string remote = ec ? std::string() : peer.address().to_string();
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    uint64_t id = next_id_++;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) co_return;
+      connections_[id] = conn;
+    }
+    co_await ServeRequests(*conn, remote);
+    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->stream.close();
+    {
+      std::lock_guard lock(mu_);
+      connections_.erase(id);
+    }
+    if (stopping_) MaybeFinish();
+  }
+
+  awaitable<void> ServeRequests(Connection& conn, const std::string& remote) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (buffer.size() == 0) {
+        conn.idle = true;
+        if (stopping_) co_return;
+        conn.stream.expires_after(options_.idle_timeout);
+        auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), kNoThrow);
+        if (ec) co_return;  // closed, idle timeout, or shutdown
+        buffer.commit(n);
+      }
+      conn.idle = false;
+      ++in_flight_;
+      bool keep_going = co_await ServeOne(conn, buffer, remote);
+      --in_flight_;
+      if (!keep_going) co_return;
+    }
+  }
+
+  // Reads, handles and answers one request. Returns whether the connection stays open.
+  awaitable<bool> ServeOne(Connection& conn, beast::flat_buffer& buffer, const std::string& remote) {
+    int64_t started = SteadyMicros();
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit_bytes));
+    parser.body_limit(options_.max_body_bytes);
+    conn.stream.expires_after(options_.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read(conn.stream, buffer, parser, kNoThrow);
+
+    Response response;
+    Request request;
+    bool close = false;
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      co_return false;
+    } else if (ec == bhttp::error::header_limit) {
+      response = Response::Error(431, "request_header_fields_too_large",
+                                 "the request headers exceed 8 KiB");
+      close = true;
+    } else if (ec == bhttp::error::body_limit) {
+      response = Response::Error(413, "payload_too_large", "the request body is too large");
+      close = true;
+    } else if (ec == beast::error::timeout) {
+      response = Response::Error(408, "request_timeout", "the request was not received in time");
+      close = true;
+    } else if (ec) {
+      response = Response::Error(400, "invalid_request", "malformed HTTP request");
+      close = true;
+    } else {
+      request = ToRequest(parser.get(), remote);
+      response = co_await Handle(request);
+      close = !parser.get().keep_alive();
+    }
+    if (request.request_id.empty()) request.request_id = NewRequestId();
+    if (stopping_) close = true;
+
+    bhttp::response<bhttp::string_body> out;
+    out.version(11);
+    out.result(static_cast<unsigned>(response.status));
+    out.reason(ReasonPhrase(response.status));
+    for (auto& [name, value] : response.headers) out.insert(name, value);
+    if (!response.Has("Cache-Control")) out.set(bhttp::field::cache_control, "no-store");
+    out.set("X-Content-Type-Options", "nosniff");
+    out.set("X-Request-Id", request.request_id);
+    bool head = request.method == "HEAD";
+    out.body() = head ? std::string() : std::move(response.body);
+    out.keep_alive(!close);
+    out.prepare_payload();
+    if (head) out.content_length(response.body.size());
+    conn.stream.expires_after(options_.read_timeout);
+    auto [wec, written] = co_await bhttp::async_write(conn.stream, out, kNoThrow);
+
+    if (options_.access_log) {
+      log::Line({{"time", log::NowRfc3339()},
+                 {"level", "info"},
+                 {"msg", "request"},
+                 {"request_id", request.request_id},
+                 {"method", request.method.empty() ? "-" : request.method},
+                 {"path", request.path.empty() ? "-" : request.path},
+                 {"status", response.status},
+                 {"duration_ms", static_cast<double>(SteadyMicros() - started) / 1000.0},
+                 {"remote", remote}});
+    }
+    if (wec || close) {
+      if (!wec && ec) co_await DrainBeforeClose(conn);
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // After an error answer to a request whose body we did not read, closing at once would make the
+  // kernel send RST and the client might never see the answer; half-close, then discard what the
+  // client still sends for a moment (a "lingering close").
+  awaitable<void> DrainBeforeClose(Connection& conn) {
+    boost::system::error_code ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.stream.expires_after(std::chrono::seconds(1));
+    char sink[4096];
+    size_t total = 0;
+    while (total < (1u << 20)) {
+      auto [rec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), kNoThrow);
+      if (rec) break;
+      total += n;
+    }
+  }
+
+  awaitable<Response> Handle(const Request& request) {
+    if (!router_.IsBlocking(request)) co_return router_.Dispatch(request);
+    // Storage and slow crypto run on the worker pool; this coroutine resumes on its strand.
+    const Router& router = router_;
+    co_return co_await asio::co_spawn(
+        workers_, [&router, &request]() -> awaitable<Response> { co_return router.Dispatch(request); },
+        use_awaitable);
+  }
+
+  ServerOptions options_;
+  const Router& router_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  asio::signal_set signals_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> in_flight_{0};
+  std::atomic<uint64_t> next_id_{0};
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;
+  std::unique_ptr<asio::steady_timer> deadline_;
+  bool finished_ = false;  // guarded by mu_
+};
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+Server::~Server() = default;
+StatusOr<int> Server::Listen() { return impl_->Listen(); }
+void Server::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void Server::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace authgent::http

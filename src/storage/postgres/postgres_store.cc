@@ -1,0 +1,159 @@
+#include "storage/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <cstring>
+#include <unordered_map>
+
+#include "storage/sql/sql_store.h"
+
+namespace authgent::storage {
+namespace {
+
+using sql::SqlConnection;
+using sql::SqlParam;
+using sql::SqlResult;
+
+// Any number works as long as it is the same in every instance.
+constexpr int64_t kMigrationLockKey = 0x617574686765;  // "authge"
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+class PostgresConnection final : public SqlConnection {
+ public:
+  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  ~PostgresConnection() override { PQfinish(conn_); }
+
+  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+    AUTHGENT_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
+    // Text-format parameters must be NUL-terminated: keep a terminated copy of each.
+    std::vector<std::string> owned;
+    owned.reserve(params.size());
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const SqlParam& p : params) {
+      switch (p.kind) {
+        case SqlParam::Kind::kNull: values.push_back(nullptr); continue;
+        case SqlParam::Kind::kInt: owned.push_back(std::to_string(p.integer)); break;
+        case SqlParam::Kind::kText: owned.emplace_back(p.text); break;
+      }
+      values.push_back(owned.back().c_str());
+    }
+    ResultPtr res(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()),
+                                 values.data(), nullptr, nullptr, 0));
+    return Collect(res.get(), "query");
+  }
+
+  Status Script(std::string_view sql) override {
+    std::string text(sql);
+    ResultPtr res(PQexec(conn_, text.c_str()));
+    return Collect(res.get(), "script").status();
+  }
+
+  Status Begin(bool) override { return Script("BEGIN"); }
+  Status Commit() override { return Script("COMMIT"); }
+  Status Rollback() override { return Script("ROLLBACK"); }
+  Status LockForMigration() override {
+    return Script("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+  }
+  Status LockTable(std::string_view table) override {
+    return Script("LOCK TABLE " + std::string(table) + " IN SHARE ROW EXCLUSIVE MODE");
+  }
+  bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK && !broken_; }
+
+ private:
+  StatusOr<const std::string*> Prepare(std::string_view sql) {
+    auto it = prepared_.find(std::string(sql));
+    if (it != prepared_.end()) return &it->second;
+    std::string name = "s" + std::to_string(prepared_.size());
+    std::string text(sql);
+    ResultPtr res(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
+    AUTHGENT_RETURN_IF_ERROR(Collect(res.get(), "prepare").status());
+    auto [pos, inserted] = prepared_.emplace(std::move(text), std::move(name));
+    return &pos->second;
+  }
+
+  StatusOr<SqlResult> Collect(PGresult* res, std::string_view what) {
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      SqlResult out;
+      int rows = PQntuples(res), cols = PQnfields(res);
+      out.rows.reserve(static_cast<size_t>(rows));
+      for (int r = 0; r < rows; ++r) {
+        sql::SqlRow row(static_cast<size_t>(cols));
+        for (int c = 0; c < cols; ++c) {
+          if (!PQgetisnull(res, r, c)) {
+            row[static_cast<size_t>(c)] =
+                std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c)));
+          }
+        }
+        out.rows.push_back(std::move(row));
+      }
+      const char* affected = PQcmdTuples(res);
+      out.affected = (affected && *affected) ? std::strtoll(affected, nullptr, 10) : 0;
+      return out;
+    }
+    const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string state = sqlstate ? sqlstate : "";
+    std::string message = std::string("postgres ") + std::string(what) + ": " +
+                          (res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (state == "23505") return AlreadyExistsError(message);
+    if (state == "23503") return Status(StatusCode::kForeignKey, message);
+    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+        PQstatus(conn_) != CONNECTION_OK) {
+      broken_ = true;
+      return UnavailableError(message);
+    }
+    if (state == "40001" || state == "40P01" || state == "55P03") return UnavailableError(message);
+    return InternalError(message);
+  }
+
+  PGconn* conn_;
+  bool broken_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+};
+
+StatusOr<std::unique_ptr<SqlConnection>> Connect(const PostgresOptions& options) {
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  std::string timeout = std::to_string(options.connect_timeout_seconds);
+  const char* values[] = {options.conninfo.c_str(), timeout.c_str(), "authgent", nullptr};
+  // expand_dbname=1: the conninfo (URI or key=value) is expanded; the later keys fill defaults.
+  PGconn* raw = PQconnectdbParams(keys, values, 1);
+  if (raw == nullptr) return UnavailableError("postgres: out of memory");
+  auto conn = std::make_unique<PostgresConnection>(raw);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(raw);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return UnavailableError("cannot connect to PostgreSQL: " + message);
+  }
+  std::string setup = "SET client_min_messages = warning";
+  if (!options.schema.empty()) {
+    setup += "; CREATE SCHEMA IF NOT EXISTS \"" + options.schema + "\"; SET search_path TO \"" +
+             options.schema + "\"";
+  }
+  AUTHGENT_RETURN_IF_ERROR(conn->Script(setup));
+  return std::unique_ptr<SqlConnection>(std::move(conn));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
+  for (char c : options.schema) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return InvalidArgumentError("schema names may hold letters, digits and '_' only");
+    }
+  }
+  // Connect once now so that a wrong URL fails at start-up with libpq's reason.
+  AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> probe, Connect(options));
+  probe.reset();
+  PostgresOptions copy = options;
+  return std::unique_ptr<Store>(std::make_unique<sql::SqlStore>(
+      [copy]() { return Connect(copy); }, options.pool_size));
+}
+
+}  // namespace authgent::storage

@@ -1,0 +1,24 @@
+// storage/postgres: the shared backend for several authgent instances. libpq, a bounded pool of
+// connections, statements prepared once per connection, and a transaction-scoped advisory lock
+// so that instances starting together apply each migration exactly once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/store.h"
+
+namespace authgent::storage {
+
+struct PostgresOptions {
+  std::string conninfo;  // a libpq URI (postgres://...) or key=value string
+  int pool_size = 8;
+  // When set, every connection uses this schema (created if missing): lets tests share one
+  // database without seeing each other's tables.
+  std::string schema;
+  int connect_timeout_seconds = 5;
+};
+
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+}  // namespace authgent::storage

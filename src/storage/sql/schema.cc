@@ -1,0 +1,155 @@
+#include "storage/sql/schema.h"
+
+namespace authgent::storage::sql {
+namespace {
+
+// Times are Unix seconds; 0 means "not set". Columns that must be unique only when present
+// (usernames, upstream identities, upstream state) are NULL when absent.
+constexpr std::string_view kInitialSchema = R"SQL(
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  secret_expires_at BIGINT NOT NULL,
+  client_name TEXT NOT NULL,
+  redirect_uris TEXT NOT NULL,
+  grant_types TEXT NOT NULL,
+  response_types TEXT NOT NULL,
+  token_endpoint_auth_method TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  application_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  metadata_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL
+);
+CREATE INDEX clients_created_at ON clients (created_at);
+
+CREATE TABLE users (
+  user_id TEXT PRIMARY KEY,
+  username TEXT UNIQUE,
+  password_hash TEXT NOT NULL,
+  upstream_issuer TEXT,
+  upstream_subject TEXT,
+  email TEXT NOT NULL,
+  name TEXT NOT NULL,
+  disabled BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (upstream_issuer, upstream_subject)
+);
+
+CREATE TABLE login_sessions (
+  session_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+  auth_time BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX login_sessions_expires_at ON login_sessions (expires_at);
+CREATE INDEX login_sessions_user_id ON login_sessions (user_id);
+
+CREATE TABLE authorization_transactions (
+  transaction_hash TEXT PRIMARY KEY,
+  request_json TEXT NOT NULL,
+  session_hash TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  csrf_hash TEXT NOT NULL,
+  upstream_state_hash TEXT UNIQUE,
+  upstream_nonce TEXT NOT NULL,
+  upstream_code_verifier TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT NOT NULL
+);
+CREATE INDEX authorization_transactions_expires_at ON authorization_transactions (expires_at);
+
+CREATE TABLE authorization_codes (
+  code_hash TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+  redirect_uri TEXT NOT NULL,
+  redirect_uri_in_request BIGINT NOT NULL,
+  code_challenge TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  auth_time BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT NOT NULL,
+  replayed_at BIGINT NOT NULL,
+  family_id TEXT NOT NULL
+);
+CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
+CREATE INDEX authorization_codes_client_id ON authorization_codes (client_id);
+CREATE INDEX authorization_codes_user_id ON authorization_codes (user_id);
+
+CREATE TABLE refresh_families (
+  family_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+  resource TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  auth_time BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL
+);
+CREATE INDEX refresh_families_client_id ON refresh_families (client_id);
+CREATE INDEX refresh_families_user_id ON refresh_families (user_id);
+CREATE INDEX refresh_families_expires_at ON refresh_families (expires_at);
+
+CREATE TABLE refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL REFERENCES refresh_families (family_id) ON DELETE CASCADE,
+  access_jti TEXT NOT NULL,
+  access_expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  idle_expires_at BIGINT NOT NULL,
+  used_at BIGINT NOT NULL
+);
+CREATE INDEX refresh_tokens_family_id ON refresh_tokens (family_id);
+
+CREATE TABLE consents (
+  user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  resource TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, client_id, resource)
+);
+CREATE INDEX consents_client_id ON consents (client_id);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  public_jwk_json TEXT NOT NULL,
+  sealed_private_key TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  activate_at BIGINT NOT NULL,
+  retire_at BIGINT NOT NULL
+);
+
+CREATE TABLE revoked_access_tokens (
+  jti TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens (expires_at);
+
+CREATE TABLE counters (
+  counter_key TEXT PRIMARY KEY,
+  value BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX counters_expires_at ON counters (expires_at);
+)SQL";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "initial schema", kInitialSchema},
+  };
+  return migrations;
+}
+
+}  // namespace authgent::storage::sql

@@ -1,0 +1,138 @@
+#include "storage/sql/sql_codec.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace authgent::storage::sql {
+
+std::string Text(const SqlRow& row, size_t i) { return row[i].value_or(std::string()); }
+
+int64_t Int(const SqlRow& row, size_t i) {
+  if (!row[i]) return 0;
+  int64_t v = 0;
+  const std::string& s = *row[i];
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::string EncodeList(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump();
+}
+
+std::vector<std::string> DecodeList(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const auto& item : j) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Client DecodeClient(const SqlRow& r) {
+  Client c;
+  c.client_id = Text(r, 0);
+  c.secret_hash = Text(r, 1);
+  c.secret_expires_at = Int(r, 2);
+  c.client_name = Text(r, 3);
+  c.redirect_uris = DecodeList(Text(r, 4));
+  c.grant_types = DecodeList(Text(r, 5));
+  c.response_types = DecodeList(Text(r, 6));
+  c.token_endpoint_auth_method = Text(r, 7);
+  c.scope = Text(r, 8);
+  c.application_type = Text(r, 9);
+  c.source = Text(r, 10);
+  c.metadata_json = Text(r, 11);
+  c.created_at = Int(r, 12);
+  c.last_used_at = Int(r, 13);
+  return c;
+}
+
+User DecodeUser(const SqlRow& r) {
+  User u;
+  u.user_id = Text(r, 0);
+  u.username = Text(r, 1);
+  u.password_hash = Text(r, 2);
+  u.upstream_issuer = Text(r, 3);
+  u.upstream_subject = Text(r, 4);
+  u.email = Text(r, 5);
+  u.name = Text(r, 6);
+  u.disabled = Int(r, 7) != 0;
+  u.created_at = Int(r, 8);
+  u.updated_at = Int(r, 9);
+  return u;
+}
+
+LoginSession DecodeSession(const SqlRow& r) {
+  return {Text(r, 0), Text(r, 1), Int(r, 2), Int(r, 3), Int(r, 4)};
+}
+
+AuthorizationTransaction DecodeTransaction(const SqlRow& r) {
+  AuthorizationTransaction t;
+  t.transaction_hash = Text(r, 0);
+  t.request_json = Text(r, 1);
+  t.session_hash = Text(r, 2);
+  t.user_id = Text(r, 3);
+  t.csrf_hash = Text(r, 4);
+  t.upstream_state_hash = Text(r, 5);
+  t.upstream_nonce = Text(r, 6);
+  t.upstream_code_verifier = Text(r, 7);
+  t.created_at = Int(r, 8);
+  t.expires_at = Int(r, 9);
+  t.consumed_at = Int(r, 10);
+  return t;
+}
+
+AuthorizationCode DecodeCode(const SqlRow& r) {
+  AuthorizationCode c;
+  c.code_hash = Text(r, 0);
+  c.client_id = Text(r, 1);
+  c.user_id = Text(r, 2);
+  c.redirect_uri = Text(r, 3);
+  c.redirect_uri_in_request = Int(r, 4) != 0;
+  c.code_challenge = Text(r, 5);
+  c.resource = Text(r, 6);
+  c.scope = Text(r, 7);
+  c.auth_time = Int(r, 8);
+  c.created_at = Int(r, 9);
+  c.expires_at = Int(r, 10);
+  c.consumed_at = Int(r, 11);
+  c.family_id = Text(r, 12);
+  return c;
+}
+
+RefreshFamily DecodeFamily(const SqlRow& r, size_t o) {
+  RefreshFamily f;
+  f.family_id = Text(r, o + 0);
+  f.client_id = Text(r, o + 1);
+  f.user_id = Text(r, o + 2);
+  f.resource = Text(r, o + 3);
+  f.scope = Text(r, o + 4);
+  f.auth_time = Int(r, o + 5);
+  f.created_at = Int(r, o + 6);
+  f.expires_at = Int(r, o + 7);
+  f.revoked_at = Int(r, o + 8);
+  return f;
+}
+
+RefreshToken DecodeRefreshToken(const SqlRow& r, size_t o) {
+  RefreshToken t;
+  t.token_hash = Text(r, o + 0);
+  t.family_id = Text(r, o + 1);
+  t.access_jti = Text(r, o + 2);
+  t.access_expires_at = Int(r, o + 3);
+  t.created_at = Int(r, o + 4);
+  t.idle_expires_at = Int(r, o + 5);
+  t.used_at = Int(r, o + 6);
+  return t;
+}
+
+Consent DecodeConsent(const SqlRow& r) {
+  return {Text(r, 0), Text(r, 1), Text(r, 2), Text(r, 3), Int(r, 4), Int(r, 5)};
+}
+
+SigningKey DecodeSigningKey(const SqlRow& r) {
+  return {Text(r, 0), Text(r, 1), Text(r, 2), Int(r, 3), Int(r, 4), Int(r, 5)};
+}
+
+}  // namespace authgent::storage::sql

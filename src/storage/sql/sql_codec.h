@@ -1,0 +1,55 @@
+// storage/sql/sql_codec: records <-> rows. Column lists live beside the decoders so that a SELECT
+// and its decoder cannot drift apart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "storage/records.h"
+#include "storage/sql/sql_connection.h"
+
+namespace authgent::storage::sql {
+
+std::string EncodeList(const std::vector<std::string>& items);  // JSON array text
+std::vector<std::string> DecodeList(const std::string& json);
+
+#define AUTHGENT_CLIENT_COLUMNS                                                              \
+  "client_id, secret_hash, secret_expires_at, client_name, redirect_uris, grant_types, "     \
+  "response_types, token_endpoint_auth_method, scope, application_type, source, metadata_json, " \
+  "created_at, last_used_at"
+Client DecodeClient(const SqlRow& row);
+
+#define AUTHGENT_USER_COLUMNS                                                                  \
+  "user_id, username, password_hash, upstream_issuer, upstream_subject, email, name, disabled, " \
+  "created_at, updated_at"
+User DecodeUser(const SqlRow& row);
+
+#define AUTHGENT_SESSION_COLUMNS "session_hash, user_id, auth_time, created_at, expires_at"
+LoginSession DecodeSession(const SqlRow& row);
+
+#define AUTHGENT_TRANSACTION_COLUMNS                                                      \
+  "transaction_hash, request_json, session_hash, user_id, csrf_hash, upstream_state_hash, " \
+  "upstream_nonce, upstream_code_verifier, created_at, expires_at, consumed_at"
+AuthorizationTransaction DecodeTransaction(const SqlRow& row);
+
+#define AUTHGENT_CODE_COLUMNS                                                                  \
+  "code_hash, client_id, user_id, redirect_uri, redirect_uri_in_request, code_challenge, "     \
+  "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id"
+AuthorizationCode DecodeCode(const SqlRow& row);
+
+#define AUTHGENT_FAMILY_COLUMNS                                                              \
+  "family_id, client_id, user_id, resource, scope, auth_time, created_at, expires_at, revoked_at"
+RefreshFamily DecodeFamily(const SqlRow& row, size_t offset = 0);
+
+#define AUTHGENT_REFRESH_COLUMNS \
+  "token_hash, family_id, access_jti, access_expires_at, created_at, idle_expires_at, used_at"
+RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
+
+#define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
+Consent DecodeConsent(const SqlRow& row);
+
+#define AUTHGENT_KEY_COLUMNS \
+  "kid, public_jwk_json, sealed_private_key, created_at, activate_at, retire_at"
+SigningKey DecodeSigningKey(const SqlRow& row);
+
+}  // namespace authgent::storage::sql

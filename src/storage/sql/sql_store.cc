@@ -1,0 +1,130 @@
+// SqlStore: construction, migrations, health, signing keys, counters and housekeeping.
+#include "storage/sql/sql_store.h"
+
+#include <ctime>
+
+#include "storage/sql/schema.h"
+#include "storage/sql/sql_codec.h"
+
+namespace authgent::storage::sql {
+
+SqlStore::SqlStore(ConnectionFactory factory, int pool_size)
+    : pool_(std::move(factory), pool_size, std::chrono::seconds(10)) {}
+
+StatusOr<SqlResult> SqlStore::Run(std::string_view sql, std::initializer_list<SqlParam> params) {
+  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  return conn->Query(sql, params);
+}
+
+Status SqlStore::RunOne(std::string_view sql, std::initializer_list<SqlParam> params,
+                        std::string_view what) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, params));
+  if (r.affected == 0) return NotFoundError(std::string(what));
+  return Status::Ok();
+}
+
+StatusOr<int> SqlStore::Migrate() {
+  int applied = 0;
+  // One transaction holding the migration lock: a second instance waits here, then finds every
+  // migration recorded and applies none. DDL is transactional in both databases.
+  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(c.LockForMigration());
+    AUTHGENT_RETURN_IF_ERROR(c.Script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT "
+        "NULL, applied_at BIGINT NOT NULL)"));
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult done,
+                              c.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+    int64_t current = Int(done.rows.at(0), 0);
+    for (const Migration& m : Migrations()) {
+      if (m.version <= current) continue;
+      AUTHGENT_RETURN_IF_ERROR(c.Script(m.sql));
+      AUTHGENT_RETURN_IF_ERROR(
+          c.Query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                  {m.version, m.name, static_cast<int64_t>(std::time(nullptr))})
+              .status());
+      ++applied;
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+StatusOr<int> SqlStore::SchemaVersion() {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+  return static_cast<int>(Int(r.rows.at(0), 0));
+}
+
+int SqlStore::LatestSchemaVersion() const { return Migrations().back().version; }
+
+Status SqlStore::Ping() { return Run("SELECT 1", {}).status(); }
+
+Status SqlStore::InsertSigningKey(const SigningKey& k, bool only_if_none) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    if (only_if_none) {
+      AUTHGENT_RETURN_IF_ERROR(c.LockTable("signing_keys"));
+      AUTHGENT_ASSIGN_OR_RETURN(SqlResult n, c.Query("SELECT COUNT(*) FROM signing_keys", {}));
+      if (Int(n.rows.at(0), 0) > 0) return AlreadyExistsError("a signing key already exists");
+    }
+    return c.Query("INSERT INTO signing_keys (" AUTHGENT_KEY_COLUMNS
+                   ") VALUES ($1, $2, $3, $4, $5, $6)",
+                   {k.kid, k.public_jwk_json, k.sealed_private_key, k.created_at, k.activate_at,
+                    k.retire_at})
+        .status();
+  });
+}
+
+StatusOr<std::vector<SigningKey>> SqlStore::ListSigningKeys() {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_KEY_COLUMNS
+                                             " FROM signing_keys ORDER BY activate_at, kid",
+                                             {}));
+  std::vector<SigningKey> out;
+  for (const SqlRow& row : r.rows) out.push_back(DecodeSigningKey(row));
+  return out;
+}
+
+Status SqlStore::SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) {
+  return RunOne("UPDATE signing_keys SET retire_at = $2 WHERE kid = $1", {kid, retire_at},
+                "signing key " + kid);
+}
+
+Status SqlStore::DeleteSigningKey(const std::string& kid) {
+  return RunOne("DELETE FROM signing_keys WHERE kid = $1", {kid}, "signing key " + kid);
+}
+
+StatusOr<int64_t> SqlStore::IncrementCounter(const std::string& key, int64_t expires_at,
+                                             int64_t now) {
+  // One statement, atomic in both databases: an expired counter restarts at 1.
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r,
+      Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ($1, 1, $2) "
+          "ON CONFLICT (counter_key) DO UPDATE SET "
+          "value = CASE WHEN counters.expires_at <= $3 THEN 1 ELSE counters.value + 1 END, "
+          "expires_at = CASE WHEN counters.expires_at <= $3 THEN $2 ELSE counters.expires_at END "
+          "RETURNING value",
+          {key, expires_at, now}));
+  if (r.rows.empty()) return InternalError("counter upsert returned no row");
+  return Int(r.rows[0], 0);
+}
+
+StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
+  int64_t total = 0;
+  // Codes and transactions are kept a little past expiry only while they matter: a consumed
+  // code's row is what lets a replay be detected, so it lives until it expires.
+  static constexpr std::string_view kPurges[] = {
+      "DELETE FROM login_sessions WHERE expires_at <= $1",
+      "DELETE FROM authorization_transactions WHERE expires_at <= $1",
+      "DELETE FROM authorization_codes WHERE expires_at <= $1",
+      "DELETE FROM revoked_access_tokens WHERE expires_at <= $1",
+      "DELETE FROM counters WHERE expires_at <= $1",
+      "DELETE FROM refresh_families WHERE expires_at <= $1",
+  };
+  for (std::string_view sql : kPurges) {
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, {now}));
+    total += r.affected;
+  }
+  return total;
+}
+
+}  // namespace authgent::storage::sql

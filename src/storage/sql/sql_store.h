@@ -1,0 +1,106 @@
+// storage/sql/sql_store: the Store implemented once in portable SQL over a ConnectionPool.
+// SQLite and PostgreSQL differ only in their SqlConnection (driver, locking, error mapping); the
+// statements, the migrations and the atomicity arguments (see each method) are here, once.
+#pragma once
+
+#include <memory>
+
+#include "storage/sql/connection_pool.h"
+#include "storage/store.h"
+
+namespace authgent::storage::sql {
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(ConnectionFactory factory, int pool_size);
+
+  StatusOr<int> Migrate() override;
+  StatusOr<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
+  Status Ping() override;
+
+  Status CreateClient(const Client& client) override;
+  StatusOr<Client> GetClient(const std::string& client_id) override;
+  Status UpdateClient(const Client& client) override;
+  Status DeleteClient(const std::string& client_id) override;
+  StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;
+  StatusOr<int64_t> CountClients() override;
+  Status TouchClient(const std::string& client_id, int64_t now) override;
+
+  Status CreateUser(const User& user) override;
+  StatusOr<User> GetUser(const std::string& user_id) override;
+  StatusOr<User> GetUserByUsername(const std::string& username) override;
+  StatusOr<User> GetUserByUpstream(const std::string& issuer, const std::string& subject) override;
+  Status UpdateUser(const User& user) override;
+  Status DeleteUser(const std::string& user_id) override;
+  StatusOr<std::vector<User>> ListUsers() override;
+  StatusOr<int64_t> CountUsers() override;
+
+  Status CreateSession(const LoginSession& session) override;
+  StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) override;
+  Status DeleteSession(const std::string& session_hash) override;
+
+  Status CreateTransaction(const AuthorizationTransaction& txn) override;
+  StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,
+                                                    int64_t now) override;
+  Status UpdateTransaction(const AuthorizationTransaction& txn) override;
+  StatusOr<AuthorizationTransaction> ConsumeTransaction(const std::string& transaction_hash,
+                                                        int64_t now) override;
+  StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
+      const std::string& upstream_state_hash, int64_t now) override;
+
+  Status CreateCode(const AuthorizationCode& code) override;
+  StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now) override;
+  Status IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
+                            const RefreshToken& first_token) override;
+
+  Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
+  StatusOr<RefreshFamily> GetFamily(const std::string& family_id) override;
+  StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
+      const std::string& token_hash) override;
+  StatusOr<Rotation> RotateRefreshToken(
+      const std::string& token_hash, const RefreshToken& new_token, int64_t now,
+      int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) override;
+  Status RevokeFamily(const std::string& family_id, int64_t now) override;
+
+  Status RevokeAccessToken(const RevokedAccessToken& entry) override;
+  StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;
+
+  Status UpsertConsent(const Consent& consent) override;
+  StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
+                               const std::string& resource) override;
+  Status DeleteConsent(const std::string& user_id, const std::string& client_id,
+                       const std::string& resource) override;
+  StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) override;
+
+  Status InsertSigningKey(const SigningKey& key, bool only_if_none) override;
+  StatusOr<std::vector<SigningKey>> ListSigningKeys() override;
+  Status SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) override;
+  Status DeleteSigningKey(const std::string& kid) override;
+
+  StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
+                                     int64_t now) override;
+  StatusOr<int64_t> PurgeExpired(int64_t now) override;
+
+ private:
+  // Runs `fn` inside one transaction on one connection: commit when it returns OK, else roll back.
+  template <typename Fn>
+  Status InTransaction(bool write, Fn&& fn) {
+    AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+    AUTHGENT_RETURN_IF_ERROR(conn->Begin(write));
+    Status status = fn(*conn);
+    if (!status.ok()) {
+      (void)conn->Rollback();
+      return status;
+    }
+    return conn->Commit();
+  }
+  // One statement outside an explicit transaction.
+  StatusOr<SqlResult> Run(std::string_view sql, std::initializer_list<SqlParam> params);
+  // A DELETE or UPDATE that must touch one row: kNotFound when it touched none.
+  Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
+
+  ConnectionPool pool_;
+};
+
+}  // namespace authgent::storage::sql

@@ -1,0 +1,125 @@
+// SqlStore: clients and users.
+#include "storage/sql/sql_codec.h"
+#include "storage/sql/sql_store.h"
+
+namespace authgent::storage::sql {
+
+Status SqlStore::CreateClient(const Client& c) {
+  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
+              responses = EncodeList(c.response_types);
+  return Run("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
+              responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
+              c.metadata_json, c.created_at, c.last_used_at})
+      .status();
+}
+
+StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r,
+      Run("SELECT " AUTHGENT_CLIENT_COLUMNS " FROM clients WHERE client_id = $1", {client_id}));
+  if (r.rows.empty()) return NotFoundError("client " + client_id);
+  return DecodeClient(r.rows[0]);
+}
+
+Status SqlStore::UpdateClient(const Client& c) {
+  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
+              responses = EncodeList(c.response_types);
+  return RunOne(
+      "UPDATE clients SET secret_hash = $2, secret_expires_at = $3, client_name = $4, "
+      "redirect_uris = $5, grant_types = $6, response_types = $7, token_endpoint_auth_method = $8, "
+      "scope = $9, application_type = $10, source = $11, metadata_json = $12, last_used_at = $13 "
+      "WHERE client_id = $1",
+      {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
+       responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
+       c.metadata_json, c.last_used_at},
+      "client " + c.client_id);
+}
+
+Status SqlStore::DeleteClient(const std::string& client_id) {
+  return RunOne("DELETE FROM clients WHERE client_id = $1", {client_id}, "client " + client_id);
+}
+
+StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, int limit) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                            Run("SELECT " AUTHGENT_CLIENT_COLUMNS
+                                " FROM clients WHERE client_id > $1 ORDER BY client_id LIMIT $2",
+                                {after, limit}));
+  std::vector<Client> out;
+  for (const SqlRow& row : r.rows) out.push_back(DecodeClient(row));
+  return out;
+}
+
+StatusOr<int64_t> SqlStore::CountClients() {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT COUNT(*) FROM clients", {}));
+  return Int(r.rows.at(0), 0);
+}
+
+Status SqlStore::TouchClient(const std::string& client_id, int64_t now) {
+  return RunOne("UPDATE clients SET last_used_at = $2 WHERE client_id = $1", {client_id, now},
+                "client " + client_id);
+}
+
+Status SqlStore::CreateUser(const User& u) {
+  return Run("INSERT INTO users (" AUTHGENT_USER_COLUMNS
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             {u.user_id, NullIfEmpty(u.username), u.password_hash, NullIfEmpty(u.upstream_issuer),
+              NullIfEmpty(u.upstream_subject), u.email, u.name, u.disabled, u.created_at,
+              u.updated_at})
+      .status();
+}
+
+namespace {
+StatusOr<User> FirstUser(StatusOr<SqlResult> r, const std::string& what) {
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) return NotFoundError("user " + what);
+  return DecodeUser(r->rows[0]);
+}
+}  // namespace
+
+StatusOr<User> SqlStore::GetUser(const std::string& user_id) {
+  return FirstUser(Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE user_id = $1", {user_id}),
+                   user_id);
+}
+
+StatusOr<User> SqlStore::GetUserByUsername(const std::string& username) {
+  return FirstUser(
+      Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE username = $1", {username}), username);
+}
+
+StatusOr<User> SqlStore::GetUserByUpstream(const std::string& issuer, const std::string& subject) {
+  return FirstUser(Run("SELECT " AUTHGENT_USER_COLUMNS
+                       " FROM users WHERE upstream_issuer = $1 AND upstream_subject = $2",
+                       {issuer, subject}),
+                   issuer + " " + subject);
+}
+
+Status SqlStore::UpdateUser(const User& u) {
+  return RunOne(
+      "UPDATE users SET username = $2, password_hash = $3, upstream_issuer = $4, "
+      "upstream_subject = $5, email = $6, name = $7, disabled = $8, updated_at = $9 "
+      "WHERE user_id = $1",
+      {u.user_id, NullIfEmpty(u.username), u.password_hash, NullIfEmpty(u.upstream_issuer),
+       NullIfEmpty(u.upstream_subject), u.email, u.name, u.disabled, u.updated_at},
+      "user " + u.user_id);
+}
+
+Status SqlStore::DeleteUser(const std::string& user_id) {
+  return RunOne("DELETE FROM users WHERE user_id = $1", {user_id}, "user " + user_id);
+}
+
+StatusOr<std::vector<User>> SqlStore::ListUsers() {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users ORDER BY created_at, user_id", {}));
+  std::vector<User> out;
+  for (const SqlRow& row : r.rows) out.push_back(DecodeUser(row));
+  return out;
+}
+
+StatusOr<int64_t> SqlStore::CountUsers() {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT COUNT(*) FROM users", {}));
+  return Int(r.rows.at(0), 0);
+}
+
+}  // namespace authgent::storage::sql

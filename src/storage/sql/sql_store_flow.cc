@@ -1,0 +1,112 @@
+// SqlStore: login sessions, authorization transactions and consents.
+#include "storage/sql/sql_codec.h"
+#include "storage/sql/sql_store.h"
+
+namespace authgent::storage::sql {
+
+Status SqlStore::CreateSession(const LoginSession& s) {
+  return Run("INSERT INTO login_sessions (" AUTHGENT_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
+             {s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at})
+      .status();
+}
+
+StatusOr<LoginSession> SqlStore::GetSession(const std::string& session_hash, int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_SESSION_COLUMNS
+                                             " FROM login_sessions WHERE session_hash = $1 AND "
+                                             "expires_at > $2",
+                                             {session_hash, now}));
+  if (r.rows.empty()) return NotFoundError("login session");
+  return DecodeSession(r.rows[0]);
+}
+
+Status SqlStore::DeleteSession(const std::string& session_hash) {
+  return RunOne("DELETE FROM login_sessions WHERE session_hash = $1", {session_hash},
+                "login session");
+}
+
+Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
+  return Run("INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             {t.transaction_hash, t.request_json, t.session_hash, t.user_id, t.csrf_hash,
+              NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier,
+              t.created_at, t.expires_at, t.consumed_at})
+      .status();
+}
+
+StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,
+                                                            int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_TRANSACTION_COLUMNS
+                                             " FROM authorization_transactions WHERE "
+                                             "transaction_hash = $1 AND expires_at > $2 AND "
+                                             "consumed_at = 0",
+                                             {transaction_hash, now}));
+  if (r.rows.empty()) return NotFoundError("authorization transaction");
+  return DecodeTransaction(r.rows[0]);
+}
+
+Status SqlStore::UpdateTransaction(const AuthorizationTransaction& t) {
+  return RunOne(
+      "UPDATE authorization_transactions SET session_hash = $2, user_id = $3, csrf_hash = $4, "
+      "upstream_state_hash = $5, upstream_nonce = $6, upstream_code_verifier = $7 "
+      "WHERE transaction_hash = $1 AND consumed_at = 0",
+      {t.transaction_hash, t.session_hash, t.user_id, t.csrf_hash,
+       NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier},
+      "authorization transaction");
+}
+
+// Single use by a conditional UPDATE: whichever caller flips consumed_at from 0 gets the row;
+// every other caller's WHERE no longer matches.
+StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransaction(const std::string& transaction_hash,
+                                                                int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+                       "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
+                       {transaction_hash, now}));
+  if (r.rows.empty()) return NotFoundError("authorization transaction");
+  return DecodeTransaction(r.rows[0]);
+}
+
+StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
+    const std::string& upstream_state_hash, int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+                       "upstream_state_hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
+                       {upstream_state_hash, now}));
+  if (r.rows.empty()) return NotFoundError("authorization transaction");
+  return DecodeTransaction(r.rows[0]);
+}
+
+Status SqlStore::UpsertConsent(const Consent& c) {
+  return Run("INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
+             "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6",
+             {c.user_id, c.client_id, c.resource, c.scope, c.created_at, c.updated_at})
+      .status();
+}
+
+StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,
+                                       const std::string& resource) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("SELECT " AUTHGENT_CONSENT_COLUMNS
+                       " FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3",
+                       {user_id, client_id, resource}));
+  if (r.rows.empty()) return NotFoundError("consent");
+  return DecodeConsent(r.rows[0]);
+}
+
+Status SqlStore::DeleteConsent(const std::string& user_id, const std::string& client_id,
+                               const std::string& resource) {
+  return RunOne("DELETE FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3",
+                {user_id, client_id, resource}, "consent");
+}
+
+StatusOr<std::vector<Consent>> SqlStore::ListConsents(const std::string& user_id) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                            Run("SELECT " AUTHGENT_CONSENT_COLUMNS
+                                " FROM consents WHERE user_id = $1 ORDER BY client_id, resource",
+                                {user_id}));
+  std::vector<Consent> out;
+  for (const SqlRow& row : r.rows) out.push_back(DecodeConsent(row));
+  return out;
+}
+
+}  // namespace authgent::storage::sql

@@ -1,0 +1,217 @@
+// SqlStore: authorization codes, refresh families and tokens, the access-token denylist.
+//
+// Atomicity does not rely on isolation levels: each single-use step is a conditional UPDATE
+// (`... WHERE consumed_at = 0`), which both databases apply to one row at a time. Under
+// PostgreSQL's READ COMMITTED a competing UPDATE waits for the row lock and re-checks its WHERE
+// against the committed row; SQLite write transactions (BEGIN IMMEDIATE) are serial.
+#include "storage/sql/sql_codec.h"
+#include "storage/sql/sql_store.h"
+
+namespace authgent::storage::sql {
+namespace {
+
+constexpr std::string_view kInsertFamily =
+    "INSERT INTO refresh_families (" AUTHGENT_FAMILY_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+constexpr std::string_view kInsertToken =
+    "INSERT INTO refresh_tokens (" AUTHGENT_REFRESH_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+Status InsertFamily(SqlConnection& c, const RefreshFamily& f) {
+  return c.Query(kInsertFamily, {f.family_id, f.client_id, f.user_id, f.resource, f.scope,
+                                 f.auth_time, f.created_at, f.expires_at, f.revoked_at})
+      .status();
+}
+
+Status InsertToken(SqlConnection& c, const RefreshToken& t, const std::string& family_id) {
+  return c.Query(kInsertToken, {t.token_hash, family_id, t.access_jti, t.access_expires_at,
+                                t.created_at, t.idle_expires_at, t.used_at})
+      .status();
+}
+
+// Revokes a family (if not already) and denies its unexpired access tokens.
+Status RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t now) {
+  AUTHGENT_RETURN_IF_ERROR(
+      c.Query("UPDATE refresh_families SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0",
+              {family_id, now})
+          .status());
+  return c.Query("INSERT INTO revoked_access_tokens (jti, expires_at) "
+                 "SELECT access_jti, access_expires_at FROM refresh_tokens "
+                 "WHERE family_id = $1 AND access_expires_at > $2 AND access_jti <> '' "
+                 "ON CONFLICT (jti) DO NOTHING",
+                 {family_id, now})
+      .status();
+}
+
+}  // namespace
+
+Status SqlStore::CreateCode(const AuthorizationCode& c) {
+  return Run("INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+             ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
+             {c.code_hash, c.client_id, c.user_id, c.redirect_uri, c.redirect_uri_in_request,
+              c.code_challenge, c.resource, c.scope, c.auth_time, c.created_at, c.expires_at,
+              c.consumed_at, c.family_id})
+      .status();
+}
+
+StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now) {
+  CodeRedemption result;
+  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2 WHERE code_hash = $1 "
+                               "AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_CODE_COLUMNS,
+                               {code_hash, now}));
+    if (!won.rows.empty()) {
+      result.outcome = CodeRedemption::Outcome::kRedeemed;
+      result.code = DecodeCode(won.rows[0]);
+      return Status::Ok();
+    }
+    // Not ours: either unknown, expired, or consumed before. Marking a consumed code replayed
+    // also stops IssueFamilyForCode from issuing for it if its redeemer has not finished yet.
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
+                                  "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
+                                  {code_hash, now}));
+    if (!replay.rows.empty()) {
+      result.outcome = CodeRedemption::Outcome::kReplayed;
+      result.code = DecodeCode(replay.rows[0]);
+      if (!result.code.family_id.empty()) {
+        return RevokeFamilyIn(c, result.code.family_id, now);
+      }
+      return Status::Ok();
+    }
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult found, c.Query("SELECT " AUTHGENT_CODE_COLUMNS
+                                 " FROM authorization_codes WHERE code_hash = $1",
+                                 {code_hash}));
+    if (found.rows.empty()) {
+      result.outcome = CodeRedemption::Outcome::kNotFound;
+    } else {
+      result.outcome = CodeRedemption::Outcome::kExpired;
+      result.code = DecodeCode(found.rows[0]);
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+Status SqlStore::IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
+                                    const RefreshToken& first_token) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult r, c.Query("UPDATE authorization_codes SET family_id = $2 WHERE code_hash = $1 "
+                             "AND consumed_at <> 0 AND replayed_at = 0 AND family_id = ''",
+                             {code_hash, family.family_id}));
+    if (r.affected == 0) {
+      return FailedPreconditionError("the code was replayed or already has a family");
+    }
+    AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, family));
+    return InsertToken(c, first_token, family.family_id);
+  });
+}
+
+Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, family));
+    return InsertToken(c, first_token, family.family_id);
+  });
+}
+
+StatusOr<RefreshFamily> SqlStore::GetFamily(const std::string& family_id) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_FAMILY_COLUMNS
+                                             " FROM refresh_families WHERE family_id = $1",
+                                             {family_id}));
+  if (r.rows.empty()) return NotFoundError("refresh family " + family_id);
+  return DecodeFamily(r.rows[0]);
+}
+
+namespace {
+constexpr std::string_view kSelectTokenAndFamily =
+    "SELECT t.token_hash, t.family_id, t.access_jti, t.access_expires_at, t.created_at, "
+    "t.idle_expires_at, t.used_at, f.family_id, f.client_id, f.user_id, f.resource, f.scope, "
+    "f.auth_time, f.created_at, f.expires_at, f.revoked_at "
+    "FROM refresh_tokens t JOIN refresh_families f ON f.family_id = t.family_id "
+    "WHERE t.token_hash = $1";
+constexpr size_t kFamilyOffset = 7;
+}  // namespace
+
+StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
+    const std::string& token_hash) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectTokenAndFamily, {token_hash}));
+  if (r.rows.empty()) return NotFoundError("refresh token");
+  return std::make_pair(DecodeRefreshToken(r.rows[0]), DecodeFamily(r.rows[0], kFamilyOffset));
+}
+
+StatusOr<Rotation> SqlStore::RotateRefreshToken(
+    const std::string& token_hash, const RefreshToken& new_token, int64_t now,
+    int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) {
+  Rotation result;
+  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kSelectTokenAndFamily, {token_hash}));
+    if (r.rows.empty()) {
+      result.outcome = Rotation::Outcome::kNotFound;
+      return Status::Ok();
+    }
+    RefreshToken token = DecodeRefreshToken(r.rows[0]);
+    result.family = DecodeFamily(r.rows[0], kFamilyOffset);
+    if (result.family.revoked_at != 0) {
+      result.outcome = Rotation::Outcome::kRevoked;
+      return Status::Ok();
+    }
+    if (result.family.expires_at <= now || token.idle_expires_at <= now) {
+      result.outcome = Rotation::Outcome::kExpired;
+      return Status::Ok();
+    }
+    if (accept && !accept(result.family)) {
+      result.outcome = Rotation::Outcome::kRejected;
+      return Status::Ok();
+    }
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND "
+                                 "used_at = 0",
+                                 {token_hash, now}));
+    if (first.affected == 1) {
+      result.outcome = Rotation::Outcome::kRotated;
+      return InsertToken(c, new_token, result.family.family_id);
+    }
+    // Used before. Re-read used_at: under READ COMMITTED the SELECT above may predate the
+    // competing rotation that just committed.
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult used, c.Query("SELECT used_at FROM refresh_tokens WHERE token_hash = $1",
+                                {token_hash}));
+    int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
+    if (used_at != 0 && now - used_at <= grace_seconds) {
+      result.outcome = Rotation::Outcome::kGraceReissued;
+      return InsertToken(c, new_token, result.family.family_id);
+    }
+    result.outcome = Rotation::Outcome::kReuseDetected;
+    result.family.revoked_at = now;
+    return RevokeFamilyIn(c, result.family.family_id, now);
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult r, c.Query("SELECT 1 FROM refresh_families WHERE family_id = $1", {family_id}));
+    if (r.rows.empty()) return NotFoundError("refresh family " + family_id);
+    return RevokeFamilyIn(c, family_id, now);
+  });
+}
+
+Status SqlStore::RevokeAccessToken(const RevokedAccessToken& e) {
+  return Run("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) "
+             "ON CONFLICT (jti) DO NOTHING",
+             {e.jti, e.expires_at})
+      .status();
+}
+
+StatusOr<bool> SqlStore::IsAccessTokenRevoked(const std::string& jti) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                            Run("SELECT 1 FROM revoked_access_tokens WHERE jti = $1", {jti}));
+  return !r.rows.empty();
+}
+
+}  // namespace authgent::storage::sql

@@ -1,0 +1,177 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <unordered_map>
+
+#include "storage/sql/sql_store.h"
+
+namespace authgent::storage {
+namespace {
+
+using sql::SqlConnection;
+using sql::SqlParam;
+using sql::SqlResult;
+
+Status MapError(sqlite3* db, int rc, std::string_view what) {
+  int extended = sqlite3_extended_errcode(db);
+  std::string message = std::string(what) + ": " + sqlite3_errmsg(db);
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return AlreadyExistsError(message);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return {StatusCode::kForeignKey, message};
+    default:
+      break;
+  }
+  if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) return UnavailableError(message);
+  if ((rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB) return DataLossError(message);
+  return InternalError(message);
+}
+
+// A prepared statement and, for each parameter position $1..$n, its SQLite bind index.
+struct Prepared {
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<int> index_of;  // index_of[i] is the bind index of $(i+1), or 0 if unused
+};
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    for (auto& [sql, p] : cache_) sqlite3_finalize(p.stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+    AUTHGENT_ASSIGN_OR_RETURN(Prepared * p, Prepare(sql));
+    sqlite3_stmt* stmt = p->stmt;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    size_t i = 0;
+    for (const SqlParam& param : params) {
+      int index = i < p->index_of.size() ? p->index_of[i] : 0;
+      ++i;
+      if (index == 0) continue;
+      switch (param.kind) {
+        case SqlParam::Kind::kNull: sqlite3_bind_null(stmt, index); break;
+        case SqlParam::Kind::kInt: sqlite3_bind_int64(stmt, index, param.integer); break;
+        case SqlParam::Kind::kText:
+          sqlite3_bind_text(stmt, index, param.text.data(), static_cast<int>(param.text.size()),
+                            SQLITE_STATIC);
+          break;
+      }
+    }
+    SqlResult result;
+    int columns = sqlite3_column_count(stmt);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      sql::SqlRow row(static_cast<size_t>(columns));
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) continue;
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+        row[static_cast<size_t>(c)] = std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+      }
+      result.rows.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) {
+      Status error = MapError(db_, rc, "sqlite step");
+      sqlite3_reset(stmt);
+      return error;
+    }
+    result.affected = sqlite3_changes64(db_);
+    sqlite3_reset(stmt);  // releases the read snapshot of a finished SELECT
+    return result;
+  }
+
+  Status Script(std::string_view sql) override {
+    std::string text(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) return MapError(db_, rc, "sqlite exec");
+    return Status::Ok();
+  }
+
+  Status Begin(bool write) override { return Script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+  Status Commit() override { return Script("COMMIT"); }
+  Status Rollback() override { return Script("ROLLBACK"); }
+  // BEGIN IMMEDIATE already holds the database's single write lock.
+  Status LockForMigration() override { return Status::Ok(); }
+  Status LockTable(std::string_view) override { return Status::Ok(); }
+  bool healthy() const override { return true; }
+
+ private:
+  StatusOr<Prepared*> Prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return &it->second;
+    Prepared p;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &p.stmt, nullptr);
+    if (rc != SQLITE_OK) return MapError(db_, rc, "sqlite prepare");
+    // Parameters are named "$1".."$n"; map each name's number to SQLite's bind index.
+    int count = sqlite3_bind_parameter_count(p.stmt);
+    for (int index = 1; index <= count; ++index) {
+      const char* name = sqlite3_bind_parameter_name(p.stmt, index);
+      if (name == nullptr || name[0] != '$') {
+        sqlite3_finalize(p.stmt);
+        return InternalError("SQL parameters must be written $1..$n");
+      }
+      size_t number = std::strtoul(name + 1, nullptr, 10);
+      if (number == 0 || number > 64) {
+        sqlite3_finalize(p.stmt);
+        return InternalError("bad SQL parameter name");
+      }
+      if (p.index_of.size() < number) p.index_of.resize(number, 0);
+      p.index_of[number - 1] = index;
+    }
+    auto [pos, inserted] = cache_.emplace(std::string(sql), p);
+    return &pos->second;
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, Prepared> cache_;
+};
+
+StatusOr<std::unique_ptr<SqlConnection>> Connect(const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return UnavailableError("cannot open SQLite database " + options.path + ": " + message);
+  }
+  auto conn = std::make_unique<SqliteConnection>(db);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  std::string pragmas = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                        "PRAGMA synchronous = " + options.synchronous + ";";
+  AUTHGENT_RETURN_IF_ERROR(conn->Script(pragmas));
+  return std::unique_ptr<SqlConnection>(std::move(conn));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.synchronous != "normal" && options.synchronous != "full") {
+    return InvalidArgumentError("synchronous must be normal or full");
+  }
+  std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return UnavailableError("cannot create " + parent.string() + ": " + ec.message());
+  }
+  // Open one connection now so that a bad path fails at start-up, not at the first request.
+  AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> probe, Connect(options));
+  probe.reset();
+  SqliteOptions copy = options;
+  return std::unique_ptr<Store>(std::make_unique<sql::SqlStore>(
+      [copy]() { return Connect(copy); }, options.pool_size));
+}
+
+}  // namespace authgent::storage

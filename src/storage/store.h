@@ -1,0 +1,164 @@
+// storage/store: the one interface through which authgent keeps state. Every backend (SQLite,
+// PostgreSQL) implements it and passes the conformance suite in storage/testing.
+//
+// Contract for every method:
+//  - Faults (database unreachable, corrupt data) are a non-OK Status; callers turn them into 500/503.
+//  - Constraint violations are precise: kAlreadyExists (unique key taken), kForeignKey (referenced
+//    record missing), kNotFound (no such record). No method throws.
+//  - Methods that take `now` treat records whose expiry is <= now as absent.
+//  - The single-use and rotation operations (RedeemCode, ConsumeTransaction, RotateRefreshToken)
+//    are atomic across threads, processes and instances sharing one database.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/records.h"
+
+namespace authgent::storage {
+
+// The result of presenting an authorization code at the token endpoint.
+struct CodeRedemption {
+  enum class Outcome {
+    kRedeemed,  // this caller consumed the code: it alone may issue tokens for it
+    kReplayed,  // the code had been consumed before: tokens issued from it are now revoked
+    kExpired,
+    kNotFound,
+  };
+  Outcome outcome = Outcome::kNotFound;
+  AuthorizationCode code;  // set for kRedeemed, kReplayed and kExpired
+};
+
+// The result of presenting a refresh token (MCP-AUTH.md §5).
+struct Rotation {
+  enum class Outcome {
+    kRotated,        // first use: `new_token` is now live and the presented one is used
+    kGraceReissued,  // reuse within the grace window (parallel refreshes): `new_token` is live too
+    kReuseDetected,  // reuse after the grace window: the whole family is now revoked
+    kRevoked,        // the family was already revoked
+    kExpired,        // the token's idle lifetime or the family's absolute lifetime has passed
+    kRejected,       // the caller's check refused the family (wrong client, wider scope); no change
+    kNotFound,
+  };
+  Outcome outcome = Outcome::kNotFound;
+  RefreshFamily family;  // set unless kNotFound
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- health and schema ----
+  // Applies every pending migration; safe when several instances start at once (exactly one
+  // applies each migration). Returns how many this call applied.
+  virtual StatusOr<int> Migrate() = 0;
+  // The highest applied migration and the highest this build knows.
+  virtual StatusOr<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+  // A round trip to the database.
+  virtual Status Ping() = 0;
+
+  // ---- clients ----
+  virtual Status CreateClient(const Client& client) = 0;
+  virtual StatusOr<Client> GetClient(const std::string& client_id) = 0;
+  // Replaces every field but client_id and created_at.
+  virtual Status UpdateClient(const Client& client) = 0;
+  // Deletes the client and, by cascade, its codes, refresh families and consents.
+  virtual Status DeleteClient(const std::string& client_id) = 0;
+  // Ordered by client_id; at most `limit` records with client_id > `after`.
+  virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
+  virtual StatusOr<int64_t> CountClients() = 0;
+  virtual Status TouchClient(const std::string& client_id, int64_t now) = 0;
+
+  // ---- users ----
+  virtual Status CreateUser(const User& user) = 0;
+  virtual StatusOr<User> GetUser(const std::string& user_id) = 0;
+  virtual StatusOr<User> GetUserByUsername(const std::string& username) = 0;
+  virtual StatusOr<User> GetUserByUpstream(const std::string& issuer,
+                                           const std::string& subject) = 0;
+  virtual Status UpdateUser(const User& user) = 0;
+  virtual Status DeleteUser(const std::string& user_id) = 0;
+  virtual StatusOr<std::vector<User>> ListUsers() = 0;
+  virtual StatusOr<int64_t> CountUsers() = 0;
+
+  // ---- login sessions ----
+  virtual Status CreateSession(const LoginSession& session) = 0;
+  virtual StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) = 0;
+  virtual Status DeleteSession(const std::string& session_hash) = 0;
+
+  // ---- authorization transactions ----
+  virtual Status CreateTransaction(const AuthorizationTransaction& txn) = 0;
+  // kNotFound when missing, expired or consumed.
+  virtual StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,
+                                                            int64_t now) = 0;
+  // Updates session_hash, user_id, csrf_hash and the upstream_* fields of a live transaction.
+  virtual Status UpdateTransaction(const AuthorizationTransaction& txn) = 0;
+  // Marks the transaction consumed and returns it; exactly one caller ever succeeds.
+  virtual StatusOr<AuthorizationTransaction> ConsumeTransaction(const std::string& transaction_hash,
+                                                                int64_t now) = 0;
+  // The same, found by the upstream `state` the IdP sends back.
+  virtual StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
+      const std::string& upstream_state_hash, int64_t now) = 0;
+
+  // ---- authorization codes ----
+  virtual Status CreateCode(const AuthorizationCode& code) = 0;
+  // Consumes the code atomically. A second presentation is kReplayed and revokes the refresh
+  // family issued from the code (and denies its access tokens) in the same transaction.
+  virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now) = 0;
+  // Creates the refresh family and its first token for a redeemed code. kFailedPrecondition if the
+  // code was replayed in the meantime (the caller then issues nothing).
+  virtual Status IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
+                                    const RefreshToken& first_token) = 0;
+
+  // ---- refresh tokens ----
+  virtual Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) = 0;
+  virtual StatusOr<RefreshFamily> GetFamily(const std::string& family_id) = 0;
+  // The token and its family (kNotFound when missing; expiry is the caller's to judge).
+  virtual StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
+      const std::string& token_hash) = 0;
+  // Presents `token_hash` (MCP-AUTH.md §5). `accept` runs inside the transaction on the live
+  // family; returning false makes the outcome kRejected with nothing changed. On kRotated and
+  // kGraceReissued, `new_token` (family_id filled in here) is stored.
+  virtual StatusOr<Rotation> RotateRefreshToken(const std::string& token_hash,
+                                                const RefreshToken& new_token, int64_t now,
+                                                int64_t grace_seconds,
+                                                const std::function<bool(const RefreshFamily&)>& accept) = 0;
+  // Revokes the family and denies every unexpired access token issued in it.
+  virtual Status RevokeFamily(const std::string& family_id, int64_t now) = 0;
+
+  // ---- access-token denylist ----
+  virtual Status RevokeAccessToken(const RevokedAccessToken& entry) = 0;
+  virtual StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) = 0;
+
+  // ---- consents ----
+  virtual Status UpsertConsent(const Consent& consent) = 0;
+  virtual StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
+                                       const std::string& resource) = 0;
+  virtual Status DeleteConsent(const std::string& user_id, const std::string& client_id,
+                               const std::string& resource) = 0;
+  virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
+
+  // ---- signing keys ----
+  // With `only_if_none`, inserts only into an empty key table (kAlreadyExists otherwise), so
+  // instances starting together create one first key between them.
+  virtual Status InsertSigningKey(const SigningKey& key, bool only_if_none) = 0;
+  // Ordered by activate_at, then kid.
+  virtual StatusOr<std::vector<SigningKey>> ListSigningKeys() = 0;
+  virtual Status SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) = 0;
+  virtual Status DeleteSigningKey(const std::string& kid) = 0;
+
+  // ---- shared counters (rate limits across instances) ----
+  // Adds one to `key` (created at 1 if absent or expired) and returns the new value.
+  virtual StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
+                                             int64_t now) = 0;
+
+  // ---- housekeeping ----
+  // Deletes expired sessions, transactions, codes, revoked-token entries, counters and dead
+  // refresh families. Returns how many rows went.
+  virtual StatusOr<int64_t> PurgeExpired(int64_t now) = 0;
+};
+
+}  // namespace authgent::storage

@@ -1,0 +1,222 @@
+// Conformance: single-use codes, refresh rotation with its grace window, and their races.
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "storage/testing/store_conformance.h"
+
+namespace authgent::storage::testing {
+namespace {
+
+using Outcome = Rotation::Outcome;
+
+TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
+  EXPECT_EQ(store_->CreateCode(MakeCode("x", "ghost", "u1")).code(), StatusCode::kForeignKey);
+  EXPECT_EQ(store_->CreateCode(MakeCode("x", "c1", "ghost")).code(), StatusCode::kForeignKey);
+  ASSERT_TRUE(store_->CreateCode(MakeCode("x", "c1", "u1")).ok());
+  EXPECT_EQ(store_->CreateCode(MakeCode("x", "c1", "u1")).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
+  AuthorizationCode code = MakeCode("code", "c1", "u1");
+  ASSERT_TRUE(store_->CreateCode(code).ok());
+  auto first = store_->RedeemCode("code", now_ + 1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(first->code.client_id, "c1");
+  EXPECT_EQ(first->code.code_challenge, code.code_challenge);
+  EXPECT_EQ(first->code.resource, code.resource);
+  EXPECT_EQ(first->code.scope, "mcp:read");
+  EXPECT_TRUE(first->code.redirect_uri_in_request);
+  EXPECT_EQ(first->code.consumed_at, now_ + 1);
+  EXPECT_EQ(store_->RedeemCode("code", now_ + 2)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(store_->RedeemCode("unknown", now_)->outcome, CodeRedemption::Outcome::kNotFound);
+}
+
+TEST_P(TokenConformance, ExpiredCodeIsNotRedeemed) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  EXPECT_EQ(store_->RedeemCode("code", now_ + 600)->outcome, CodeRedemption::Outcome::kExpired);
+}
+
+TEST_P(TokenConformance, CodeReplayRevokesTheFamilyIssuedFromIt) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_EQ(store_->RedeemCode("code", now_)->outcome, CodeRedemption::Outcome::kRedeemed);
+  ASSERT_TRUE(store_->IssueFamilyForCode("code", MakeFamily("f1", "c1", "u1"), MakeToken("rt", "jti1")).ok());
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti1"));
+
+  auto replay = store_->RedeemCode("code", now_ + 5);
+  EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(replay->code.family_id, "f1");
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 5);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("jti1"));
+  EXPECT_EQ(store_->RotateRefreshToken("rt", MakeToken("rt2", "jti2"), now_ + 6, 60, nullptr)->outcome,
+            Outcome::kRevoked);
+}
+
+TEST_P(TokenConformance, NoFamilyIsIssuedForACodeReplayedBeforeIssuance) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_EQ(store_->RedeemCode("code", now_)->outcome, CodeRedemption::Outcome::kRedeemed);
+  ASSERT_EQ(store_->RedeemCode("code", now_)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(store_->IssueFamilyForCode("code", MakeFamily("f1", "c1", "u1"), MakeToken("rt", "j")).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetFamily("f1").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  constexpr int kThreads = 12;
+  std::vector<std::unique_ptr<Store>> instances;
+  for (int i = 0; i < kThreads; ++i) instances.push_back(OpenAgain());
+  std::atomic<int> redeemed{0}, replayed{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = instances[static_cast<size_t>(i)]->RedeemCode("code", now_);
+      if (!r.ok()) ++other;
+      else if (r->outcome == CodeRedemption::Outcome::kRedeemed) ++redeemed;
+      else if (r->outcome == CodeRedemption::Outcome::kReplayed) ++replayed;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(redeemed.load(), 1);
+  EXPECT_EQ(replayed.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  auto r1 = store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_ + 10, 60, nullptr);
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1->outcome, Outcome::kRotated);
+  EXPECT_EQ(r1->family.family_id, "f1");
+  EXPECT_EQ(r1->family.scope, "mcp:read mcp:write");
+  auto stored = store_->GetRefreshToken("rt2");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->first.family_id, "f1");
+  EXPECT_EQ(stored->first.access_jti, "j2");
+  EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, now_ + 10);
+
+  // A parallel refresh with the same token inside the grace window gets its own valid token.
+  auto r2 = store_->RotateRefreshToken("rt1", MakeToken("rt3", "j3"), now_ + 70, 60, nullptr);
+  EXPECT_EQ(r2->outcome, Outcome::kGraceReissued);
+  EXPECT_TRUE(store_->GetRefreshToken("rt3").ok());
+
+  // After the window, reuse is theft: the family and its access tokens die.
+  auto r3 = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 71, 60, nullptr);
+  EXPECT_EQ(r3->outcome, Outcome::kReuseDetected);
+  EXPECT_EQ(store_->GetRefreshToken("rt4").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 71);
+  for (const char* jti : {"j1", "j2", "j3"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
+  EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt5", "j5"), now_ + 72, 60, nullptr)->outcome,
+            Outcome::kRevoked);
+}
+
+TEST_P(TokenConformance, RefreshExpiresByIdleAndAbsoluteLifetime) {
+  RefreshFamily f = MakeFamily("f1", "c1", "u1");
+  RefreshToken t = MakeToken("rt1", "j1");
+  t.idle_expires_at = now_ + 100;
+  ASSERT_TRUE(store_->CreateFamily(f, t).ok());
+  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("x", "jx"), now_ + 100, 60, nullptr)->outcome,
+            Outcome::kExpired);
+
+  RefreshFamily g = MakeFamily("f2", "c1", "u1");
+  g.expires_at = now_ + 50;
+  ASSERT_TRUE(store_->CreateFamily(g, MakeToken("rt2", "j2")).ok());
+  EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("y", "jy"), now_ + 50, 60, nullptr)->outcome,
+            Outcome::kExpired);
+  EXPECT_EQ(store_->RotateRefreshToken("nope", MakeToken("z", "jz"), now_, 60, nullptr)->outcome,
+            Outcome::kNotFound);
+}
+
+TEST_P(TokenConformance, RejectedRotationChangesNothing) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  auto wrong_client = [](const RefreshFamily& f) { return f.client_id == "someone-else"; };
+  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, wrong_client)->outcome,
+            Outcome::kRejected);
+  EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, 0);
+  EXPECT_EQ(store_->GetRefreshToken("rt2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+            Outcome::kRotated);
+}
+
+// MCP-AUTH.md §5: clients fire parallel refreshes with one token. Inside the grace window each
+// gets a valid, distinct pair: exactly one rotation and the rest grace reissues, nothing revoked.
+TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  constexpr int kThreads = 12;
+  std::vector<std::unique_ptr<Store>> instances;
+  for (int i = 0; i < kThreads; ++i) instances.push_back(OpenAgain());
+  std::atomic<int> rotated{0}, reissued{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      std::string n = std::to_string(i);
+      auto r = instances[static_cast<size_t>(i)]->RotateRefreshToken(
+          "rt1", MakeToken("new" + n, "jn" + n), now_ + 1, 60, nullptr);
+      if (!r.ok()) ++other;
+      else if (r->outcome == Outcome::kRotated) ++rotated;
+      else if (r->outcome == Outcome::kGraceReissued) ++reissued;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(reissued.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, 0);
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(store_->GetRefreshToken("new" + std::to_string(i)).ok()) << i;
+  }
+}
+
+// After the grace window, racing reuses all fail and the family ends revoked.
+TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  ASSERT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+            Outcome::kRotated);
+  constexpr int kThreads = 8;
+  std::vector<std::unique_ptr<Store>> instances;
+  for (int i = 0; i < kThreads; ++i) instances.push_back(OpenAgain());
+  std::atomic<int> detected{0}, revoked{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      std::string n = std::to_string(i);
+      auto r = instances[static_cast<size_t>(i)]->RotateRefreshToken(
+          "rt1", MakeToken("late" + n, "jl" + n), now_ + 61, 60, nullptr);
+      if (!r.ok()) ++other;
+      else if (r->outcome == Outcome::kReuseDetected) ++detected;
+      else if (r->outcome == Outcome::kRevoked) ++revoked;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GE(detected.load(), 1);
+  EXPECT_EQ(detected.load() + revoked.load(), kThreads);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_NE(store_->GetFamily("f1")->revoked_at, 0);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j2"));
+}
+
+TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  EXPECT_EQ(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt9", "j9")).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CreateFamily(MakeFamily("f2", "ghost", "u1"), MakeToken("rt8", "j8")).code(),
+            StatusCode::kForeignKey);
+  ASSERT_TRUE(store_->RevokeFamily("f1", now_ + 3).ok());
+  ASSERT_TRUE(store_->RevokeFamily("f1", now_ + 4).ok());  // idempotent; keeps the first time
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 3);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
+  EXPECT_EQ(store_->RevokeFamily("ghost", now_).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store_->RevokeAccessToken({"standalone", now_ + 3600}).ok());
+  ASSERT_TRUE(store_->RevokeAccessToken({"standalone", now_ + 3600}).ok());
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("standalone"));
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("other"));
+}
+
+}  // namespace
+}  // namespace authgent::storage::testing
