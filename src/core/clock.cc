@@ -1,6 +1,7 @@
 #include "core/clock.h"
 
 #include <chrono>
+#include <ctime>
 
 namespace authgent {
 
@@ -13,6 +14,15 @@ int64_t SystemClock::Now() const {
 const SystemClock& SystemClock::Instance() {
   static const SystemClock clock;
   return clock;
+}
+
+std::string FormatRfc3339(int64_t t) {
+  std::time_t secs = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 int64_t SteadyMillis() {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace authgent {
 
@@ -35,6 +36,9 @@ class FakeClock final : public Clock {
  private:
   std::atomic<int64_t> now_;
 };
+
+// "2026-11-26T06:48:09Z" for Unix seconds `t` (UTC).
+std::string FormatRfc3339(int64_t t);
 
 // Monotonic milliseconds, for durations in logs and benchmarks.
 int64_t SteadyMillis();

@@ -10,17 +10,24 @@
 namespace authgent::log {
 namespace {
 
-std::shared_ptr<spdlog::logger> Logger() {
+std::shared_ptr<spdlog::logger> Make(bool to_stderr) {
+  spdlog::drop("authgent");
+  auto l = to_stderr ? spdlog::stderr_logger_mt("authgent") : spdlog::stdout_logger_mt("authgent");
+  l->set_pattern("%v");
+  l->set_level(spdlog::level::info);
+  l->flush_on(spdlog::level::warn);
+  return l;
+}
+
+std::shared_ptr<spdlog::logger>& Current() {
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = spdlog::stdout_logger_mt("authgent");
-    l->set_pattern("%v");
-    l->set_level(spdlog::level::info);
-    l->flush_on(spdlog::level::warn);
     spdlog::flush_every(std::chrono::seconds(1));
-    return l;
+    return Make(false);
   }();
   return logger;
 }
+
+std::shared_ptr<spdlog::logger> Logger() { return std::atomic_load(&Current()); }
 
 spdlog::level::level_enum ToSpd(Level level) {
   switch (level) {
@@ -67,7 +74,12 @@ bool ParseLevel(std::string_view text, Level* out) {
   return true;
 }
 
-void Init(Level min_level) { Logger()->set_level(ToSpd(min_level)); }
+void Init(Level min_level, bool to_stderr) {
+  auto logger = Make(to_stderr);
+  logger->set_level(ToSpd(min_level));
+  if (to_stderr) logger->flush_on(spdlog::level::trace);
+  std::atomic_store(&Current(), logger);
+}
 
 void Debug(std::string_view msg, nlohmann::json fields) { Emit(Level::kDebug, msg, std::move(fields)); }
 void Info(std::string_view msg, nlohmann::json fields) { Emit(Level::kInfo, msg, std::move(fields)); }

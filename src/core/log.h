@@ -13,8 +13,9 @@ enum class Level { kDebug, kInfo, kWarn, kError };
 
 // Parses "debug" | "info" | "warn" | "error".
 bool ParseLevel(std::string_view text, Level* out);
-// Sets the minimum level; safe to call more than once.
-void Init(Level min_level);
+// Sets the minimum level and where lines go: standard output for the server, standard error for
+// the operator subcommands (whose standard output is their result). Call before logging.
+void Init(Level min_level, bool to_stderr = false);
 
 void Debug(std::string_view msg, nlohmann::json fields = nlohmann::json::object());
 void Info(std::string_view msg, nlohmann::json fields = nlohmann::json::object());

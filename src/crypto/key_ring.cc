@@ -63,6 +63,16 @@ Status KeyRing::Bootstrap(const std::optional<EcKey>& operator_key) {
       return inserted;
     }
   }
+  StatusOr<std::shared_ptr<const KeySnapshot>> loaded = Reload();
+  if (loaded.ok() || loaded.status().code() != StatusCode::kFailedPrecondition) {
+    return loaded.status();
+  }
+  // Keys exist but none signs yet (only future keys, e.g. `keys rotate` on an empty ring):
+  // nothing was ever signed, so a key active at once is safe.
+  AUTHGENT_ASSIGN_OR_RETURN(EcKey key, EcKey::Generate());
+  AUTHGENT_ASSIGN_OR_RETURN(storage::SigningKey record, Seal(key, clock_.Now()));
+  AUTHGENT_RETURN_IF_ERROR(store_.InsertSigningKey(record, false));
+  log::Info("created a signing key because none was active", {{"kid", record.kid}});
   return Reload().status();
 }
 

@@ -224,7 +224,8 @@ class Server::Impl {
     Request request;
     bool close = false;
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
+        ec == asio::error::connection_reset || ec == beast::error::timeout) {
+      // A timed-out stream is already closed by Beast: a slow client is simply cut off.
       co_return false;
     } else if (ec == bhttp::error::header_limit) {
       response = Response::Error(431, "request_header_fields_too_large",
@@ -232,9 +233,6 @@ class Server::Impl {
       close = true;
     } else if (ec == bhttp::error::body_limit) {
       response = Response::Error(413, "payload_too_large", "the request body is too large");
-      close = true;
-    } else if (ec == beast::error::timeout) {
-      response = Response::Error(408, "request_timeout", "the request was not received in time");
       close = true;
     } else if (ec) {
       response = Response::Error(400, "invalid_request", "malformed HTTP request");

@@ -1,0 +1,26 @@
+// oauth/metadata: the authorization-server metadata document (RFC 8414), served at both
+// /.well-known/oauth-authorization-server and /.well-known/openid-configuration.
+//
+// Built from configuration, never from the request (no Host header): every URL is ISSUER plus a
+// fixed path. Lists only what this server implements, and never a `null` (MCP-AUTH.md §1).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace authgent::oauth {
+
+// Endpoint paths: a contract (DESIGN.md).
+inline constexpr char kMetadataPath[] = "/.well-known/oauth-authorization-server";
+inline constexpr char kOpenIdConfigurationPath[] = "/.well-known/openid-configuration";
+inline constexpr char kJwksPath[] = "/.well-known/jwks.json";
+
+struct MetadataSettings {
+  std::string issuer;
+  std::vector<std::string> scopes;
+};
+
+nlohmann::json BuildMetadata(const MetadataSettings& settings);
+
+}  // namespace authgent::oauth

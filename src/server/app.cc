@@ -1,0 +1,85 @@
+#include "server/app.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/log.h"
+#include "crypto/key_encryption_key.h"
+
+namespace authgent::server {
+
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config) {
+  storage::OpenOptions options;
+  options.pool_size = config.db_pool_size;
+  options.sqlite_synchronous = config.sqlite_synchronous;
+  AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                            storage::OpenStore(config.database, options));
+  AUTHGENT_ASSIGN_OR_RETURN(int applied, store->Migrate());
+  if (applied > 0) {
+    log::Info("applied database migrations",
+              {{"count", applied}, {"schema_version", store->LatestSchemaVersion()}});
+  }
+  return store;
+}
+
+StatusOr<std::unique_ptr<crypto::KeyRing>> OpenKeyRing(const Config& config, storage::Store& store,
+                                                       const Clock& clock, Random& random) {
+  bool sqlite = config.database.kind == storage::DatabaseUrl::Kind::kSqlite;
+  AUTHGENT_ASSIGN_OR_RETURN(
+      std::string kek, crypto::LoadKeyEncryptionKey(config.key_encryption_key,
+                                                    config.key_encryption_key_file, sqlite, random));
+  crypto::KeyRingOptions options;
+  options.publish_delay = config.key_publish_delay;
+  options.token_lifetime = config.access_token_ttl;
+  return std::make_unique<crypto::KeyRing>(store, clock, random, std::move(kek), options);
+}
+
+namespace {
+StatusOr<std::optional<crypto::EcKey>> ReadOperatorKey(const std::string& path) {
+  if (path.empty()) return std::optional<crypto::EcKey>();
+  std::ifstream in(path);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in) return InvalidArgumentError("SIGNING_KEY_FILE cannot be read: " + path);
+  StatusOr<crypto::EcKey> key = crypto::EcKey::FromPrivatePem(pem.str());
+  if (!key.ok()) {
+    return InvalidArgumentError("SIGNING_KEY_FILE " + path + ": " + key.status().message() +
+                                " (an EC P-256 private key in PEM is required)");
+  }
+  return std::optional<crypto::EcKey>(std::move(key).value());
+}
+}  // namespace
+
+StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Random& random) {
+  std::unique_ptr<App> app(new App(std::move(config), clock, random));
+  AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_));
+  AUTHGENT_ASSIGN_OR_RETURN(app->keys_, OpenKeyRing(app->config_, *app->store_, clock, random));
+  AUTHGENT_ASSIGN_OR_RETURN(std::optional<crypto::EcKey> operator_key,
+                            ReadOperatorKey(app->config_.signing_key_file));
+  AUTHGENT_RETURN_IF_ERROR(app->keys_->Bootstrap(operator_key));
+
+  app->AddDiscoveryRoutes();
+  app->AddHealthRoutes();
+
+  http::ServerOptions options;
+  options.bind_address = app->config_.bind_address;
+  options.port = app->config_.port;
+  options.io_threads = app->config_.io_threads;
+  options.worker_threads = app->config_.worker_threads;
+  options.max_body_bytes = app->config_.max_body_bytes;
+  options.read_timeout = std::chrono::seconds(app->config_.read_timeout);
+  options.idle_timeout = std::chrono::seconds(app->config_.idle_timeout);
+  options.shutdown_timeout = std::chrono::seconds(app->config_.shutdown_timeout);
+  options.access_log = app->config_.access_log;
+  app->server_ = std::make_unique<http::Server>(options, app->router_);
+  return app;
+}
+
+StatusOr<int> App::Listen() {
+  AUTHGENT_ASSIGN_OR_RETURN(int port, server_->Listen());
+  if (config_.issuer.empty()) config_.issuer = "http://localhost:" + std::to_string(port);
+  BuildDocuments();
+  return port;
+}
+
+}  // namespace authgent::server

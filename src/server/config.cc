@@ -1,0 +1,186 @@
+#include "server/config.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <filesystem>
+#include <thread>
+
+#include "oauth/issuer.h"
+
+namespace authgent::server {
+namespace {
+
+struct Setting {
+  const char* name;
+  std::string RawConfig::*field;
+  const char* help;
+};
+
+// One table: the flag (--issuer), the variable (ISSUER) and the help text come from here.
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"ISSUER", &RawConfig::issuer,
+       "Public origin of this server, e.g. https://auth.example.com (default http://localhost:PORT)"},
+      {"PORT", &RawConfig::port, "TCP port to listen on (0: any free port)"},
+      {"BIND_ADDRESS", &RawConfig::bind_address, "Address to listen on"},
+      {"DATABASE_URL", &RawConfig::database_url, "sqlite://PATH or postgres://user:pass@host:5432/db"},
+      {"DB_POOL_SIZE", &RawConfig::db_pool_size, "Database connections per instance"},
+      {"SQLITE_SYNCHRONOUS", &RawConfig::sqlite_synchronous, "SQLite durability: normal or full"},
+      {"KEY_ENCRYPTION_KEY", &RawConfig::key_encryption_key,
+       "Base64 of 32 bytes sealing the private signing keys (required with PostgreSQL)"},
+      {"SIGNING_KEY_FILE", &RawConfig::signing_key_file, "PEM file of a P-256 key to sign with"},
+      {"KEY_PUBLISH_DELAY", &RawConfig::key_publish_delay,
+       "Seconds a rotated key is published before it signs"},
+      {"ACCESS_TOKEN_TTL", &RawConfig::access_token_ttl, "Access-token lifetime in seconds"},
+      {"ALLOW_INSECURE_ISSUER", &RawConfig::allow_insecure_issuer,
+       "Allow an http ISSUER on a non-loopback host (true/false)"},
+      {"SCOPES", &RawConfig::scopes, "Space-separated scopes this server issues"},
+      {"IO_THREADS", &RawConfig::io_threads, "Network threads (default: one per core)"},
+      {"WORKER_THREADS", &RawConfig::worker_threads,
+       "Threads for storage and signing work (default: 2 per core, at least 4)"},
+      {"MAX_BODY_BYTES", &RawConfig::max_body_bytes, "Largest accepted request body"},
+      {"READ_TIMEOUT", &RawConfig::read_timeout, "Seconds to receive one whole request"},
+      {"IDLE_TIMEOUT", &RawConfig::idle_timeout, "Seconds a keep-alive connection may idle"},
+      {"SHUTDOWN_TIMEOUT", &RawConfig::shutdown_timeout,
+       "Seconds in-flight requests get to finish on SIGTERM"},
+      {"LOG_LEVEL", &RawConfig::log_level, "debug, info, warn or error"},
+      {"ACCESS_LOG", &RawConfig::access_log, "One JSON line per request (true/false)"},
+  };
+  return settings;
+}
+
+std::string FlagName(const char* name) {
+  std::string flag = "--";
+  for (const char* p = name; *p; ++p) flag += (*p == '_') ? '-' : static_cast<char>(std::tolower(*p));
+  return flag;
+}
+
+Status Bad(const char* name, const std::string& what) {
+  return InvalidArgumentError(std::string(name) + " " + what);
+}
+
+StatusOr<int64_t> ParseInt(const char* name, const std::string& text, int64_t lo, int64_t hi) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < lo ||
+      value > hi) {
+    return Bad(name, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                         " (got '" + text + "')");
+  }
+  return value;
+}
+
+StatusOr<bool> ParseBool(const char* name, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "no") return false;
+  return Bad(name, "must be true or false (got '" + text + "')");
+}
+
+std::vector<std::string> SplitSpaces(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find_first_of(" \t,", i);
+    if (j == std::string::npos) j = text.size();
+    if (j > i) out.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddConfigFlags(CLI::App& app, RawConfig& raw) {
+  for (const Setting& s : Settings()) {
+    std::string help = std::string(s.help) + " [env " + s.name + "]";
+    app.add_option(FlagName(s.name), raw.*(s.field), help)->envname(s.name)->capture_default_str();
+  }
+}
+
+StatusOr<Config> ValidateConfig(const RawConfig& raw) {
+  Config c;
+  AUTHGENT_ASSIGN_OR_RETURN(c.allow_insecure_issuer,
+                            ParseBool("ALLOW_INSECURE_ISSUER", raw.allow_insecure_issuer));
+  if (!raw.issuer.empty()) {
+    Status issuer = oauth::ValidateIssuer(raw.issuer, c.allow_insecure_issuer);
+    if (!issuer.ok()) return Bad("ISSUER", issuer.message());
+    c.issuer = raw.issuer;
+  }
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t port, ParseInt("PORT", raw.port, 0, 65535));
+  c.port = static_cast<int>(port);
+  c.bind_address = raw.bind_address;
+  unsigned char addr[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, c.bind_address.c_str(), addr) != 1 &&
+      inet_pton(AF_INET6, c.bind_address.c_str(), addr) != 1) {
+    return Bad("BIND_ADDRESS", "must be an IPv4 or IPv6 address (got '" + c.bind_address + "')");
+  }
+
+  c.database_url = raw.database_url;
+  StatusOr<storage::DatabaseUrl> db = storage::ParseDatabaseUrl(raw.database_url);
+  if (!db.ok()) return Bad("DATABASE_URL", "is invalid: " + db.status().message());
+  c.database = *db;
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t pool, ParseInt("DB_POOL_SIZE", raw.db_pool_size, 1, 256));
+  c.db_pool_size = static_cast<int>(pool);
+  if (raw.sqlite_synchronous != "normal" && raw.sqlite_synchronous != "full") {
+    return Bad("SQLITE_SYNCHRONOUS", "must be normal or full (got '" + raw.sqlite_synchronous + "')");
+  }
+  c.sqlite_synchronous = raw.sqlite_synchronous;
+
+  c.key_encryption_key = raw.key_encryption_key;
+  if (c.database.kind == storage::DatabaseUrl::Kind::kPostgres && c.key_encryption_key.empty()) {
+    return Bad("KEY_ENCRYPTION_KEY",
+               "is required with PostgreSQL: every instance must share it (base64 of 32 bytes)");
+  }
+  if (c.database.kind == storage::DatabaseUrl::Kind::kSqlite) {
+    c.key_encryption_key_file =
+        std::filesystem::path(c.database.sqlite_path).replace_extension(".kek").string();
+  }
+  c.signing_key_file = raw.signing_key_file;
+  if (!c.signing_key_file.empty() && !std::filesystem::is_regular_file(c.signing_key_file)) {
+    return Bad("SIGNING_KEY_FILE", "is not a readable file (got '" + c.signing_key_file + "')");
+  }
+  AUTHGENT_ASSIGN_OR_RETURN(c.key_publish_delay,
+                            ParseInt("KEY_PUBLISH_DELAY", raw.key_publish_delay, 0, 30 * 86400));
+  AUTHGENT_ASSIGN_OR_RETURN(c.access_token_ttl,
+                            ParseInt("ACCESS_TOKEN_TTL", raw.access_token_ttl, 60, 86400));
+
+  c.scopes = SplitSpaces(raw.scopes);
+  if (c.scopes.empty()) return Bad("SCOPES", "must list at least one scope");
+  for (const std::string& scope : c.scopes) {
+    // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
+    for (char ch : scope) {
+      if (ch < 0x21 || ch > 0x7e || ch == '"' || ch == '\\') {
+        return Bad("SCOPES", "has an invalid scope '" + scope + "'");
+      }
+    }
+  }
+
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  AUTHGENT_ASSIGN_OR_RETURN(
+      int64_t io, raw.io_threads.empty() ? StatusOr<int64_t>(cores)
+                                         : ParseInt("IO_THREADS", raw.io_threads, 1, 256));
+  c.io_threads = static_cast<int>(io);
+  AUTHGENT_ASSIGN_OR_RETURN(
+      int64_t workers, raw.worker_threads.empty()
+                           ? StatusOr<int64_t>(std::max(4, 2 * cores))
+                           : ParseInt("WORKER_THREADS", raw.worker_threads, 1, 1024));
+  c.worker_threads = static_cast<int>(workers);
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t body,
+                            ParseInt("MAX_BODY_BYTES", raw.max_body_bytes, 1024, 16 << 20));
+  c.max_body_bytes = static_cast<size_t>(body);
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t read, ParseInt("READ_TIMEOUT", raw.read_timeout, 1, 3600));
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t idle, ParseInt("IDLE_TIMEOUT", raw.idle_timeout, 1, 3600));
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t shutdown,
+                            ParseInt("SHUTDOWN_TIMEOUT", raw.shutdown_timeout, 0, 3600));
+  c.read_timeout = static_cast<int>(read);
+  c.idle_timeout = static_cast<int>(idle);
+  c.shutdown_timeout = static_cast<int>(shutdown);
+  if (!log::ParseLevel(raw.log_level, &c.log_level)) {
+    return Bad("LOG_LEVEL", "must be debug, info, warn or error (got '" + raw.log_level + "')");
+  }
+  AUTHGENT_ASSIGN_OR_RETURN(c.access_log, ParseBool("ACCESS_LOG", raw.access_log));
+  return c;
+}
+
+}  // namespace authgent::server

@@ -1,0 +1,88 @@
+// authgent: the command line. `serve` (the default), `migrate`, `keys list|rotate`, `version`.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "server/app.h"
+#include "server/cli.h"
+#include "server/version.h"
+
+using namespace authgent;
+
+namespace {
+
+int Serve(const server::Config& config) {
+  auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
+  if (!app.ok()) {
+    std::cerr << "authgent: cannot start: " << app.status().message() << "\n";
+    return server::ExitCodeFor(app.status());
+  }
+  auto port = (*app)->Listen();
+  if (!port.ok()) {
+    std::cerr << "authgent: " << port.status().message() << "\n";
+    return 1;
+  }
+  log::Info("listening", {{"address", config.bind_address},
+                          {"port", *port},
+                          {"issuer", (*app)->issuer()},
+                          {"version", server::kVersion}});
+  log::Flush();
+  std::cerr << "authgent " << server::kVersion << " serving on " << config.bind_address << ":"
+            << *port << "\n  issuer:   " << (*app)->issuer() << "\n  metadata: " << (*app)->issuer()
+            << "/.well-known/oauth-authorization-server\n"
+            << std::flush;
+  (*app)->Run(/*handle_signals=*/true);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"authgent: the OAuth 2.1 authorization server for MCP"};
+  cli.require_subcommand(0, 1);
+  server::RawConfig raw;
+
+  CLI::App* serve = cli.add_subcommand("serve", "Run the authorization server (the default)");
+  server::AddConfigFlags(*serve, raw);
+  CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending database migrations and exit");
+  server::AddConfigFlags(*migrate, raw);
+  CLI::App* keys = cli.add_subcommand("keys", "Manage the ES256 signing keys");
+  keys->require_subcommand(1);
+  CLI::App* keys_list = keys->add_subcommand("list", "Show every signing key with its state and dates");
+  server::AddConfigFlags(*keys_list, raw);
+  CLI::App* keys_rotate =
+      keys->add_subcommand("rotate", "Add a key: published now, signing after KEY_PUBLISH_DELAY");
+  server::AddConfigFlags(*keys_rotate, raw);
+  CLI::App* version = cli.add_subcommand("version", "Print the version");
+
+  // `serve` is the default: `authgent --port 9000` means `authgent serve --port 9000`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool help = !args.empty() && (args[0] == "-h" || args[0] == "--help");
+  bool default_serve = args.empty() || (args[0].rfind("-", 0) == 0 && !help);
+  if (default_serve) args.insert(args.begin(), "serve");
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+
+  try {
+    cli.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int code = cli.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (version->parsed()) {
+    std::cout << "authgent " << server::kVersion << "\n";
+    return 0;
+  }
+  StatusOr<server::Config> config = server::ValidateConfig(raw);
+  if (!config.ok()) {
+    std::cerr << "authgent: invalid configuration: " << config.status().message() << "\n";
+    return 2;
+  }
+  log::Init(config->log_level, /*to_stderr=*/!serve->parsed());
+  if (migrate->parsed()) return server::RunMigrate(*config);
+  if (keys_list->parsed()) return server::RunKeysList(*config);
+  if (keys_rotate->parsed()) return server::RunKeysRotate(*config);
+  return Serve(*config);
+}

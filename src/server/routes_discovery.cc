@@ -1,0 +1,67 @@
+// Discovery, JWKS and health endpoints.
+#include "core/log.h"
+#include "oauth/metadata.h"
+#include "server/app.h"
+
+namespace authgent::server {
+
+void App::BuildDocuments() {
+  oauth::MetadataSettings settings;
+  settings.issuer = config_.issuer;
+  settings.scopes = config_.scopes;
+  metadata_json_ = oauth::BuildMetadata(settings).dump();
+}
+
+void App::AddDiscoveryRoutes() {
+  auto metadata = [this](const http::Request&) {
+    http::Response r = http::Response::JsonText(200, metadata_json_);
+    r.Set("Cache-Control", "public, max-age=300");
+    return r;
+  };
+  router_.Add("GET", oauth::kMetadataPath, metadata, {.cors = true});
+  router_.Add("GET", oauth::kOpenIdConfigurationPath, metadata, {.cors = true});
+
+  // The snapshot is reloaded from the store only when due, so this is a pointer read almost
+  // always; a reload may touch the database, hence blocking.
+  router_.Add(
+      "GET", oauth::kJwksPath,
+      [this](const http::Request& request) {
+        auto snapshot = keys_->Current();
+        if (!snapshot.ok()) {
+          log::Error("jwks unavailable",
+                     {{"request_id", request.request_id}, {"error", snapshot.status().ToString()}});
+          return http::Response::Error(503, "temporarily_unavailable", "signing keys unavailable");
+        }
+        http::Response r = http::Response::JsonText(200, (*snapshot)->jwks_json);
+        r.Set("Cache-Control", "public, max-age=300");
+        return r;
+      },
+      {.cors = true, .blocking = true});
+}
+
+void App::AddHealthRoutes() {
+  router_.Add("GET", "/healthz", [](const http::Request&) {
+    return http::Response::Json(200, {{"status", "ok"}});
+  });
+  router_.Add(
+      "GET", "/readyz",
+      [this](const http::Request&) {
+        auto not_ready = [](const std::string& reason) {
+          return http::Response::Json(503, {{"status", "unavailable"}, {"reason", reason}});
+        };
+        Status ping = store_->Ping();
+        if (!ping.ok()) return not_ready("storage unreachable: " + ping.message());
+        StatusOr<int> version = store_->SchemaVersion();
+        if (!version.ok()) return not_ready("storage schema unreadable: " + version.status().message());
+        if (*version != store_->LatestSchemaVersion()) {
+          return not_ready("storage schema is at version " + std::to_string(*version) +
+                           ", this build needs " + std::to_string(store_->LatestSchemaVersion()));
+        }
+        auto keys = keys_->Current();
+        if (!keys.ok()) return not_ready("signing keys unavailable: " + keys.status().message());
+        return http::Response::Json(200, {{"status", "ready"}});
+      },
+      {.blocking = true});
+}
+
+}  // namespace authgent::server

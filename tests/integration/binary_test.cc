@@ -1,0 +1,223 @@
+// The real `authgent` binary as a child process: configuration errors, signals, restarts, logs
+// and the operator subcommands.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "http_client.h"
+#include "process.h"
+#include "test_server.h"
+
+namespace authgent::testing {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+struct RunResult {
+  int code;
+  std::string out, err;
+};
+
+// Runs a subcommand to completion in a fresh directory.
+RunResult RunAuthgent(const std::vector<std::string>& args, Env env, const std::string& dir = "") {
+  std::vector<std::string> argv = {AuthgentBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process p(argv, env, dir.empty() ? MakeTempDir("authgent-bin") : dir);
+  int code = p.Wait(30000);
+  return {code, p.Stdout(), p.Stderr()};
+}
+
+// Starts `authgent serve` on a free port; waits until it serves.
+class Served {
+ public:
+  explicit Served(Env env = {}, const std::string& dir = "") : port_(FreePort()) {
+    env["PORT"] = std::to_string(port_);
+    env["BIND_ADDRESS"] = "127.0.0.1";
+    dir_ = dir.empty() ? MakeTempDir("authgent-bin") : dir;
+    process_ = std::make_unique<Process>(std::vector<std::string>{AuthgentBinary(), "serve"}, env, dir_);
+    ready_ = process_->WaitForStderr("serving on", 20000);
+  }
+  bool ready() const { return ready_; }
+  int port() const { return port_; }
+  Process& process() { return *process_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  int port_;
+  std::string dir_;
+  std::unique_ptr<Process> process_;
+  bool ready_ = false;
+};
+
+struct BadConfig {
+  Env env;
+  std::string message;
+};
+
+TEST(Binary, InvalidConfigurationExits2WithOneLineNamingTheVariable) {
+  const std::vector<BadConfig> cases = {
+      {{{"ISSUER", "https://auth.example.com/tenant"}},
+       "ISSUER must not have a path (got 'https://auth.example.com/tenant')"},
+      {{{"ISSUER", "https://auth.example.com?x=1"}},
+       "ISSUER must not have a query (got 'https://auth.example.com?x=1')"},
+      {{{"ISSUER", "https://auth.example.com/"}},
+       "ISSUER must not end with '/' (got 'https://auth.example.com/')"},
+      {{{"ISSUER", "ftp://auth.example.com"}},
+       "ISSUER must use http or https, not 'ftp' (got 'ftp://auth.example.com')"},
+      {{{"ISSUER", "http://auth.example.com"}},
+       "ISSUER uses http with a non-loopback host; use https or set ALLOW_INSECURE_ISSUER=true "
+       "(got 'http://auth.example.com')"},
+      {{{"DATABASE_URL", "postgres//nope"}},
+       "DATABASE_URL is invalid: not a URL (expected sqlite://PATH or postgres://...)"},
+      {{{"DATABASE_URL", "redis://localhost/0"}},
+       "DATABASE_URL is invalid: unsupported scheme 'redis' (expected sqlite://PATH or "
+       "postgres://...)"},
+      {{{"PORT", "65536"}}, "PORT must be an integer from 0 to 65535 (got '65536')"},
+      {{{"PORT", "-1"}}, "PORT must be an integer from 0 to 65535 (got '-1')"},
+      {{{"DATABASE_URL", "postgres://u:p@127.0.0.1:5432/authgent"}},
+       "KEY_ENCRYPTION_KEY is required with PostgreSQL: every instance must share it (base64 of "
+       "32 bytes)"},
+  };
+  for (const BadConfig& c : cases) {
+    RunResult r = RunAuthgent({"serve"}, c.env);
+    EXPECT_EQ(r.code, 2) << c.message;
+    EXPECT_EQ(r.err, "authgent: invalid configuration: " + c.message + "\n");
+  }
+}
+
+TEST(Binary, FlagsWorkLikeVariables) {
+  RunResult r = RunAuthgent({"serve", "--port", "99999"}, {});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "authgent: invalid configuration: PORT must be an integer from 0 to 65535 (got '99999')\n");
+}
+
+TEST(Binary, InsecureIssuerIsAllowedWhenExplicit) {
+  Served s(Env{{"ISSUER", "http://auth.internal:8080"}, {"ALLOW_INSECURE_ISSUER", "true"}});
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  EXPECT_EQ(Get(s.port(), "/.well-known/oauth-authorization-server").Json()["issuer"],
+            "http://auth.internal:8080");
+  s.process().Signal(SIGTERM);
+  EXPECT_EQ(s.process().Wait(10000), 0);
+}
+
+TEST(Binary, VersionAndHelp) {
+  RunResult v = RunAuthgent({"version"}, {});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("authgent ", 0), 0u);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--help"}, {"serve", "--help"}, {"migrate", "--help"},
+        {"keys", "--help"}, {"keys", "list", "--help"}, {"keys", "rotate", "--help"},
+        {"version", "--help"}}) {
+    RunResult h = RunAuthgent(args, {});
+    EXPECT_EQ(h.code, 0) << args.back();
+    EXPECT_NE(h.out.find("Usage"), std::string::npos) << args[0];
+  }
+  RunResult serve_help = RunAuthgent({"serve", "--help"}, {});
+  EXPECT_NE(serve_help.out.find("--database-url"), std::string::npos);
+  EXPECT_NE(serve_help.out.find("[env ISSUER]"), std::string::npos);
+  EXPECT_EQ(RunAuthgent({"no-such-command"}, {}).code, 2);
+}
+
+TEST(Binary, GracefulShutdownFinishesTheRequestInFlight) {
+  Served s;
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  Connection in_flight(s.port());
+  Connection idle(s.port());
+  ASSERT_TRUE(idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(idle.Read()->status, 200);  // now an idle keep-alive connection
+  ASSERT_TRUE(in_flight.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // headers not finished
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  s.process().Signal(SIGTERM);
+  // The idle connection is closed; a new connection is refused; the in-flight request completes.
+  EXPECT_TRUE(idle.ClosedByPeer(3000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(Connection(s.port()).ok());
+  ASSERT_TRUE(in_flight.Send("\r\n"));
+  auto r = in_flight.Read(5000);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Header("connection"), "close");
+  EXPECT_EQ(s.process().Wait(10000), 0);
+  EXPECT_NE(s.process().Stdout().find("\"msg\":\"shutdown complete\""), std::string::npos);
+}
+
+TEST(Binary, SigningKeySurvivesARestart) {
+  std::string dir = MakeTempDir("authgent-restart");
+  std::string first;
+  {
+    Served s(Env{}, dir);
+    ASSERT_TRUE(s.ready()) << s.process().Stderr();
+    first = Get(s.port(), "/.well-known/jwks.json").body;
+    s.process().Signal(SIGINT);
+    ASSERT_EQ(s.process().Wait(10000), 0);
+  }
+  Served again(Env{}, dir);
+  ASSERT_TRUE(again.ready()) << again.process().Stderr();
+  EXPECT_EQ(Get(again.port(), "/.well-known/jwks.json").body, first);
+  again.process().Signal(SIGTERM);
+  EXPECT_EQ(again.process().Wait(10000), 0);
+}
+
+TEST(Binary, AccessLogHasOneJsonLinePerRequestWithoutQueryStrings) {
+  Served s;
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  Get(s.port(), "/healthz?code=SECRETCODE&refresh_token=SECRETTOKEN", {{"X-Request-Id", "req-1"}});
+  s.process().Signal(SIGTERM);
+  ASSERT_EQ(s.process().Wait(10000), 0);
+  std::string out = s.process().Stdout();
+  EXPECT_EQ(out.find("SECRET"), std::string::npos);
+  bool found = false;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;  // every line is JSON
+    if (j.value("request_id", "") == "req-1") {
+      found = true;
+      EXPECT_EQ(j["path"], "/healthz");
+      EXPECT_EQ(j["method"], "GET");
+      EXPECT_EQ(j["status"], 200);
+      EXPECT_TRUE(j["duration_ms"].is_number());
+      EXPECT_TRUE(j["time"].is_string());
+    }
+  }
+  EXPECT_TRUE(found) << out;
+}
+
+TEST(Binary, MigrateAndKeysSubcommands) {
+  std::string dir = MakeTempDir("authgent-keys");
+  RunResult migrate = RunAuthgent({"migrate"}, {}, dir);
+  EXPECT_EQ(migrate.code, 0) << migrate.err;
+  EXPECT_EQ(migrate.out, "database schema at version 1 (1 migration applied now)\n");
+  EXPECT_EQ(RunAuthgent({"migrate"}, {}, dir).out,
+            "database schema at version 1 (0 migrations applied now)\n");
+
+  RunResult empty = RunAuthgent({"keys", "list"}, {}, dir);
+  EXPECT_EQ(empty.code, 0);
+  EXPECT_EQ(empty.out, "no signing keys yet: `authgent serve` creates the first one\n");
+
+  RunResult rotate = RunAuthgent({"keys", "rotate"}, {{"KEY_PUBLISH_DELAY", "120"}}, dir);
+  EXPECT_EQ(rotate.code, 0) << rotate.err;
+  EXPECT_EQ(rotate.out.rfind("added key ", 0), 0u);
+  RunResult list = RunAuthgent({"keys", "list"}, {}, dir);
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find(" active "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(" next "), std::string::npos) << list.out;
+
+  // The next key is published by a server on the same database at once.
+  Served s(Env{}, dir);
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  EXPECT_EQ(Get(s.port(), "/.well-known/jwks.json").Json()["keys"].size(), 2u);
+}
+
+TEST(Binary, WrongKeyEncryptionKeyRefusesToStart) {
+  std::string dir = MakeTempDir("authgent-kek");
+  RunResult migrate = RunAuthgent({"keys", "rotate"}, {}, dir);
+  ASSERT_EQ(migrate.code, 0) << migrate.err;
+  RunResult wrong = RunAuthgent({"serve"}, {{"KEY_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, {"PORT", "0"}}, dir);
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_NE(wrong.err.find("cannot decrypt signing key"), std::string::npos) << wrong.err;
+}
+
+}  // namespace
+}  // namespace authgent::testing

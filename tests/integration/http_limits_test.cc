@@ -1,0 +1,98 @@
+// The HTTP layer's guarantees over real sockets: limits, errors, keep-alive, request ids.
+#include <gtest/gtest.h>
+
+#include "http_client.h"
+#include "test_server.h"
+
+namespace authgent::testing {
+namespace {
+
+TEST(HttpLimits, UnknownPathAndWrongMethodHaveJsonBodies) {
+  TestServer server;
+  HttpResult missing = Get(server.port(), "/no/such/thing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("content-type"), "application/json");
+  EXPECT_EQ(missing.body, R"({"error":"not_found","error_description":"no such endpoint"})");
+
+  HttpResult wrong = Request(server.port(), "DELETE", "/.well-known/jwks.json");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.Header("allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(wrong.Json()["error"], "method_not_allowed");
+}
+
+TEST(HttpLimits, OversizedBodyIs413) {
+  TestServer server([](server::RawConfig& raw) { raw.max_body_bytes = "2048"; });
+  HttpResult r = Request(server.port(), "POST", "/healthz", std::string(4096, 'x'),
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.Json()["error"], "payload_too_large");
+  EXPECT_EQ(r.Header("connection"), "close");
+}
+
+TEST(HttpLimits, BodyAtTheLimitIsAccepted) {
+  TestServer server([](server::RawConfig& raw) { raw.max_body_bytes = "2048"; });
+  // /healthz has no POST handler: reaching the router (405) proves the body was accepted.
+  HttpResult r = Request(server.port(), "POST", "/healthz", std::string(2048, 'x'));
+  EXPECT_EQ(r.status, 405);
+}
+
+TEST(HttpLimits, OversizedHeadersAre431) {
+  TestServer server;
+  HttpResult r = Get(server.port(), "/healthz", {{"X-Big", std::string(9000, 'a')}});
+  EXPECT_EQ(r.status, 431);
+  EXPECT_EQ(r.Json()["error"], "request_header_fields_too_large");
+}
+
+TEST(HttpLimits, GarbageIs400) {
+  TestServer server;
+  Connection conn(server.port());
+  ASSERT_TRUE(conn.Send("NOT HTTP AT ALL\r\n\r\n"));
+  auto r = conn.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->Json()["error"], "invalid_request");
+}
+
+TEST(HttpLimits, SlowClientIsDisconnectedAfterTheReadTimeout) {
+  TestServer server([](server::RawConfig& raw) { raw.read_timeout = "1"; });
+  Connection conn(server.port());
+  ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // never finishes
+  EXPECT_TRUE(conn.ClosedByPeer(4000));
+}
+
+TEST(HttpLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
+  TestServer server;
+  Connection conn(server.port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = conn.Read();
+    ASSERT_TRUE(r.has_value()) << i;
+    EXPECT_EQ(r->status, 200);
+  }
+  // Pipelined requests are answered in order.
+  ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(conn.Read()->status, 200);
+  EXPECT_EQ(conn.Read()->status, 404);
+}
+
+TEST(HttpLimits, RequestIdIsEchoedWhenSaneAndReplacedOtherwise) {
+  TestServer server;
+  EXPECT_EQ(Get(server.port(), "/healthz", {{"X-Request-Id", "abc-123.x_y"}}).Header("x-request-id"),
+            "abc-123.x_y");
+  std::string replaced =
+      Get(server.port(), "/healthz", {{"X-Request-Id", "bad id\" <script>"}}).Header("x-request-id");
+  EXPECT_EQ(replaced.size(), 32u);
+  EXPECT_EQ(replaced.find('<'), std::string::npos);
+  EXPECT_EQ(Get(server.port(), "/healthz").Header("x-request-id").size(), 32u);
+}
+
+TEST(HttpLimits, ErrorsAreNotCachedAndNotSniffed) {
+  TestServer server;
+  HttpResult r = Get(server.port(), "/nope");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+}
+
+}  // namespace
+}  // namespace authgent::testing

@@ -1,0 +1,38 @@
+// tests/integration/test_server: an authgent App in this process, on 127.0.0.1 and a free port,
+// with a FakeClock and a private SQLite file; it serves on a background thread and shuts down
+// gracefully when the object goes away.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "server/app.h"
+
+namespace authgent::testing {
+
+// A fresh temporary directory (kept for post-mortems under /tmp).
+std::string MakeTempDir(const std::string& prefix);
+
+class TestServer {
+ public:
+  // `adjust` may change the raw configuration before validation.
+  explicit TestServer(const std::function<void(server::RawConfig&)>& adjust = nullptr);
+  ~TestServer();
+
+  int port() const { return port_; }
+  const std::string& issuer() const { return app_->issuer(); }
+  server::App& app() { return *app_; }
+  FakeClock& clock() { return clock_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  FakeClock clock_{1'800'000'000};
+  std::string dir_;
+  std::unique_ptr<server::App> app_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace authgent::testing
