@@ -1,0 +1,47 @@
+// oauth/errors: a protocol rejection (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 ...).
+//
+// `code` is the RFC error code and `description` a fixed, client-safe sentence: both go on the
+// wire. `debug` says what exactly was wrong, for the log only: it may hold client input and is
+// never sent. `status` is the HTTP status when the error is answered directly (not redirected).
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace authgent::oauth {
+
+struct OAuthError {
+  std::string code;
+  std::string description;
+  std::string debug;
+  int status = 400;
+};
+
+inline OAuthError InvalidRequest(std::string description, std::string debug = "") {
+  return {"invalid_request", std::move(description), std::move(debug), 400};
+}
+inline OAuthError InvalidClient(std::string debug = "") {
+  return {"invalid_client", "client authentication failed", std::move(debug), 401};
+}
+inline OAuthError InvalidGrant(std::string description, std::string debug = "") {
+  return {"invalid_grant", std::move(description), std::move(debug), 400};
+}
+inline OAuthError InvalidScope(std::string description, std::string debug = "") {
+  return {"invalid_scope", std::move(description), std::move(debug), 400};
+}
+inline OAuthError InvalidTarget(std::string debug = "") {
+  return {"invalid_target", "the requested resource is not served by this authorization server",
+          std::move(debug), 400};
+}
+inline OAuthError UnauthorizedClient(std::string description, std::string debug = "") {
+  return {"unauthorized_client", std::move(description), std::move(debug), 400};
+}
+inline OAuthError ServerError(std::string debug = "") {
+  return {"server_error", "internal error", std::move(debug), 500};
+}
+inline OAuthError TemporarilyUnavailable(std::string debug = "") {
+  return {"temporarily_unavailable", "the service is temporarily unavailable, try again",
+          std::move(debug), 503};
+}
+
+}  // namespace authgent::oauth

@@ -1,0 +1,195 @@
+#include "oauth/registration.h"
+
+#include <algorithm>
+
+#include "core/bytes.h"
+
+namespace authgent::oauth {
+namespace {
+
+constexpr size_t kMaxRedirectUris = 20;
+constexpr size_t kMaxClientName = 200;
+constexpr size_t kMaxMetadataString = 2000;
+
+OAuthError BadMetadata(std::string description, std::string debug = "") {
+  return {"invalid_client_metadata", std::move(description), std::move(debug), 400};
+}
+OAuthError BadRedirect(std::string description, std::string debug = "") {
+  return {"invalid_redirect_uri", std::move(description), std::move(debug), 400};
+}
+
+// Keeps printable text (any language), drops control characters, trims, caps the length.
+std::string CleanName(const std::string& in) {
+  std::string out;
+  for (unsigned char c : in) {
+    if (c < 0x20 || c == 0x7f) continue;
+    out += static_cast<char>(c);
+  }
+  size_t start = out.find_first_not_of(' ');
+  if (start == std::string::npos) return "";
+  out = out.substr(start, out.find_last_not_of(' ') - start + 1);
+  if (out.size() > kMaxClientName) {
+    out.resize(kMaxClientName);
+    // Do not cut a UTF-8 sequence in half.
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80)) out.pop_back();
+  }
+  return out;
+}
+
+// Reads an optional array of strings; false when present but not one.
+bool StringArray(const nlohmann::json& body, const char* name, std::vector<std::string>* out) {
+  if (!body.contains(name) || body[name].is_null()) return true;
+  const nlohmann::json& v = body[name];
+  if (!v.is_array()) return false;
+  for (const auto& item : v) {
+    if (!item.is_string()) return false;
+    out->push_back(item.get<std::string>());
+  }
+  return true;
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+bool ParseDcrMode(std::string_view text, DcrMode* out) {
+  if (text == "open") *out = DcrMode::kOpen;
+  else if (text == "constrained") *out = DcrMode::kConstrained;
+  else if (text == "disabled") *out = DcrMode::kDisabled;
+  else return false;
+  return true;
+}
+
+std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text,
+                                                      const RegistrationPolicy& policy,
+                                                      int64_t now, Random& random,
+                                                      const std::string& source) {
+  nlohmann::json body = nlohmann::json::parse(body_text, nullptr, false);
+  if (!body.is_object()) return BadMetadata("the registration must be a JSON object");
+
+  storage::Client c;
+  if (!StringArray(body, "redirect_uris", &c.redirect_uris)) {
+    return BadRedirect("redirect_uris must be an array of strings");
+  }
+  if (!StringArray(body, "grant_types", &c.grant_types)) {
+    return BadMetadata("grant_types must be an array of strings");
+  }
+  if (!StringArray(body, "response_types", &c.response_types)) {
+    return BadMetadata("response_types must be an array of strings");
+  }
+  if (c.grant_types.empty()) c.grant_types = {"authorization_code"};
+  for (const std::string& g : c.grant_types) {
+    if (g != "authorization_code" && g != "refresh_token" && g != "client_credentials") {
+      return BadMetadata("unsupported grant type; supported: authorization_code, refresh_token, "
+                         "client_credentials", "grant_type=" + g);
+    }
+  }
+  bool uses_code = Contains(c.grant_types, "authorization_code");
+  if (c.response_types.empty() && uses_code) c.response_types = {"code"};
+  for (const std::string& r : c.response_types) {
+    if (r != "code") return BadMetadata("only the response type \"code\" is supported");
+  }
+  if (uses_code && !Contains(c.response_types, "code")) {
+    return BadMetadata("the authorization_code grant needs the response type \"code\"");
+  }
+
+  c.token_endpoint_auth_method = "client_secret_basic";  // RFC 7591 §2 default
+  if (body.contains("token_endpoint_auth_method") && !body["token_endpoint_auth_method"].is_null()) {
+    if (!body["token_endpoint_auth_method"].is_string()) {
+      return BadMetadata("token_endpoint_auth_method must be a string");
+    }
+    c.token_endpoint_auth_method = body["token_endpoint_auth_method"].get<std::string>();
+  }
+  const std::string& method = c.token_endpoint_auth_method;
+  if (method != "none" && method != "client_secret_post" && method != "client_secret_basic") {
+    return BadMetadata("unsupported token_endpoint_auth_method; supported: none, "
+                       "client_secret_post, client_secret_basic", "method=" + method);
+  }
+  if (Contains(c.grant_types, "client_credentials") && method == "none") {
+    return BadMetadata("the client_credentials grant needs a confidential client");
+  }
+
+  if (uses_code && c.redirect_uris.empty()) return BadRedirect("redirect_uris is required");
+  if (c.redirect_uris.size() > kMaxRedirectUris) return BadRedirect("too many redirect_uris");
+  for (const std::string& uri : c.redirect_uris) {
+    if (auto reason = CheckRedirectUri(uri)) return BadRedirect(*reason, "redirect_uri=" + uri);
+    if (policy.mode == DcrMode::kConstrained && !policy.allowlist.Allows(uri)) {
+      return BadRedirect("redirect URI not allowed by this server's registration policy",
+                         "redirect_uri=" + uri);
+    }
+  }
+
+  if (body.contains("client_name") && !body["client_name"].is_null()) {
+    if (!body["client_name"].is_string()) return BadMetadata("client_name must be a string");
+    c.client_name = CleanName(body["client_name"].get<std::string>());
+  }
+  if (body.contains("scope") && !body["scope"].is_null()) {
+    if (!body["scope"].is_string()) return BadMetadata("scope must be a string");
+    c.scope = body["scope"].get<std::string>();
+  }
+  c.application_type = "web";
+  if (body.contains("application_type") && !body["application_type"].is_null()) {
+    if (!body["application_type"].is_string() ||
+        (body["application_type"] != "web" && body["application_type"] != "native")) {
+      return BadMetadata("application_type must be \"web\" or \"native\"");
+    }
+    c.application_type = body["application_type"].get<std::string>();
+  }
+
+  // Informational metadata kept as registered (strings of sane length only).
+  nlohmann::json extra = nlohmann::json::object();
+  for (const char* key : {"client_uri", "logo_uri", "tos_uri", "policy_uri", "software_id",
+                          "software_version"}) {
+    if (body.contains(key) && body[key].is_string() &&
+        body[key].get<std::string>().size() <= kMaxMetadataString) {
+      extra[key] = body[key];
+    }
+  }
+  if (body.contains("contacts") && body["contacts"].is_array()) {
+    nlohmann::json contacts = nlohmann::json::array();
+    for (const auto& item : body["contacts"]) {
+      if (item.is_string() && item.get<std::string>().size() <= 320) contacts.push_back(item);
+    }
+    extra["contacts"] = contacts;
+  }
+  c.metadata_json = extra.dump();
+
+  c.client_id = random.Hex(16);
+  c.source = source;
+  c.created_at = now;
+  Registration reg;
+  if (method != "none") {
+    reg.client_secret = random.NewToken();
+    c.secret_hash = TokenHash(reg.client_secret);
+  }
+  reg.client = c;
+  reg.response = ClientToJson(c);
+  if (!reg.client_secret.empty()) {
+    reg.response["client_secret"] = reg.client_secret;
+    reg.response["client_secret_expires_at"] = 0;
+  }
+  return reg;
+}
+
+nlohmann::json ClientToJson(const storage::Client& c) {
+  nlohmann::json j = nlohmann::json::object();
+  j["client_id"] = c.client_id;
+  j["client_id_issued_at"] = c.created_at;
+  j["redirect_uris"] = c.redirect_uris;
+  j["grant_types"] = c.grant_types;
+  j["response_types"] = c.response_types;
+  j["token_endpoint_auth_method"] = c.token_endpoint_auth_method;
+  j["application_type"] = c.application_type;
+  if (!c.client_name.empty()) j["client_name"] = c.client_name;
+  if (!c.scope.empty()) j["scope"] = c.scope;
+  nlohmann::json extra = nlohmann::json::parse(c.metadata_json, nullptr, false);
+  if (extra.is_object()) {
+    for (auto& [k, v] : extra.items()) j[k] = v;
+  }
+  return j;
+}
+
+}  // namespace authgent::oauth

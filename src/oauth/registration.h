@@ -1,0 +1,46 @@
+// oauth/registration: dynamic client registration (RFC 7591) as MCP clients use it
+// (MCP-AUTH.md §3): validate the metadata, choose what is assigned, build the 201 response.
+//
+// Lenient where clients differ (unknown fields ignored, any client_name text kept) and strict
+// where safety is at stake (redirect URIs, auth methods, grant types).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/random.h"
+#include "oauth/errors.h"
+#include "oauth/redirect_uri.h"
+#include "storage/records.h"
+
+namespace authgent::oauth {
+
+enum class DcrMode { kOpen, kConstrained, kDisabled };
+// "open" | "constrained" | "disabled"
+bool ParseDcrMode(std::string_view text, DcrMode* out);
+
+struct RegistrationPolicy {
+  DcrMode mode = DcrMode::kOpen;
+  RedirectAllowlist allowlist{RedirectAllowlist::DefaultRules()};
+};
+
+struct Registration {
+  storage::Client client;
+  std::string client_secret;  // plaintext, returned once; empty for public clients
+  nlohmann::json response;    // the RFC 7591 §3.2.1 body
+};
+
+// Validates `body` (the raw JSON text) and builds the client. Errors are invalid_client_metadata
+// or invalid_redirect_uri (400) with a fixed description; `source` is recorded on the client.
+std::variant<Registration, OAuthError> RegisterClient(std::string_view body,
+                                                      const RegistrationPolicy& policy,
+                                                      int64_t now, Random& random,
+                                                      const std::string& source = "dcr");
+
+// The RFC 7591 representation of a stored client (for `clients show` and registration answers).
+nlohmann::json ClientToJson(const storage::Client& client);
+
+}  // namespace authgent::oauth

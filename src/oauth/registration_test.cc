@@ -1,0 +1,109 @@
+#include "oauth/registration.h"
+
+#include <gtest/gtest.h>
+
+#include "core/bytes.h"
+
+namespace authgent::oauth {
+namespace {
+
+std::variant<Registration, OAuthError> Register(const std::string& body,
+                                                RegistrationPolicy policy = {}) {
+  SeededRandom random(1);
+  return RegisterClient(body, policy, 1'800'000'000, random);
+}
+
+std::string ErrorOf(const std::variant<Registration, OAuthError>& r) {
+  if (auto* e = std::get_if<OAuthError>(&r)) return e->code + ": " + e->description;
+  return "";
+}
+
+TEST(Registration, PublicClientAsTheTypeScriptSdkSendsIt) {
+  auto r = Register(R"j({"redirect_uris":["http://localhost:3000/callback"],
+    "token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],
+    "response_types":["code"],"client_name":"My MCP Client (dev)","unknown_field":{"x":1}})j");
+  ASSERT_EQ(ErrorOf(r), "");
+  const Registration& reg = std::get<Registration>(r);
+  EXPECT_EQ(reg.client_secret, "");
+  EXPECT_EQ(reg.client.secret_hash, "");
+  EXPECT_EQ(reg.client.client_id.size(), 32u);
+  const nlohmann::json& j = reg.response;
+  EXPECT_EQ(j["client_id"], reg.client.client_id);
+  EXPECT_EQ(j["client_id_issued_at"], 1'800'000'000);
+  EXPECT_EQ(j["token_endpoint_auth_method"], "none");
+  EXPECT_EQ(j["client_name"], "My MCP Client (dev)");
+  EXPECT_EQ(j["redirect_uris"], nlohmann::json::array({"http://localhost:3000/callback"}));
+  EXPECT_FALSE(j.contains("client_secret"));
+  EXPECT_FALSE(j.contains("unknown_field"));
+  EXPECT_EQ(j.dump().find("null"), std::string::npos);
+}
+
+TEST(Registration, DefaultsAreConfidentialCodeClients) {
+  auto r = Register(R"({"redirect_uris":["https://app.example/cb"]})");
+  ASSERT_EQ(ErrorOf(r), "");
+  const Registration& reg = std::get<Registration>(r);
+  EXPECT_EQ(reg.client.token_endpoint_auth_method, "client_secret_basic");
+  EXPECT_EQ(reg.client.grant_types, std::vector<std::string>{"authorization_code"});
+  EXPECT_EQ(reg.client.response_types, std::vector<std::string>{"code"});
+  EXPECT_EQ(reg.client_secret.size(), 43u);
+  EXPECT_EQ(reg.client.secret_hash, TokenHash(reg.client_secret));
+  EXPECT_EQ(reg.response["client_secret"], reg.client_secret);
+  EXPECT_EQ(reg.response["client_secret_expires_at"], 0);
+  EXPECT_FALSE(reg.response.contains("client_name"));
+}
+
+TEST(Registration, CursorRegistersThreeKindsOfRedirectAtOnce) {
+  auto r = Register(R"({"redirect_uris":["cursor://anysphere.cursor-mcp/oauth/callback",
+    "https://www.cursor.com/agents/mcp/oauth/callback","http://127.0.0.1:54321/callback"],
+    "token_endpoint_auth_method":"none"})");
+  ASSERT_EQ(ErrorOf(r), "");
+  EXPECT_EQ(std::get<Registration>(r).client.redirect_uris.size(), 3u);
+}
+
+TEST(Registration, RejectionsAreExact) {
+  EXPECT_EQ(ErrorOf(Register("[1]")), "invalid_client_metadata: the registration must be a JSON object");
+  EXPECT_EQ(ErrorOf(Register("{not json")), "invalid_client_metadata: the registration must be a JSON object");
+  EXPECT_EQ(ErrorOf(Register(R"({"token_endpoint_auth_method":"none"})")),
+            "invalid_redirect_uri: redirect_uris is required");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["http://evil.example/cb"]})")),
+            "invalid_redirect_uri: http redirect URIs are allowed only for loopback hosts "
+            "(127.0.0.1, [::1], localhost)");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb#x"]})")),
+            "invalid_redirect_uri: redirect URI must not contain a fragment");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":"https://a.example/cb"})")),
+            "invalid_redirect_uri: redirect_uris must be an array of strings");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})")),
+            "invalid_client_metadata: unsupported grant type; supported: authorization_code, "
+            "refresh_token, client_credentials");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"response_types":["token"]})")),
+            "invalid_client_metadata: only the response type \"code\" is supported");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})")),
+            "invalid_client_metadata: unsupported token_endpoint_auth_method; supported: none, "
+            "client_secret_post, client_secret_basic");
+  EXPECT_EQ(ErrorOf(Register(R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"none"})")),
+            "invalid_client_metadata: the client_credentials grant needs a confidential client");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"client_name":7})")),
+            "invalid_client_metadata: client_name must be a string");
+}
+
+TEST(Registration, MachineClientsNeedNoRedirect) {
+  auto r = Register(R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"})");
+  ASSERT_EQ(ErrorOf(r), "");
+  EXPECT_TRUE(std::get<Registration>(r).client.response_types.empty());
+}
+
+TEST(Registration, ConstrainedModeEnforcesTheAllowlist) {
+  RegistrationPolicy policy;
+  policy.mode = DcrMode::kConstrained;
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://claude.ai/api/mcp/auth_callback"]})", policy)), "");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://evil.example/cb"]})", policy)),
+            "invalid_redirect_uri: redirect URI not allowed by this server's registration policy");
+}
+
+TEST(Registration, ClientNamesAreKeptLenientlyButCleaned) {
+  auto r = Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"  Claude (claude.ai) \u0007 — ünïcode  "})j");
+  EXPECT_EQ(std::get<Registration>(r).client.client_name, "Claude (claude.ai)  — ünïcode");
+}
+
+}  // namespace
+}  // namespace authgent::oauth

@@ -1,0 +1,97 @@
+#include "oauth/resource.h"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+
+#include "oauth/issuer.h"
+#include "oauth/scope.h"
+
+namespace authgent::oauth {
+namespace {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> NormalizeResource(std::string_view uri) {
+  if (uri.size() > 2000) return std::nullopt;
+  auto url = boost::urls::parse_uri(uri);
+  if (!url || url->has_fragment() || !url->has_authority() || url->host().empty()) {
+    return std::nullopt;
+  }
+  std::string out = Lower(url->scheme()) + "://" + Lower(url->encoded_host_and_port());
+  std::string path(url->encoded_path());
+  if (!path.empty() && path.back() == '/') path.pop_back();
+  out += path;
+  if (url->has_query()) out += "?" + std::string(url->encoded_query());
+  return out;
+}
+
+ResourceCatalog::ResourceCatalog(std::string issuer, std::vector<ResourceServer> resources,
+                                 std::vector<std::string> scopes,
+                                 std::map<std::string, std::string> descriptions)
+    : issuer_(std::move(issuer)),
+      resources_(std::move(resources)),
+      scopes_(std::move(scopes)),
+      descriptions_(std::move(descriptions)) {}
+
+const ResourceServer* ResourceCatalog::Find(const std::string& audience) const {
+  for (const ResourceServer& r : resources_) {
+    if (r.uri == audience) return &r;
+  }
+  return nullptr;
+}
+
+std::variant<std::string, OAuthError> ResourceCatalog::ResolveAudience(
+    const std::string& requested) const {
+  if (requested.empty()) {
+    if (resources_.size() == 1) return resources_[0].uri;
+    return issuer_;
+  }
+  std::optional<std::string> normalized = NormalizeResource(requested);
+  if (!normalized) {
+    return OAuthError{"invalid_target", "resource must be an absolute URI without a fragment",
+                      "resource=" + requested, 400};
+  }
+  if (resources_.empty()) {
+    auto url = boost::urls::parse_uri(requested);
+    std::string scheme = Lower(url->scheme());
+    if (scheme == "https" || (scheme == "http" && IsLoopbackHost(Lower(url->host())))) {
+      return requested;
+    }
+    return InvalidTarget("resource must be https (or http on loopback): " + requested);
+  }
+  for (const ResourceServer& r : resources_) {
+    if (NormalizeResource(r.uri) == normalized) return r.uri;
+  }
+  return InvalidTarget("resource not configured: " + requested);
+}
+
+std::vector<std::string> ResourceCatalog::ScopesFor(const std::string& audience) const {
+  const ResourceServer* r = Find(audience);
+  return (r && !r->scopes.empty()) ? r->scopes : scopes_;
+}
+
+std::vector<std::string> ResourceCatalog::GrantableScopes(const std::string& audience,
+                                                          const std::string& requested) const {
+  std::vector<std::string> allowed = ScopesFor(audience);
+  std::vector<std::string> granted;
+  for (const std::string& s : SplitScope(requested)) {
+    if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) granted.push_back(s);
+  }
+  if (granted.empty()) {
+    const ResourceServer* r = Find(audience);
+    granted = (r && !r->default_scopes.empty()) ? r->default_scopes : allowed;
+  }
+  std::sort(granted.begin(), granted.end());
+  return granted;
+}
+
+std::string ResourceCatalog::Describe(const std::string& scope) const {
+  return DescribeScope(descriptions_, scope);
+}
+
+}  // namespace authgent::oauth

@@ -1,0 +1,71 @@
+#include "oauth/resource.h"
+
+#include <gtest/gtest.h>
+
+#include "oauth/scope.h"
+
+namespace authgent::oauth {
+namespace {
+
+const std::vector<std::string> kScopes = {"mcp:read", "mcp:write"};
+
+std::string AudienceOf(const ResourceCatalog& c, const std::string& requested) {
+  auto r = c.ResolveAudience(requested);
+  if (auto* e = std::get_if<OAuthError>(&r)) return "error:" + e->code;
+  return std::get<std::string>(r);
+}
+
+TEST(Resource, Normalization) {
+  EXPECT_EQ(NormalizeResource("HTTPS://MCP.Example.com/mcp/"), "https://mcp.example.com/mcp");
+  EXPECT_EQ(NormalizeResource("https://mcp.example.com"), "https://mcp.example.com");
+  EXPECT_EQ(NormalizeResource("https://mcp.example.com/"), "https://mcp.example.com");
+  EXPECT_EQ(NormalizeResource("https://mcp.example.com/mcp#x"), std::nullopt);
+  EXPECT_EQ(NormalizeResource("mcp.example.com"), std::nullopt);
+}
+
+TEST(Resource, OpenCatalogAcceptsHttpsAndLoopback) {
+  ResourceCatalog c("https://auth.example", {}, kScopes, {});
+  EXPECT_EQ(AudienceOf(c, ""), "https://auth.example");
+  EXPECT_EQ(AudienceOf(c, "https://mcp.example.com/mcp"), "https://mcp.example.com/mcp");
+  EXPECT_EQ(AudienceOf(c, "http://127.0.0.1:3001/mcp"), "http://127.0.0.1:3001/mcp");
+  EXPECT_EQ(AudienceOf(c, "http://mcp.example.com/mcp"), "error:invalid_target");
+  EXPECT_EQ(AudienceOf(c, "https://mcp.example.com/mcp#f"), "error:invalid_target");
+}
+
+TEST(Resource, ConfiguredCatalogMatchesAfterNormalisation) {
+  ResourceCatalog one("https://auth.example", {{"https://mcp.example.com/mcp", {}, {}}}, kScopes, {});
+  EXPECT_EQ(AudienceOf(one, ""), "https://mcp.example.com/mcp");
+  EXPECT_EQ(AudienceOf(one, "https://MCP.example.com/mcp/"), "https://mcp.example.com/mcp");
+  EXPECT_EQ(AudienceOf(one, "https://mcp.example.com/other"), "error:invalid_target");
+  ResourceCatalog two("https://auth.example",
+                      {{"https://a.example/mcp", {}, {}}, {"https://b.example/mcp", {}, {}}},
+                      kScopes, {});
+  EXPECT_EQ(AudienceOf(two, ""), "https://auth.example");
+  EXPECT_EQ(AudienceOf(two, "https://b.example/mcp"), "https://b.example/mcp");
+}
+
+TEST(Scope, UnknownScopesAreDroppedAndEmptyMeansDefaults) {
+  ResourceCatalog c("https://auth.example",
+                    {{"https://a.example/mcp", {"files:read", "files:write"}, {"files:read"}}},
+                    kScopes, {{"files:read", "Read your files"}});
+  EXPECT_EQ(c.GrantableScopes("https://auth.example", "mcp:write openid mcp:read"),
+            (std::vector<std::string>{"mcp:read", "mcp:write"}));
+  EXPECT_EQ(c.GrantableScopes("https://auth.example", "openid"), kScopes);
+  EXPECT_EQ(c.GrantableScopes("https://a.example/mcp", ""), std::vector<std::string>{"files:read"});
+  EXPECT_EQ(c.GrantableScopes("https://a.example/mcp", "files:write mcp:read"),
+            std::vector<std::string>{"files:write"});
+  EXPECT_EQ(c.Describe("files:read"), "Read your files");
+  EXPECT_EQ(c.Describe("mcp:read"), "Read data through the MCP server");
+}
+
+TEST(Scope, SplitJoinSubset) {
+  EXPECT_EQ(SplitScope(" b  a b "), (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(JoinScope({"b", "a", "b"}), "a b");
+  EXPECT_TRUE(ScopeSubset({"a"}, {"a", "b"}));
+  EXPECT_FALSE(ScopeSubset({"a", "c"}, {"a", "b"}));
+  EXPECT_TRUE(IsScopeToken("mcp:read"));
+  EXPECT_FALSE(IsScopeToken("a\"b"));
+}
+
+}  // namespace
+}  // namespace authgent::oauth
