@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include <cstring>
@@ -55,6 +56,37 @@ StatusOr<EcKey> EcKey::FromPrivatePem(std::string_view pem) {
   EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (raw == nullptr) return InvalidArgumentError("not a PEM private key");
   return Adopt(EvpPkeyPtr(raw));
+}
+
+StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& jwk) {
+  if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
+      !jwk["x"].is_string() || !jwk["y"].is_string()) {
+    return InvalidArgumentError("not a P-256 EC JWK");
+  }
+  auto x = Base64UrlDecode(jwk["x"].get<std::string>());
+  auto y = Base64UrlDecode(jwk["y"].get<std::string>());
+  if (!x || !y || x->size() != 32 || y->size() != 32) {
+    return InvalidArgumentError("P-256 coordinates must be 32 bytes");
+  }
+  std::string point = "\x04" + *x + *y;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("prime256v1"), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+      OSSL_PARAM_construct_end()};
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return InvalidArgumentError("the point is not on P-256");
+  }
+  EvpPkeyPtr pkey(raw);
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> check(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr), EVP_PKEY_CTX_free);
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    return InvalidArgumentError("the point is not on P-256");
+  }
+  return Adopt(std::move(pkey));
 }
 
 StatusOr<std::string> EcKey::PrivatePem() const {

@@ -29,6 +29,9 @@ class EcKey {
   // key type is kInvalidArgument.
   static StatusOr<EcKey> FromPrivatePem(std::string_view pem);
 
+  // A public key from a JWK {"kty":"EC","crv":"P-256","x","y"}; the point must be on the curve.
+  static StatusOr<EcKey> FromPublicJwk(const nlohmann::json& jwk);
+
   // PKCS#8 PEM of the private key.
   StatusOr<std::string> PrivatePem() const;
   // {"kty":"EC","crv":"P-256","x":...,"y":...} (no kid/use/alg).

@@ -74,3 +74,30 @@ TEST(Es256, EveryBitFlipOfTheSignatureFails) {
 
 }  // namespace
 }  // namespace authgent::crypto
+
+namespace authgent::crypto {
+namespace {
+
+TEST(EcKey, PublicJwkRoundTripVerifiesSignatures) {
+  auto key = EcKey::Generate();
+  auto pub = EcKey::FromPublicJwk(key->PublicJwk());
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  EXPECT_EQ(pub->Thumbprint(), key->Thumbprint());
+  EXPECT_TRUE(Es256Verify(*pub, "m", *Es256Sign(*key, "m")));
+}
+
+TEST(EcKey, PublicJwkRejectsOffCurvePointsAndOtherShapes) {
+  nlohmann::json jwk = EcKey::Generate()->PublicJwk();
+  nlohmann::json off = jwk;
+  off["y"] = off["x"];  // (x, x) is not on the curve
+  EXPECT_EQ(EcKey::FromPublicJwk(off).status().code(), StatusCode::kInvalidArgument);
+  nlohmann::json other = jwk;
+  other["crv"] = "P-384";
+  EXPECT_EQ(EcKey::FromPublicJwk(other).status().message(), "not a P-256 EC JWK");
+  nlohmann::json shortx = jwk;
+  shortx["x"] = "AAAA";
+  EXPECT_EQ(EcKey::FromPublicJwk(shortx).status().message(), "P-256 coordinates must be 32 bytes");
+}
+
+}  // namespace
+}  // namespace authgent::crypto

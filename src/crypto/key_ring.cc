@@ -130,7 +130,11 @@ StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Reload() {
     if (status.state != KeyState::kRetired) {
       nlohmann::json jwk = nlohmann::json::parse(k.public_jwk_json, nullptr, false);
       if (!jwk.is_object()) return DataLossError("signing key " + k.kid + " has a corrupt JWK");
-      jwks["keys"].push_back(std::move(jwk));
+      jwks["keys"].push_back(jwk);
+      StatusOr<EcKey> public_key = EcKey::FromPublicJwk(jwk);
+      if (!public_key.ok()) return DataLossError("signing key " + k.kid + " has an invalid JWK");
+      snapshot->verification_keys.emplace_back(
+          k.kid, std::make_shared<const EcKey>(std::move(public_key).value()));
     }
     if (status.state == KeyState::kActive) {
       auto sealed = Base64Decode(k.sealed_private_key);

@@ -47,6 +47,8 @@ struct KeySnapshot {
   std::string active_kid;
   std::shared_ptr<const EcKey> active_key;
   std::string jwks_json;  // {"keys":[...]} of every published key
+  // Every published key's public half, by kid (to check tokens presented back to us).
+  std::vector<std::pair<std::string, std::shared_ptr<const EcKey>>> verification_keys;
   std::vector<KeyStatus> keys;
   int64_t valid_until = 0;  // reload at or after this time
 };

@@ -16,9 +16,16 @@ inline constexpr char kMetadataPath[] = "/.well-known/oauth-authorization-server
 inline constexpr char kOpenIdConfigurationPath[] = "/.well-known/openid-configuration";
 inline constexpr char kJwksPath[] = "/.well-known/jwks.json";
 
+inline constexpr char kAuthorizePath[] = "/oauth/authorize";
+inline constexpr char kTokenPath[] = "/oauth/token";
+inline constexpr char kRegisterPath[] = "/oauth/register";
+inline constexpr char kRevokePath[] = "/oauth/revoke";
+inline constexpr char kIntrospectPath[] = "/oauth/introspect";
+
 struct MetadataSettings {
   std::string issuer;
   std::vector<std::string> scopes;
+  bool registration_enabled = true;  // false with DCR_MODE=disabled
 };
 
 nlohmann::json BuildMetadata(const MetadataSettings& settings);

@@ -5,6 +5,9 @@
 
 #include "core/log.h"
 #include "crypto/key_encryption_key.h"
+#include "crypto/password.h"
+
+#include <iostream>
 
 namespace authgent::server {
 
@@ -58,8 +61,13 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
                             ReadOperatorKey(app->config_.signing_key_file));
   AUTHGENT_RETURN_IF_ERROR(app->keys_->Bootstrap(operator_key));
 
+  app->local_limits_ = std::make_unique<LocalRateLimiter>(clock);
+  app->shared_limits_ = std::make_unique<SharedRateLimiter>(*app->store_, clock);
   app->AddDiscoveryRoutes();
   app->AddHealthRoutes();
+  app->AddRegistrationRoutes();
+  app->AddTokenRoutes();
+  app->AddAuthorizeRoutes();
 
   http::ServerOptions options;
   options.bind_address = app->config_.bind_address;
@@ -79,7 +87,30 @@ StatusOr<int> App::Listen() {
   AUTHGENT_ASSIGN_OR_RETURN(int port, server_->Listen());
   if (config_.issuer.empty()) config_.issuer = "http://localhost:" + std::to_string(port);
   BuildDocuments();
+  CreateFirstAdmin();
   return port;
+}
+
+void App::CreateFirstAdmin() {
+  StatusOr<int64_t> users = store_->CountUsers();
+  if (!users.ok() || *users > 0) return;
+  std::string password = crypto::GeneratePassword(20);
+  StatusOr<std::string> hash = crypto::HashPassword(password);
+  if (!hash.ok()) return;
+  storage::User admin;
+  admin.user_id = random_.Hex(16);
+  admin.username = "admin";
+  admin.password_hash = *hash;
+  admin.name = "Administrator";
+  admin.created_at = admin.updated_at = clock_.Now();
+  // Another instance may win the race: then it printed the password, and this one prints none.
+  if (!store_->CreateUser(admin).ok()) return;
+  log::Info("created the first user", {{"username", "admin"}});
+  std::cerr << "authgent: created user 'admin' with password " << password
+            << "\n  (shown only this once; change it with `authgent users passwd admin`)"
+            << "\n  sign in when an MCP client sends you to " << config_.issuer
+            << "/oauth/authorize\n"
+            << std::flush;
 }
 
 }  // namespace authgent::server

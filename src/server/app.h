@@ -4,13 +4,19 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <variant>
 
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/key_ring.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "oauth/registration.h"
+#include "oauth/resource.h"
+#include "oauth/token_service.h"
 #include "server/config.h"
+#include "server/rate_limiter.h"
 #include "storage/store.h"
 
 namespace authgent::server {
@@ -41,6 +47,25 @@ class App {
   void BuildDocuments();
   void AddDiscoveryRoutes();
   void AddHealthRoutes();
+  void AddRegistrationRoutes();
+  void AddTokenRoutes();
+  void AddAuthorizeRoutes();
+  // Creates `admin` with a random password when there is no user at all (printed once).
+  void CreateFirstAdmin();
+
+  // The browser's login session, when its cookie names a live one.
+  std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
+  // Authenticates the caller of token/revoke/introspect, or the error response to send.
+  std::variant<storage::Client, http::Response> AuthenticatedClient(const http::Request& request,
+                                                                   const oauth::Params& params);
+  // Ends an approved authorization: stores the code, redirects to the client.
+  http::Response FinishAuthorization(const oauth::AuthorizeRequest& request,
+                                     const storage::LoginSession& session,
+                                     const http::Request& http_request);
+  http::Response ErrorPage(int status, const std::string& title, const std::string& message);
+  // The consent page for a pending transaction (GET /oauth/consent and after login).
+  http::Response ConsentStep(const std::string& transaction, const storage::LoginSession& session,
+                             const http::Request& request);
 
   Config config_;
   const Clock& clock_;
@@ -50,6 +75,14 @@ class App {
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::string metadata_json_;  // built once the issuer is known
+  oauth::ResourceCatalog catalog_;
+  oauth::TokenSettings token_settings_;
+  oauth::RegistrationPolicy registration_policy_;
+  std::unique_ptr<oauth::TokenService> tokens_;
+  std::unique_ptr<LocalRateLimiter> local_limits_;
+  std::unique_ptr<SharedRateLimiter> shared_limits_;
+  std::string session_cookie_;  // __Host-authgent_session when the issuer is https
+  bool secure_cookies_ = false;
 };
 
 }  // namespace authgent::server

@@ -46,6 +46,31 @@ const std::vector<Setting>& Settings() {
        "Seconds in-flight requests get to finish on SIGTERM"},
       {"LOG_LEVEL", &RawConfig::log_level, "debug, info, warn or error"},
       {"ACCESS_LOG", &RawConfig::access_log, "One JSON line per request (true/false)"},
+      {"SERVICE_NAME", &RawConfig::service_name, "Name shown on the login and consent pages"},
+      {"DCR_MODE", &RawConfig::dcr_mode, "Dynamic client registration: open, constrained or disabled"},
+      {"REDIRECT_URI_ALLOWLIST", &RawConfig::redirect_uri_allowlist,
+       "DCR_MODE=constrained: comma-separated exact URIs, prefix* rules and 'loopback'"},
+      {"RESOURCES", &RawConfig::resources,
+       "Comma-separated canonical URIs of the MCP servers tokens may be issued for"},
+      {"CONFIG_FILE", &RawConfig::config_file,
+       "JSON file with scope descriptions and per-resource scopes (docs/configuration.md)"},
+      {"REFRESH_TOKEN_TTL", &RawConfig::refresh_token_ttl,
+       "Absolute lifetime of a refresh-token family in seconds"},
+      {"REFRESH_IDLE_TTL", &RawConfig::refresh_idle_ttl, "A refresh token unused this long expires"},
+      {"REFRESH_REUSE_GRACE", &RawConfig::refresh_reuse_grace,
+       "Seconds in which reusing a refresh token still returns a valid pair"},
+      {"CODE_TTL", &RawConfig::code_ttl, "Authorization-code lifetime in seconds (at most 600)"},
+      {"LOGIN_SESSION_TTL", &RawConfig::login_session_ttl, "Seconds a browser login lasts"},
+      {"REGISTRATION_RATE_LIMIT", &RawConfig::registration_rate_limit,
+       "Registrations per client IP per hour (0: unlimited)"},
+      {"REGISTRATION_GLOBAL_RATE_LIMIT", &RawConfig::registration_global_rate_limit,
+       "Registrations per hour from all IPs together (0: unlimited)"},
+      {"TOKEN_RATE_LIMIT", &RawConfig::token_rate_limit,
+       "Token requests per client and grant type per minute (0: unlimited)"},
+      {"LOGIN_FAILURE_LIMIT", &RawConfig::login_failure_limit,
+       "Failed logins per account per 15 minutes (five times this per IP)"},
+      {"TRUSTED_PROXIES", &RawConfig::trusted_proxies,
+       "Comma-separated proxy IPs whose X-Forwarded-For is believed"},
   };
   return settings;
 }
@@ -89,6 +114,21 @@ std::vector<std::string> SplitSpaces(const std::string& text) {
   return out;
 }
 
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(',', i);
+    if (j == std::string::npos) j = text.size();
+    std::string item = text.substr(i, j - i);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 void AddConfigFlags(CLI::App& app, RawConfig& raw) {
@@ -97,6 +137,48 @@ void AddConfigFlags(CLI::App& app, RawConfig& raw) {
     app.add_option(FlagName(s.name), raw.*(s.field), help)->envname(s.name)->capture_default_str();
   }
 }
+
+namespace {
+Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
+  c.service_name = raw.service_name.empty() ? "authgent" : raw.service_name;
+  if (!oauth::ParseDcrMode(raw.dcr_mode, &c.dcr_mode)) {
+    return Bad("DCR_MODE", "must be open, constrained or disabled (got '" + raw.dcr_mode + "')");
+  }
+  c.redirect_uri_allowlist = SplitCommas(raw.redirect_uri_allowlist);
+  if (c.redirect_uri_allowlist.empty()) c.redirect_uri_allowlist = oauth::RedirectAllowlist::DefaultRules();
+  for (const std::string& uri : SplitCommas(raw.resources)) {
+    if (!oauth::NormalizeResource(uri)) {
+      return Bad("RESOURCES", "has an entry that is not an absolute URI without fragment (got '" + uri + "')");
+    }
+    c.resources.push_back({uri, {}, {}});
+  }
+  if (!raw.config_file.empty()) AUTHGENT_RETURN_IF_ERROR(LoadConfigFile(raw.config_file, c));
+  struct Limit { const char* name; const std::string& text; int64_t lo, hi; int64_t* out; };
+  for (const Limit& l : {
+           Limit{"REFRESH_TOKEN_TTL", raw.refresh_token_ttl, 60, 365 * 86400, &c.refresh_token_ttl},
+           Limit{"REFRESH_IDLE_TTL", raw.refresh_idle_ttl, 60, 365 * 86400, &c.refresh_idle_ttl},
+           Limit{"REFRESH_REUSE_GRACE", raw.refresh_reuse_grace, 0, 3600, &c.refresh_reuse_grace},
+           Limit{"CODE_TTL", raw.code_ttl, 10, 600, &c.code_ttl},
+           Limit{"LOGIN_SESSION_TTL", raw.login_session_ttl, 60, 90 * 86400, &c.login_session_ttl},
+           Limit{"REGISTRATION_RATE_LIMIT", raw.registration_rate_limit, 0, 1000000,
+                 &c.registration_rate_limit},
+           Limit{"REGISTRATION_GLOBAL_RATE_LIMIT", raw.registration_global_rate_limit, 0, 100000000,
+                 &c.registration_global_rate_limit},
+           Limit{"TOKEN_RATE_LIMIT", raw.token_rate_limit, 0, 100000000, &c.token_rate_limit},
+           Limit{"LOGIN_FAILURE_LIMIT", raw.login_failure_limit, 1, 100000, &c.login_failure_limit},
+       }) {
+    AUTHGENT_ASSIGN_OR_RETURN(*l.out, ParseInt(l.name, l.text, l.lo, l.hi));
+  }
+  c.trusted_proxies = SplitCommas(raw.trusted_proxies);
+  for (const std::string& ip : c.trusted_proxies) {
+    unsigned char addr[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, ip.c_str(), addr) != 1 && inet_pton(AF_INET6, ip.c_str(), addr) != 1) {
+      return Bad("TRUSTED_PROXIES", "must list IP addresses (got '" + ip + "')");
+    }
+  }
+  return Status::Ok();
+}
+}  // namespace
 
 StatusOr<Config> ValidateConfig(const RawConfig& raw) {
   Config c;
@@ -180,6 +262,7 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
     return Bad("LOG_LEVEL", "must be debug, info, warn or error (got '" + raw.log_level + "')");
   }
   AUTHGENT_ASSIGN_OR_RETURN(c.access_log, ParseBool("ACCESS_LOG", raw.access_log));
+  AUTHGENT_RETURN_IF_ERROR(ValidateFlowSettings(raw, c));
   return c;
 }
 

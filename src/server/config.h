@@ -7,11 +7,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/log.h"
 #include "core/status.h"
+#include "oauth/registration.h"
+#include "oauth/resource.h"
 #include "storage/open_store.h"
 
 namespace authgent::server {
@@ -37,6 +40,21 @@ struct RawConfig {
   std::string shutdown_timeout = "10";
   std::string log_level = "info";
   std::string access_log = "true";
+  std::string service_name = "authgent";
+  std::string dcr_mode = "open";
+  std::string redirect_uri_allowlist;
+  std::string resources;
+  std::string config_file;
+  std::string refresh_token_ttl = "2592000";
+  std::string refresh_idle_ttl = "604800";
+  std::string refresh_reuse_grace = "60";
+  std::string code_ttl = "600";
+  std::string login_session_ttl = "43200";
+  std::string registration_rate_limit = "20";
+  std::string registration_global_rate_limit = "1000";
+  std::string token_rate_limit = "300";
+  std::string login_failure_limit = "10";
+  std::string trusted_proxies;
 };
 
 struct Config {
@@ -62,6 +80,21 @@ struct Config {
   int shutdown_timeout = 10;
   log::Level log_level = log::Level::kInfo;
   bool access_log = true;
+  std::string service_name = "authgent";
+  oauth::DcrMode dcr_mode = oauth::DcrMode::kOpen;
+  std::vector<std::string> redirect_uri_allowlist;  // the default rules when not set
+  std::vector<oauth::ResourceServer> resources;
+  std::map<std::string, std::string> scope_descriptions;
+  int64_t refresh_token_ttl = 2592000;
+  int64_t refresh_idle_ttl = 604800;
+  int64_t refresh_reuse_grace = 60;
+  int64_t code_ttl = 600;
+  int64_t login_session_ttl = 43200;
+  int64_t registration_rate_limit = 20;          // per client IP per hour
+  int64_t registration_global_rate_limit = 1000;  // all IPs together, per hour
+  int64_t token_rate_limit = 300;                 // per client and grant type per minute
+  int64_t login_failure_limit = 10;               // per account per 15 minutes (x5 per IP)
+  std::vector<std::string> trusted_proxies;
 };
 
 // Declares every setting as a flag of `app`, each also read from its environment variable.
@@ -69,5 +102,7 @@ void AddConfigFlags(CLI::App& app, RawConfig& raw);
 
 // Validates and converts. The error message starts with the variable's name.
 StatusOr<Config> ValidateConfig(const RawConfig& raw);
+// Reads CONFIG_FILE into `config` (scope descriptions, per-resource scopes).
+Status LoadConfigFile(const std::string& path, Config& config);
 
 }  // namespace authgent::server

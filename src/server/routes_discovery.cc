@@ -6,9 +6,25 @@
 namespace authgent::server {
 
 void App::BuildDocuments() {
+  catalog_ = oauth::ResourceCatalog(config_.issuer, config_.resources, config_.scopes,
+                                    config_.scope_descriptions);
+  token_settings_.issuer = config_.issuer;
+  token_settings_.access_token_ttl = config_.access_token_ttl;
+  token_settings_.refresh_token_ttl = config_.refresh_token_ttl;
+  token_settings_.refresh_idle_ttl = config_.refresh_idle_ttl;
+  token_settings_.refresh_reuse_grace = config_.refresh_reuse_grace;
+  token_settings_.code_ttl = config_.code_ttl;
+  tokens_ = std::make_unique<oauth::TokenService>(*store_, *keys_, clock_, random_,
+                                                  token_settings_, catalog_);
+  registration_policy_.mode = config_.dcr_mode;
+  registration_policy_.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
+  secure_cookies_ = config_.issuer.rfind("https://", 0) == 0;
+  session_cookie_ = secure_cookies_ ? "__Host-authgent_session" : "authgent_session";
+
   oauth::MetadataSettings settings;
   settings.issuer = config_.issuer;
   settings.scopes = config_.scopes;
+  settings.registration_enabled = config_.dcr_mode != oauth::DcrMode::kDisabled;
   metadata_json_ = oauth::BuildMetadata(settings).dump();
 }
 

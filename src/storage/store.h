@@ -154,6 +154,8 @@ class Store {
   // Adds one to `key` (created at 1 if absent or expired) and returns the new value.
   virtual StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
                                              int64_t now) = 0;
+  // The current value of `key` (0 when absent or expired).
+  virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 
   // ---- housekeeping ----
   // Deletes expired sessions, transactions, codes, revoked-token entries, counters and dead

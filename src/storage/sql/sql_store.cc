@@ -108,6 +108,13 @@ StatusOr<int64_t> SqlStore::IncrementCounter(const std::string& key, int64_t exp
   return Int(r.rows[0], 0);
 }
 
+StatusOr<int64_t> SqlStore::GetCounter(const std::string& key, int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r, Run("SELECT value FROM counters WHERE counter_key = $1 AND expires_at > $2",
+                       {key, now}));
+  return r.rows.empty() ? 0 : Int(r.rows[0], 0);
+}
+
 StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
   int64_t total = 0;
   // Codes and transactions are kept a little past expiry only while they matter: a consumed

@@ -80,6 +80,7 @@ class SqlStore final : public Store {
 
   StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
                                      int64_t now) override;
+  StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
 
  private:

@@ -269,6 +269,9 @@ TEST_P(StoreConformance, CountersCountAndRestartAfterExpiry) {
   EXPECT_EQ(*store_->IncrementCounter("reg:5.6.7.8", now_ + 60, now_ + 1), 1);
   EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 120, now_ + 60), 1);
   EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 120, now_ + 61), 2);
+  EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 61), 2);
+  EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 120), 0);
+  EXPECT_EQ(*store_->GetCounter("never", now_), 0);
 }
 
 TEST_P(StoreConformance, CountersAreExactUnderConcurrency) {

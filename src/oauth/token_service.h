@@ -1,0 +1,91 @@
+// oauth/token_service: what the token endpoint does once the client is authenticated
+// (MCP-AUTH.md §5 and §6): the authorization_code, refresh_token and client_credentials grants,
+// minting RFC 9068 ES256 access tokens, and issuing authorization codes for /authorize.
+//
+// Every grant is one atomic store call at its heart (RedeemCode, IssueFamilyForCode,
+// RotateRefreshToken), so concurrent and replayed requests are decided by the database.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "crypto/key_ring.h"
+#include "oauth/authorize.h"
+#include "oauth/errors.h"
+#include "oauth/params.h"
+#include "oauth/resource.h"
+#include "storage/store.h"
+
+namespace authgent::oauth {
+
+struct TokenSettings {
+  std::string issuer;
+  int64_t access_token_ttl = 3600;
+  int64_t refresh_token_ttl = 30 * 86400;  // absolute lifetime of a refresh family
+  int64_t refresh_idle_ttl = 7 * 86400;    // a refresh token unused this long dies
+  int64_t refresh_reuse_grace = 60;        // parallel refreshes with one token within this
+  int64_t code_ttl = 600;
+};
+
+struct MintedAccessToken {
+  std::string token;
+  std::string jti;
+  int64_t expires_at = 0;
+};
+
+class TokenService {
+ public:
+  TokenService(storage::Store& store, crypto::KeyRing& keys, const Clock& clock, Random& random,
+               const TokenSettings& settings, const ResourceCatalog& catalog)
+      : store_(store), keys_(keys), clock_(clock), random_(random), settings_(settings),
+        catalog_(catalog) {}
+
+  // The JSON body of a successful token response, or the error to answer.
+  std::variant<nlohmann::json, OAuthError> Exchange(const Params& params,
+                                                    const storage::Client& client);
+
+  // True when a refresh_token request would certainly fail with invalid_grant; lets a rate
+  // limiter answer the terminal error instead of a 429 that would hide it.
+  bool RefreshWouldFail(const Params& params, const storage::Client& client);
+
+  // Stores a new authorization code for an approved request; returns the code to send.
+  StatusOr<std::string> IssueCode(const AuthorizeRequest& request, const std::string& user_id,
+                                  int64_t auth_time);
+
+  // A jti and expiry for an access token about to be issued (stored with its refresh token
+  // before it is signed).
+  MintedAccessToken ReserveAccessToken();
+  // Signs the reserved access token (RFC 9068) with the active key.
+  StatusOr<MintedAccessToken> SignAccessToken(MintedAccessToken reserved, const std::string& subject,
+                                              const std::string& client_id,
+                                              const std::string& audience,
+                                              const std::string& scope);
+
+ private:
+  std::variant<nlohmann::json, OAuthError> CodeGrant(const Params& params,
+                                                     const storage::Client& client);
+  std::variant<nlohmann::json, OAuthError> RefreshGrant(const Params& params,
+                                                        const storage::Client& client);
+  std::variant<nlohmann::json, OAuthError> ClientCredentialsGrant(const Params& params,
+                                                                  const storage::Client& client);
+  // The first refresh token of a family, or the next one.
+  storage::RefreshToken NewRefreshToken(const std::string& plaintext, const MintedAccessToken& at,
+                                        int64_t family_expires_at);
+  void TouchClient(const storage::Client& client);
+
+  storage::Store& store_;
+  crypto::KeyRing& keys_;
+  const Clock& clock_;
+  Random& random_;
+  const TokenSettings& settings_;
+  const ResourceCatalog& catalog_;
+};
+
+// {"access_token", "token_type": "Bearer", "expires_in", "scope", ["refresh_token"]}.
+nlohmann::json TokenResponse(const MintedAccessToken& at, int64_t now, const std::string& scope,
+                             const std::string& refresh_token);
+
+}  // namespace authgent::oauth

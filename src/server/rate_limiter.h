@@ -1,0 +1,53 @@
+// server/rate_limiter: fixed-window request counting.
+//
+// LocalRateLimiter counts in this process (token requests: cheap, no database write per request;
+// with N instances the effective limit is N times the setting). SharedRateLimiter counts in the
+// store, so every instance sees the same numbers (registration spam, login guessing).
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "storage/store.h"
+
+namespace authgent::server {
+
+struct RateDecision {
+  bool allowed = true;
+  int64_t retry_after = 0;  // seconds until the window ends, when not allowed
+};
+
+class LocalRateLimiter {
+ public:
+  explicit LocalRateLimiter(const Clock& clock) : clock_(clock) {}
+  // Counts one event for `key`; refuses once more than `limit` happened in the current window.
+  // limit 0 means unlimited.
+  RateDecision Hit(const std::string& key, int64_t limit, int64_t window_seconds);
+
+ private:
+  struct Window {
+    int64_t start = 0;
+    int64_t count = 0;
+  };
+  const Clock& clock_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Window> windows_;
+  int64_t last_sweep_ = 0;
+};
+
+class SharedRateLimiter {
+ public:
+  SharedRateLimiter(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // Counts one event for `key` in the store. A store fault is returned (the caller decides).
+  StatusOr<RateDecision> Hit(const std::string& key, int64_t limit, int64_t window_seconds);
+  // Whether `key` is already over `limit` in the current window, without counting.
+  StatusOr<RateDecision> Check(const std::string& key, int64_t limit, int64_t window_seconds);
+
+ private:
+  storage::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace authgent::server

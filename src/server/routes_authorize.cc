@@ -1,0 +1,306 @@
+// The front-channel: /oauth/authorize, the login page and the consent page (MCP-AUTH.md §4).
+//
+// A validated request waits in an authorization transaction (stored, 10 minutes, single use) whose
+// token travels in the login and consent URLs and forms. The login session is a cookie naming a
+// stored session. Consent posts carry a CSRF token whose hash is on the transaction, and the
+// transaction must belong to the session that posts: any instance can serve any step.
+#include <boost/url/parse.hpp>
+
+#include "core/bytes.h"
+#include "core/log.h"
+#include "crypto/password.h"
+#include "oauth/authorize.h"
+#include "oauth/metadata.h"
+#include "oauth/scope.h"
+#include "server/app.h"
+#include "server/web.h"
+#include "ui/pages.h"
+
+namespace authgent::server {
+namespace {
+
+constexpr int64_t kTransactionTtl = 600;
+constexpr int64_t kLoginWindow = 900;  // failed logins are counted per 15 minutes
+
+std::string HostOf(const std::string& uri) {
+  auto url = boost::urls::parse_uri(uri);
+  if (!url) return uri;
+  if (url->has_authority() && !url->host().empty()) return std::string(url->encoded_host_and_port());
+  return std::string(url->scheme()) + ":";  // a private-use scheme names the app
+}
+
+}  // namespace
+
+http::Response App::ErrorPage(int status, const std::string& title, const std::string& message) {
+  return HtmlPage(status, ui::RenderMessage({config_.service_name, title, message}));
+}
+
+std::optional<storage::LoginSession> App::CurrentSession(const http::Request& request) {
+  std::optional<std::string> token = CookieValue(request, session_cookie_);
+  if (!token || token->size() != 43) return std::nullopt;
+  StatusOr<storage::LoginSession> session = store_->GetSession(TokenHash(*token), clock_.Now());
+  if (!session.ok()) return std::nullopt;
+  return std::move(session).value();
+}
+
+http::Response App::FinishAuthorization(const oauth::AuthorizeRequest& request,
+                                        const storage::LoginSession& session,
+                                        const http::Request& http_request) {
+  StatusOr<std::string> code = tokens_->IssueCode(request, session.user_id, session.auth_time);
+  if (!code.ok()) {
+    log::Error("cannot store authorization code",
+               {{"request_id", http_request.request_id}, {"error", code.status().ToString()}});
+    return Redirect(oauth::ErrorRedirectUrl(
+        {request.redirect_uri, request.state, oauth::ServerError()}, config_.issuer));
+  }
+  std::vector<std::pair<std::string, std::string>> query = {{"code", *code}};
+  if (!request.state.empty()) query.emplace_back("state", request.state);
+  query.emplace_back("iss", config_.issuer);
+  return Redirect(oauth::AppendQuery(request.redirect_uri, query));
+}
+
+http::Response App::ConsentStep(const std::string& transaction,
+                                const storage::LoginSession& session,
+                                const http::Request& request) {
+  int64_t now = clock_.Now();
+  std::string txn_hash = TokenHash(transaction);
+  StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
+  if (!txn.ok()) {
+    return ErrorPage(400, "This request has expired",
+                     "Go back to your application and connect again.");
+  }
+  if (txn->session_hash != session.session_hash) {
+    return ErrorPage(403, "This request belongs to another sign-in",
+                     "Go back to your application and connect again.");
+  }
+  std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+  StatusOr<storage::Client> client =
+      req ? store_->GetClient(req->client_id) : StatusOr<storage::Client>(NotFoundError("request"));
+  if (!client.ok()) {
+    return ErrorPage(400, "The application is no longer registered",
+                     "Go back to your application and connect again.");
+  }
+  // A standing consent that covers the request ends the flow without asking again.
+  StatusOr<storage::Consent> consent = store_->GetConsent(session.user_id, req->client_id, req->resource);
+  if (!req->force_consent && consent.ok() &&
+      oauth::ScopeSubset(req->scopes, oauth::SplitScope(consent->scope))) {
+    if (!store_->ConsumeTransaction(txn_hash, now).ok()) {
+      return ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
+    }
+    return FinishAuthorization(*req, session, request);
+  }
+  std::string csrf = random_.NewToken();
+  txn->csrf_hash = TokenHash(csrf);
+  Status updated = store_->UpdateTransaction(*txn);
+  if (!updated.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  StatusOr<storage::User> user = store_->GetUser(session.user_id);
+  ui::ConsentPage page;
+  page.service_name = config_.service_name;
+  page.user_name = user.ok() ? (user->username.empty() ? user->email : user->username) : "";
+  page.client_name = client->client_name.empty() ? "An unnamed application" : client->client_name;
+  page.client_id = client->client_id;
+  page.redirect_host = HostOf(req->redirect_uri);
+  page.resource = req->resource;
+  for (const std::string& scope : req->scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
+  page.transaction = transaction;
+  page.csrf_token = csrf;
+  return HtmlPage(200, ui::RenderConsent(page));
+}
+
+void App::AddAuthorizeRoutes() {
+  auto authorize = [this](const http::Request& request) {
+    oauth::Params params = RequestParams(request);
+    StatusOr<storage::Client> client = NotFoundError("no client_id");
+    if (!params.Get("client_id").empty()) client = store_->GetClient(params.Get("client_id"));
+    if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
+      return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+    }
+    oauth::AuthorizeOutcome outcome =
+        oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
+    if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
+      log::Info("authorization request refused", {{"request_id", request.request_id},
+                                                  {"debug", page->debug}});
+      return ErrorPage(400, "This application's request is invalid", page->message);
+    }
+    if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
+      log::Info("authorization request rejected", {{"request_id", request.request_id},
+                                                   {"error", e->error.code}, {"debug", e->error.debug}});
+      return Redirect(oauth::ErrorRedirectUrl(*e, config_.issuer));
+    }
+    const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
+    int64_t now = clock_.Now();
+    std::optional<storage::LoginSession> session = CurrentSession(request);
+    if (req.no_prompt) {
+      // prompt=none: finish silently or say why not; never show a page.
+      StatusOr<storage::Consent> consent =
+          session ? store_->GetConsent(session->user_id, req.client_id, req.resource)
+                  : StatusOr<storage::Consent>(NotFoundError(""));
+      if (!session) {
+        return Redirect(oauth::ErrorRedirectUrl(
+            {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
+            config_.issuer));
+      }
+      if (!consent.ok() || !oauth::ScopeSubset(req.scopes, oauth::SplitScope(consent->scope))) {
+        return Redirect(oauth::ErrorRedirectUrl(
+            {req.redirect_uri, req.state, {"consent_required", "the user has not approved this", "", 400}},
+            config_.issuer));
+      }
+      return FinishAuthorization(req, *session, request);
+    }
+    std::string transaction = random_.NewToken();
+    storage::AuthorizationTransaction txn;
+    txn.transaction_hash = TokenHash(transaction);
+    txn.request_json = req.ToJson().dump();
+    if (session) {
+      txn.session_hash = session->session_hash;
+      txn.user_id = session->user_id;
+    }
+    txn.created_at = now;
+    txn.expires_at = now + kTransactionTtl;
+    Status stored = store_->CreateTransaction(txn);
+    if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+    if (session) return ConsentStep(transaction, *session, request);
+    return SeeOther("/oauth/login?txn=" + transaction);
+  };
+  router_.Add("GET", oauth::kAuthorizePath, authorize, {.blocking = true});
+  router_.Add("POST", oauth::kAuthorizePath, authorize, {.blocking = true});
+
+  router_.Add(
+      "GET", "/oauth/login",
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        const std::string& transaction = params.Get("txn");
+        StatusOr<storage::AuthorizationTransaction> txn =
+            store_->GetTransaction(TokenHash(transaction), clock_.Now());
+        if (transaction.empty() || !txn.ok()) {
+          return ErrorPage(400, "Start from your application",
+                           "Sign-in happens when an application asks for access. Go back to it "
+                           "and connect again.");
+        }
+        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+        StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
+        std::string name = client.ok() && !client->client_name.empty() ? client->client_name
+                                                                        : "an application";
+        return HtmlPage(200, ui::RenderLogin({config_.service_name, name, transaction, "", ""}));
+      },
+      {.blocking = true});
+
+  router_.Add(
+      "POST", "/oauth/login",
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        const std::string& transaction = params.Get("txn");
+        const std::string& username = params.Get("username");
+        const std::string& password = params.Get("password");
+        int64_t now = clock_.Now();
+        StatusOr<storage::AuthorizationTransaction> txn =
+            store_->GetTransaction(TokenHash(transaction), now);
+        if (!IsFormPost(request) || transaction.empty() || !txn.ok()) {
+          return ErrorPage(400, "This sign-in has expired",
+                           "Go back to your application and connect again.");
+        }
+        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+        StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
+        std::string client_name = client.ok() && !client->client_name.empty()
+                                      ? client->client_name : "an application";
+        auto again = [&](int status, const std::string& error) {
+          return HtmlPage(status, ui::RenderLogin({config_.service_name, client_name, transaction,
+                                                   username, error}));
+        };
+        std::string ip = ClientIp(request, config_.trusted_proxies);
+        std::string account_key = "login:user:" + username;
+        std::string ip_key = "login:ip:" + ip;
+        for (const auto& [key, limit] : {std::pair<std::string, int64_t>{account_key, config_.login_failure_limit},
+                                         {ip_key, config_.login_failure_limit * 5}}) {
+          StatusOr<RateDecision> d = shared_limits_->Check(key, limit, kLoginWindow);
+          if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
+          if (!d->allowed) {
+            http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
+            r.Set("Retry-After", std::to_string(d->retry_after));
+            return r;
+          }
+        }
+        StatusOr<storage::User> user = store_->GetUserByUsername(username);
+        bool ok = false;
+        if (user.ok() && !user->disabled) {
+          ok = crypto::VerifyPassword(password, user->password_hash);
+        } else {
+          crypto::BurnPasswordCheck(password);  // the same time for unknown users
+        }
+        if (!ok) {
+          (void)shared_limits_->Hit(account_key, config_.login_failure_limit, kLoginWindow);
+          (void)shared_limits_->Hit(ip_key, config_.login_failure_limit * 5, kLoginWindow);
+          log::Info("login failed", {{"request_id", request.request_id}});
+          return again(401, "Incorrect username or password.");
+        }
+        std::string session_token = random_.NewToken();
+        storage::LoginSession session{TokenHash(session_token), user->user_id, now, now,
+                                      now + config_.login_session_ttl};
+        txn->session_hash = session.session_hash;
+        txn->user_id = user->user_id;
+        if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(*txn).ok()) {
+          return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
+        }
+        log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
+        http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
+        r.Set("Set-Cookie", SetCookie(session_cookie_, session_token, config_.login_session_ttl,
+                                      secure_cookies_));
+        return r;
+      },
+      {.blocking = true});
+
+  router_.Add(
+      "GET", "/oauth/consent",
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        const std::string& transaction = params.Get("txn");
+        std::optional<storage::LoginSession> session = CurrentSession(request);
+        if (!session) return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
+        return ConsentStep(transaction, *session, request);
+      },
+      {.blocking = true});
+
+  router_.Add(
+      "POST", "/oauth/consent",
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        int64_t now = clock_.Now();
+        std::optional<storage::LoginSession> session = CurrentSession(request);
+        std::string txn_hash = TokenHash(params.Get("txn"));
+        StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
+        const std::string& csrf = params.Get("csrf_token");
+        // The CSRF check: this session, this transaction, the token the page was given.
+        if (!IsFormPost(request) || !session || !txn.ok() ||
+            txn->session_hash != session->session_hash || txn->csrf_hash.empty() ||
+            !ConstantTimeEquals(TokenHash(csrf), txn->csrf_hash)) {
+          log::Info("consent refused: CSRF check failed", {{"request_id", request.request_id}});
+          return ErrorPage(403, "This form has expired",
+                           "The approval did not come from this sign-in. Go back to your "
+                           "application and connect again.");
+        }
+        StatusOr<storage::AuthorizationTransaction> consumed = store_->ConsumeTransaction(txn_hash, now);
+        auto req = consumed.ok() ? oauth::AuthorizeRequest::FromJson(consumed->request_json)
+                                 : std::nullopt;
+        if (!req) return ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
+        const std::string& decision = params.Get("decision");
+        if (decision != "approve") {
+          return Redirect(oauth::ErrorRedirectUrl(
+              {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
+              config_.issuer));
+        }
+        // Remember what was approved, added to what was approved before.
+        std::vector<std::string> scopes = req->scopes;
+        StatusOr<storage::Consent> previous = store_->GetConsent(session->user_id, req->client_id, req->resource);
+        if (previous.ok()) {
+          for (const std::string& s : oauth::SplitScope(previous->scope)) scopes.push_back(s);
+        }
+        storage::Consent consent{session->user_id, req->client_id, req->resource,
+                                 oauth::JoinScope(scopes), previous.ok() ? previous->created_at : now, now};
+        Status saved = store_->UpsertConsent(consent);
+        if (!saved.ok()) log::Warn("consent not remembered", {{"error", saved.ToString()}});
+        return FinishAuthorization(*req, *session, request);
+      },
+      {.blocking = true});
+}
+
+}  // namespace authgent::server

@@ -1,0 +1,168 @@
+// The back-channel endpoints: /oauth/register, /oauth/token, /oauth/revoke, /oauth/introspect.
+#include "core/log.h"
+#include "oauth/client_auth.h"
+#include "oauth/metadata.h"
+#include "oauth/revocation.h"
+#include "server/app.h"
+#include "server/web.h"
+
+namespace authgent::server {
+namespace {
+
+http::Response JsonNoStore(int status, const nlohmann::json& body) {
+  http::Response r = http::Response::Json(status, body);
+  r.Set("Cache-Control", "no-store");
+  r.Set("Pragma", "no-cache");
+  return r;
+}
+
+http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
+                               const std::string& description) {
+  http::Response r = OAuthErrorResponse(
+      {"temporarily_unavailable", description, "rate limited", 429}, request);
+  r.Set("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
+  return r;
+}
+
+// Form posts only; a repeated parameter is invalid_request (RFC 6749 §3.2).
+std::optional<oauth::OAuthError> CheckForm(const http::Request& request, const oauth::Params& p) {
+  if (!IsFormPost(request)) {
+    return oauth::InvalidRequest("the body must be application/x-www-form-urlencoded");
+  }
+  if (!p.valid()) return oauth::InvalidRequest("the form body is malformed");
+  if (!p.duplicate().empty()) {
+    return oauth::InvalidRequest("a parameter is repeated", "duplicate " + p.duplicate());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<storage::Client, http::Response> App::AuthenticatedClient(
+    const http::Request& request, const oauth::Params& params) {
+  std::string authorization(request.Header("authorization").value_or(""));
+  auto fail = [&](const oauth::OAuthError& e) {
+    http::Response r = OAuthErrorResponse(e, request);
+    if (e.status == 401 && !authorization.empty()) {
+      r.Set("WWW-Authenticate", "Basic realm=\"" + config_.issuer + "\", charset=\"UTF-8\"");
+    }
+    return r;
+  };
+  auto creds = oauth::ExtractClientCredentials(authorization, params);
+  if (auto* e = std::get_if<oauth::OAuthError>(&creds)) return fail(*e);
+  auto client = oauth::AuthenticateClient(*store_, std::get<oauth::PresentedCredentials>(creds),
+                                          clock_.Now());
+  if (auto* e = std::get_if<oauth::OAuthError>(&client)) return fail(*e);
+  return std::get<storage::Client>(std::move(client));
+}
+
+void App::AddRegistrationRoutes() {
+  router_.Add(
+      "POST", oauth::kRegisterPath,
+      [this](const http::Request& request) {
+        if (config_.dcr_mode == oauth::DcrMode::kDisabled) {
+          return OAuthErrorResponse({"access_denied", "dynamic client registration is disabled",
+                                     "", 403},
+                                    request);
+        }
+        // Count every attempt, valid or not: the limits exist against floods.
+        std::string ip = ClientIp(request, config_.trusted_proxies);
+        for (const auto& [key, limit] :
+             {std::pair<std::string, int64_t>{"register:ip:" + ip, config_.registration_rate_limit},
+              {"register:all", config_.registration_global_rate_limit}}) {
+          StatusOr<RateDecision> decision = shared_limits_->Hit(key, limit, 3600);
+          if (!decision.ok()) {
+            return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
+                                      request);
+          }
+          if (!decision->allowed) {
+            return TooManyRequests(request, decision->retry_after,
+                                   "too many registrations, retry later");
+          }
+        }
+        auto result = oauth::RegisterClient(request.body, registration_policy_, clock_.Now(), random_);
+        if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
+        const oauth::Registration& reg = std::get<oauth::Registration>(result);
+        Status stored = store_->CreateClient(reg.client);
+        if (!stored.ok()) return OAuthErrorResponse(oauth::ServerError(stored.ToString()), request);
+        log::Info("client registered", {{"request_id", request.request_id},
+                                        {"client_id", reg.client.client_id},
+                                        {"auth_method", reg.client.token_endpoint_auth_method}});
+        return JsonNoStore(201, reg.response);
+      },
+      {.cors = true, .blocking = true});
+}
+
+void App::AddTokenRoutes() {
+  router_.Add(
+      "POST", oauth::kTokenPath,
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
+        auto client = AuthenticatedClient(request, params);
+        if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
+        const storage::Client& c = std::get<storage::Client>(client);
+        const std::string& grant = params.Get("grant_type");
+        // Codes are single-use and bounded by the browser flow; the repeatable grants are limited.
+        if (grant == "refresh_token" || grant == "client_credentials") {
+          RateDecision d = local_limits_->Hit(c.client_id + " " + grant, config_.token_rate_limit, 60);
+          if (!d.allowed) {
+            // Never let a 429 hide a terminal error: a dead refresh token is invalid_grant.
+            if (grant == "refresh_token" && tokens_->RefreshWouldFail(params, c)) {
+              return OAuthErrorResponse(oauth::InvalidGrant("the refresh token is invalid"), request);
+            }
+            return TooManyRequests(request, d.retry_after, "too many token requests, retry later");
+          }
+        }
+        auto result = tokens_->Exchange(params, c);
+        if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
+        return JsonNoStore(200, std::get<nlohmann::json>(result));
+      },
+      {.cors = true, .blocking = true});
+
+  router_.Add(
+      "POST", oauth::kRevokePath,
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
+        auto client = AuthenticatedClient(request, params);
+        if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
+        const std::string& token = params.Get("token");
+        if (token.empty()) return OAuthErrorResponse(oauth::InvalidRequest("token is required"), request);
+        auto keys = keys_->Current();
+        if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
+        Status revoked = oauth::RevokeToken(*store_, **keys, config_.issuer,
+                                            std::get<storage::Client>(client).client_id, token,
+                                            clock_.Now());
+        if (!revoked.ok()) return OAuthErrorResponse(oauth::ServerError(revoked.ToString()), request);
+        // RFC 7009 §2.2: 200 whether or not the token existed.
+        http::Response r;
+        r.status = 200;
+        r.Set("Cache-Control", "no-store");
+        return r;
+      },
+      {.cors = true, .blocking = true});
+
+  router_.Add(
+      "POST", oauth::kIntrospectPath,
+      [this](const http::Request& request) {
+        oauth::Params params = RequestParams(request);
+        if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
+        auto client = AuthenticatedClient(request, params);
+        if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
+        if (std::get<storage::Client>(client).token_endpoint_auth_method == "none") {
+          return OAuthErrorResponse(oauth::InvalidClient("public clients may not introspect"), request);
+        }
+        const std::string& token = params.Get("token");
+        if (token.empty()) return OAuthErrorResponse(oauth::InvalidRequest("token is required"), request);
+        auto keys = keys_->Current();
+        if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
+        auto answer = oauth::IntrospectToken(*store_, **keys, config_.issuer,
+                                             config_.refresh_reuse_grace, token, clock_.Now());
+        if (!answer.ok()) return OAuthErrorResponse(oauth::ServerError(answer.status().ToString()), request);
+        return JsonNoStore(200, *answer);
+      },
+      {.blocking = true});
+}
+
+}  // namespace authgent::server

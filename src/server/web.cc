@@ -1,0 +1,115 @@
+#include "server/web.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace authgent::server {
+
+bool IsFormPost(const http::Request& request) {
+  if (request.method != "POST") return false;
+  auto type = request.Header("content-type");
+  if (!type) return false;
+  std::string lower(*type);
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  return lower.rfind("application/x-www-form-urlencoded", 0) == 0;
+}
+
+oauth::Params RequestParams(const http::Request& request) {
+  if (request.method == "GET" || request.method == "HEAD") return oauth::Params::Parse(request.query);
+  if (IsFormPost(request)) return oauth::Params::Parse(request.body);
+  return oauth::Params::Parse("%");  // invalid: callers answer invalid_request
+}
+
+http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Request& request) {
+  nlohmann::json fields = {{"request_id", request.request_id}, {"path", request.path},
+                           {"error", error.code}};
+  if (!error.debug.empty()) fields["debug"] = error.debug;
+  if (error.status >= 500) log::Error("request failed", fields);
+  else log::Info("request rejected", fields);
+  http::Response r = http::Response::Error(error.status, error.code, error.description);
+  r.Set("Pragma", "no-cache");
+  return r;
+}
+
+http::Response HtmlPage(int status, std::string html) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(html);
+  r.Set("Content-Type", "text/html; charset=utf-8");
+  r.Set("Cache-Control", "no-store");
+  r.Set("X-Frame-Options", "DENY");
+  // No form-action: after consent the server redirects to the client's own URI (any origin or
+  // custom scheme), which form-action would make the browser block.
+  r.Set("Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'");
+  r.Set("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+http::Response Redirect(const std::string& location) {
+  http::Response r;
+  r.status = 302;
+  r.Set("Location", location);
+  r.Set("Cache-Control", "no-store");
+  r.Set("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+http::Response SeeOther(const std::string& location) {
+  http::Response r = Redirect(location);
+  r.status = 303;
+  return r;
+}
+
+std::optional<std::string> CookieValue(const http::Request& request, const std::string& name) {
+  for (const auto& [header, value] : request.headers) {
+    if (header != "cookie") continue;
+    std::string_view rest(value);
+    while (!rest.empty()) {
+      size_t semi = rest.find(';');
+      std::string_view pair = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string SetCookie(const std::string& name, const std::string& value, int64_t max_age,
+                      bool secure) {
+  std::string c = name + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) +
+                  "; HttpOnly; SameSite=Lax";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+std::string ClientIp(const http::Request& request, const std::vector<std::string>& trusted) {
+  auto is_trusted = [&](const std::string& ip) {
+    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+  };
+  std::string ip = request.remote_address;
+  if (!is_trusted(ip)) return ip;
+  auto forwarded = request.Header("x-forwarded-for");
+  if (!forwarded) return ip;
+  // Walk from the right: the first address not added by one of our proxies is the client.
+  std::string_view list = *forwarded;
+  while (!list.empty()) {
+    size_t comma = list.rfind(',');
+    std::string_view item = comma == std::string_view::npos ? list : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    ip = std::string(item);
+    if (!is_trusted(ip)) return ip;
+  }
+  return ip;
+}
+
+}  // namespace authgent::server

@@ -1,0 +1,42 @@
+// server/web: the small pieces every route handler shares: reading parameters, the one
+// OAuthError -> HTTP writer, HTML pages with their security headers, redirects, cookies, the
+// client's IP address.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+#include "oauth/errors.h"
+#include "oauth/params.h"
+
+namespace authgent::server {
+
+// GET: the query string; POST: the form body (other content types give an invalid Params).
+oauth::Params RequestParams(const http::Request& request);
+// True for a POST whose Content-Type is application/x-www-form-urlencoded (parameters allowed).
+bool IsFormPost(const http::Request& request);
+
+// The single writer of OAuth errors (RFC 6749 §5.2): JSON {"error","error_description"},
+// no-store; `debug` goes to the log with the request id, never to the client.
+http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Request& request);
+
+// An HTML page with the headers every page needs: no framing (X-Frame-Options and CSP
+// frame-ancestors), no referrer, no caching, no scripts.
+http::Response HtmlPage(int status, std::string html);
+// 302 to `location`, not cached.
+http::Response Redirect(const std::string& location);
+// 303 See Other (after a form POST, the browser follows with GET).
+http::Response SeeOther(const std::string& location);
+
+std::optional<std::string> CookieValue(const http::Request& request, const std::string& name);
+// A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, plus Secure when `secure`.
+std::string SetCookie(const std::string& name, const std::string& value, int64_t max_age,
+                      bool secure);
+
+// The client's address: the peer, or the right-most untrusted X-Forwarded-For entry when the
+// peer is one of `trusted_proxies`.
+std::string ClientIp(const http::Request& request, const std::vector<std::string>& trusted_proxies);
+
+}  // namespace authgent::server

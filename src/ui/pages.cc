@@ -1,0 +1,131 @@
+#include "ui/pages.h"
+
+#include <kainjow/mustache.hpp>
+
+namespace authgent::ui {
+namespace {
+
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+// One layout: a centred card, system fonts, large tap targets.
+constexpr char kLayoutHead[] = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{{title}} · {{service_name}}</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+background:#f4f5f7;color:#1d2330;font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif}
+main{width:100%;max-width:420px;margin:24px;background:#fff;border-radius:14px;
+box-shadow:0 1px 3px rgba(16,24,40,.1),0 8px 24px rgba(16,24,40,.08);padding:32px 28px}
+.brand{font-weight:600;letter-spacing:.02em;color:#4a5468;font-size:14px;margin-bottom:20px}
+h1{font-size:22px;line-height:1.3;margin:0 0 8px}
+p{margin:0 0 16px;color:#3b4456}
+.muted{color:#6b7385;font-size:14px}
+label{display:block;font-weight:600;font-size:14px;margin:14px 0 6px}
+input[type=text],input[type=password]{width:100%;padding:12px 14px;font-size:16px;
+border:1px solid #c9ced8;border-radius:8px}
+input:focus{outline:2px solid #3056d3;border-color:#3056d3}
+button{width:100%;padding:13px 16px;font-size:16px;font-weight:600;border-radius:8px;
+border:1px solid transparent;cursor:pointer;margin-top:18px}
+.primary{background:#3056d3;color:#fff}
+.secondary{background:#fff;color:#1d2330;border-color:#c9ced8;margin-top:10px}
+.error{background:#fdecec;color:#9b1c1c;border-radius:8px;padding:10px 12px;font-size:14px;
+margin-bottom:8px}
+ul.scopes{list-style:none;padding:0;margin:8px 0 16px}
+ul.scopes li{padding:10px 12px;border:1px solid #e3e6ec;border-radius:8px;margin-bottom:8px}
+ul.scopes code{font-size:13px;color:#4a5468}
+dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;font-size:14px;margin:0 0 8px}
+dt{color:#6b7385}dd{margin:0;word-break:break-all}
+.tag{font-size:12px;color:#6b7385;font-weight:400}
+</style></head><body><main><div class="brand">{{service_name}}</div>
+)";
+constexpr char kLayoutFoot[] = "</main></body></html>\n";
+
+constexpr char kLogin[] = R"(<h1>Sign in</h1>
+<p>to continue to <strong>{{client_name}}</strong> <span class="tag">(name supplied by the application)</span></p>
+{{#error}}<div class="error" role="alert">{{error}}</div>{{/error}}
+<form method="post" action="/oauth/login">
+<input type="hidden" name="txn" value="{{transaction}}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" value="{{username}}" autocomplete="username" autocapitalize="none" required autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit" class="primary">Sign in</button>
+</form>
+)";
+
+constexpr char kConsent[] = R"(<h1>Allow {{client_name}} <span class="tag">(name supplied by the application)</span> to access your account?</h1>
+<p class="muted">Signed in as {{user_name}}</p>
+<dl>
+<dt>Redirects to</dt><dd>{{redirect_host}}</dd>
+<dt>Resource</dt><dd>{{resource}}</dd>
+<dt>Client ID</dt><dd>{{client_id}}</dd>
+</dl>
+<p>It will be able to:</p>
+<ul class="scopes">{{#scopes}}<li>{{description}}<br><code>{{name}}</code></li>{{/scopes}}</ul>
+<p class="muted">Only allow applications you trust. You are sent back to {{redirect_host}} either way.</p>
+<form method="post" action="/oauth/consent">
+<input type="hidden" name="txn" value="{{transaction}}">
+<input type="hidden" name="csrf_token" value="{{csrf_token}}">
+<button type="submit" name="decision" value="approve" class="primary">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>
+)";
+
+constexpr char kMessage[] = R"(<h1>{{title}}</h1>
+<p>{{message}}</p>
+)";
+
+std::string Render(const char* body, data& d) {
+  mustache page(std::string(kLayoutHead) + body + kLayoutFoot);
+  return page.render(d);
+}
+
+}  // namespace
+
+std::string RenderLogin(const LoginPage& p) {
+  data d;
+  d.set("title", "Sign in");
+  d.set("service_name", p.service_name);
+  d.set("client_name", p.client_name);
+  d.set("transaction", p.transaction);
+  d.set("username", p.username);
+  if (!p.error.empty()) d.set("error", p.error);
+  return Render(kLogin, d);
+}
+
+std::string RenderConsent(const ConsentPage& p) {
+  data d;
+  d.set("title", "Allow access");
+  d.set("service_name", p.service_name);
+  d.set("user_name", p.user_name);
+  d.set("client_name", p.client_name);
+  d.set("client_id", p.client_id);
+  d.set("redirect_host", p.redirect_host);
+  d.set("resource", p.resource);
+  d.set("transaction", p.transaction);
+  d.set("csrf_token", p.csrf_token);
+  data scopes{data::type::list};
+  for (const ScopeLine& s : p.scopes) {
+    data item;
+    item.set("name", s.name);
+    item.set("description", s.description);
+    scopes.push_back(item);
+  }
+  d.set("scopes", scopes);
+  return Render(kConsent, d);
+}
+
+std::string RenderMessage(const MessagePage& p) {
+  data d;
+  d.set("title", p.title);
+  d.set("service_name", p.service_name);
+  d.set("message", p.message);
+  return Render(kMessage, d);
+}
+
+}  // namespace authgent::ui

@@ -1,0 +1,34 @@
+#include "ui/pages.h"
+
+#include <gtest/gtest.h>
+
+namespace authgent::ui {
+namespace {
+
+TEST(Pages, LoginFormHasTheContractFieldsAndEscapes) {
+  std::string html = RenderLogin({"Acme Auth", "<script>alert(1)</script>", "T1", "bob", "Wrong"});
+  EXPECT_NE(html.find(R"(name="username")"), std::string::npos);
+  EXPECT_NE(html.find(R"(name="password")"), std::string::npos);
+  EXPECT_NE(html.find(R"(type="submit")"), std::string::npos);
+  EXPECT_NE(html.find(R"(name="txn" value="T1")"), std::string::npos);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("Acme Auth"), std::string::npos);
+  EXPECT_NE(html.find("role=\"alert\""), std::string::npos);
+}
+
+TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
+  ConsentPage p{"authgent", "alice", "Evil \"App\"", "cid", "app.example", "https://mcp.example/mcp",
+                {{"mcp:read", "Read data"}, {"mcp:write", "Write data"}}, "T2", "CSRF"};
+  std::string html = RenderConsent(p);
+  for (const char* needle : {"Evil &quot;App&quot;", "(name supplied by the application)", "app.example",
+                             "https://mcp.example/mcp", "Read data", "mcp:write",
+                             R"(name="decision" value="approve")", R"(name="decision" value="deny")",
+                             R"(name="csrf_token" value="CSRF")"}) {
+    EXPECT_NE(html.find(needle), std::string::npos) << needle;
+  }
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace authgent::ui
