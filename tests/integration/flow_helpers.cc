@@ -1,0 +1,166 @@
+#include "flow_helpers.h"
+
+#include <gtest/gtest.h>
+
+#include "core/base64.h"
+#include "core/bytes.h"
+#include "core/random.h"
+#include "crypto/password.h"
+#include "oauth/params.h"
+
+namespace authgent::testing {
+
+Pkce Pkce::Make() {
+  Pkce p;
+  p.verifier = SecureRandom::Instance().NewToken() + "-._~abc";
+  p.challenge = Base64UrlEncode(Sha256(p.verifier));
+  return p;
+}
+
+std::string UrlEncodeForm(const Form& form) {
+  std::string out;
+  for (const auto& [k, v] : form) {
+    if (!out.empty()) out += '&';
+    out += oauth::PercentEncode(k) + "=" + oauth::PercentEncode(v);
+  }
+  return out;
+}
+
+HttpResult PostForm(int port, const std::string& path, const Form& form,
+                    const std::map<std::string, std::string>& headers) {
+  auto h = headers;
+  h["Content-Type"] = "application/x-www-form-urlencoded";
+  return Request(port, "POST", path, UrlEncodeForm(form), h);
+}
+
+HttpResult PostJson(int port, const std::string& path, const nlohmann::json& body,
+                    const std::map<std::string, std::string>& headers) {
+  auto h = headers;
+  h["Content-Type"] = "application/json";
+  return Request(port, "POST", path, body.dump(), h);
+}
+
+std::map<std::string, std::string> QueryOf(const std::string& url) {
+  std::map<std::string, std::string> out;
+  size_t q = url.find('?');
+  if (q == std::string::npos) return out;
+  oauth::Params p = oauth::Params::Parse(url.substr(q + 1));
+  return p.all();
+}
+
+std::string InputValue(const std::string& html, const std::string& name) {
+  std::string marker = "name=\"" + name + "\" value=\"";
+  size_t at = html.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return html.substr(at, html.find('"', at) - at);
+}
+
+nlohmann::json JwtPart(const std::string& jwt, int index) {
+  size_t start = 0;
+  for (int i = 0; i < index; ++i) start = jwt.find('.', start) + 1;
+  size_t end = jwt.find('.', start);
+  auto decoded = Base64UrlDecode(jwt.substr(start, end - start));
+  return decoded ? nlohmann::json::parse(*decoded, nullptr, false) : nlohmann::json();
+}
+
+void AddUser(TestServer& server, const std::string& username, const std::string& password) {
+  storage::User u;
+  u.user_id = "user-" + username;
+  u.username = username;
+  u.password_hash = *crypto::HashPassword(password);
+  u.name = username;
+  ASSERT_TRUE(server.app().store().CreateUser(u).ok());
+}
+
+std::string FlowDriver::RegisterPublicClient(const std::vector<std::string>& redirect_uris) {
+  HttpResult r = PostJson(server_.port(), "/oauth/register",
+                          {{"redirect_uris", redirect_uris},
+                           {"token_endpoint_auth_method", "none"},
+                           {"grant_types", {"authorization_code", "refresh_token"}},
+                           {"client_name", "Test MCP Client"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.Json().value("client_id", "");
+}
+
+std::pair<std::string, std::string> FlowDriver::RegisterConfidentialClient(
+    const std::vector<std::string>& redirect_uris, const std::vector<std::string>& grants) {
+  nlohmann::json body = {{"grant_types", grants}, {"token_endpoint_auth_method", "client_secret_basic"},
+                         {"client_name", "Confidential"}};
+  if (!redirect_uris.empty()) body["redirect_uris"] = redirect_uris;
+  HttpResult r = PostJson(server_.port(), "/oauth/register", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return {r.Json().value("client_id", ""), r.Json().value("client_secret", "")};
+}
+
+std::map<std::string, std::string> FlowDriver::CookieHeader() const {
+  if (cookie_.empty()) return {};
+  return {{"Cookie", cookie_}};
+}
+
+Form FlowDriver::AuthorizeParams(const std::string& client_id, const std::string& redirect_uri,
+                                 const Pkce& pkce, const std::string& scope) {
+  return {{"response_type", "code"},     {"client_id", client_id},
+          {"redirect_uri", redirect_uri}, {"code_challenge", pkce.challenge},
+          {"code_challenge_method", "S256"}, {"state", "st-" + client_id.substr(0, 6)},
+          {"scope", scope}};
+}
+
+HttpResult FlowDriver::Authorize(const Form& params) {
+  return Get(server_.port(), "/oauth/authorize?" + UrlEncodeForm(params), CookieHeader());
+}
+
+HttpResult FlowDriver::Login(const std::string& login_location, const std::string& username,
+                             const std::string& password) {
+  HttpResult page = Get(server_.port(), login_location);
+  EXPECT_EQ(page.status, 200) << page.body;
+  HttpResult r = PostForm(server_.port(), "/oauth/login",
+                          {{"txn", InputValue(page.body, "txn")},
+                           {"username", username},
+                           {"password", password}});
+  std::string set = r.Header("set-cookie");
+  if (!set.empty()) cookie_ = set.substr(0, set.find(';'));
+  return r;
+}
+
+HttpResult FlowDriver::ConsentPage(const std::string& consent_location) {
+  return Get(server_.port(), consent_location, CookieHeader());
+}
+
+HttpResult FlowDriver::Decide(const HttpResult& page, const std::string& decision) {
+  return PostForm(server_.port(), "/oauth/consent",
+                  {{"txn", InputValue(page.body, "txn")},
+                   {"csrf_token", InputValue(page.body, "csrf_token")},
+                   {"decision", decision}},
+                  CookieHeader());
+}
+
+std::string FlowDriver::AuthorizeAndApprove(const Form& params, const std::string& username,
+                                            const std::string& password) {
+  HttpResult r = Authorize(params);
+  if (r.status == 303) {  // to the login page
+    HttpResult login = Login(r.Header("location"), username, password);
+    EXPECT_EQ(login.status, 303) << login.body;
+    r = ConsentPage(login.Header("location"));
+  }
+  if (r.status == 200) r = Decide(r, "approve");  // the consent page
+  EXPECT_EQ(r.status, 302) << r.body;
+  return r.Header("location");
+}
+
+HttpResult FlowDriver::ExchangeCode(const std::string& client_id, const std::string& code,
+                                    const std::string& verifier, const std::string& redirect_uri) {
+  return PostForm(server_.port(), "/oauth/token",
+                  {{"grant_type", "authorization_code"}, {"client_id", client_id}, {"code", code},
+                   {"code_verifier", verifier}, {"redirect_uri", redirect_uri}});
+}
+
+HttpResult FlowDriver::Refresh(const std::string& client_id, const std::string& refresh_token,
+                               const std::string& scope) {
+  Form form = {{"grant_type", "refresh_token"}, {"client_id", client_id},
+               {"refresh_token", refresh_token}};
+  if (!scope.empty()) form.emplace_back("scope", scope);
+  return PostForm(server_.port(), "/oauth/token", form);
+}
+
+}  // namespace authgent::testing

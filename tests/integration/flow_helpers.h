@@ -1,0 +1,78 @@
+// tests/integration/flow_helpers: drives the browser side of the authorization flow over real
+// HTTP (a tiny cookie jar, forms, redirects) and the client side (registration, PKCE, token
+// requests), so each test reads as the steps a real MCP client and user take.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "http_client.h"
+#include "test_server.h"
+
+namespace authgent::testing {
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+struct Pkce {
+  std::string verifier;
+  std::string challenge;
+  static Pkce Make();
+};
+
+std::string UrlEncodeForm(const Form& form);
+HttpResult PostForm(int port, const std::string& path, const Form& form,
+                    const std::map<std::string, std::string>& headers = {});
+HttpResult PostJson(int port, const std::string& path, const nlohmann::json& body,
+                    const std::map<std::string, std::string>& headers = {});
+// Query parameters of a URL (decoded).
+std::map<std::string, std::string> QueryOf(const std::string& url);
+// The value="" of the input named `name` in an HTML page.
+std::string InputValue(const std::string& html, const std::string& name);
+// The claims (payload) and header of a JWT, without verification.
+nlohmann::json JwtPart(const std::string& jwt, int index);
+
+// Adds a local user with a password straight into the server's store.
+void AddUser(TestServer& server, const std::string& username, const std::string& password);
+
+// A registered client plus the browser that acts for its user.
+class FlowDriver {
+ public:
+  explicit FlowDriver(TestServer& server) : server_(server) {}
+
+  // Registers a public client (token_endpoint_auth_method none) with these redirect URIs.
+  std::string RegisterPublicClient(const std::vector<std::string>& redirect_uris);
+  // Registers a confidential client; returns {client_id, client_secret}.
+  std::pair<std::string, std::string> RegisterConfidentialClient(
+      const std::vector<std::string>& redirect_uris, const std::vector<std::string>& grants);
+
+  // GET /oauth/authorize with these parameters, sending the session cookie if there is one.
+  HttpResult Authorize(const Form& params);
+  // The standard query for `client_id` (S256 challenge of `pkce`, state, redirect, scope).
+  Form AuthorizeParams(const std::string& client_id, const std::string& redirect_uri,
+                       const Pkce& pkce, const std::string& scope = "mcp:read");
+  // Logs in on the page the authorize redirect led to; returns the response of the login POST.
+  HttpResult Login(const std::string& login_location, const std::string& username,
+                   const std::string& password);
+  // Loads the consent page (following the login's redirect) and returns it.
+  HttpResult ConsentPage(const std::string& consent_location);
+  // Posts the consent form from `page` with `decision`.
+  HttpResult Decide(const HttpResult& page, const std::string& decision);
+  // The whole way: authorize, login (if needed), approve; returns the final redirect URL.
+  std::string AuthorizeAndApprove(const Form& params, const std::string& username,
+                                  const std::string& password);
+  // Exchanges a code at the token endpoint (public client).
+  HttpResult ExchangeCode(const std::string& client_id, const std::string& code,
+                          const std::string& verifier, const std::string& redirect_uri);
+  HttpResult Refresh(const std::string& client_id, const std::string& refresh_token,
+                     const std::string& scope = "");
+
+  const std::string& cookie() const { return cookie_; }
+  void set_cookie(std::string c) { cookie_ = std::move(c); }
+
+ private:
+  std::map<std::string, std::string> CookieHeader() const;
+  TestServer& server_;
+  std::string cookie_;  // "name=value" of the session cookie, once logged in
+};
+
+}  // namespace authgent::testing
