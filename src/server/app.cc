@@ -91,6 +91,30 @@ StatusOr<int> App::Listen() {
   return port;
 }
 
+void App::Run(bool handle_signals) {
+  // Expired codes, sessions, transactions, counters and dead refresh families are deleted in the
+  // background so the tables stay the size of what is live. Every instance does it; deleting an
+  // already deleted row costs nothing.
+  std::thread housekeeping([this] {
+    std::unique_lock lock(housekeeping_mu_);
+    while (!housekeeping_cv_.wait_for(lock, std::chrono::seconds(config_.purge_interval),
+                                      [this] { return stopping_; })) {
+      lock.unlock();
+      StatusOr<int64_t> purged = store_->PurgeExpired(clock_.Now());
+      if (!purged.ok()) log::Warn("purge failed", {{"error", purged.status().ToString()}});
+      else if (*purged > 0) log::Info("purged expired rows", {{"rows", *purged}});
+      lock.lock();
+    }
+  });
+  server_->Run(handle_signals);
+  {
+    std::lock_guard lock(housekeeping_mu_);
+    stopping_ = true;
+  }
+  housekeeping_cv_.notify_all();
+  housekeeping.join();
+}
+
 void App::CreateFirstAdmin() {
   StatusOr<int64_t> users = store_->CountUsers();
   if (!users.ok() || *users > 0) return;

@@ -3,7 +3,10 @@
 // build one in-process with a FakeClock and drive it over real HTTP.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <variant>
 
@@ -34,7 +37,8 @@ class App {
 
   // Binds the port; when ISSUER was not set, the issuer becomes http://localhost:PORT.
   StatusOr<int> Listen();
-  void Run(bool handle_signals) { server_->Run(handle_signals); }
+  // Serves until shut down; meanwhile purges expired rows every PURGE_INTERVAL seconds.
+  void Run(bool handle_signals);
   void Shutdown() { server_->Shutdown(); }
 
   const Config& config() const { return config_; }
@@ -83,6 +87,9 @@ class App {
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https
   bool secure_cookies_ = false;
+  std::mutex housekeeping_mu_;
+  std::condition_variable housekeeping_cv_;
+  bool stopping_ = false;  // guarded by housekeeping_mu_
 };
 
 }  // namespace authgent::server

@@ -2,11 +2,31 @@
 // Each returns the process exit code: 0 success, 1 runtime failure, 2 invalid configuration.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "server/config.h"
 
 namespace authgent::server {
 
+struct ClientArgs {
+  std::string name;
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> grants;
+  std::string scope;
+  bool confidential = false;
+};
+
 int RunMigrate(const Config& config);
+int RunClientsAdd(const Config& config, const ClientArgs& args);
+int RunClientsList(const Config& config);
+int RunClientsShow(const Config& config, const std::string& client_id);
+int RunClientsDelete(const Config& config, const std::string& client_id);
+// Reads the password from standard input when it is not a terminal, else prompts twice.
+int RunUsersAdd(const Config& config, const std::string& username);
+int RunUsersList(const Config& config);
+int RunUsersDelete(const Config& config, const std::string& username);
+int RunUsersPasswd(const Config& config, const std::string& username);
 int RunKeysList(const Config& config);
 int RunKeysRotate(const Config& config);
 

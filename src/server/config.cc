@@ -71,6 +71,8 @@ const std::vector<Setting>& Settings() {
        "Failed logins per account per 15 minutes (five times this per IP)"},
       {"TRUSTED_PROXIES", &RawConfig::trusted_proxies,
        "Comma-separated proxy IPs whose X-Forwarded-For is believed"},
+      {"PURGE_INTERVAL", &RawConfig::purge_interval,
+       "Seconds between deletions of expired codes, sessions and tokens"},
   };
   return settings;
 }
@@ -166,6 +168,7 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
                  &c.registration_global_rate_limit},
            Limit{"TOKEN_RATE_LIMIT", raw.token_rate_limit, 0, 100000000, &c.token_rate_limit},
            Limit{"LOGIN_FAILURE_LIMIT", raw.login_failure_limit, 1, 100000, &c.login_failure_limit},
+           Limit{"PURGE_INTERVAL", raw.purge_interval, 1, 86400, &c.purge_interval},
        }) {
     AUTHGENT_ASSIGN_OR_RETURN(*l.out, ParseInt(l.name, l.text, l.lo, l.hi));
   }

@@ -55,6 +55,7 @@ struct RawConfig {
   std::string token_rate_limit = "300";
   std::string login_failure_limit = "10";
   std::string trusted_proxies;
+  std::string purge_interval = "600";
 };
 
 struct Config {
@@ -95,6 +96,7 @@ struct Config {
   int64_t token_rate_limit = 300;                 // per client and grant type per minute
   int64_t login_failure_limit = 10;               // per account per 15 minutes (x5 per IP)
   std::vector<std::string> trusted_proxies;
+  int64_t purge_interval = 600;
 };
 
 // Declares every setting as a flag of `app`, each also read from its environment variable.

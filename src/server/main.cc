@@ -56,6 +56,38 @@ int main(int argc, char** argv) {
   CLI::App* keys_rotate =
       keys->add_subcommand("rotate", "Add a key: published now, signing after KEY_PUBLISH_DELAY");
   server::AddConfigFlags(*keys_rotate, raw);
+  server::ClientArgs client_args;
+  std::string target;
+  CLI::App* clients = cli.add_subcommand("clients", "Manage pre-registered OAuth clients");
+  clients->require_subcommand(1);
+  CLI::App* clients_add = clients->add_subcommand("add", "Register a client; prints its id (and secret, once)");
+  clients_add->add_option("--name", client_args.name, "Client name shown on the consent page")->required();
+  clients_add->add_option("--redirect-uri", client_args.redirect_uris, "Redirect URI (repeatable)");
+  clients_add->add_flag("--confidential", client_args.confidential, "Issue a client secret");
+  clients_add->add_option("--grant", client_args.grants,
+                          "Grant type (repeatable; default authorization_code refresh_token)");
+  clients_add->add_option("--scope", client_args.scope, "Scopes the client may request");
+  CLI::App* clients_list = clients->add_subcommand("list", "List every client");
+  CLI::App* clients_show = clients->add_subcommand("show", "Show one client's registration");
+  clients_show->add_option("client_id", target, "The client id")->required();
+  CLI::App* clients_delete = clients->add_subcommand("delete", "Delete a client and its grants");
+  clients_delete->add_option("client_id", target, "The client id")->required();
+
+  CLI::App* users = cli.add_subcommand("users", "Manage local user accounts");
+  users->require_subcommand(1);
+  CLI::App* users_add = users->add_subcommand(
+      "add", "Add a user; the password comes from standard input, or a prompt on a terminal");
+  users_add->add_option("name", target, "The username")->required();
+  CLI::App* users_list = users->add_subcommand("list", "List every user");
+  CLI::App* users_delete = users->add_subcommand("delete", "Delete a user and their grants");
+  users_delete->add_option("name", target, "The username")->required();
+  CLI::App* users_passwd = users->add_subcommand("passwd", "Set a user's password (as for add)");
+  users_passwd->add_option("name", target, "The username")->required();
+  for (CLI::App* sub : {clients_add, clients_list, clients_show, clients_delete, users_add,
+                        users_list, users_delete, users_passwd}) {
+    server::AddConfigFlags(*sub, raw);
+  }
+
   CLI::App* version = cli.add_subcommand("version", "Print the version");
 
   // `serve` is the default: `authgent --port 9000` means `authgent serve --port 9000`.
@@ -84,5 +116,13 @@ int main(int argc, char** argv) {
   if (migrate->parsed()) return server::RunMigrate(*config);
   if (keys_list->parsed()) return server::RunKeysList(*config);
   if (keys_rotate->parsed()) return server::RunKeysRotate(*config);
+  if (clients_add->parsed()) return server::RunClientsAdd(*config, client_args);
+  if (clients_list->parsed()) return server::RunClientsList(*config);
+  if (clients_show->parsed()) return server::RunClientsShow(*config, target);
+  if (clients_delete->parsed()) return server::RunClientsDelete(*config, target);
+  if (users_add->parsed()) return server::RunUsersAdd(*config, target);
+  if (users_list->parsed()) return server::RunUsersList(*config);
+  if (users_delete->parsed()) return server::RunUsersDelete(*config, target);
+  if (users_passwd->parsed()) return server::RunUsersPasswd(*config, target);
   return Serve(*config);
 }

@@ -20,10 +20,11 @@ struct RunResult {
 };
 
 // Runs a subcommand to completion in a fresh directory.
-RunResult RunAuthgent(const std::vector<std::string>& args, Env env, const std::string& dir = "") {
+RunResult RunAuthgent(const std::vector<std::string>& args, Env env, const std::string& dir = "",
+                      const std::string& input = "") {
   std::vector<std::string> argv = {AuthgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  Process p(argv, env, dir.empty() ? MakeTempDir("authgent-bin") : dir);
+  Process p(argv, env, dir.empty() ? MakeTempDir("authgent-bin") : dir, input);
   int code = p.Wait(30000);
   return {code, p.Stdout(), p.Stderr()};
 }
@@ -217,6 +218,81 @@ TEST(Binary, WrongKeyEncryptionKeyRefusesToStart) {
   RunResult wrong = RunAuthgent({"serve"}, {{"KEY_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, {"PORT", "0"}}, dir);
   EXPECT_EQ(wrong.code, 1);
   EXPECT_NE(wrong.err.find("cannot decrypt signing key"), std::string::npos) << wrong.err;
+}
+
+TEST(Binary, FirstStartCreatesAdminAndPrintsThePasswordOnce) {
+  std::string dir = MakeTempDir("authgent-admin");
+  std::string first_err;
+  {
+    Served s(Env{}, dir);
+    ASSERT_TRUE(s.ready()) << s.process().Stderr();
+    first_err = s.process().Stderr();
+    s.process().Signal(SIGTERM);
+    s.process().Wait(10000);
+  }
+  size_t at = first_err.find("created user 'admin' with password ");
+  ASSERT_NE(at, std::string::npos) << first_err;
+  std::string password = first_err.substr(at + 35, 20);
+  EXPECT_EQ(password.find_first_of(" \n"), std::string::npos);
+  EXPECT_NE(first_err.find("/oauth/authorize"), std::string::npos);
+  Served again(Env{}, dir);
+  ASSERT_TRUE(again.ready());
+  EXPECT_EQ(again.process().Stderr().find("password"), std::string::npos);
+  EXPECT_EQ(again.process().Stdout().find(password), std::string::npos);  // never logged
+  RunResult users = RunAuthgent({"users", "list"}, {}, dir);
+  EXPECT_NE(users.out.find("admin "), std::string::npos);
+}
+
+TEST(Binary, UsersSubcommandsReadPasswordsFromStandardInput) {
+  std::string dir = MakeTempDir("authgent-users");
+  RunResult add = RunAuthgent({"users", "add", "alice"}, {}, dir, "s3cret-password\n");
+  EXPECT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(add.out, "added user alice\n");
+  EXPECT_EQ(RunAuthgent({"users", "add", "alice"}, {}, dir, "another-password\n").err,
+            "authgent: user alice exists\n");
+  RunResult shortpw = RunAuthgent({"users", "add", "bob"}, {}, dir, "short\n");
+  EXPECT_EQ(shortpw.code, 1);
+  EXPECT_EQ(shortpw.err, "authgent: the password must have at least 8 characters\n");
+  EXPECT_NE(RunAuthgent({"users", "list"}, {}, dir).out.find("alice"), std::string::npos);
+  EXPECT_EQ(RunAuthgent({"users", "passwd", "alice"}, {}, dir, "new-password-1\n").out,
+            "changed the password of alice\n");
+  EXPECT_EQ(RunAuthgent({"users", "passwd", "nobody"}, {}, dir, "new-password-1\n").err,
+            "authgent: no user nobody\n");
+  EXPECT_EQ(RunAuthgent({"users", "delete", "alice"}, {}, dir).code, 0);
+  EXPECT_EQ(RunAuthgent({"users", "list"}, {}, dir).out.find("alice"), std::string::npos);
+}
+
+TEST(Binary, ClientsSubcommands) {
+  std::string dir = MakeTempDir("authgent-clients");
+  RunResult pub = RunAuthgent({"clients", "add", "--name", "Team Tool", "--redirect-uri",
+                               "https://tool.example/cb", "--redirect-uri", "http://127.0.0.1/cb"},
+                              {}, dir);
+  ASSERT_EQ(pub.code, 0) << pub.err;
+  ASSERT_EQ(pub.out.rfind("client_id: ", 0), 0u);
+  EXPECT_EQ(pub.out.find("client_secret"), std::string::npos);
+  std::string id = pub.out.substr(11, 32);
+
+  RunResult machine = RunAuthgent({"clients", "add", "--name", "Batch", "--confidential", "--grant",
+                                   "client_credentials"}, {}, dir);
+  ASSERT_EQ(machine.code, 0) << machine.err;
+  EXPECT_NE(machine.out.find("client_secret: "), std::string::npos);
+
+  RunResult show = RunAuthgent({"clients", "show", id}, {}, dir);
+  ASSERT_EQ(show.code, 0);
+  nlohmann::json j = nlohmann::json::parse(show.out);
+  EXPECT_EQ(j["client_name"], "Team Tool");
+  EXPECT_EQ(j["source"], "cli");
+  EXPECT_EQ(j["token_endpoint_auth_method"], "none");
+  EXPECT_EQ(j["redirect_uris"].size(), 2u);
+  RunResult list = RunAuthgent({"clients", "list"}, {}, dir);
+  EXPECT_NE(list.out.find(id), std::string::npos);
+  EXPECT_NE(list.out.find("Batch"), std::string::npos);
+  EXPECT_EQ(RunAuthgent({"clients", "delete", id}, {}, dir).code, 0);
+  EXPECT_EQ(RunAuthgent({"clients", "show", id}, {}, dir).err, "authgent: no client " + id + "\n");
+  RunResult bad = RunAuthgent({"clients", "add", "--name", "X", "--redirect-uri", "http://evil.example/cb"}, {}, dir);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "authgent: http redirect URIs are allowed only for loopback hosts (127.0.0.1, "
+                     "[::1], localhost)\n");
 }
 
 }  // namespace

@@ -33,13 +33,15 @@ int FreePort() {
 }
 
 Process::Process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                 const std::string& workdir) {
+                 const std::string& workdir, const std::string& stdin_text) {
   std::string dir = MakeTempDir("authgent-proc");
+  std::string in_path = dir + "/stdin";
+  std::ofstream(in_path) << stdin_text;
   out_path_ = dir + "/stdout";
   err_path_ = dir + "/stderr";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addchdir_np(&actions, workdir.c_str());

@@ -14,8 +14,9 @@ namespace authgent::testing {
 class Process {
  public:
   // Starts `args` (args[0] is the program) with exactly `env` plus PATH.
+  // `stdin_text` is fed to the child's standard input (a file, so not a terminal).
   Process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-          const std::string& workdir);
+          const std::string& workdir, const std::string& stdin_text = "");
   ~Process();  // kills the child if still running
 
   // Waits up to timeout_ms; returns the exit code, 128+signal if killed, -1 on timeout.
