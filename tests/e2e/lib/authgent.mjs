@@ -1,0 +1,65 @@
+// Starts the real authgent binary for an end-to-end test: a free port on 127.0.0.1, a private
+// SQLite database, ISSUER equal to the URL clients use, and one local user created through the
+// CLI exactly as an operator would (password piped on standard input).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const USERNAME = 'e2e-user';
+export const PASSWORD = 'e2e-password-123';
+
+export function authgentBinary() {
+  return process.env.AUTHGENT_BIN ?? resolve(import.meta.dirname, '../../../build/debug/src/server/authgent');
+}
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startAuthgent(extraEnv = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'authgent-e2e-'));
+  const issuer = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH,
+    ISSUER: issuer,
+    PORT: String(port),
+    BIND_ADDRESS: '127.0.0.1',
+    DATABASE_URL: `sqlite://${dir}/authgent.db`,
+    ACCESS_LOG: 'false',
+    ...extraEnv,
+  };
+  const add = spawnSync(authgentBinary(), ['users', 'add', USERNAME], { env, input: `${PASSWORD}\n` });
+  if (add.status !== 0) throw new Error(`users add failed: ${add.stderr}`);
+  const child = spawn(authgentBinary(), ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.resume();
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`authgent did not start: ${stderr}`)), 20000);
+    child.stderr.on('data', () => {
+      if (stderr.includes('serving on')) { clearTimeout(timer); ok(); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`authgent exited ${code}: ${stderr}`)); });
+  });
+  return {
+    issuer,
+    port,
+    dir,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
