@@ -100,9 +100,14 @@ void App::Run(bool handle_signals) {
     while (!housekeeping_cv_.wait_for(lock, std::chrono::seconds(config_.purge_interval),
                                       [this] { return stopping_; })) {
       lock.unlock();
-      StatusOr<int64_t> purged = store_->PurgeExpired(clock_.Now());
+      int64_t now = clock_.Now();
+      StatusOr<int64_t> purged = store_->PurgeExpired(now);
       if (!purged.ok()) log::Warn("purge failed", {{"error", purged.status().ToString()}});
       else if (*purged > 0) log::Info("purged expired rows", {{"rows", *purged}});
+      StatusOr<int64_t> reaped = store_->ReapClients(now - config_.client_unused_ttl,
+                                                     now - config_.client_idle_ttl, now);
+      if (!reaped.ok()) log::Warn("client reaping failed", {{"error", reaped.status().ToString()}});
+      else if (*reaped > 0) log::Info("deleted abandoned client registrations", {{"clients", *reaped}});
       lock.lock();
     }
   });

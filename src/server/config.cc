@@ -73,6 +73,10 @@ const std::vector<Setting>& Settings() {
        "Comma-separated proxy IPs whose X-Forwarded-For is believed"},
       {"PURGE_INTERVAL", &RawConfig::purge_interval,
        "Seconds between deletions of expired codes, sessions and tokens"},
+      {"CLIENT_UNUSED_TTL", &RawConfig::client_unused_ttl,
+       "Seconds after which a dynamically registered client never used is deleted"},
+      {"CLIENT_IDLE_TTL", &RawConfig::client_idle_ttl,
+       "Seconds after which an unused dynamically registered client without live grants is deleted"},
   };
   return settings;
 }
@@ -169,6 +173,8 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
            Limit{"TOKEN_RATE_LIMIT", raw.token_rate_limit, 0, 100000000, &c.token_rate_limit},
            Limit{"LOGIN_FAILURE_LIMIT", raw.login_failure_limit, 1, 100000, &c.login_failure_limit},
            Limit{"PURGE_INTERVAL", raw.purge_interval, 1, 86400, &c.purge_interval},
+           Limit{"CLIENT_UNUSED_TTL", raw.client_unused_ttl, 60, 3650 * 86400, &c.client_unused_ttl},
+           Limit{"CLIENT_IDLE_TTL", raw.client_idle_ttl, 60, 3650 * 86400, &c.client_idle_ttl},
        }) {
     AUTHGENT_ASSIGN_OR_RETURN(*l.out, ParseInt(l.name, l.text, l.lo, l.hi));
   }

@@ -56,6 +56,8 @@ struct RawConfig {
   std::string login_failure_limit = "10";
   std::string trusted_proxies;
   std::string purge_interval = "600";
+  std::string client_unused_ttl = "86400";
+  std::string client_idle_ttl = "7776000";
 };
 
 struct Config {
@@ -97,6 +99,8 @@ struct Config {
   int64_t login_failure_limit = 10;               // per account per 15 minutes (x5 per IP)
   std::vector<std::string> trusted_proxies;
   int64_t purge_interval = 600;
+  int64_t client_unused_ttl = 86400;   // a registration never used is deleted after this
+  int64_t client_idle_ttl = 7776000;   // one unused this long, with no live grant, too
 };
 
 // Declares every setting as a flag of `app`, each also read from its environment variable.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace authgent::server {
 namespace {
 
@@ -68,6 +70,45 @@ TEST(Config, InsecureIssuerNeedsExplicitPermission) {
             "ALLOW_INSECURE_ISSUER=true (got 'http://auth.internal:8080')");
   r.allow_insecure_issuer = "true";
   EXPECT_EQ(ErrorOf(r), "");
+}
+
+TEST(Config, ResourcesAndConfigFile) {
+  std::string path = ::testing::TempDir() + "/authgent-config.json";
+  std::ofstream(path) << R"({
+    // comments are allowed
+    "scopes": {"files:read": "Read your files"},
+    "resources": [{"uri": "https://files.example/mcp", "scopes": ["files:read"],
+                   "default_scopes": ["files:read"]}]
+  })";
+  RawConfig r;
+  r.resources = "https://a.example/mcp, https://b.example/mcp";
+  r.config_file = path;
+  auto c = ValidateConfig(r);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->resources.size(), 3u);
+  EXPECT_EQ(c->resources[2].uri, "https://files.example/mcp");
+  EXPECT_EQ(c->scope_descriptions["files:read"], "Read your files");
+  EXPECT_EQ(c->scopes, (std::vector<std::string>{"mcp:read", "mcp:write", "files:read"}));
+
+  std::ofstream(path) << R"({"resources": [{"uri": "https://x.example/mcp", "scopes": ["a"], "default_scopes": ["b"]}]})";
+  EXPECT_EQ(ErrorOf(r), "CONFIG_FILE resource https://x.example/mcp has a default scope it does not offer: b");
+  std::ofstream(path) << "[";
+  EXPECT_EQ(ErrorOf(r), "CONFIG_FILE is not a JSON object (" + path + ")");
+  r.config_file = "/nonexistent/authgent.json";
+  EXPECT_EQ(ErrorOf(r), "CONFIG_FILE cannot be read (got '/nonexistent/authgent.json')");
+  r = {};
+  r.resources = "https://a.example/mcp#frag";
+  EXPECT_EQ(ErrorOf(r), "RESOURCES has an entry that is not an absolute URI without fragment "
+                        "(got 'https://a.example/mcp#frag')");
+  r = {};
+  r.dcr_mode = "closed";
+  EXPECT_EQ(ErrorOf(r), "DCR_MODE must be open, constrained or disabled (got 'closed')");
+  r = {};
+  r.code_ttl = "601";
+  EXPECT_EQ(ErrorOf(r), "CODE_TTL must be an integer from 10 to 600 (got '601')");
+  r = {};
+  r.trusted_proxies = "proxy.internal";
+  EXPECT_EQ(ErrorOf(r), "TRUSTED_PROXIES must list IP addresses (got 'proxy.internal')");
 }
 
 }  // namespace

@@ -158,6 +158,10 @@ class Store {
   virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 
   // ---- housekeeping ----
+  // Deletes dynamically registered clients (source "dcr") that were never used and were created
+  // before `unused_before`, and those last used before `idle_before`; never one that still has a
+  // live refresh family or an unexpired code. Returns how many went.
+  virtual StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) = 0;
   // Deletes expired sessions, transactions, codes, revoked-token entries, counters and dead
   // refresh families. Returns how many rows went.
   virtual StatusOr<int64_t> PurgeExpired(int64_t now) = 0;

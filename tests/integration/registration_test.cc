@@ -1,6 +1,8 @@
 // /oauth/register over real HTTP: the DCR modes, rate limits, and metadata that follows them.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "flow_helpers.h"
 
 namespace authgent::testing {
@@ -99,6 +101,22 @@ TEST(Registration, GlobalLimitAcrossIps) {
   nlohmann::json body = {{"redirect_uris", {"https://app.example/cb"}}};
   EXPECT_EQ(PostJson(server.port(), "/oauth/register", body, {{"X-Forwarded-For", "203.0.113.1"}}).status, 201);
   EXPECT_EQ(PostJson(server.port(), "/oauth/register", body, {{"X-Forwarded-For", "203.0.113.2"}}).status, 429);
+}
+
+TEST(Registration, AbandonedRegistrationsAreReapedInTheBackground) {
+  TestServer server([](server::RawConfig& raw) {
+    raw.purge_interval = "1";
+    raw.client_unused_ttl = "60";
+  });
+  nlohmann::json body = {{"redirect_uris", {"https://app.example/cb"}}};
+  std::string id = PostJson(server.port(), "/oauth/register", body).Json()["client_id"];
+  server.clock().Advance(61);
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = server.app().store().GetClient(id).status().code() == StatusCode::kNotFound;
+  }
+  EXPECT_TRUE(gone);
 }
 
 TEST(Metadata, ListsEveryEndpointAndCapability) {

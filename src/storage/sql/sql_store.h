@@ -82,6 +82,7 @@ class SqlStore final : public Store {
                                      int64_t now) override;
   StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
+  StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;
 
  private:
   // Runs `fn` inside one transaction on one connection: commit when it returns OK, else roll back.

@@ -301,5 +301,28 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti-old"));
 }
 
+TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicClients) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  Client never_used = MakeClient("never-used");
+  Client idle = MakeClient("idle");
+  idle.last_used_at = now_ - 100 * 86400;
+  Client fresh = MakeClient("fresh");
+  fresh.created_at = now_;
+  Client operator_added = MakeClient("cli");
+  operator_added.source = "cli";
+  Client with_grant = MakeClient("with-grant");
+  for (Client* c : {&never_used, &idle, &operator_added, &with_grant}) c->created_at = now_ - 100 * 86400;
+  for (const Client& c : {never_used, idle, fresh, operator_added, with_grant}) {
+    ASSERT_TRUE(store_->CreateClient(c).ok());
+  }
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f", "with-grant", "u1"), MakeToken("rt", "j")).ok());
+  auto reaped = store_->ReapClients(now_ - 86400, now_ - 30 * 86400, now_);
+  ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
+  EXPECT_EQ(*reaped, 2);
+  EXPECT_EQ(store_->GetClient("never-used").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetClient("idle").status().code(), StatusCode::kNotFound);
+  for (const char* kept : {"fresh", "cli", "with-grant"}) EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
+}
+
 }  // namespace
 }  // namespace authgent::storage::testing

@@ -1,0 +1,42 @@
+#include "server/web.h"
+
+#include <gtest/gtest.h>
+
+namespace authgent::server {
+namespace {
+
+http::Request WithHeaders(std::vector<std::pair<std::string, std::string>> headers,
+                          std::string remote = "10.0.0.5") {
+  http::Request r;
+  r.headers = std::move(headers);
+  r.remote_address = std::move(remote);
+  return r;
+}
+
+TEST(Web, ClientIpBelievesForwardedForOnlyFromTrustedProxies) {
+  auto r = WithHeaders({{"x-forwarded-for", "198.51.100.7, 203.0.113.9"}});
+  EXPECT_EQ(ClientIp(r, {}), "10.0.0.5");
+  EXPECT_EQ(ClientIp(r, {"10.0.0.5"}), "203.0.113.9");
+  // A client cannot spoof through a chain of trusted proxies: the right-most untrusted entry wins.
+  EXPECT_EQ(ClientIp(r, {"10.0.0.5", "203.0.113.9"}), "198.51.100.7");
+  EXPECT_EQ(ClientIp(WithHeaders({}), {"10.0.0.5"}), "10.0.0.5");
+}
+
+TEST(Web, CookiesAreReadAndWrittenSafely) {
+  auto r = WithHeaders({{"cookie", "a=1; authgent_session=tok; b=2"}});
+  EXPECT_EQ(CookieValue(r, "authgent_session"), "tok");
+  EXPECT_EQ(CookieValue(r, "missing"), std::nullopt);
+  EXPECT_EQ(SetCookie("__Host-s", "v", 60, true),
+            "__Host-s=v; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure");
+}
+
+TEST(Web, HtmlPagesCarryTheAntiFramingHeaders) {
+  http::Response page = HtmlPage(200, "<p>x</p>");
+  EXPECT_EQ(page.Get("X-Frame-Options"), "DENY");
+  EXPECT_NE(page.Get("Content-Security-Policy")->find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page.Get("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(page.Get("Cache-Control"), "no-store");
+}
+
+}  // namespace
+}  // namespace authgent::server
