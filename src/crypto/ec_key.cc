@@ -58,7 +58,8 @@ StatusOr<EcKey> EcKey::FromPrivatePem(std::string_view pem) {
   return Adopt(EvpPkeyPtr(raw));
 }
 
-StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& jwk) {
+StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& published) {
+  nlohmann::json jwk = published;  // non-const: a missing member reads as null, never asserts
   if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
       !jwk["x"].is_string() || !jwk["y"].is_string()) {
     return InvalidArgumentError("not a P-256 EC JWK");

@@ -94,6 +94,8 @@ TEST(EcKey, PublicJwkRejectsOffCurvePointsAndOtherShapes) {
   nlohmann::json other = jwk;
   other["crv"] = "P-384";
   EXPECT_EQ(EcKey::FromPublicJwk(other).status().message(), "not a P-256 EC JWK");
+  EXPECT_EQ(EcKey::FromPublicJwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-256"}}).status().message(),
+            "not a P-256 EC JWK");
   nlohmann::json shortx = jwk;
   shortx["x"] = "AAAA";
   EXPECT_EQ(EcKey::FromPublicJwk(shortx).status().message(), "P-256 coordinates must be 32 bytes");

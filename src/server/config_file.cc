@@ -49,7 +49,7 @@ Status LoadConfigFile(const std::string& path, Config& c) {
   }
   if (doc.contains("resources")) {
     if (!doc["resources"].is_array()) return Bad("\"resources\" must be an array");
-    for (const auto& r : doc["resources"]) {
+    for (nlohmann::json r : doc["resources"]) {  // a copy: absent members read as null
       oauth::ResourceServer server;
       if (!r.is_object() || !r["uri"].is_string() ||
           !oauth::NormalizeResource(r["uri"].get<std::string>())) {

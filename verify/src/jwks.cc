@@ -27,7 +27,9 @@ std::shared_ptr<EVP_PKEY> FromData(const char* type, OSSL_PARAM* params) {
   return key;
 }
 
-std::shared_ptr<EVP_PKEY> EcKey(const nlohmann::json& j) {
+// Keys come from the network: take them by value so a missing member reads as null (the const
+// operator[] of nlohmann::json asserts instead).
+std::shared_ptr<EVP_PKEY> EcKey(nlohmann::json j) {
   if (j.value("crv", "") != "P-256" || !j["x"].is_string() || !j["y"].is_string()) return nullptr;
   auto x = internal::Base64UrlDecode(j["x"].get<std::string>());
   auto y = internal::Base64UrlDecode(j["y"].get<std::string>());
@@ -41,7 +43,7 @@ std::shared_ptr<EVP_PKEY> EcKey(const nlohmann::json& j) {
   return FromData("EC", params);
 }
 
-std::shared_ptr<EVP_PKEY> RsaKey(const nlohmann::json& j) {
+std::shared_ptr<EVP_PKEY> RsaKey(nlohmann::json j) {
   if (!j["n"].is_string() || !j["e"].is_string()) return nullptr;
   auto n = internal::Base64UrlDecode(j["n"].get<std::string>());
   auto e = internal::Base64UrlDecode(j["e"].get<std::string>());
@@ -65,7 +67,7 @@ std::shared_ptr<EVP_PKEY> RsaKey(const nlohmann::json& j) {
   return FromData("RSA", params.get());
 }
 
-std::optional<Jwk> FromJson(const nlohmann::json& j) {
+std::optional<Jwk> FromJson(nlohmann::json j) {
   if (!j.is_object() || !j["kty"].is_string()) return std::nullopt;
   // Only signature keys: "use" absent or "sig".
   if (j.contains("use") && j["use"] != "sig") return std::nullopt;

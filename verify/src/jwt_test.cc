@@ -77,6 +77,26 @@ TEST(Jwt, UnknownKidAndOtherCurves) {
             VerifyError::kUnknownKey);
 }
 
+TEST(Jwks, KeysWithMissingOrWrongMembersAreSkippedNotFatal) {
+  auto jwks = Jwks::Parse(R"({"keys":[{}, {"kty":"EC"}, {"kty":"RSA"}, {"kty":"EC","crv":"P-256"},
+    {"kty":"RSA","n":7,"e":"AQAB"}, {"kty":"oct","k":"c2VjcmV0"}, 5, {"kty":"EC","kid":9}]})");
+  ASSERT_TRUE(jwks.has_value());
+  EXPECT_TRUE(jwks->keys().empty());
+  std::string error;
+  EXPECT_FALSE(Jwks::Parse("[]", &error).has_value());
+  EXPECT_EQ(error, "not a JWK set: a JSON object with a \"keys\" array is required");
+  EXPECT_FALSE(Jwks::Parse(R"({"keys":{}})").has_value());
+  // An encryption key is not a signature key.
+  TestSigner s("RS256");
+  nlohmann::json enc = s.PublicJwk();
+  enc["use"] = "enc";
+  EXPECT_TRUE(Jwks::Parse(nlohmann::json{{"keys", {enc}}}.dump())->keys().empty());
+  // A short RSA modulus is refused.
+  nlohmann::json small = s.PublicJwk();
+  small["n"] = "AQAB";
+  EXPECT_FALSE(ParseJwk(small.dump()).has_value());
+}
+
 TEST(Jwt, MalformedAndOversizedTokens) {
   EXPECT_EQ(std::get<VerifyError>(DecodeJwt("abc")), VerifyError::kMalformed);
   EXPECT_EQ(std::get<VerifyError>(DecodeJwt("a.b.c.d")), VerifyError::kMalformed);
