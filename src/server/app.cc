@@ -68,6 +68,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   app->AddRegistrationRoutes();
   app->AddTokenRoutes();
   app->AddAuthorizeRoutes();
+  app->AddUpstreamRoutes();
 
   http::ServerOptions options;
   options.bind_address = app->config_.bind_address;
@@ -87,7 +88,23 @@ StatusOr<int> App::Listen() {
   AUTHGENT_ASSIGN_OR_RETURN(int port, server_->Listen());
   if (config_.issuer.empty()) config_.issuer = "http://localhost:" + std::to_string(port);
   BuildDocuments();
-  CreateFirstAdmin();
+  if (config_.upstream()) {
+    federation::UpstreamSettings u;
+    u.issuer = config_.upstream_issuer;
+    u.client_id = config_.upstream_client_id;
+    u.client_secret = config_.upstream_client_secret;
+    u.scopes = config_.upstream_scopes;
+    u.redirect_uri = config_.issuer + "/oauth/upstream/callback";
+    u.allowed_domains = config_.upstream_allowed_domains;
+    u.allowed_groups = config_.upstream_allowed_groups;
+    u.groups_claim = config_.upstream_groups_claim;
+    u.max_retry_delay = config_.upstream_retry_max;
+    fetcher_ = std::make_unique<federation::CurlFetcher>(
+        federation::FetchLimits{config_.upstream_timeout * 1000, 1 << 20});
+    upstream_ = std::make_unique<federation::UpstreamProvider>(u, *fetcher_, clock_);
+  } else {
+    CreateFirstAdmin();
+  }
   return port;
 }
 
@@ -111,7 +128,9 @@ void App::Run(bool handle_signals) {
       lock.lock();
     }
   });
+  if (upstream_) upstream_->Start();
   server_->Run(handle_signals);
+  if (upstream_) upstream_->Stop();
   {
     std::lock_guard lock(housekeeping_mu_);
     stopping_ = true;

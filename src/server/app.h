@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/key_ring.h"
+#include "federation/upstream.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "oauth/registration.h"
@@ -44,6 +45,7 @@ class App {
   const Config& config() const { return config_; }
   const std::string& issuer() const { return config_.issuer; }
   storage::Store& store() { return *store_; }
+  federation::UpstreamProvider* upstream() { return upstream_.get(); }
   crypto::KeyRing& keys() { return *keys_; }
 
  private:
@@ -54,6 +56,12 @@ class App {
   void AddRegistrationRoutes();
   void AddTokenRoutes();
   void AddAuthorizeRoutes();
+  void AddUpstreamRoutes();
+  // With an upstream IdP: the login step sends the browser there (GET /oauth/login).
+  http::Response StartUpstreamLogin(storage::AuthorizationTransaction txn);
+  // After a login: session cookie, transaction bound to it, on to consent.
+  http::Response LoggedIn(const std::string& user_id, const std::string& transaction,
+                          storage::AuthorizationTransaction txn);
   // Creates `admin` with a random password when there is no user at all (printed once).
   void CreateFirstAdmin();
 
@@ -87,6 +95,8 @@ class App {
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https
   bool secure_cookies_ = false;
+  std::unique_ptr<federation::HttpFetcher> fetcher_;
+  std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is
   std::mutex housekeeping_mu_;
   std::condition_variable housekeeping_cv_;
   bool stopping_ = false;  // guarded by housekeeping_mu_

@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <thread>
 
+#include <boost/url/parse.hpp>
+
 #include "oauth/issuer.h"
+#include "oauth/scope.h"
 
 namespace authgent::server {
 namespace {
@@ -77,6 +80,20 @@ const std::vector<Setting>& Settings() {
        "Seconds after which a dynamically registered client never used is deleted"},
       {"CLIENT_IDLE_TTL", &RawConfig::client_idle_ttl,
        "Seconds after which an unused dynamically registered client without live grants is deleted"},
+      {"UPSTREAM_ISSUER", &RawConfig::upstream_issuer,
+       "OpenID Connect issuer to log users in with (Okta, Entra ID, Google, ...)"},
+      {"UPSTREAM_CLIENT_ID", &RawConfig::upstream_client_id, "authgent's client id at the upstream"},
+      {"UPSTREAM_CLIENT_SECRET", &RawConfig::upstream_client_secret,
+       "authgent's client secret at the upstream"},
+      {"UPSTREAM_SCOPES", &RawConfig::upstream_scopes, "Scopes asked of the upstream"},
+      {"UPSTREAM_ALLOWED_DOMAINS", &RawConfig::upstream_allowed_domains,
+       "Comma-separated email domains allowed to log in (Google: also the hd claim)"},
+      {"UPSTREAM_ALLOWED_GROUPS", &RawConfig::upstream_allowed_groups,
+       "Comma-separated groups (UPSTREAM_GROUPS_CLAIM) allowed to log in"},
+      {"UPSTREAM_GROUPS_CLAIM", &RawConfig::upstream_groups_claim, "The id_token claim listing groups"},
+      {"UPSTREAM_TIMEOUT", &RawConfig::upstream_timeout, "Seconds for each call to the upstream"},
+      {"UPSTREAM_RETRY_MAX", &RawConfig::upstream_retry_max,
+       "Longest wait in seconds between upstream discovery retries"},
   };
   return settings;
 }
@@ -145,6 +162,41 @@ void AddConfigFlags(CLI::App& app, RawConfig& raw) {
 }
 
 namespace {
+Status ValidateUpstream(const RawConfig& raw, Config& c) {
+  bool any = !raw.upstream_issuer.empty() || !raw.upstream_client_id.empty() ||
+             !raw.upstream_client_secret.empty();
+  if (!any) return Status::Ok();
+  if (raw.upstream_issuer.empty()) return Bad("UPSTREAM_ISSUER", "is required with UPSTREAM_CLIENT_ID");
+  if (raw.upstream_client_id.empty()) return Bad("UPSTREAM_CLIENT_ID", "is required with UPSTREAM_ISSUER");
+  if (raw.upstream_client_secret.empty()) {
+    return Bad("UPSTREAM_CLIENT_SECRET", "is required with UPSTREAM_ISSUER");
+  }
+  // Upstream issuers may have a path (Okta custom servers, Entra tenants), never a query or '/'
+  // at the end; http only on loopback (a test IdP) unless ALLOW_INSECURE_ISSUER.
+  auto url = boost::urls::parse_absolute_uri(raw.upstream_issuer);
+  std::string scheme = url ? std::string(url->scheme()) : "";
+  if (!url || (scheme != "https" && scheme != "http") || url->host().empty() || url->has_query() ||
+      raw.upstream_issuer.back() == '/') {
+    return Bad("UPSTREAM_ISSUER", "must be an http(s) URL without query or trailing '/' (got '" +
+                                      raw.upstream_issuer + "')");
+  }
+  if (scheme == "http" && !c.allow_insecure_issuer && !oauth::IsLoopbackHost(url->host())) {
+    return Bad("UPSTREAM_ISSUER", "uses http with a non-loopback host (got '" + raw.upstream_issuer + "')");
+  }
+  c.upstream_issuer = raw.upstream_issuer;
+  c.upstream_client_id = raw.upstream_client_id;
+  c.upstream_client_secret = raw.upstream_client_secret;
+  c.upstream_scopes = raw.upstream_scopes;
+  if (oauth::SplitScope(c.upstream_scopes).empty() ||
+      c.upstream_scopes.find("openid") == std::string::npos) {
+    return Bad("UPSTREAM_SCOPES", "must include openid (got '" + raw.upstream_scopes + "')");
+  }
+  c.upstream_allowed_domains = SplitCommas(raw.upstream_allowed_domains);
+  c.upstream_allowed_groups = SplitCommas(raw.upstream_allowed_groups);
+  c.upstream_groups_claim = raw.upstream_groups_claim.empty() ? "groups" : raw.upstream_groups_claim;
+  return Status::Ok();
+}
+
 Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
   c.service_name = raw.service_name.empty() ? "authgent" : raw.service_name;
   if (!oauth::ParseDcrMode(raw.dcr_mode, &c.dcr_mode)) {
@@ -175,9 +227,12 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
            Limit{"PURGE_INTERVAL", raw.purge_interval, 1, 86400, &c.purge_interval},
            Limit{"CLIENT_UNUSED_TTL", raw.client_unused_ttl, 60, 3650 * 86400, &c.client_unused_ttl},
            Limit{"CLIENT_IDLE_TTL", raw.client_idle_ttl, 60, 3650 * 86400, &c.client_idle_ttl},
+           Limit{"UPSTREAM_TIMEOUT", raw.upstream_timeout, 1, 120, &c.upstream_timeout},
+           Limit{"UPSTREAM_RETRY_MAX", raw.upstream_retry_max, 1, 3600, &c.upstream_retry_max},
        }) {
     AUTHGENT_ASSIGN_OR_RETURN(*l.out, ParseInt(l.name, l.text, l.lo, l.hi));
   }
+  AUTHGENT_RETURN_IF_ERROR(ValidateUpstream(raw, c));
   c.trusted_proxies = SplitCommas(raw.trusted_proxies);
   for (const std::string& ip : c.trusted_proxies) {
     unsigned char addr[sizeof(in6_addr)];

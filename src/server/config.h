@@ -58,6 +58,15 @@ struct RawConfig {
   std::string purge_interval = "600";
   std::string client_unused_ttl = "86400";
   std::string client_idle_ttl = "7776000";
+  std::string upstream_issuer;
+  std::string upstream_client_id;
+  std::string upstream_client_secret;
+  std::string upstream_scopes = "openid email profile";
+  std::string upstream_allowed_domains;
+  std::string upstream_allowed_groups;
+  std::string upstream_groups_claim = "groups";
+  std::string upstream_timeout = "10";
+  std::string upstream_retry_max = "60";
 };
 
 struct Config {
@@ -101,6 +110,17 @@ struct Config {
   int64_t purge_interval = 600;
   int64_t client_unused_ttl = 86400;   // a registration never used is deleted after this
   int64_t client_idle_ttl = 7776000;   // one unused this long, with no live grant, too
+  // Upstream OpenID Connect login (all three set) instead of local accounts.
+  std::string upstream_issuer;
+  std::string upstream_client_id;
+  std::string upstream_client_secret;
+  std::string upstream_scopes = "openid email profile";
+  std::vector<std::string> upstream_allowed_domains;
+  std::vector<std::string> upstream_allowed_groups;
+  std::string upstream_groups_claim = "groups";
+  int64_t upstream_timeout = 10;
+  int64_t upstream_retry_max = 60;
+  bool upstream() const { return !upstream_issuer.empty(); }
 };
 
 // Declares every setting as a flag of `app`, each also read from its environment variable.

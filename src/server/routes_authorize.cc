@@ -107,6 +107,23 @@ http::Response App::ConsentStep(const std::string& transaction,
   return HtmlPage(200, ui::RenderConsent(page));
 }
 
+http::Response App::LoggedIn(const std::string& user_id, const std::string& transaction,
+                            storage::AuthorizationTransaction txn) {
+  int64_t now = clock_.Now();
+  std::string session_token = random_.NewToken();
+  storage::LoginSession session{TokenHash(session_token), user_id, now, now,
+                                now + config_.login_session_ttl};
+  txn.session_hash = session.session_hash;
+  txn.user_id = user_id;
+  if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(txn).ok()) {
+    return ErrorPage(503, "Temporarily unavailable", "Sign-in is unavailable. Try again shortly.");
+  }
+  http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
+  r.Set("Set-Cookie", SetCookie(session_cookie_, session_token, config_.login_session_ttl,
+                                secure_cookies_));
+  return r;
+}
+
 void App::AddAuthorizeRoutes() {
   auto authorize = [this](const http::Request& request) {
     oauth::Params params = RequestParams(request);
@@ -177,6 +194,7 @@ void App::AddAuthorizeRoutes() {
                            "Sign-in happens when an application asks for access. Go back to it "
                            "and connect again.");
         }
+        if (upstream_) return StartUpstreamLogin(*txn);
         auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
         StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
         std::string name = client.ok() && !client->client_name.empty() ? client->client_name
@@ -195,6 +213,11 @@ void App::AddAuthorizeRoutes() {
         int64_t now = clock_.Now();
         StatusOr<storage::AuthorizationTransaction> txn =
             store_->GetTransaction(TokenHash(transaction), now);
+        if (upstream_) {
+          return ErrorPage(400, "Sign in with your organisation",
+                           "This server signs you in through your identity provider. Go back to "
+                           "your application and connect again.");
+        }
         if (!IsFormPost(request) || transaction.empty() || !txn.ok()) {
           return ErrorPage(400, "This sign-in has expired",
                            "Go back to your application and connect again.");
@@ -233,19 +256,8 @@ void App::AddAuthorizeRoutes() {
           log::Info("login failed", {{"request_id", request.request_id}});
           return again(401, "Incorrect username or password.");
         }
-        std::string session_token = random_.NewToken();
-        storage::LoginSession session{TokenHash(session_token), user->user_id, now, now,
-                                      now + config_.login_session_ttl};
-        txn->session_hash = session.session_hash;
-        txn->user_id = user->user_id;
-        if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(*txn).ok()) {
-          return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
-        }
         log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
-        http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
-        r.Set("Set-Cookie", SetCookie(session_cookie_, session_token, config_.login_session_ttl,
-                                      secure_cookies_));
-        return r;
+        return LoggedIn(user->user_id, transaction, *txn);
       },
       {.blocking = true});
 

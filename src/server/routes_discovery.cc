@@ -75,6 +75,9 @@ void App::AddHealthRoutes() {
         }
         auto keys = keys_->Current();
         if (!keys.ok()) return not_ready("signing keys unavailable: " + keys.status().message());
+        if (upstream_ && !upstream_->ready()) {
+          return not_ready("identity provider not ready: " + upstream_->last_error());
+        }
         return http::Response::Json(200, {{"status", "ready"}});
       },
       {.blocking = true});

@@ -1,0 +1,144 @@
+// Login through the upstream OpenID Connect provider (MCP-AUTH.md §8): the round trip from
+// /oauth/login to the provider and back to /oauth/upstream/callback, then authgent's own consent.
+//
+// The round trip's state, nonce and PKCE verifier live on the stored authorization transaction,
+// found again by the hash of `state` and consumed exactly once, so any instance can receive the
+// callback and a replayed callback finds nothing. The upstream's tokens are used only to learn who
+// the user is and are never stored or passed on.
+#include "core/base64.h"
+#include "core/bytes.h"
+#include "core/log.h"
+#include "oauth/authorize.h"
+#include "server/app.h"
+#include "server/web.h"
+
+namespace authgent::server {
+namespace {
+constexpr int64_t kTransactionTtl = 600;
+}  // namespace
+
+http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
+  if (!upstream_->ready()) {
+    log::Warn("login refused: identity provider unavailable", {{"error", upstream_->last_error()}});
+    return ErrorPage(503, "Identity provider unavailable",
+                     "The identity provider cannot be reached right now. Try again in a minute.");
+  }
+  std::string state = random_.NewToken();
+  std::string nonce = random_.NewToken();
+  std::string verifier = random_.NewToken();
+  txn.upstream_state_hash = TokenHash(state);
+  txn.upstream_nonce = nonce;
+  txn.upstream_code_verifier = verifier;
+  if (!store_->UpdateTransaction(txn).ok()) {
+    return ErrorPage(400, "This sign-in has expired", "Go back to your application and connect again.");
+  }
+  StatusOr<std::string> url =
+      upstream_->AuthorizationUrl(state, nonce, Base64UrlEncode(Sha256(verifier)));
+  if (!url.ok()) {
+    return ErrorPage(503, "Identity provider unavailable",
+                     "The identity provider cannot be reached right now. Try again in a minute.");
+  }
+  return Redirect(*url);
+}
+
+void App::AddUpstreamRoutes() {
+  router_.Add(
+      "GET", "/oauth/upstream/callback",
+      [this](const http::Request& request) {
+        if (!upstream_) return http::Response::Error(404, "not_found", "no such endpoint");
+        oauth::Params params = RequestParams(request);
+        const std::string& state = params.Get("state");
+        int64_t now = clock_.Now();
+        auto expired = [&] {
+          return ErrorPage(400, "This sign-in has expired or was already used",
+                           "Go back to your application and connect again.");
+        };
+        if (state.empty()) return expired();
+        StatusOr<storage::AuthorizationTransaction> txn =
+            store_->ConsumeTransactionByUpstreamState(TokenHash(state), now);
+        if (!txn.ok()) {
+          log::Info("upstream callback with unknown or used state", {{"request_id", request.request_id}});
+          return expired();
+        }
+        std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+        if (!req) return expired();
+        auto back_to_client = [&](const std::string& error, const std::string& description) {
+          return Redirect(oauth::ErrorRedirectUrl({req->redirect_uri, req->state, {error, description, "", 400}},
+                                                  config_.issuer));
+        };
+        if (params.Has("error")) {
+          // The user cancelled or the provider refused: the client learns it the OAuth way.
+          log::Info("upstream refused the login", {{"request_id", request.request_id},
+                                                   {"upstream_error", params.Get("error")}});
+          if (params.Get("error") == "temporarily_unavailable" || params.Get("error") == "server_error") {
+            return back_to_client("temporarily_unavailable", "the identity provider is unavailable");
+          }
+          return back_to_client("access_denied", "the identity provider did not sign the user in");
+        }
+        const std::string& code = params.Get("code");
+        if (code.empty()) return expired();
+        StatusOr<federation::UpstreamIdentity> identity =
+            upstream_->Redeem(code, txn->upstream_code_verifier, txn->upstream_nonce);
+        if (!identity.ok()) {
+          log::Warn("upstream login failed", {{"request_id", request.request_id},
+                                              {"error", identity.status().message()}});
+          if (identity.status().code() == StatusCode::kUnavailable) {
+            return ErrorPage(502, "Identity provider unavailable",
+                             "The identity provider did not complete the sign-in. Try again.");
+          }
+          return ErrorPage(401, "Sign-in could not be verified",
+                           "The identity provider's answer was not valid. Try again, and contact "
+                           "your administrator if this persists.");
+        }
+        Status allowed = upstream_->CheckAllowed(*identity);
+        if (!allowed.ok()) {
+          log::Info("upstream user refused", {{"request_id", request.request_id}, {"reason", allowed.message()}});
+          return ErrorPage(403, "This account is not allowed here",
+                           "Sign in with an account of your organisation, or ask your "
+                           "administrator for access.");
+        }
+        // The local record: keyed by (issuer, sub), name and email refreshed at each login.
+        StatusOr<storage::User> user = store_->GetUserByUpstream(config_.upstream_issuer, identity->subject);
+        if (user.ok()) {
+          if (user->email != identity->email || user->name != identity->name) {
+            user->email = identity->email;
+            user->name = identity->name;
+            user->updated_at = now;
+            (void)store_->UpdateUser(*user);
+          }
+          if (user->disabled) {
+            return ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
+          }
+        } else {
+          storage::User created;
+          created.user_id = random_.Hex(16);
+          created.upstream_issuer = config_.upstream_issuer;
+          created.upstream_subject = identity->subject;
+          created.email = identity->email;
+          created.name = identity->name;
+          created.created_at = created.updated_at = now;
+          Status s = store_->CreateUser(created);
+          if (s.code() == StatusCode::kAlreadyExists) {
+            user = store_->GetUserByUpstream(config_.upstream_issuer, identity->subject);
+          } else if (s.ok()) {
+            user = created;
+          }
+          if (!user.ok()) return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+        }
+        // A fresh transaction carries the request on to consent (the old one is spent).
+        std::string transaction = random_.NewToken();
+        storage::AuthorizationTransaction next;
+        next.transaction_hash = TokenHash(transaction);
+        next.request_json = txn->request_json;
+        next.created_at = now;
+        next.expires_at = now + kTransactionTtl;
+        if (!store_->CreateTransaction(next).ok()) {
+          return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+        }
+        log::Info("upstream login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
+        return LoggedIn(user->user_id, transaction, next);
+      },
+      {.blocking = true});
+}
+
+}  // namespace authgent::server
