@@ -26,7 +26,7 @@ export function freePort() {
 }
 
 export async function startAuthgent(extraEnv = {}) {
-  const port = await freePort();
+  const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'authgent-e2e-'));
   const issuer = `http://127.0.0.1:${port}`;
   const env = {
