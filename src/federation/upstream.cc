@@ -81,7 +81,10 @@ Status UpstreamProvider::Discover() {
     last_error_ = s.message();
     return s;
   };
-  std::string url = settings_.issuer + "/.well-known/openid-configuration";
+  // OpenID Discovery §4: the issuer, without a trailing '/', plus the well-known path.
+  std::string base = settings_.issuer;
+  if (!base.empty() && base.back() == '/') base.pop_back();
+  std::string url = base + "/.well-known/openid-configuration";
   StatusOr<nlohmann::json> doc = JsonObject(fetcher_.Get(url), "upstream discovery " + url);
   if (!doc.ok()) return fail(doc.status());
   auto meta = std::make_shared<Metadata>();

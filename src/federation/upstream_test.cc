@@ -140,6 +140,15 @@ TEST_F(UpstreamTest, DiscoveryRefusesAMismatchedIssuerAndReportsFailures) {
   EXPECT_EQ(p.Discover().message(), "connection refused");
 }
 
+TEST_F(UpstreamTest, AnIssuerWithATrailingSlashIsDiscoveredWithoutADoubleSlash) {
+  Publish({"client_secret_basic"}, std::string(kIssuer) + "/");
+  UpstreamSettings s = Settings();
+  s.issuer = std::string(kIssuer) + "/";
+  UpstreamProvider p(s, fetcher_, clock_);
+  EXPECT_TRUE(p.Discover().ok()) << p.last_error();
+  EXPECT_EQ(fetcher_.hits[std::string(kIssuer) + "/.well-known/openid-configuration"], 1);
+}
+
 TEST_F(UpstreamTest, CodeExchangeUsesTheAuthMethodTheProviderSupports) {
   fetcher_.token = {200, nlohmann::json{{"id_token", rs_.Sign(Claims())}, {"access_token", "x"}}.dump(), ""};
   UpstreamProvider basic(Settings(), fetcher_, clock_);

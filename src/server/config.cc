@@ -171,13 +171,12 @@ Status ValidateUpstream(const RawConfig& raw, Config& c) {
   if (raw.upstream_client_secret.empty()) {
     return Bad("UPSTREAM_CLIENT_SECRET", "is required with UPSTREAM_ISSUER");
   }
-  // Upstream issuers may have a path (Okta custom servers, Entra tenants), never a query or '/'
-  // at the end; http only on loopback (a test IdP) unless ALLOW_INSECURE_ISSUER.
+  // Upstream issuers may have a path (Okta custom servers, Entra tenants) and even a trailing '/'
+  // (Auth0), never a query; http only on loopback (a test IdP) unless ALLOW_INSECURE_ISSUER.
   auto url = boost::urls::parse_absolute_uri(raw.upstream_issuer);
   std::string scheme = url ? std::string(url->scheme()) : "";
-  if (!url || (scheme != "https" && scheme != "http") || url->host().empty() || url->has_query() ||
-      raw.upstream_issuer.back() == '/') {
-    return Bad("UPSTREAM_ISSUER", "must be an http(s) URL without query or trailing '/' (got '" +
+  if (!url || (scheme != "https" && scheme != "http") || url->host().empty() || url->has_query()) {
+    return Bad("UPSTREAM_ISSUER", "must be an http(s) URL without a query (got '" +
                                       raw.upstream_issuer + "')");
   }
   if (scheme == "http" && !c.allow_insecure_issuer && !oauth::IsLoopbackHost(url->host())) {

@@ -111,5 +111,25 @@ TEST(Config, ResourcesAndConfigFile) {
   EXPECT_EQ(ErrorOf(r), "TRUSTED_PROXIES must list IP addresses (got 'proxy.internal')");
 }
 
+TEST(Config, UpstreamSettingsComeAsATrio) {
+  RawConfig r;
+  r.upstream_issuer = "https://login.example.com";
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_CLIENT_ID is required with UPSTREAM_ISSUER");
+  r.upstream_client_id = "id";
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_CLIENT_SECRET is required with UPSTREAM_ISSUER");
+  r.upstream_client_secret = "secret";
+  EXPECT_EQ(ErrorOf(r), "");
+  r.upstream_issuer = "http://login.example.com";
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_ISSUER uses http with a non-loopback host (got 'http://login.example.com')");
+  r.upstream_issuer = "https://login.example.com?tenant=1";
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_ISSUER must be an http(s) URL without a query (got 'https://login.example.com?tenant=1')");
+  r.upstream_issuer = "https://tenant.auth0.com/";
+  r.upstream_scopes = "email profile";
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_SCOPES must include openid (got 'email profile')");
+  RawConfig only_secret;
+  only_secret.upstream_client_secret = "s";
+  EXPECT_EQ(ErrorOf(only_secret), "UPSTREAM_ISSUER is required with UPSTREAM_CLIENT_ID");
+}
+
 }  // namespace
 }  // namespace authgent::server
