@@ -2,11 +2,11 @@
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
-#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include <cstring>
 
+#include "authgent/verify/jwks.h"
 #include "core/base64.h"
 #include "core/bytes.h"
 
@@ -58,36 +58,16 @@ StatusOr<EcKey> EcKey::FromPrivatePem(std::string_view pem) {
   return Adopt(EvpPkeyPtr(raw));
 }
 
-StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& published) {
-  nlohmann::json jwk = published;  // non-const: a missing member reads as null, never asserts
-  if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256" ||
-      !jwk["x"].is_string() || !jwk["y"].is_string()) {
+StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& jwk) {
+  // One JWK parser for the whole project: the verifier library's (it checks the point is on
+  // the curve and the coordinates are 32 bytes).
+  if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256") {
     return InvalidArgumentError("not a P-256 EC JWK");
   }
-  auto x = Base64UrlDecode(jwk["x"].get<std::string>());
-  auto y = Base64UrlDecode(jwk["y"].get<std::string>());
-  if (!x || !y || x->size() != 32 || y->size() != 32) {
-    return InvalidArgumentError("P-256 coordinates must be 32 bytes");
-  }
-  std::string point = "\x04" + *x + *y;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("prime256v1"), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
-      OSSL_PARAM_construct_end()};
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    return InvalidArgumentError("the point is not on P-256");
-  }
-  EvpPkeyPtr pkey(raw);
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> check(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr), EVP_PKEY_CTX_free);
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    return InvalidArgumentError("the point is not on P-256");
-  }
-  return Adopt(std::move(pkey));
+  std::optional<verify::Jwk> parsed = verify::ParseJwk(jwk.dump());
+  if (!parsed) return InvalidArgumentError("the JWK is not a valid P-256 public key");
+  EVP_PKEY_up_ref(parsed->key.get());
+  return Adopt(EvpPkeyPtr(parsed->key.get()));
 }
 
 StatusOr<std::string> EcKey::PrivatePem() const {

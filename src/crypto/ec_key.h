@@ -42,6 +42,7 @@ class EcKey {
   const std::string& PublicPoint() const { return public_point_; }
 
   EVP_PKEY* pkey() const { return pkey_.get(); }
+  const std::shared_ptr<EVP_PKEY>& shared_pkey() const { return pkey_; }
 
  private:
   EcKey(EvpPkeyPtr pkey, std::string public_point)

@@ -95,10 +95,10 @@ TEST(EcKey, PublicJwkRejectsOffCurvePointsAndOtherShapes) {
   other["crv"] = "P-384";
   EXPECT_EQ(EcKey::FromPublicJwk(other).status().message(), "not a P-256 EC JWK");
   EXPECT_EQ(EcKey::FromPublicJwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-256"}}).status().message(),
-            "not a P-256 EC JWK");
+            "the JWK is not a valid P-256 public key");
   nlohmann::json shortx = jwk;
   shortx["x"] = "AAAA";
-  EXPECT_EQ(EcKey::FromPublicJwk(shortx).status().message(), "P-256 coordinates must be 32 bytes");
+  EXPECT_EQ(EcKey::FromPublicJwk(shortx).status().message(), "the JWK is not a valid P-256 public key");
 }
 
 }  // namespace

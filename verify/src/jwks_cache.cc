@@ -1,0 +1,85 @@
+#include "authgent/verify/jwks_cache.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+namespace authgent::verify {
+
+std::optional<int64_t> MaxAge(const std::string& cache_control) {
+  std::string lower = cache_control;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  if (lower.find("no-store") != std::string::npos || lower.find("no-cache") != std::string::npos) {
+    return std::nullopt;
+  }
+  size_t at = lower.find("max-age=");
+  if (at == std::string::npos) return std::nullopt;
+  at += 8;
+  int64_t value = 0;
+  size_t digits = 0;
+  while (at < lower.size() && std::isdigit(static_cast<unsigned char>(lower[at])) && digits < 10) {
+    value = value * 10 + (lower[at] - '0');
+    ++at;
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  return value;
+}
+
+JwksCache::JwksCache(std::string url, std::shared_ptr<JwksFetcher> fetcher,
+                     JwksCacheOptions options, std::function<int64_t()> now)
+    : url_(std::move(url)),
+      fetcher_(std::move(fetcher)),
+      options_(options),
+      now_(now ? std::move(now) : [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      }) {}
+
+bool JwksCache::FetchLocked(int64_t now) {
+  last_fetch_ = now;
+  fetched_once_ = true;
+  JwksFetchResult r = fetcher_->Fetch(url_);
+  if (!r.ok) {
+    last_error_ = "fetch failed: " + r.error;
+  } else if (r.status != 200) {
+    last_error_ = "HTTP " + std::to_string(r.status);
+  } else {
+    std::string error;
+    std::optional<Jwks> parsed = Jwks::Parse(r.body, &error);
+    if (parsed) {
+      jwks_ = std::make_shared<const Jwks>(std::move(*parsed));
+      int64_t ttl = MaxAge(r.cache_control).value_or(options_.default_ttl);
+      expires_at_ = now + std::clamp(ttl, options_.min_ttl, options_.max_ttl);
+      last_error_.clear();
+      return true;
+    }
+    last_error_ = error;
+  }
+  // Keep the last good set; try again after the shortest interval rather than at every request.
+  expires_at_ = now + options_.min_ttl;
+  return false;
+}
+
+std::shared_ptr<const Jwks> JwksCache::Get() {
+  std::lock_guard lock(mu_);
+  int64_t now = now_();
+  if (!jwks_ && (!fetched_once_ || now >= expires_at_)) FetchLocked(now);
+  else if (jwks_ && now >= expires_at_) FetchLocked(now);
+  return jwks_;
+}
+
+std::shared_ptr<const Jwks> JwksCache::RefreshForUnknownKid() {
+  std::lock_guard lock(mu_);
+  int64_t now = now_();
+  if (!fetched_once_ || now - last_fetch_ >= options_.min_refetch_interval) FetchLocked(now);
+  return jwks_;
+}
+
+std::string JwksCache::last_error() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
+}
+
+}  // namespace authgent::verify
