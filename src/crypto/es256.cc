@@ -1,5 +1,7 @@
 #include "crypto/es256.h"
 
+#include "authgent/verify/jwt.h"
+
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 
@@ -49,26 +51,7 @@ StatusOr<std::string> Es256Sign(const EcKey& key, std::string_view input) {
 }
 
 bool Es256Verify(const EcKey& key, std::string_view input, std::string_view signature) {
-  if (signature.size() != 64) return false;
-  const auto* raw = reinterpret_cast<const unsigned char*>(signature.data());
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(raw, 32, nullptr);
-  BIGNUM* s = BN_bin2bn(raw + 32, 32, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return false;
-  }
-  unsigned char* der = nullptr;
-  int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_len <= 0) return false;
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, Sha256Md(), nullptr, key.pkey()) == 1 &&
-            EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
-  OPENSSL_free(der);
-  return ok;
+  return verify::VerifyEs256(key.pkey(), input, signature);  // one verifier for the whole project
 }
 
 }  // namespace authgent::crypto

@@ -19,27 +19,30 @@ RateDecision LocalRateLimiter::Hit(const std::string& key, int64_t limit, int64_
   return {};
 }
 
-StatusOr<RateDecision> SharedRateLimiter::Hit(const std::string& key, int64_t limit,
-                                              int64_t window_seconds) {
+StatusOr<RateDecision> SharedRateLimiter::Count(const std::string& key, int64_t limit,
+                                                int64_t window_seconds, bool increment) {
   if (limit <= 0) return RateDecision{};
   int64_t now = clock_.Now();
   int64_t start = now - now % window_seconds;
+  // One counter per key and window; the window's start is part of the key.
+  std::string window_key = key + "@" + std::to_string(start);
   AUTHGENT_ASSIGN_OR_RETURN(int64_t count,
-                            store_.IncrementCounter(key + "@" + std::to_string(start),
-                                                    start + window_seconds, now));
-  if (count > limit) return RateDecision{false, start + window_seconds - now};
+                            increment ? store_.IncrementCounter(window_key, start + window_seconds, now)
+                                      : store_.GetCounter(window_key, now));
+  // Hit counts this event (refused beyond `limit`); Check refuses once `limit` were counted.
+  bool over = increment ? count > limit : count >= limit;
+  if (over) return RateDecision{false, start + window_seconds - now};
   return RateDecision{};
+}
+
+StatusOr<RateDecision> SharedRateLimiter::Hit(const std::string& key, int64_t limit,
+                                              int64_t window_seconds) {
+  return Count(key, limit, window_seconds, true);
 }
 
 StatusOr<RateDecision> SharedRateLimiter::Check(const std::string& key, int64_t limit,
                                                 int64_t window_seconds) {
-  if (limit <= 0) return RateDecision{};
-  int64_t now = clock_.Now();
-  int64_t start = now - now % window_seconds;
-  AUTHGENT_ASSIGN_OR_RETURN(int64_t count,
-                            store_.GetCounter(key + "@" + std::to_string(start), now));
-  if (count >= limit) return RateDecision{false, start + window_seconds - now};
-  return RateDecision{};
+  return Count(key, limit, window_seconds, false);
 }
 
 }  // namespace authgent::server

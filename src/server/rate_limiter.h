@@ -46,6 +46,8 @@ class SharedRateLimiter {
   StatusOr<RateDecision> Check(const std::string& key, int64_t limit, int64_t window_seconds);
 
  private:
+  StatusOr<RateDecision> Count(const std::string& key, int64_t limit, int64_t window_seconds,
+                               bool increment);
   storage::Store& store_;
   const Clock& clock_;
 };

@@ -13,28 +13,12 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 import { freePort, startAuthgent } from './lib/authgent.mjs';
+import { MemoryProvider } from './lib/memory_provider.mjs';
 import { authorizeInBrowser, launchBrowser } from './lib/browser.mjs';
 
 const CALLBACK = 'http://127.0.0.1:53684/callback';
 const EXAMPLE = process.env.MCP_EXAMPLE_BIN ??
   resolve(import.meta.dirname, '../../build/debug/examples/mcp-server/mcp-server');
-
-class MemoryProvider {
-  constructor() { this.saved = {}; }
-  get redirectUrl() { return CALLBACK; }
-  get clientMetadata() {
-    return { client_name: 'authgent e2e (example MCP server)', redirect_uris: [CALLBACK],
-      token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'] };
-  }
-  clientInformation() { return this.saved.client; }
-  saveClientInformation(info) { this.saved.client = info; }
-  tokens() { return this.saved.tokens; }
-  saveTokens(tokens) { this.saved.tokens = tokens; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.saved.verifier = v; }
-  codeVerifier() { return this.saved.verifier; }
-}
 
 let authgent;
 let server;
@@ -75,7 +59,7 @@ async function withAuthorization(provider, transportRef, action) {
 }
 
 test('SDK client: 401, discovery, login and consent, read tool, 403 step-up, write tool', async () => {
-  const provider = new MemoryProvider();
+  const provider = new MemoryProvider({ callback: CALLBACK, clientName: 'authgent e2e (example MCP server)' });
   const ref = {};
   const connect = async () => {
     ref.transport = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider });

@@ -9,29 +9,12 @@ import { resolve } from 'node:path';
 import { auth, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 
 import { startAuthgent } from './lib/authgent.mjs';
+import { MemoryProvider } from './lib/memory_provider.mjs';
 import { authorizeInBrowser, launchBrowser } from './lib/browser.mjs';
 import { startResourceServer } from './lib/resource_server.mjs';
 
 const CALLBACK = 'http://127.0.0.1:53682/callback';
 
-// An OAuthClientProvider that keeps everything in memory, as a CLI client would in a file.
-class MemoryProvider {
-  constructor() { this.saved = {}; this.authorizationUrl = undefined; }
-  get redirectUrl() { return CALLBACK; }
-  get clientMetadata() {
-    return { client_name: 'authgent e2e (MCP TypeScript SDK)', redirect_uris: [CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-      token_endpoint_auth_method: 'none', application_type: 'native' };
-  }
-  state() { return 'sdk-state-123'; }
-  clientInformation() { return this.saved.client; }
-  saveClientInformation(info) { this.saved.client = info; }
-  tokens() { return this.saved.tokens; }
-  saveTokens(tokens) { this.saved.tokens = tokens; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.saved.verifier = v; }
-  codeVerifier() { return this.saved.verifier; }
-}
 
 let authgent;
 let rs;
@@ -59,7 +42,7 @@ test('the SDK completes discovery, registration, login, consent, exchange and re
   const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(unauthorized);
   assert.equal(resourceMetadataUrl.href, rs.prmUrl);
 
-  const provider = new MemoryProvider();
+  const provider = new MemoryProvider({ callback: CALLBACK, clientName: 'authgent e2e (MCP TypeScript SDK)', state: 'sdk-state-123' });
   const first = await auth(provider, { serverUrl: rs.resource, resourceMetadataUrl, scope });
   assert.equal(first, 'REDIRECT');
   assert.ok(provider.saved.client.client_id, 'the SDK registered a client');
@@ -107,7 +90,7 @@ test('the SDK completes discovery, registration, login, consent, exchange and re
 test('a token for another audience is refused by the resource server', async () => {
   const other = await startResourceServer(authgent.issuer);
   try {
-    const provider = new MemoryProvider();
+    const provider = new MemoryProvider({ callback: CALLBACK, clientName: 'authgent e2e (MCP TypeScript SDK)', state: 'sdk-state-123' });
     const unauthorized = await fetch(other.resource, { method: 'POST' });
     const { resourceMetadataUrl } = extractWWWAuthenticateParams(unauthorized);
     await auth(provider, { serverUrl: other.resource, resourceMetadataUrl });

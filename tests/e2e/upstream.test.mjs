@@ -8,27 +8,12 @@ import { auth, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/cl
 import { join } from 'node:path';
 
 import { freePort, startAuthgent } from './lib/authgent.mjs';
+import { MemoryProvider } from './lib/memory_provider.mjs';
 import { ARTIFACTS, launchBrowser } from './lib/browser.mjs';
 import { startOidcProvider } from './lib/oidc_provider.mjs';
 import { startResourceServer } from './lib/resource_server.mjs';
 
 const CALLBACK = 'http://127.0.0.1:53683/callback';
-
-class MemoryProvider {
-  constructor() { this.saved = {}; }
-  get redirectUrl() { return CALLBACK; }
-  get clientMetadata() {
-    return { client_name: 'authgent upstream e2e', redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
-  }
-  clientInformation() { return this.saved.client; }
-  saveClientInformation(info) { this.saved.client = info; }
-  tokens() { return this.saved.tokens; }
-  saveTokens(tokens) { this.saved.tokens = tokens; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.saved.verifier = v; }
-  codeVerifier() { return this.saved.verifier; }
-}
 
 // The browser's part: the provider's login and consent, then authgent's consent.
 async function signInUpstream(browser, url, login, shots) {
@@ -85,7 +70,7 @@ for (const alg of ['RS256', 'ES256']) {
     });
 
     async function connect(login, shots) {
-      const provider = new MemoryProvider();
+      const provider = new MemoryProvider({ callback: CALLBACK, clientName: 'authgent upstream e2e' });
       const { resourceMetadataUrl } = extractWWWAuthenticateParams(await fetch(rs.resource, { method: 'POST' }));
       assert.equal(await auth(provider, { serverUrl: rs.resource, resourceMetadataUrl }), 'REDIRECT');
       const callback = await signInUpstream(browser, provider.authorizationUrl.href, login, shots);

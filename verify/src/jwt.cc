@@ -21,6 +21,8 @@ bool DigestVerify(EVP_PKEY* key, std::string_view input, const unsigned char* si
                           input.size()) == 1;
 }
 
+}  // namespace
+
 bool VerifyEs256(EVP_PKEY* key, std::string_view input, std::string_view signature) {
   if (signature.size() != 64) return false;
   const auto* raw = reinterpret_cast<const unsigned char*>(signature.data());
@@ -39,6 +41,8 @@ bool VerifyEs256(EVP_PKEY* key, std::string_view input, std::string_view signatu
   OPENSSL_free(der);
   return ok;
 }
+
+namespace {
 
 bool IsEcP256(EVP_PKEY* key) {
   char group[64] = {0};

@@ -35,6 +35,9 @@ std::variant<DecodedJwt, VerifyError> DecodeJwt(std::string_view token, size_t m
 VerifyError VerifySignature(const DecodedJwt& jwt, const Jwk& key,
                             const std::vector<Algorithm>& allowed);
 
+// ECDSA P-256 + SHA-256 check of a 64-byte R || S signature (the JWS form, RFC 7518 §3.4).
+bool VerifyEs256(EVP_PKEY* key, std::string_view input, std::string_view signature);
+
 // Finds the key in `jwks` and verifies; kUnknownKey when none fits.
 VerifyError VerifyWithJwks(const DecodedJwt& jwt, const Jwks& jwks,
                            const std::vector<Algorithm>& allowed);
