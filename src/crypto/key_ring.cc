@@ -88,6 +88,11 @@ StatusOr<KeyStatus> KeyRing::Rotate() {
   return InternalError("rotated key missing after reload");
 }
 
+bool KeyRing::NeedsReload() const {
+  std::shared_ptr<const KeySnapshot> current = snapshot_.load();
+  return !current || clock_.Now() >= current->valid_until;
+}
+
 StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
   std::shared_ptr<const KeySnapshot> current = snapshot_.load();
   if (current && clock_.Now() < current->valid_until) return current;

@@ -67,6 +67,8 @@ class KeyRing {
   // The current snapshot, reloaded from the store when due. When a reload fails the previous
   // snapshot stays in use (and the failure is logged); with none, the error is returned.
   StatusOr<std::shared_ptr<const KeySnapshot>> Current();
+  // True when Current() would read the store (no snapshot yet, or it is due for a reload).
+  bool NeedsReload() const;
   // Forces a reload now.
   StatusOr<std::shared_ptr<const KeySnapshot>> Reload();
 

@@ -75,8 +75,12 @@ TEST_F(KeyRingTest, RotationPublishesThenActivatesThenRetires) {
   EXPECT_EQ(snap->active_kid, old_kid);  // still signing with the old key
   EXPECT_EQ(Kids(*snap), (std::vector<std::string>{old_kid, next->kid}));
 
+  EXPECT_FALSE(ring.NeedsReload());
   clock_.Advance(599);
   EXPECT_EQ((*ring.Current())->active_kid, old_kid);
+  clock_.Advance(1);
+  EXPECT_TRUE(ring.NeedsReload());  // the next key activates now
+  clock_.Advance(-1);
   clock_.Advance(1);
   snap = *ring.Current();
   EXPECT_EQ(snap->active_kid, next->kid);

@@ -15,11 +15,14 @@ void Router::Add(const std::string& method, const std::string& path, Handler han
   p.by_method[method] = std::move(handler);
   p.options.cors = p.options.cors || options.cors;
   p.options.blocking = p.options.blocking || options.blocking;
+  if (options.blocking_when) p.options.blocking_when = options.blocking_when;
 }
 
 bool Router::IsBlocking(const Request& request) const {
   auto it = paths_.find(request.path);
-  return it != paths_.end() && it->second.options.blocking;
+  if (it == paths_.end()) return false;
+  const RouteOptions& o = it->second.options;
+  return o.blocking || (o.blocking_when && o.blocking_when());
 }
 
 std::string Router::AllowHeader(const Path& path) const {

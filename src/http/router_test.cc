@@ -59,6 +59,16 @@ TEST(Router, CorsPathsAnswerPreflightAndCarryAllowOrigin) {
   EXPECT_FALSE(form.Has("Access-Control-Allow-Origin"));
 }
 
+TEST(Router, ConditionallyBlockingRoutesAskPerRequest) {
+  Router router;
+  bool stale = false;
+  router.Add("GET", "/cached", [](const Request&) { return Response::Json(200, {}); },
+             {.blocking_when = [&] { return stale; }});
+  EXPECT_FALSE(router.IsBlocking(Make("GET", "/cached")));
+  stale = true;
+  EXPECT_TRUE(router.IsBlocking(Make("GET", "/cached")));
+}
+
 TEST(Router, HeadFollowsGet) {
   EXPECT_EQ(MakeRouter().Dispatch(Make("HEAD", "/doc")).status, 200);
 }

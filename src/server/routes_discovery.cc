@@ -37,8 +37,8 @@ void App::AddDiscoveryRoutes() {
   router_.Add("GET", oauth::kMetadataPath, metadata, {.cors = true});
   router_.Add("GET", oauth::kOpenIdConfigurationPath, metadata, {.cors = true});
 
-  // The snapshot is reloaded from the store only when due, so this is a pointer read almost
-  // always; a reload may touch the database, hence blocking.
+  // The snapshot is reloaded from the store only when due: almost always this is a pointer read
+  // served on the network thread; when a reload is due the request goes to the worker pool.
   router_.Add(
       "GET", oauth::kJwksPath,
       [this](const http::Request& request) {
@@ -52,7 +52,7 @@ void App::AddDiscoveryRoutes() {
         r.Set("Cache-Control", "public, max-age=300");
         return r;
       },
-      {.cors = true, .blocking = true});
+      {.cors = true, .blocking_when = [this] { return keys_->NeedsReload(); }});
 }
 
 void App::AddHealthRoutes() {
