@@ -41,7 +41,7 @@ const std::vector<Setting>& Settings() {
       {"SCOPES", &RawConfig::scopes, "Space-separated scopes this server issues"},
       {"IO_THREADS", &RawConfig::io_threads, "Network threads (default: one per core)"},
       {"WORKER_THREADS", &RawConfig::worker_threads,
-       "Threads for storage and signing work (default: 2 per core, at least 4)"},
+       "Threads for storage and signing work (default: 8 per core, at least 16)"},
       {"MAX_BODY_BYTES", &RawConfig::max_body_bytes, "Largest accepted request body"},
       {"READ_TIMEOUT", &RawConfig::read_timeout, "Seconds to receive one whole request"},
       {"IDLE_TIMEOUT", &RawConfig::idle_timeout, "Seconds a keep-alive connection may idle"},
@@ -308,7 +308,7 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
   c.io_threads = static_cast<int>(io);
   AUTHGENT_ASSIGN_OR_RETURN(
       int64_t workers, raw.worker_threads.empty()
-                           ? StatusOr<int64_t>(std::max(4, 2 * cores))
+                           ? StatusOr<int64_t>(std::max(16, 8 * cores))
                            : ParseInt("WORKER_THREADS", raw.worker_threads, 1, 1024));
   c.worker_threads = static_cast<int>(workers);
   AUTHGENT_ASSIGN_OR_RETURN(int64_t body,

@@ -8,10 +8,27 @@
 
 namespace authgent::storage::sql {
 
-SqlStore::SqlStore(ConnectionFactory factory, int pool_size)
-    : pool_(std::move(factory), pool_size, std::chrono::seconds(10)) {}
+SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes)
+    : pool_(factory, pool_size, std::chrono::seconds(10)) {
+  if (batch_writes) batcher_ = std::make_unique<WriteBatcher>(std::move(factory));
+}
+
+namespace {
+// Every statement the store runs starts with its verb in capitals.
+bool IsWrite(std::string_view sql) {
+  return sql.starts_with("INSERT") || sql.starts_with("UPDATE") || sql.starts_with("DELETE");
+}
+}  // namespace
 
 StatusOr<SqlResult> SqlStore::Run(std::string_view sql, std::initializer_list<SqlParam> params) {
+  if (batcher_ && IsWrite(sql)) {
+    StatusOr<SqlResult> result = InternalError("write not run");
+    AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
+      result = c.Query(sql, params);
+      return result.status();
+    }));
+    return result;
+  }
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return conn->Query(sql, params);
 }

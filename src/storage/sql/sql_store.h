@@ -6,13 +6,16 @@
 #include <memory>
 
 #include "storage/sql/connection_pool.h"
+#include "storage/sql/write_batcher.h"
 #include "storage/store.h"
 
 namespace authgent::storage::sql {
 
 class SqlStore final : public Store {
  public:
-  SqlStore(ConnectionFactory factory, int pool_size);
+  // With `batch_writes` (SQLite), write transactions that arrive together share one commit
+  // (storage/sql/write_batcher.h); reads keep using the pool.
+  SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes = false);
 
   StatusOr<int> Migrate() override;
   StatusOr<int> SchemaVersion() override;
@@ -88,6 +91,7 @@ class SqlStore final : public Store {
   // Runs `fn` inside one transaction on one connection: commit when it returns OK, else roll back.
   template <typename Fn>
   Status InTransaction(bool write, Fn&& fn) {
+    if (write && batcher_) return batcher_->Run(WriteBatcher::Work(std::ref(fn)));
     AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
     AUTHGENT_RETURN_IF_ERROR(conn->Begin(write));
     Status status = fn(*conn);
@@ -95,7 +99,10 @@ class SqlStore final : public Store {
       (void)conn->Rollback();
       return status;
     }
-    return conn->Commit();
+    Status committed = conn->Commit();
+    // A failed COMMIT may leave the transaction open on this pooled connection: end it here.
+    if (!committed.ok()) (void)conn->Rollback();
+    return committed;
   }
   // One statement outside an explicit transaction.
   StatusOr<SqlResult> Run(std::string_view sql, std::initializer_list<SqlParam> params);
@@ -103,6 +110,7 @@ class SqlStore final : public Store {
   Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
 
   ConnectionPool pool_;
+  std::unique_ptr<WriteBatcher> batcher_;
 };
 
 }  // namespace authgent::storage::sql

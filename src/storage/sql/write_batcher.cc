@@ -1,0 +1,76 @@
+#include "storage/sql/write_batcher.h"
+
+namespace authgent::storage::sql {
+
+Status WriteBatcher::Run(const Work& work) {
+  Job job;
+  job.work = &work;
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&job);
+  if (!leading_) {
+    leading_ = true;
+    job.lead = true;
+  }
+  cv_.wait(lock, [&] { return job.done || job.lead; });
+  if (job.done) return job.status;
+
+  std::vector<Job*> batch;
+  batch.swap(queue_);
+  lock.unlock();
+  Execute(batch);
+  lock.lock();
+  for (Job* j : batch) j->done = true;
+  if (queue_.empty()) {
+    leading_ = false;
+  } else {
+    queue_.front()->lead = true;
+  }
+  cv_.notify_all();
+  return job.status;
+}
+
+size_t WriteBatcher::Waiting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+void WriteBatcher::Execute(const std::vector<Job*>& batch) {
+  auto fail_all = [&](const Status& s) {
+    for (Job* j : batch) j->status = s;
+  };
+  if (!conn_ || !conn_->healthy()) {
+    conn_.reset();
+    StatusOr<std::unique_ptr<SqlConnection>> opened = factory_();
+    if (!opened.ok()) return fail_all(opened.status());
+    conn_ = std::move(*opened);
+  }
+  if (Status begun = conn_->Begin(true); !begun.ok()) return fail_all(begun);
+  if (batch.size() == 1) {
+    batch[0]->status = (*batch[0]->work)(*conn_);
+    if (!batch[0]->status.ok()) {
+      (void)conn_->Rollback();
+      return;
+    }
+  } else {
+    for (Job* j : batch) {
+      Status s = conn_->Script("SAVEPOINT batched");
+      if (s.ok()) {
+        j->status = (*j->work)(*conn_);
+        if (!j->status.ok()) s = conn_->Script("ROLLBACK TO batched");
+        if (s.ok()) s = conn_->Script("RELEASE batched");
+      }
+      if (!s.ok()) {  // the transaction itself is broken: nothing of the batch stands
+        (void)conn_->Rollback();
+        return fail_all(s);
+      }
+    }
+  }
+  if (Status committed = conn_->Commit(); !committed.ok()) {
+    (void)conn_->Rollback();
+    for (Job* j : batch) {
+      if (j->status.ok()) j->status = committed;
+    }
+  }
+}
+
+}  // namespace authgent::storage::sql
