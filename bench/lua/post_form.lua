@@ -1,12 +1,14 @@
--- wrk: one POST with a form body and optional Basic credentials, from the environment.
--- BODY: the form body; AUTH: the Authorization header value (optional).
+-- wrk: one POST with a body and optional Basic credentials, from the environment.
+-- BODY: the body; BASIC: base64 of "client_id:secret" for an Authorization: Basic header
+-- (optional); CONTENT_TYPE (optional, default a form).
 wrk.method = "POST"
 wrk.body = os.getenv("BODY") or ""
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-local auth = os.getenv("AUTH")
-if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+local content_type = os.getenv("CONTENT_TYPE")
+if not content_type or content_type == "" then content_type = "application/x-www-form-urlencoded" end
+wrk.headers["Content-Type"] = content_type
+local basic = os.getenv("BASIC")
+if basic and basic ~= "" then wrk.headers["Authorization"] = "Basic " .. basic end
 
--- Count statuses so the report can show errors beside the rate (wrk counts non-2xx/3xx itself).
 done = function(summary, latency, requests)
   io.write(string.format("LATENCY p50_us=%d p99_us=%d\n", latency:percentile(50), latency:percentile(99)))
 end
