@@ -37,11 +37,18 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
   return store.RevokeFamily(found->second.family_id, now);
 }
 
-StatusOr<nlohmann::json> IntrospectToken(storage::Store& store, const crypto::KeySnapshot& keys,
-                                         const std::string& issuer, int64_t reuse_grace,
-                                         const std::string& token, int64_t now) {
+StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
+                                         const std::shared_ptr<const crypto::KeySnapshot>& keys,
+                                         AccessTokenCache& cache, const std::string& issuer,
+                                         int64_t reuse_grace, const std::string& token,
+                                         int64_t now) {
   const nlohmann::json inactive = {{"active", false}};
-  if (auto claims = OwnAccessToken(token, keys, issuer)) {
+  std::optional<nlohmann::json> claims = cache.Find(token, keys, now);
+  if (!claims) {
+    claims = OwnAccessToken(token, *keys, issuer);
+    if (claims) cache.Insert(token, keys, *claims, (*claims)["exp"].get<int64_t>(), now);
+  }
+  if (claims) {
     if ((*claims)["exp"].get<int64_t>() <= now) return inactive;
     AUTHGENT_ASSIGN_OR_RETURN(bool revoked,
                               store.IsAccessTokenRevoked((*claims)["jti"].get<std::string>()));

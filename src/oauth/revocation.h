@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "crypto/key_ring.h"
+#include "oauth/access_token_cache.h"
 #include "storage/store.h"
 
 namespace authgent::oauth {
@@ -20,8 +21,11 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
                    const std::string& token, int64_t now);
 
 // {"active": false} or {"active": true, scope, client_id, sub, aud, iss, exp, iat, token_type}.
-StatusOr<nlohmann::json> IntrospectToken(storage::Store& store, const crypto::KeySnapshot& keys,
-                                         const std::string& issuer, int64_t reuse_grace,
-                                         const std::string& token, int64_t now);
+// Access tokens verified once are found in `cache` afterwards (the denylist is still asked).
+StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
+                                         const std::shared_ptr<const crypto::KeySnapshot>& keys,
+                                         AccessTokenCache& cache, const std::string& issuer,
+                                         int64_t reuse_grace, const std::string& token,
+                                         int64_t now);
 
 }  // namespace authgent::oauth

@@ -16,6 +16,7 @@
 #include "federation/upstream.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "oauth/access_token_cache.h"
 #include "oauth/registration.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
@@ -91,6 +92,7 @@ class App {
   oauth::TokenSettings token_settings_;
   oauth::RegistrationPolicy registration_policy_;
   std::unique_ptr<oauth::TokenService> tokens_;
+  oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https

@@ -157,7 +157,7 @@ void App::AddTokenRoutes() {
         if (token.empty()) return OAuthErrorResponse(oauth::InvalidRequest("token is required"), request);
         auto keys = keys_->Current();
         if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
-        auto answer = oauth::IntrospectToken(*store_, **keys, config_.issuer,
+        auto answer = oauth::IntrospectToken(*store_, *keys, introspected_, config_.issuer,
                                              config_.refresh_reuse_grace, token, clock_.Now());
         if (!answer.ok()) return OAuthErrorResponse(oauth::ServerError(answer.status().ToString()), request);
         return JsonNoStore(200, *answer);
