@@ -116,8 +116,47 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
   const std::string& verifier = params.Get("code_verifier");
   if (code.empty()) return InvalidRequest("code is required");
   if (verifier.empty()) return InvalidRequest("code_verifier is required (PKCE)");
+  // A resource parameter must name the authorized resource; resolve it before the transaction.
+  std::optional<std::string> audience;
+  if (params.Has("resource")) {
+    auto resolved = catalog_.ResolveAudience(params.Get("resource"));
+    if (auto* e = std::get_if<OAuthError>(&resolved)) return *e;
+    audience = std::get<std::string>(resolved);
+  }
   int64_t now = clock_.Now();
-  StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(TokenHash(code), now);
+  // The access token's jti is reserved first so that its refresh token can name it; the code is
+  // checked against the request, and its family created, in the redemption's one transaction.
+  // A code that does not match the request is consumed all the same (RFC 6749 §4.1.2: single use).
+  MintedAccessToken reserved = ReserveAccessToken();
+  std::string refresh = random_.NewToken();
+  std::optional<OAuthError> refusal;
+  const std::string& redirect = params.Get("redirect_uri");
+  auto issue = [&](const storage::AuthorizationCode& c) -> std::optional<storage::IssuedFamily> {
+    if (c.client_id != client.client_id) {
+      refusal = InvalidGrant("the authorization code was issued to another client",
+                             "code client " + c.client_id);
+    } else if ((c.redirect_uri_in_request || !redirect.empty()) && redirect != c.redirect_uri) {
+      refusal = InvalidGrant("redirect_uri does not match the authorization request");
+    } else if (!VerifyS256(verifier, c.code_challenge)) {
+      refusal = InvalidGrant("code_verifier does not match the code_challenge");
+    } else if (audience && *audience != c.resource) {
+      refusal = InvalidTarget("resource differs from the authorized one");
+    }
+    if (refusal) return std::nullopt;
+    storage::IssuedFamily issued;
+    storage::RefreshFamily& family = issued.family;
+    family.family_id = random_.Hex(16);
+    family.client_id = client.client_id;
+    family.user_id = c.user_id;
+    family.resource = c.resource;
+    family.scope = c.scope;
+    family.auth_time = c.auth_time;
+    family.created_at = now;
+    family.expires_at = now + settings_.refresh_token_ttl;
+    issued.first_token = NewRefreshToken(refresh, reserved, family.expires_at);
+    return issued;
+  };
+  StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(TokenHash(code), now, issue);
   if (!redeemed.ok()) return Fault(redeemed.status());
   using Outcome = storage::CodeRedemption::Outcome;
   switch (redeemed->outcome) {
@@ -129,44 +168,11 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
     case Outcome::kExpired: return InvalidGrant("the authorization code has expired");
     case Outcome::kNotFound: return InvalidGrant("the authorization code is invalid");
   }
+  if (refusal) return *refusal;
   const storage::AuthorizationCode& c = redeemed->code;
-  if (c.client_id != client.client_id) {
-    return InvalidGrant("the authorization code was issued to another client",
-                        "code client " + c.client_id);
-  }
-  const std::string& redirect = params.Get("redirect_uri");
-  if ((c.redirect_uri_in_request || !redirect.empty()) && redirect != c.redirect_uri) {
-    return InvalidGrant("redirect_uri does not match the authorization request");
-  }
-  if (!VerifyS256(verifier, c.code_challenge)) {
-    return InvalidGrant("code_verifier does not match the code_challenge");
-  }
-  if (params.Has("resource")) {
-    auto audience = catalog_.ResolveAudience(params.Get("resource"));
-    if (auto* e = std::get_if<OAuthError>(&audience)) return *e;
-    if (std::get<std::string>(audience) != c.resource) {
-      return InvalidTarget("resource differs from the authorized one");
-    }
-  }
   StatusOr<MintedAccessToken> at =
-      SignAccessToken(ReserveAccessToken(), c.user_id, client.client_id, c.resource, c.scope);
+      SignAccessToken(reserved, c.user_id, client.client_id, c.resource, c.scope);
   if (!at.ok()) return Fault(at.status());
-  std::string refresh = random_.NewToken();
-  storage::RefreshFamily family;
-  family.family_id = random_.Hex(16);
-  family.client_id = client.client_id;
-  family.user_id = c.user_id;
-  family.resource = c.resource;
-  family.scope = c.scope;
-  family.auth_time = c.auth_time;
-  family.created_at = now;
-  family.expires_at = now + settings_.refresh_token_ttl;
-  Status issued = store_.IssueFamilyForCode(c.code_hash, family,
-                                            NewRefreshToken(refresh, *at, family.expires_at));
-  if (issued.code() == StatusCode::kFailedPrecondition) {
-    return InvalidGrant("the authorization code was already used", "replayed during issuance");
-  }
-  if (!issued.ok()) return Fault(issued);
   TouchClient(client);
   return TokenResponse(*at, now, c.scope, refresh);
 }

@@ -2,8 +2,9 @@
 // (MCP-AUTH.md §5 and §6): the authorization_code, refresh_token and client_credentials grants,
 // minting RFC 9068 ES256 access tokens, and issuing authorization codes for /authorize.
 //
-// Every grant is one atomic store call at its heart (RedeemCode, IssueFamilyForCode,
-// RotateRefreshToken), so concurrent and replayed requests are decided by the database.
+// Every grant is one atomic store call at its heart (RedeemCode, which also creates the code's
+// refresh family; RotateRefreshToken), so concurrent and replayed requests are decided by the
+// database, in one transaction each.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@
 #include "storage/records.h"
 
 namespace authgent::storage {
+
+// The refresh family (and its first token) to create for a redeemed code.
+struct IssuedFamily {
+  RefreshFamily family;
+  RefreshToken first_token;
+};
 
 // The result of presenting an authorization code at the token endpoint.
 struct CodeRedemption {
@@ -30,7 +37,12 @@ struct CodeRedemption {
   };
   Outcome outcome = Outcome::kNotFound;
   AuthorizationCode code;  // set for kRedeemed, kReplayed and kExpired
+  bool family_issued = false;  // kRedeemed and the caller's `issue` returned a family
 };
+
+// Decides, inside the redemption's transaction, what a redeemed code is worth: the family to
+// create for it, or nothing when the request does not match the code (the code stays consumed).
+using IssueForCode = std::function<std::optional<IssuedFamily>(const AuthorizationCode&)>;
 
 // The result of presenting a refresh token (MCP-AUTH.md §5).
 struct Rotation {
@@ -105,13 +117,12 @@ class Store {
 
   // ---- authorization codes ----
   virtual Status CreateCode(const AuthorizationCode& code) = 0;
-  // Consumes the code atomically. A second presentation is kReplayed and revokes the refresh
-  // family issued from the code (and denies its access tokens) in the same transaction.
-  virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now) = 0;
-  // Creates the refresh family and its first token for a redeemed code. kFailedPrecondition if the
-  // code was replayed in the meantime (the caller then issues nothing).
-  virtual Status IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
-                                    const RefreshToken& first_token) = 0;
+  // Consumes the code atomically and, when `issue` (may be null) returns a family for it, creates
+  // that family and its first token in the same transaction (one commit per code exchange). A
+  // second presentation is kReplayed and revokes the family issued from the code (and denies its
+  // access tokens), also in one transaction.
+  virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
+                                              const IssueForCode& issue = nullptr) = 0;
 
   // ---- refresh tokens ----
   virtual Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) = 0;

@@ -53,9 +53,8 @@ class SqlStore final : public Store {
       const std::string& upstream_state_hash, int64_t now) override;
 
   Status CreateCode(const AuthorizationCode& code) override;
-  StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now) override;
-  Status IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
-                            const RefreshToken& first_token) override;
+  StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
+                                      const IssueForCode& issue) override;
 
   Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
   StatusOr<RefreshFamily> GetFamily(const std::string& family_id) override;

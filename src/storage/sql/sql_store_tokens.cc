@@ -53,9 +53,11 @@ Status SqlStore::CreateCode(const AuthorizationCode& c) {
       .status();
 }
 
-StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now) {
+StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now,
+                                              const IssueForCode& issue) {
   CodeRedemption result;
   Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
+    result = CodeRedemption{};  // the transaction may be retried
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2 WHERE code_hash = $1 "
                                "AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_CODE_COLUMNS,
@@ -63,10 +65,20 @@ StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int6
     if (!won.rows.empty()) {
       result.outcome = CodeRedemption::Outcome::kRedeemed;
       result.code = DecodeCode(won.rows[0]);
+      std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
+      if (!issued) return Status::Ok();
+      const std::string& family_id = issued->family.family_id;
+      AUTHGENT_RETURN_IF_ERROR(
+          c.Query("UPDATE authorization_codes SET family_id = $2 WHERE code_hash = $1",
+                  {code_hash, family_id})
+              .status());
+      AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
+      AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
+      result.code.family_id = family_id;
+      result.family_issued = true;
       return Status::Ok();
     }
-    // Not ours: either unknown, expired, or consumed before. Marking a consumed code replayed
-    // also stops IssueFamilyForCode from issuing for it if its redeemer has not finished yet.
+    // Not ours: either unknown, expired, or consumed before.
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
                                   "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
@@ -93,21 +105,6 @@ StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int6
   });
   if (!status.ok()) return status;
   return result;
-}
-
-Status SqlStore::IssueFamilyForCode(const std::string& code_hash, const RefreshFamily& family,
-                                    const RefreshToken& first_token) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult r, c.Query("UPDATE authorization_codes SET family_id = $2 WHERE code_hash = $1 "
-                             "AND consumed_at <> 0 AND replayed_at = 0 AND family_id = ''",
-                             {code_hash, family.family_id}));
-    if (r.affected == 0) {
-      return FailedPreconditionError("the code was replayed or already has a family");
-    }
-    AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, family));
-    return InsertToken(c, first_token, family.family_id);
-  });
 }
 
 Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {

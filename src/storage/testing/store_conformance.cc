@@ -84,6 +84,19 @@ RefreshFamily StoreConformance::MakeFamily(const std::string& id, const std::str
   return f;
 }
 
+IssueForCode StoreConformance::IssueFamily(const std::string& family_id, const std::string& token,
+                                           const std::string& jti, AuthorizationCode* seen) {
+  RefreshToken first = MakeToken(token, jti);
+  RefreshFamily family = MakeFamily(family_id, "", "");
+  return [=](const AuthorizationCode& code) -> std::optional<IssuedFamily> {
+    if (seen) *seen = code;
+    RefreshFamily f = family;
+    f.client_id = code.client_id;
+    f.user_id = code.user_id;
+    return IssuedFamily{f, first};
+  };
+}
+
 RefreshToken StoreConformance::MakeToken(const std::string& hash, const std::string& jti) {
   RefreshToken t;
   t.token_hash = hash;

@@ -36,6 +36,10 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   RefreshFamily MakeFamily(const std::string& id, const std::string& client_id,
                            const std::string& user_id);
   RefreshToken MakeToken(const std::string& hash, const std::string& jti);
+  // What a token request passes to RedeemCode: create this family for the code (and, when
+  // `seen` is set, record the code the store handed over).
+  IssueForCode IssueFamily(const std::string& family_id, const std::string& token,
+                           const std::string& jti, AuthorizationCode* seen = nullptr);
 
   std::string unique_;
   std::unique_ptr<Store> store_;
