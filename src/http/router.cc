@@ -22,7 +22,7 @@ bool Router::IsBlocking(const Request& request) const {
   auto it = paths_.find(request.path);
   if (it == paths_.end()) return false;
   const RouteOptions& o = it->second.options;
-  return o.blocking || (o.blocking_when && o.blocking_when());
+  return o.blocking || (o.blocking_when && o.blocking_when(request));
 }
 
 std::string Router::AllowHeader(const Path& path) const {

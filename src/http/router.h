@@ -22,7 +22,7 @@ struct RouteOptions {
   bool blocking = false;  // touches storage or slow crypto: run off the network threads
   // When set (and `blocking` is false), asked per request on the network thread: true sends this
   // request to the worker pool. For handlers that are fast from a cache and slow when it is stale.
-  std::function<bool()> blocking_when = nullptr;
+  std::function<bool(const Request&)> blocking_when = nullptr;
 };
 
 class Router {

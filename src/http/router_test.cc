@@ -63,7 +63,7 @@ TEST(Router, ConditionallyBlockingRoutesAskPerRequest) {
   Router router;
   bool stale = false;
   router.Add("GET", "/cached", [](const Request&) { return Response::Json(200, {}); },
-             {.blocking_when = [&] { return stale; }});
+             {.blocking_when = [&](const Request&) { return stale; }});
   EXPECT_FALSE(router.IsBlocking(Make("GET", "/cached")));
   stale = true;
   EXPECT_TRUE(router.IsBlocking(Make("GET", "/cached")));

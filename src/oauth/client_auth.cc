@@ -57,7 +57,12 @@ std::variant<PresentedCredentials, OAuthError> ExtractClientCredentials(
 std::variant<storage::Client, OAuthError> AuthenticateClient(storage::Store& store,
                                                              const PresentedCredentials& creds,
                                                              int64_t now) {
-  StatusOr<storage::Client> client = store.GetClient(creds.client_id);
+  return CheckClientCredentials(store.GetClient(creds.client_id), creds, now);
+}
+
+std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storage::Client> client,
+                                                                 const PresentedCredentials& creds,
+                                                                 int64_t now) {
   if (!client.ok()) {
     if (client.status().code() == StatusCode::kNotFound) {
       return InvalidClient("unknown client " + creds.client_id);

@@ -26,8 +26,14 @@ struct PresentedCredentials {
 std::variant<PresentedCredentials, OAuthError> ExtractClientCredentials(
     const std::string& authorization_header, const Params& params);
 
-// Loads the client and checks the credentials against its registration: the method must be the
-// registered one and a secret must match (constant time). Store faults are server_error.
+// Checks the credentials against the client as looked up (from the store or a cache): the method
+// must be the registered one and a secret must match (constant time). A missing client is
+// invalid_client, other lookup faults server_error.
+std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storage::Client> client,
+                                                                 const PresentedCredentials& creds,
+                                                                 int64_t now);
+
+// The same, loading the client from the store.
 std::variant<storage::Client, OAuthError> AuthenticateClient(storage::Store& store,
                                                              const PresentedCredentials& creds,
                                                              int64_t now);

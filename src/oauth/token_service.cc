@@ -90,7 +90,7 @@ storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext
 void TokenService::TouchClient(const storage::Client& client) {
   // One write an hour at most: enough for reaping decisions, cheap on the hot path.
   int64_t now = clock_.Now();
-  if (now - client.last_used_at < 3600) return;
+  if (now - client.last_used_at < kClientUseMarkInterval) return;
   Status s = store_.TouchClient(client.client_id, now);
   if (!s.ok()) log::Warn("could not record client use", {{"error", s.ToString()}});
 }

@@ -31,6 +31,9 @@ struct TokenSettings {
   int64_t code_ttl = 600;
 };
 
+// A client's last_used_at (which drives reaping) is written at most this often.
+constexpr int64_t kClientUseMarkInterval = 3600;
+
 struct MintedAccessToken {
   std::string token;
   std::string jti;

@@ -124,7 +124,10 @@ void App::Run(bool handle_signals) {
       StatusOr<int64_t> reaped = store_->ReapClients(now - config_.client_unused_ttl,
                                                      now - config_.client_idle_ttl, now);
       if (!reaped.ok()) log::Warn("client reaping failed", {{"error", reaped.status().ToString()}});
-      else if (*reaped > 0) log::Info("deleted abandoned client registrations", {{"clients", *reaped}});
+      else if (*reaped > 0) {
+        client_cache_.Clear();
+        log::Info("deleted abandoned client registrations", {{"clients", *reaped}});
+      }
       lock.lock();
     }
   });

@@ -20,6 +20,7 @@
 #include "oauth/registration.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
+#include "server/client_cache.h"
 #include "server/config.h"
 #include "server/rate_limiter.h"
 #include "storage/store.h"
@@ -69,6 +70,8 @@ class App {
   // The browser's login session, when its cookie names a live one.
   std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
   // Authenticates the caller of token/revoke/introspect, or the error response to send.
+  // True unless the token request can be answered from memory on the network thread.
+  bool TokenRequestNeedsWorker(const http::Request& request);
   std::variant<storage::Client, http::Response> AuthenticatedClient(const http::Request& request,
                                                                    const oauth::Params& params);
   // Ends an approved authorization: stores the code, redirects to the client.
@@ -93,6 +96,7 @@ class App {
   oauth::RegistrationPolicy registration_policy_;
   std::unique_ptr<oauth::TokenService> tokens_;
   oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
+  ClientCache client_cache_{5, 10000};    // clients the token endpoints read in the last 5 s
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https

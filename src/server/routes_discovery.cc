@@ -52,7 +52,7 @@ void App::AddDiscoveryRoutes() {
         r.Set("Cache-Control", "public, max-age=300");
         return r;
       },
-      {.cors = true, .blocking_when = [this] { return keys_->NeedsReload(); }});
+      {.cors = true, .blocking_when = [this](const http::Request&) { return keys_->NeedsReload(); }});
 }
 
 void App::AddHealthRoutes() {

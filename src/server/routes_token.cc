@@ -50,8 +50,10 @@ std::variant<storage::Client, http::Response> App::AuthenticatedClient(
   };
   auto creds = oauth::ExtractClientCredentials(authorization, params);
   if (auto* e = std::get_if<oauth::OAuthError>(&creds)) return fail(*e);
-  auto client = oauth::AuthenticateClient(*store_, std::get<oauth::PresentedCredentials>(creds),
-                                          clock_.Now());
+  const auto& presented = std::get<oauth::PresentedCredentials>(creds);
+  int64_t now = clock_.Now();
+  auto client = oauth::CheckClientCredentials(client_cache_.Get(*store_, presented.client_id, now),
+                                              presented, now);
   if (auto* e = std::get_if<oauth::OAuthError>(&client)) return fail(*e);
   return std::get<storage::Client>(std::move(client));
 }
@@ -93,6 +95,21 @@ void App::AddRegistrationRoutes() {
       {.cors = true, .blocking = true});
 }
 
+bool App::TokenRequestNeedsWorker(const http::Request& request) {
+  // client_credentials for a client in memory touches no storage: signing on the network thread
+  // saves the hand-off to a worker and back. Everything else (other grants, a client to read, its
+  // hourly use mark due, keys to reload, any error to answer) runs on the worker pool.
+  oauth::Params params = RequestParams(request);
+  if (params.Get("grant_type") != "client_credentials" || keys_->NeedsReload()) return true;
+  auto creds = oauth::ExtractClientCredentials(
+      std::string(request.Header("authorization").value_or("")), params);
+  auto* presented = std::get_if<oauth::PresentedCredentials>(&creds);
+  if (presented == nullptr) return true;
+  int64_t now = clock_.Now();
+  std::optional<storage::Client> client = client_cache_.Peek(presented->client_id, now);
+  return !client || now - client->last_used_at >= oauth::kClientUseMarkInterval;
+}
+
 void App::AddTokenRoutes() {
   router_.Add(
       "POST", oauth::kTokenPath,
@@ -118,7 +135,8 @@ void App::AddTokenRoutes() {
         if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
         return JsonNoStore(200, std::get<nlohmann::json>(result));
       },
-      {.cors = true, .blocking = true});
+      {.cors = true,
+       .blocking_when = [this](const http::Request& r) { return TokenRequestNeedsWorker(r); }});
 
   router_.Add(
       "POST", oauth::kRevokePath,

@@ -211,6 +211,35 @@ TEST_F(TokenEndpoint, ClientCredentialsForConfidentialClientsOnly) {
   EXPECT_EQ(pub.Json()["error"], "unauthorized_client");
 }
 
+// Repeated client_credentials requests are served from the client cache (on the network thread):
+// the same answers, a wrong secret still refused, and a client deleted behind the server's back
+// (by the CLI or another instance) accepted for at most the cache's 5 s.
+TEST_F(TokenEndpoint, ClientCredentialsFromTheClientCacheAndHowStaleItMayBe) {
+  auto cc = [&](const std::string& secret) {
+    return PostForm(server_.port(), "/oauth/token",
+                    {{"grant_type", "client_credentials"}, {"scope", "mcp:read"}},
+                    {{"Authorization", Basic(rs_.first, secret)}});
+  };
+  for (int i = 0; i < 3; ++i) {
+    HttpResult ok = cc(rs_.second);
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(JwtPart(ok.Json()["access_token"], 1)["sub"], rs_.first);
+    EXPECT_EQ(ok.Header("cache-control"), "no-store");
+  }
+  HttpResult wrong = cc("not-the-secret");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.Json()["error"], "invalid_client");
+  EXPECT_EQ(wrong.Header("www-authenticate"), "Basic realm=\"http://127.0.0.1:9\", charset=\"UTF-8\"");
+
+  ASSERT_TRUE(server_.app().store().DeleteClient(rs_.first).ok());
+  server_.clock().Advance(4);
+  EXPECT_EQ(cc(rs_.second).status, 200);  // still in the cache
+  server_.clock().Advance(1);
+  HttpResult gone = cc(rs_.second);
+  EXPECT_EQ(gone.status, 401);
+  EXPECT_EQ(gone.Json()["error"], "invalid_client");
+}
+
 TEST_F(TokenEndpoint, MalformedRequestsAreInvalidRequest) {
   HttpResult json = PostJson(server_.port(), "/oauth/token", {{"grant_type", "client_credentials"}});
   EXPECT_EQ(json.status, 400);

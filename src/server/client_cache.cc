@@ -1,0 +1,30 @@
+#include "server/client_cache.h"
+
+namespace authgent::server {
+
+std::optional<storage::Client> ClientCache::Peek(const std::string& client_id, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(client_id);
+  if (it == entries_.end() || now - it->second.read_at >= ttl_ || now < it->second.read_at) {
+    return std::nullopt;
+  }
+  return it->second.client;
+}
+
+StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::string& client_id,
+                                           int64_t now) {
+  if (auto cached = Peek(client_id, now)) return *std::move(cached);
+  StatusOr<storage::Client> read = store.GetClient(client_id);
+  if (!read.ok() || ttl_ <= 0 || capacity_ == 0) return read;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.size() >= capacity_) entries_.clear();  // simpler than an eviction order; rare
+  entries_[client_id] = Entry{*read, now};
+  return read;
+}
+
+void ClientCache::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.clear();
+}
+
+}  // namespace authgent::server

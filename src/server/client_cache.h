@@ -1,0 +1,44 @@
+// server/client_cache: clients the token endpoints read recently, kept for a few seconds.
+//
+// Every token, revocation and introspection request authenticates its client, and reading the
+// client row was a store round trip per request on the hottest endpoint. With the client in
+// memory, a client_credentials request needs no storage at all and is served on the network
+// thread (see App::AddTokenRoutes). The price is staleness: a client deleted or changed by another
+// process (the CLI, another instance) is still accepted here for up to `ttl` seconds. Unknown
+// client_ids are never kept, so guessing them cannot fill the cache.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace authgent::server {
+
+class ClientCache {
+ public:
+  ClientCache(int64_t ttl_seconds, size_t capacity) : ttl_(ttl_seconds), capacity_(capacity) {}
+
+  // The client from memory if read less than `ttl` ago, else from the store (and kept).
+  StatusOr<storage::Client> Get(storage::Store& store, const std::string& client_id, int64_t now);
+  // The client from memory only (no store access): for deciding on the network thread.
+  std::optional<storage::Client> Peek(const std::string& client_id, int64_t now);
+  // Forgets every client (after this process deleted some).
+  void Clear();
+
+ private:
+  struct Entry {
+    storage::Client client;
+    int64_t read_at = 0;
+  };
+  const int64_t ttl_;
+  const size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace authgent::server

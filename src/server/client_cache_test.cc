@@ -1,0 +1,76 @@
+// Tests the client cache against a real SQLite store: what it serves from memory, for how long,
+// and what it never keeps.
+#include "server/client_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/sqlite/sqlite_store.h"
+
+namespace authgent::server {
+namespace {
+
+class ClientCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "authgent-cc-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    storage::SqliteOptions o;
+    o.path = dir_ + "/t.db";
+    store_ = std::move(storage::OpenSqliteStore(o)).value();
+    ASSERT_TRUE(store_->Migrate().ok());
+    storage::Client c;
+    c.client_id = "c1";
+    c.client_name = "first name";
+    c.token_endpoint_auth_method = "none";
+    c.source = "cli";
+    c.metadata_json = "{}";
+    ASSERT_TRUE(store_->CreateClient(c).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Rename(const std::string& name) {
+    storage::Client c = *store_->GetClient("c1");
+    c.client_name = name;
+    ASSERT_TRUE(store_->UpdateClient(c).ok());
+  }
+  std::string dir_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(ClientCacheTest, ServesARecentReadFromMemoryUntilTheTtlPasses) {
+  ClientCache cache(5, 100);
+  EXPECT_FALSE(cache.Peek("c1", 100));
+  EXPECT_EQ(cache.Get(*store_, "c1", 100)->client_name, "first name");
+  Rename("second name");
+  EXPECT_EQ(cache.Get(*store_, "c1", 104)->client_name, "first name");  // within the ttl
+  EXPECT_EQ(cache.Peek("c1", 104)->client_name, "first name");
+  EXPECT_FALSE(cache.Peek("c1", 105));
+  EXPECT_EQ(cache.Get(*store_, "c1", 105)->client_name, "second name");  // read again
+}
+
+TEST_F(ClientCacheTest, NeverKeepsAnUnknownClient) {
+  ClientCache cache(5, 100);
+  EXPECT_EQ(cache.Get(*store_, "ghost", 100).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(cache.Peek("ghost", 100));
+}
+
+TEST_F(ClientCacheTest, ClearForgetsEverything) {
+  ClientCache cache(5, 100);
+  ASSERT_TRUE(cache.Get(*store_, "c1", 100).ok());
+  ASSERT_TRUE(store_->DeleteClient("c1").ok());
+  cache.Clear();
+  EXPECT_EQ(cache.Get(*store_, "c1", 101).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ClientCacheTest, AClockGoingBackwardsDoesNotExtendAnEntry) {
+  ClientCache cache(5, 100);
+  ASSERT_TRUE(cache.Get(*store_, "c1", 100).ok());
+  EXPECT_FALSE(cache.Peek("c1", 99));
+}
+
+}  // namespace
+}  // namespace authgent::server
