@@ -22,6 +22,12 @@ StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::str
   return read;
 }
 
+void ClientCache::MarkUsed(const std::string& client_id, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(client_id);
+  if (it != entries_.end()) it->second.client.last_used_at = now;
+}
+
 void ClientCache::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();

@@ -27,6 +27,9 @@ class ClientCache {
   StatusOr<storage::Client> Get(storage::Store& store, const std::string& client_id, int64_t now);
   // The client from memory only (no store access): for deciding on the network thread.
   std::optional<storage::Client> Peek(const std::string& client_id, int64_t now);
+  // Records that the client's use mark (last_used_at) was just written, so the cached copy does
+  // not make every request of the next seconds write it again.
+  void MarkUsed(const std::string& client_id, int64_t now);
   // Forgets every client (after this process deleted some).
   void Clear();
 

@@ -58,6 +58,15 @@ TEST_F(ClientCacheTest, NeverKeepsAnUnknownClient) {
   EXPECT_FALSE(cache.Peek("ghost", 100));
 }
 
+TEST_F(ClientCacheTest, MarkUsedUpdatesTheCachedCopyOnly) {
+  ClientCache cache(5, 100);
+  EXPECT_EQ(cache.Get(*store_, "c1", 100)->last_used_at, 0);
+  cache.MarkUsed("c1", 101);
+  EXPECT_EQ(cache.Peek("c1", 102)->last_used_at, 101);
+  cache.MarkUsed("ghost", 101);  // not cached: nothing to update, nothing added
+  EXPECT_FALSE(cache.Peek("ghost", 102));
+}
+
 TEST_F(ClientCacheTest, ClearForgetsEverything) {
   ClientCache cache(5, 100);
   ASSERT_TRUE(cache.Get(*store_, "c1", 100).ok());

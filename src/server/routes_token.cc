@@ -133,6 +133,9 @@ void App::AddTokenRoutes() {
         }
         auto result = tokens_->Exchange(params, c);
         if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
+        // A successful grant wrote the client's use mark if it was due (TokenService::TouchClient).
+        int64_t now = clock_.Now();
+        if (now - c.last_used_at >= oauth::kClientUseMarkInterval) client_cache_.MarkUsed(c.client_id, now);
         return JsonNoStore(200, std::get<nlohmann::json>(result));
       },
       {.cors = true,
