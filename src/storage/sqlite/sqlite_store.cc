@@ -109,21 +109,22 @@ class SqliteConnection final : public SqlConnection {
     return Status::Ok();
   }
 
+  // Transaction statements go through Query so they are prepared once, not parsed every time.
   Status Begin(bool write) override {
-    if (!write) return Script("BEGIN");
+    if (!write) return Query("BEGIN", {}).status();
     write_lock_ = std::unique_lock<std::mutex>(*writer_);
-    Status s = Script("BEGIN IMMEDIATE");
+    Status s = Query("BEGIN IMMEDIATE", {}).status();
     if (!s.ok()) write_lock_ = {};
     return s;
   }
   Status Commit() override {
-    Status s = Script("COMMIT");
+    Status s = Query("COMMIT", {}).status();
     // A failed COMMIT leaves the transaction open (the caller rolls back): keep the lock till then.
     if (sqlite3_get_autocommit(db_)) ReleaseWriteLock();
     return s;
   }
   Status Rollback() override {
-    Status s = Script("ROLLBACK");
+    Status s = Query("ROLLBACK", {}).status();
     ReleaseWriteLock();
     return s;
   }
