@@ -98,7 +98,9 @@ void App::AddRegistrationRoutes() {
 bool App::TokenRequestNeedsWorker(const http::Request& request) {
   // client_credentials for a client in memory touches no storage: signing on the network thread
   // saves the hand-off to a worker and back. Everything else (other grants, a client to read, its
-  // hourly use mark due, keys to reload, any error to answer) runs on the worker pool.
+  // hourly use mark due, keys to reload, any error to answer) runs on the worker pool. A token
+  // request is a few hundred bytes: a large body is parsed on a worker, not a network thread.
+  if (request.body.size() > 4096) return true;
   oauth::Params params = RequestParams(request);
   if (params.Get("grant_type") != "client_credentials" || keys_->NeedsReload()) return true;
   auto creds = oauth::ExtractClientCredentials(
