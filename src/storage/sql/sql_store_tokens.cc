@@ -57,7 +57,6 @@ StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int6
                                               const IssueForCode& issue) {
   CodeRedemption result;
   Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
-    result = CodeRedemption{};  // the transaction may be retried
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2 WHERE code_hash = $1 "
                                "AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_CODE_COLUMNS,

@@ -1,6 +1,19 @@
 #include "storage/sql/write_batcher.h"
 
 namespace authgent::storage::sql {
+namespace {
+// A job that throws must not take the leader with it: leadership would never pass on and every
+// later write would wait forever. The throw becomes that job's error (its savepoint rolls back).
+Status RunWork(const WriteBatcher::Work& work, SqlConnection& c) {
+  try {
+    return work(c);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("write failed: ") + e.what());
+  } catch (...) {
+    return InternalError("write failed: unknown exception");
+  }
+}
+}  // namespace
 
 Status WriteBatcher::Run(const Work& work) {
   Job job;
@@ -46,7 +59,7 @@ void WriteBatcher::Execute(const std::vector<Job*>& batch) {
   }
   if (Status begun = conn_->Begin(true); !begun.ok()) return fail_all(begun);
   if (batch.size() == 1) {
-    batch[0]->status = (*batch[0]->work)(*conn_);
+    batch[0]->status = RunWork(*batch[0]->work, *conn_);
     if (!batch[0]->status.ok()) {
       (void)conn_->Rollback();
       return;
@@ -57,7 +70,7 @@ void WriteBatcher::Execute(const std::vector<Job*>& batch) {
     for (Job* j : batch) {
       Status s = conn_->Query("SAVEPOINT batched", {}).status();
       if (s.ok()) {
-        j->status = (*j->work)(*conn_);
+        j->status = RunWork(*j->work, *conn_);
         if (!j->status.ok()) s = conn_->Query("ROLLBACK TO batched", {}).status();
         if (s.ok()) s = conn_->Query("RELEASE batched", {}).status();
       }

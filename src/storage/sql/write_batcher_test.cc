@@ -83,6 +83,17 @@ TEST(WriteBatcher, ALoneFailingWriteIsRolledBackAndReportsItsError) {
   EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT a", "ROLLBACK"}));
 }
 
+TEST(WriteBatcher, AThrowingWriteIsItsOwnErrorAndTheNextWriteStillRuns) {
+  Recorder r;
+  WriteBatcher batcher(FactoryFor(r));
+  Status thrown = batcher.Run([](SqlConnection&) -> Status { throw std::runtime_error("boom"); });
+  EXPECT_EQ(thrown.code(), StatusCode::kInternal);
+  EXPECT_EQ(thrown.message(), "write failed: boom");
+  EXPECT_TRUE(batcher.Run(Writes("INSERT a")).ok());
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "ROLLBACK", "BEGIN write", "INSERT a",
+                                             "COMMIT"}));
+}
+
 // Holds the first write open until `n` more callers wait, then lets them all through: the waiting
 // ones must share the next transaction.
 struct Batch {
