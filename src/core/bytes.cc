@@ -1,15 +1,33 @@
 #include "core/bytes.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 #include "core/base64.h"
 
 namespace authgent {
 
 std::string Sha256(std::string_view data) {
+  // OpenSSL 3's one-shot SHA256() looks the algorithm up (EVP_MD_fetch, allocations, a lock) on
+  // every call; every token request hashes two to three values, so fetch once and reuse a context
+  // per thread.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned int length = 0;
+  if (md == nullptr || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1 || length != sizeof digest) {
+    // Only on allocation failure; a hash that silently differed would be worse than stopping.
+    std::fputs("fatal: OpenSSL SHA-256 failed\n", stderr);
+    std::abort();
+  }
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 

@@ -21,9 +21,17 @@ bool IsValidCodeVerifier(std::string_view verifier) {
   return true;
 }
 
+std::string S256Challenge(std::string_view verifier) {
+  if (!IsValidCodeVerifier(verifier)) return {};
+  return Base64UrlEncode(Sha256(verifier));
+}
+
+bool ChallengeMatches(std::string_view expected, std::string_view challenge) {
+  return !expected.empty() && ConstantTimeEquals(expected, challenge);
+}
+
 bool VerifyS256(std::string_view verifier, std::string_view challenge) {
-  if (!IsValidCodeVerifier(verifier)) return false;
-  return ConstantTimeEquals(Base64UrlEncode(Sha256(verifier)), challenge);
+  return ChallengeMatches(S256Challenge(verifier), challenge);
 }
 
 }  // namespace authgent::oauth

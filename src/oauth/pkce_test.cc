@@ -25,6 +25,15 @@ TEST(Pkce, RejectsWrongOrMalformedVerifiers) {
   EXPECT_FALSE(VerifyS256(kChallenge, kChallenge));              // the "plain" method
 }
 
+TEST(Pkce, ChallengeComputedAheadMatchesOnlyAValidVerifier) {
+  EXPECT_EQ(S256Challenge(kVerifier), kChallenge);
+  EXPECT_TRUE(ChallengeMatches(S256Challenge(kVerifier), kChallenge));
+  EXPECT_EQ(S256Challenge(std::string(42, 'a')), "");
+  // An invalid verifier's empty challenge matches nothing, not even an empty stored challenge.
+  EXPECT_FALSE(ChallengeMatches("", ""));
+  EXPECT_FALSE(ChallengeMatches(S256Challenge(kVerifier), std::string(kChallenge, 42)));
+}
+
 TEST(Pkce, ChallengeShape) {
   EXPECT_FALSE(IsValidCodeChallenge("short"));
   EXPECT_FALSE(IsValidCodeChallenge(std::string(43, '*')));

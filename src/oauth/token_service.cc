@@ -127,8 +127,14 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
   // The access token's jti is reserved first so that its refresh token can name it; the code is
   // checked against the request, and its family created, in the redemption's one transaction.
   // A code that does not match the request is consumed all the same (RFC 6749 §4.1.2: single use).
+  // Everything that costs more than a comparison (random values, hashes) is computed here, not
+  // in the callback: the callback runs inside the write transaction, which SQLite serialises.
   MintedAccessToken reserved = ReserveAccessToken();
   std::string refresh = random_.NewToken();
+  std::string family_id = random_.Hex(16);
+  std::string challenge = S256Challenge(verifier);
+  storage::RefreshToken first_token =
+      NewRefreshToken(refresh, reserved, now + settings_.refresh_token_ttl);
   std::optional<OAuthError> refusal;
   const std::string& redirect = params.Get("redirect_uri");
   auto issue = [&](const storage::AuthorizationCode& c) -> std::optional<storage::IssuedFamily> {
@@ -137,7 +143,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
                              "code client " + c.client_id);
     } else if ((c.redirect_uri_in_request || !redirect.empty()) && redirect != c.redirect_uri) {
       refusal = InvalidGrant("redirect_uri does not match the authorization request");
-    } else if (!VerifyS256(verifier, c.code_challenge)) {
+    } else if (!ChallengeMatches(challenge, c.code_challenge)) {
       refusal = InvalidGrant("code_verifier does not match the code_challenge");
     } else if (audience && *audience != c.resource) {
       refusal = InvalidTarget("resource differs from the authorized one");
@@ -145,7 +151,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
     if (refusal) return std::nullopt;
     storage::IssuedFamily issued;
     storage::RefreshFamily& family = issued.family;
-    family.family_id = random_.Hex(16);
+    family.family_id = std::move(family_id);
     family.client_id = client.client_id;
     family.user_id = c.user_id;
     family.resource = c.resource;
@@ -153,7 +159,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
     family.auth_time = c.auth_time;
     family.created_at = now;
     family.expires_at = now + settings_.refresh_token_ttl;
-    issued.first_token = NewRefreshToken(refresh, reserved, family.expires_at);
+    issued.first_token = std::move(first_token);
     return issued;
   };
   StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(TokenHash(code), now, issue);

@@ -57,49 +57,52 @@ StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int6
                                               const IssueForCode& issue) {
   CodeRedemption result;
   Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2 WHERE code_hash = $1 "
-                               "AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_CODE_COLUMNS,
-                               {code_hash, now}));
-    if (!won.rows.empty()) {
-      result.outcome = CodeRedemption::Outcome::kRedeemed;
-      result.code = DecodeCode(won.rows[0]);
-      std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
-      if (!issued) return Status::Ok();
-      const std::string& family_id = issued->family.family_id;
-      AUTHGENT_RETURN_IF_ERROR(
-          c.Query("UPDATE authorization_codes SET family_id = $2 WHERE code_hash = $1",
-                  {code_hash, family_id})
-              .status());
-      AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
-      AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
-      result.code.family_id = family_id;
-      result.family_issued = true;
-      return Status::Ok();
-    }
-    // Not ours: either unknown, expired, or consumed before.
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
-                                  "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
-                                  {code_hash, now}));
-    if (!replay.rows.empty()) {
-      result.outcome = CodeRedemption::Outcome::kReplayed;
-      result.code = DecodeCode(replay.rows[0]);
-      if (!result.code.family_id.empty()) {
-        return RevokeFamilyIn(c, result.code.family_id, now);
-      }
-      return Status::Ok();
-    }
+    // The common case costs one read and one UPDATE of the code: the read decides, the
+    // conditional UPDATE consumes (and records the family) only if no one consumed it meanwhile.
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult found, c.Query("SELECT " AUTHGENT_CODE_COLUMNS
                                  " FROM authorization_codes WHERE code_hash = $1",
                                  {code_hash}));
     if (found.rows.empty()) {
       result.outcome = CodeRedemption::Outcome::kNotFound;
-    } else {
-      result.outcome = CodeRedemption::Outcome::kExpired;
-      result.code = DecodeCode(found.rows[0]);
+      return Status::Ok();
     }
+    result.code = DecodeCode(found.rows[0]);
+    if (result.code.consumed_at == 0 && result.code.expires_at <= now) {
+      result.outcome = CodeRedemption::Outcome::kExpired;
+      return Status::Ok();
+    }
+    if (result.code.consumed_at == 0) {
+      result.code.consumed_at = now;
+      std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
+      std::string family_id = issued ? issued->family.family_id : std::string();
+      AUTHGENT_ASSIGN_OR_RETURN(
+          SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2, family_id = $3 "
+                                 "WHERE code_hash = $1 AND consumed_at = 0",
+                                 {code_hash, now, family_id}));
+      if (won.affected == 1) {
+        result.outcome = CodeRedemption::Outcome::kRedeemed;
+        if (!issued) return Status::Ok();
+        AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
+        AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
+        result.code.family_id = family_id;
+        result.family_issued = true;
+        return Status::Ok();
+      }
+      // PostgreSQL only: a concurrent redemption committed between our read and our UPDATE
+      // (SQLite write transactions are serial). Ours is a replay of it.
+    }
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
+                                  "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
+                                  {code_hash, now}));
+    if (replay.rows.empty()) {  // deleted meanwhile (the reaper removes expired codes)
+      result.outcome = CodeRedemption::Outcome::kNotFound;
+      return Status::Ok();
+    }
+    result.outcome = CodeRedemption::Outcome::kReplayed;
+    result.code = DecodeCode(replay.rows[0]);
+    if (!result.code.family_id.empty()) return RevokeFamilyIn(c, result.code.family_id, now);
     return Status::Ok();
   });
   if (!status.ok()) return status;

@@ -195,7 +195,8 @@ StatusOr<std::unique_ptr<SqlConnection>> Connect(const SqliteOptions& options,
   std::string pragmas = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                         "PRAGMA synchronous = " + options.synchronous + ";"
                         // 16 MiB of page cache per connection keeps the hot index pages.
-                        "PRAGMA cache_size = -16384;";
+                        "PRAGMA cache_size = -16384;"
+                        "PRAGMA temp_store = MEMORY;";
   AUTHGENT_RETURN_IF_ERROR(conn->Script(pragmas));
   shared->checkpointer.Watch(db);
   return std::unique_ptr<SqlConnection>(std::move(conn));
