@@ -2,8 +2,8 @@
 
 namespace authgent::storage::sql {
 namespace {
-// A job that throws must not take the leader with it: leadership would never pass on and every
-// later write would wait forever. The throw becomes that job's error (its savepoint rolls back).
+// A job that throws must not take the batcher's thread with it: every later write would wait
+// forever. The throw becomes that job's error (its savepoint rolls back).
 Status RunWork(const WriteBatcher::Work& work, SqlConnection& c) {
   try {
     return work(c);
@@ -15,31 +15,53 @@ Status RunWork(const WriteBatcher::Work& work, SqlConnection& c) {
 }
 }  // namespace
 
+WriteBatcher::WriteBatcher(ConnectionFactory factory)
+    : factory_(std::move(factory)), thread_([this] { Loop(); }) {}
+
+WriteBatcher::~WriteBatcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
 Status WriteBatcher::Run(const Work& work) {
   Job job;
   job.work = &work;
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&job);
-  if (!leading_) {
-    leading_ = true;
-    job.lead = true;
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(&job);
+    wake = idle_;
+    idle_ = false;  // one wake-up is enough
   }
-  cv_.wait(lock, [&] { return job.done || job.lead; });
-  if (job.done) return job.status;
-
-  std::vector<Job*> batch;
-  batch.swap(queue_);
-  lock.unlock();
-  Execute(batch);
-  lock.lock();
-  for (Job* j : batch) j->done = true;
-  if (queue_.empty()) {
-    leading_ = false;
-  } else {
-    queue_.front()->lead = true;
-  }
-  cv_.notify_all();
+  if (wake) cv_.notify_one();
+  job.done.acquire();
   return job.status;
+}
+
+void WriteBatcher::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (queue_.empty()) {
+      if (stop_) break;
+      idle_ = true;
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      idle_ = false;
+      continue;
+    }
+    std::vector<Job*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    Execute(batch);
+    // A released job's caller may return and destroy the job at once: touch none after.
+    for (Job* j : batch) j->done.release();
+    lock.lock();
+  }
+  lock.unlock();
+  conn_.reset();
 }
 
 size_t WriteBatcher::Waiting() {

@@ -8,14 +8,20 @@
 // own result only after the commit that made its work durable, and the work of each caller is
 // still atomic and isolated: the work runs one after another on one connection.
 //
-// No thread of its own: the first caller to find the batcher idle leads, runs everything queued
-// up to then, and hands leadership to the next waiting caller, if any.
+// One thread of its own runs the transactions: under load it goes from one batch to the next
+// without sleeping, and each caller is woken alone, once, when its commit is done. (A first
+// version had no thread: the first caller led, then handed leadership to a waiting caller. Each
+// hand-off woke every waiting caller, and the new leader then waited for a core behind the
+// requests being signed: measured, callers spent 1.9 ms on average in Run() for batches that took
+// 0.4 ms to execute, and the batcher idled half the time while callers queued.)
 #pragma once
 
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <semaphore>
+#include <thread>
 #include <vector>
 
 #include "storage/sql/connection_pool.h"
@@ -25,10 +31,15 @@ namespace authgent::storage::sql {
 class WriteBatcher {
  public:
   using Work = std::function<Status(SqlConnection&)>;
-  explicit WriteBatcher(ConnectionFactory factory) : factory_(std::move(factory)) {}
+  explicit WriteBatcher(ConnectionFactory factory);
+  // Runs what is queued, then stops the thread.
+  ~WriteBatcher();
+  WriteBatcher(const WriteBatcher&) = delete;
+  WriteBatcher& operator=(const WriteBatcher&) = delete;
 
   // Runs `work` in a write transaction, possibly shared with other callers' work; returns its
-  // status, or the commit's error when the shared commit failed. `work` must not call the store.
+  // status, or the commit's error when the shared commit failed. `work` runs on the batcher's
+  // thread and must not call the store.
   Status Run(const Work& work);
 
   // Callers waiting for a batch to start (for tests and diagnostics).
@@ -38,17 +49,19 @@ class WriteBatcher {
   struct Job {
     const Work* work = nullptr;
     Status status;
-    bool done = false;
-    bool lead = false;
+    std::binary_semaphore done{0};  // released once `status` is final
   };
+  void Loop();
   void Execute(const std::vector<Job*>& batch);
 
   ConnectionFactory factory_;
-  std::unique_ptr<SqlConnection> conn_;  // used only by the leader
+  std::unique_ptr<SqlConnection> conn_;  // used only by the batcher's thread
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Job*> queue_;
-  bool leading_ = false;
+  bool idle_ = false;  // the thread waits for work and must be woken
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once everything above exists
 };
 
 }  // namespace authgent::storage::sql
