@@ -1,38 +1,79 @@
 #include "storage/sql/connection_pool.h"
 
+#include <algorithm>
+
 namespace authgent::storage::sql {
+
+// `open_` counts slots: connections idle or leased, and those being opened. A slot freed while
+// someone waits passes to that waiter instead of being counted down and up again, so a caller
+// arriving meanwhile cannot take it and push the pool over its size.
 
 StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   std::unique_lock lock(mu_);
-  bool ready = cv_.wait_for(lock, acquire_timeout_,
-                            [&] { return !idle_.empty() || open_ < max_size_; });
-  if (!ready) return UnavailableError("no database connection free within the timeout");
-  if (!idle_.empty()) {
-    std::unique_ptr<SqlConnection> conn = std::move(idle_.back());
-    idle_.pop_back();
-    return Lease(this, std::move(conn));
+  // Nobody in line: take an idle connection or open one. Otherwise queue behind the others.
+  if (waiters_.empty()) {
+    if (!idle_.empty()) {
+      std::unique_ptr<SqlConnection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    if (open_ < max_size_) {
+      ++open_;
+      return Open(lock);
+    }
   }
-  ++open_;
+  Waiter me;
+  waiters_.push_back(&me);
+  bool served = me.cv.wait_for(lock, acquire_timeout_, [&] { return me.conn || me.may_open; });
+  if (!served) {
+    waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+    return UnavailableError("no database connection free within the timeout");
+  }
+  if (me.conn) return Lease(this, std::move(me.conn));
+  return Open(lock);
+}
+
+StatusOr<ConnectionPool::Lease> ConnectionPool::Open(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   // Connect outside the lock: it may take a network round trip.
   StatusOr<std::unique_ptr<SqlConnection>> conn = factory_();
-  if (!conn.ok()) {
-    std::lock_guard relock(mu_);
+  if (conn.ok()) return Lease(this, std::move(conn).value());
+  lock.lock();
+  FreeSlot();
+  return conn.status();
+}
+
+void ConnectionPool::FreeSlot() {
+  if (waiters_.empty()) {
     --open_;
-    cv_.notify_one();
-    return conn.status();
+    return;
   }
-  return Lease(this, std::move(conn).value());
+  Waiter* next = waiters_.front();
+  waiters_.pop_front();
+  next->may_open = true;
+  next->cv.notify_one();
 }
 
 void ConnectionPool::Release(std::unique_ptr<SqlConnection> conn) {
   std::lock_guard lock(mu_);
-  if (conn->healthy()) {
-    idle_.push_back(std::move(conn));
-  } else {
-    --open_;
+  if (!conn->healthy()) {
+    conn.reset();
+    FreeSlot();
+    return;
   }
-  cv_.notify_one();
+  if (waiters_.empty()) {
+    idle_.push_back(std::move(conn));
+    return;
+  }
+  Waiter* next = waiters_.front();
+  waiters_.pop_front();
+  next->conn = std::move(conn);
+  next->cv.notify_one();
+}
+
+size_t ConnectionPool::Waiting() {
+  std::lock_guard lock(mu_);
+  return waiters_.size();
 }
 
 }  // namespace authgent::storage::sql

@@ -3,10 +3,18 @@
 // Acquire() blocks while every connection is in use, up to a timeout (then kUnavailable), so a
 // burst of requests queues instead of opening unbounded connections. Broken connections are
 // dropped on release and replaced on demand.
+//
+// Waiters are served first come, first served: a released connection goes to the longest waiter,
+// not to whichever thread takes the lock next. With a plain condition variable the releasing
+// thread, still on its core, can take the connection back for its next request while the woken
+// waiter is being scheduled, again and again: on a busy machine one request could wait for the
+// whole timeout while others were answered in milliseconds. (Measured: no change in throughput,
+// scenario (8) on SQLite 1,694-1,793 flows/s fair against 1,747-1,775 without.)
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -42,16 +50,30 @@ class ConnectionPool {
 
   StatusOr<Lease> Acquire();
 
+  // Callers waiting for a connection (for tests and diagnostics).
+  size_t Waiting();
+
  private:
+  // A caller waiting in line. Release() hands it a connection (`conn`), or the right to open
+  // one (`may_open`), and wakes it alone.
+  struct Waiter {
+    std::condition_variable cv;
+    std::unique_ptr<SqlConnection> conn;
+    bool may_open = false;
+  };
   void Release(std::unique_ptr<SqlConnection> conn);
+  // Opens a connection in a slot already counted in `open_`; `lock` is held on entry.
+  StatusOr<Lease> Open(std::unique_lock<std::mutex>& lock);
+  // A slot is free (a broken connection dropped, or opening one failed); `mu_` is held.
+  void FreeSlot();
 
   ConnectionFactory factory_;
   const int max_size_;
   const std::chrono::milliseconds acquire_timeout_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::vector<std::unique_ptr<SqlConnection>> idle_;
-  int open_ = 0;  // connections in existence (idle or leased)
+  std::deque<Waiter*> waiters_;  // oldest first
+  int open_ = 0;  // connections in existence (idle, leased, or being opened)
 };
 
 }  // namespace authgent::storage::sql
