@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <set>
 
 #include "core/base64.h"
@@ -20,6 +23,36 @@ TEST(Random, NewTokenIs256BitsOfBase64Url) {
 TEST(Random, TokensDoNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(SecureRandom::Instance().NewToken()).second);
+}
+
+// Small draws come from a per-thread buffer: a forked child must not hand out the bytes its
+// parent is about to hand out.
+TEST(Random, AForkedChildDrawsOtherBytesThanItsParent) {
+  (void)SecureRandom::Instance().Hex(16);  // the parent's buffer now holds unused bytes
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string token = SecureRandom::Instance().Hex(16);
+    ssize_t written = write(fds[1], token.data(), token.size());
+    _exit(written == static_cast<ssize_t>(token.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string from_child(32, '\0');
+  ssize_t got = read(fds[0], from_child.data(), from_child.size());
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_EQ(got, 32);
+  EXPECT_NE(from_child, SecureRandom::Instance().Hex(16));
+}
+
+TEST(Random, SmallAndLargeDrawsAreAllDistinct) {
+  std::set<std::string> seen;
+  for (size_t n : {1, 8, 16, 32, 64, 65, 200, 16, 8}) {
+    for (int i = 0; i < 50; ++i) EXPECT_TRUE(seen.insert(SecureRandom::Instance().Hex(n)).second || n == 1);
+  }
 }
 
 TEST(Random, SeededRandomIsDeterministicPerSeed) {
