@@ -42,6 +42,9 @@ struct CodeRedemption {
 
 // Decides, inside the redemption's transaction, what a redeemed code is worth: the family to
 // create for it, or nothing when the request does not match the code (the code stays consumed).
+// It runs before the code is marked consumed; when a concurrent redemption wins meanwhile
+// (PostgreSQL), the outcome is kReplayed and what it returned is dropped. It should only compare:
+// anything slower lengthens SQLite's serialised write.
 using IssueForCode = std::function<std::optional<IssuedFamily>(const AuthorizationCode&)>;
 
 // The result of presenting a refresh token (MCP-AUTH.md §5).
