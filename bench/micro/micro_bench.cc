@@ -11,6 +11,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/random.h"
+#include "core/temp_dir.h"
 #include "crypto/ec_key.h"
 #include "crypto/es256.h"
 #include "crypto/jwt.h"
@@ -107,8 +108,7 @@ BENCHMARK(BM_FormParse);
 
 // One code stored and redeemed, as the authorize and token endpoints do, on a real SQLite file.
 void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
-  std::string dir = (std::filesystem::temp_directory_path() / "authgent-bench-XXXXXX").string();
-  dir = mkdtemp(dir.data());
+  std::string dir = MakeTempDir("authgent-bench");
   auto store = storage::OpenSqliteStore({dir + "/bench.db"}).value();
   (void)store->Migrate();
   storage::Client client;

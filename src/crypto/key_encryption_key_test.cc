@@ -7,13 +7,13 @@
 #include <fstream>
 
 #include "core/base64.h"
+#include "core/temp_dir.h"
 
 namespace authgent::crypto {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "authgent-kek-XXXXXX").string();
-  return std::string(mkdtemp(pattern.data())) + "/" + name;
+  return MakeTempDir("authgent-kek") + "/" + name;
 }
 
 TEST(KeyEncryptionKey, ConfiguredValueMustBe32BytesOfBase64) {

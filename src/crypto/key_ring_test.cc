@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "core/temp_dir.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace authgent::crypto {
@@ -12,8 +13,7 @@ namespace {
 class KeyRingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authgent-ring-XXXXXX").string();
-    path_ = std::string(mkdtemp(pattern.data())) + "/keys.db";
+    path_ = MakeTempDir("authgent-ring") + "/keys.db";
     store_ = OpenStore();
   }
   std::unique_ptr<storage::Store> OpenStore() {

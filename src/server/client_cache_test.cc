@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "core/temp_dir.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace authgent::server {
@@ -14,8 +15,7 @@ namespace {
 class ClientCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authgent-cc-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
+    dir_ = MakeTempDir("authgent-cc");
     storage::SqliteOptions o;
     o.path = dir_ + "/t.db";
     store_ = std::move(storage::OpenSqliteStore(o)).value();

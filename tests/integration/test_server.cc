@@ -7,11 +7,6 @@
 
 namespace authgent::testing {
 
-std::string MakeTempDir(const std::string& prefix) {
-  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-  return mkdtemp(pattern.data());
-}
-
 TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust) {
   dir_ = MakeTempDir("authgent-it");
   server::RawConfig raw;

@@ -8,12 +8,13 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/temp_dir.h"
 #include "server/app.h"
 
 namespace authgent::testing {
 
 // A fresh temporary directory (kept for post-mortems under /tmp).
-std::string MakeTempDir(const std::string& prefix);
+using authgent::MakeTempDir;
 
 class TestServer {
  public:

@@ -3,16 +3,14 @@
 
 #include <filesystem>
 
+#include "core/temp_dir.h"
 #include "storage/testing/store_conformance.h"
 
 namespace authgent::storage::testing {
 namespace {
 
 std::filesystem::path TempDir() {
-  static const std::filesystem::path dir = [] {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authgent-sqlite-XXXXXX").string();
-    return std::filesystem::path(mkdtemp(pattern.data()));
-  }();
+  static const std::filesystem::path dir = MakeTempDir("authgent-sqlite");
   return dir;
 }
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include "core/temp_dir.h"
+
 namespace authgent::storage {
 namespace {
 
@@ -16,8 +18,7 @@ namespace fs = std::filesystem;
 class WalCheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "authgent-wal-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
+    dir_ = MakeTempDir("authgent-wal");
     path_ = (dir_ / "t.db").string();
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
     sqlite3_busy_timeout(db_, 10000);  // as the store's connections have
