@@ -22,6 +22,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/random.h"
+#include "core/sortable_token.h"
 #include "storage/open_store.h"
 
 namespace {
@@ -147,9 +148,12 @@ int main(int argc, char** argv) {
   };
   std::ofstream codes_out(out_dir + "/codes.txt");
   in_parallel("codes", codes, [&](int64_t) {
-    std::string code = random.NewToken(), verifier = random.NewToken();
+    // Codes, refresh tokens and family ids are made as the server makes them (time-ordered
+    // keys), so the store's indexes have the shape they have in production.
+    std::string code = authgent::NewSortableToken(random, authgent::UnixMillisNow());
+    std::string verifier = random.NewToken();
     AuthorizationCode c;
-    c.code_hash = authgent::TokenHash(code);
+    c.code_hash = authgent::SortableTokenKey(code);
     c.client_id = client_id;
     c.user_id = "bench-user";
     c.redirect_uri = kRedirectUri;
@@ -165,8 +169,9 @@ int main(int argc, char** argv) {
   });
   std::ofstream refresh_out(out_dir + "/refresh.txt");
   in_parallel("refresh tokens", refresh, [&](int64_t) {
-    std::string token = random.NewToken();
-    AddFamily(store, random.Hex(16), client_id, resource, authgent::TokenHash(token), now);
+    std::string token = authgent::NewSortableToken(random, authgent::UnixMillisNow());
+    AddFamily(store, authgent::NewSortableId(random, authgent::UnixMillisNow()), client_id,
+              resource, authgent::SortableTokenKey(token), now);
     std::lock_guard<std::mutex> lock(out_mu);
     refresh_out << token << '\n';
   });
@@ -177,8 +182,10 @@ int main(int argc, char** argv) {
   });
   in_parallel("background refresh tokens", bg_families, [&](int64_t i) {
     // Unguessable hashes nobody will present: the rows only need to be live and indexed.
-    AddFamily(store, random.Hex(16), "bg-" + std::to_string(1 + i % bg_clients), resource,
-              authgent::TokenHash(random.NewToken()), now);
+    int64_t millis = authgent::UnixMillisNow();
+    AddFamily(store, authgent::NewSortableId(random, millis),
+              "bg-" + std::to_string(1 + i % bg_clients), resource,
+              authgent::SortableTokenKey(authgent::NewSortableToken(random, millis)), now);
   });
   if (!codes_out || !refresh_out) {
     std::cerr << "bench_seed: could not write to " << out_dir << "\n";

@@ -1,6 +1,7 @@
 // core/random: injected randomness. Production uses the OpenSSL CSPRNG; tests may inject a
-// deterministic source. Every secret authgent hands out (codes, refresh tokens, client secrets,
-// CSRF and session tokens) is NewToken(): 256 random bits, base64url without padding (43 chars).
+// deterministic source. Every secret authgent hands out is 256 random bits: NewToken() (client
+// secrets, CSRF and session tokens; base64url without padding, 43 chars), or for codes and
+// refresh tokens the same bits behind their issue time (core/sortable_token).
 #pragma once
 
 #include <cstddef>

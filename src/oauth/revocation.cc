@@ -1,6 +1,6 @@
 #include "oauth/revocation.h"
 
-#include "core/bytes.h"
+#include "core/sortable_token.h"
 #include "crypto/jwt.h"
 
 namespace authgent::oauth {
@@ -29,7 +29,7 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
     return store.RevokeAccessToken({(*claims)["jti"].get<std::string>(),
                                     (*claims)["exp"].get<int64_t>()});
   }
-  auto found = store.GetRefreshToken(TokenHash(token));
+  auto found = store.GetRefreshToken(SortableTokenKey(token));
   if (!found.ok()) {
     return found.status().code() == StatusCode::kNotFound ? Status::Ok() : found.status();
   }
@@ -59,7 +59,7 @@ StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
     }
     return out;
   }
-  auto found = store.GetRefreshToken(TokenHash(token));
+  auto found = store.GetRefreshToken(SortableTokenKey(token));
   if (!found.ok()) {
     if (found.status().code() == StatusCode::kNotFound) return inactive;
     return found.status();

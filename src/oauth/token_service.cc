@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/bytes.h"
+#include "core/sortable_token.h"
 #include "core/log.h"
 #include "crypto/jwt.h"
 #include "oauth/pkce.h"
@@ -57,9 +57,9 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
 
 StatusOr<std::string> TokenService::IssueCode(const AuthorizeRequest& request,
                                               const std::string& user_id, int64_t auth_time) {
-  std::string code = random_.NewToken();
+  std::string code = NewSortableToken(random_, UnixMillisNow());
   storage::AuthorizationCode record;
-  record.code_hash = TokenHash(code);
+  record.code_hash = SortableTokenKey(code);
   record.client_id = request.client_id;
   record.user_id = user_id;
   record.redirect_uri = request.redirect_uri;
@@ -79,7 +79,7 @@ storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext
                                                     int64_t family_expires_at) {
   int64_t now = clock_.Now();
   storage::RefreshToken t;
-  t.token_hash = TokenHash(plaintext);
+  t.token_hash = SortableTokenKey(plaintext);
   t.access_jti = at.jti;
   t.access_expires_at = at.expires_at;
   t.created_at = now;
@@ -130,8 +130,8 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
   // Everything that costs more than a comparison (random values, hashes) is computed here, not
   // in the callback: the callback runs inside the write transaction, which SQLite serialises.
   MintedAccessToken reserved = ReserveAccessToken();
-  std::string refresh = random_.NewToken();
-  std::string family_id = random_.Hex(16);
+  std::string refresh = NewSortableToken(random_, UnixMillisNow());
+  std::string family_id = NewSortableId(random_, UnixMillisNow());
   std::string challenge = S256Challenge(verifier);
   storage::RefreshToken first_token =
       NewRefreshToken(refresh, reserved, now + settings_.refresh_token_ttl);
@@ -162,7 +162,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
     issued.first_token = std::move(first_token);
     return issued;
   };
-  StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(TokenHash(code), now, issue);
+  StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(SortableTokenKey(code), now, issue);
   if (!redeemed.ok()) return Fault(redeemed.status());
   using Outcome = storage::CodeRedemption::Outcome;
   switch (redeemed->outcome) {
@@ -186,7 +186,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
 bool TokenService::RefreshWouldFail(const Params& params, const storage::Client& client) {
   const std::string& token = params.Get("refresh_token");
   if (token.empty()) return true;
-  auto found = store_.GetRefreshToken(TokenHash(token));
+  auto found = store_.GetRefreshToken(SortableTokenKey(token));
   if (!found.ok()) return found.status().code() == StatusCode::kNotFound;
   const auto& [t, family] = *found;
   int64_t now = clock_.Now();
@@ -225,12 +225,12 @@ std::variant<nlohmann::json, OAuthError> TokenService::RefreshGrant(const Params
   int64_t now = clock_.Now();
   // The new refresh token names its access token's jti, so the jti is reserved before the
   // rotation; the token is signed after it, once the family's audience and scope are known.
-  std::string next = random_.NewToken();
+  std::string next = NewSortableToken(random_, UnixMillisNow());
   MintedAccessToken reserved = ReserveAccessToken();
   storage::RefreshToken next_record =
       NewRefreshToken(next, reserved, now + settings_.refresh_token_ttl);
   StatusOr<storage::Rotation> rotation = store_.RotateRefreshToken(
-      TokenHash(token), next_record, now, settings_.refresh_reuse_grace, accept);
+      SortableTokenKey(token), next_record, now, settings_.refresh_reuse_grace, accept);
   if (!rotation.ok()) return Fault(rotation.status());
   using Outcome = storage::Rotation::Outcome;
   switch (rotation->outcome) {

@@ -55,7 +55,7 @@ TEST_F(AuthorizeFlow, LoginConsentAndCodeWithStateAndIss) {
   auto q = QueryOf(location);
   EXPECT_EQ(q["state"], "st-" + client_id_.substr(0, 6));
   EXPECT_EQ(q["iss"], "http://127.0.0.1:9");
-  EXPECT_EQ(q["code"].size(), 43u);
+  EXPECT_EQ(q["code"].size(), 51u);  // core/sortable_token
 }
 
 TEST_F(AuthorizeFlow, ConsentIsRememberedUntilMoreScopesOrPromptConsent) {

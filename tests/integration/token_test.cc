@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "core/base64.h"
+#include "core/bytes.h"
+#include "core/random.h"
 #include "flow_helpers.h"
 
 namespace authgent::testing {
@@ -57,7 +59,7 @@ TEST_F(TokenEndpoint, CodeExchangeIssuesAnRfc9068AccessTokenAndARefreshToken) {
   EXPECT_EQ(body["token_type"], "Bearer");
   EXPECT_EQ(body["expires_in"], 3600);
   EXPECT_EQ(body["scope"], "mcp:read");
-  EXPECT_EQ(body["refresh_token"].get<std::string>().size(), 43u);
+  EXPECT_EQ(body["refresh_token"].get<std::string>().size(), 51u);  // core/sortable_token
   std::string jwt = body["access_token"];
   nlohmann::json header = JwtPart(jwt, 0), claims = JwtPart(jwt, 1);
   EXPECT_EQ(header["alg"], "ES256");
@@ -147,6 +149,41 @@ TEST_F(TokenEndpoint, RefreshRotatesWithAGraceWindowThenRevokesTheFamily) {
     EXPECT_EQ(dead.Json()["error_description"], "the refresh token has been revoked");
   }
   EXPECT_EQ(Introspect(r1.Json()["access_token"]).Json()["active"], false);
+}
+
+// Refresh tokens issued before core/sortable_token (43 characters, keyed by their plain hash)
+// must keep working across the upgrade: they rotate into the new format and can be revoked.
+TEST_F(TokenEndpoint, ARefreshTokenInTheFormatBeforeSortableKeysStillRotates) {
+  int64_t now = server_.clock().Now();
+  std::string legacy = SecureRandom::Instance().NewToken();
+  storage::RefreshFamily family;
+  family.family_id = SecureRandom::Instance().Hex(16);
+  family.client_id = client_id_;
+  family.user_id = "user-alice";
+  family.resource = "http://127.0.0.1:9/mcp";
+  family.scope = "mcp:read";
+  family.auth_time = family.created_at = now;
+  family.expires_at = now + 86400;
+  storage::RefreshToken first;
+  first.token_hash = TokenHash(legacy);
+  first.access_jti = "legacy-jti";
+  first.access_expires_at = now + 3600;
+  first.created_at = now;
+  first.idle_expires_at = now + 86400;
+  ASSERT_TRUE(server_.app().store().CreateFamily(family, first).ok());
+
+  HttpResult r = flow_.Refresh(client_id_, legacy);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string next = r.Json()["refresh_token"];
+  EXPECT_EQ(next.size(), 51u);
+  EXPECT_EQ(JwtPart(r.Json()["access_token"], 1)["aud"], "http://127.0.0.1:9/mcp");
+  EXPECT_EQ(Introspect(next).Json()["active"], true);
+  HttpResult revoked = PostForm(server_.port(), "/oauth/revoke",
+                                {{"token", next}, {"client_id", client_id_}});
+  EXPECT_EQ(revoked.status, 200);
+  HttpResult dead = flow_.Refresh(client_id_, next);
+  EXPECT_EQ(dead.status, 400);
+  EXPECT_EQ(dead.Json()["error_description"], "the refresh token has been revoked");
 }
 
 TEST_F(TokenEndpoint, RefreshScopeMayOnlyNarrow) {

@@ -1,0 +1,56 @@
+#include "core/sortable_token.h"
+
+#include <chrono>
+#include <optional>
+
+#include "core/base64.h"
+#include "core/bytes.h"
+
+namespace authgent {
+namespace {
+
+constexpr size_t kTimeBytes = 6;
+constexpr size_t kSecretBytes = 32;
+// base64url of 38 bytes without padding; the first 8 characters carry exactly the 6 time bytes.
+constexpr size_t kTokenChars = 51;
+constexpr size_t kTimeChars = 8;
+
+void PutMillis(int64_t unix_millis, uint8_t* out) {
+  uint64_t v = static_cast<uint64_t>(unix_millis < 0 ? 0 : unix_millis);
+  for (size_t i = 0; i < kTimeBytes; ++i) out[i] = static_cast<uint8_t>(v >> (8 * (kTimeBytes - 1 - i)));
+}
+
+std::string_view AsChars(const uint8_t* bytes, size_t n) {
+  return std::string_view(reinterpret_cast<const char*>(bytes), n);
+}
+
+}  // namespace
+
+int64_t UnixMillisNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NewSortableToken(Random& random, int64_t unix_millis) {
+  uint8_t raw[kTimeBytes + kSecretBytes];
+  PutMillis(unix_millis, raw);
+  random.Fill(raw + kTimeBytes, kSecretBytes);
+  return Base64UrlEncode(AsChars(raw, sizeof raw));
+}
+
+std::string SortableTokenKey(std::string_view token) {
+  if (token.size() != kTokenChars) return TokenHash(token);
+  std::optional<std::string> time = Base64UrlDecode(token.substr(0, kTimeChars));
+  if (!time || time->size() != kTimeBytes) return TokenHash(token);
+  return HexEncode(*time) + TokenHash(token);
+}
+
+std::string NewSortableId(Random& random, int64_t unix_millis) {
+  uint8_t raw[kTimeBytes + 10];
+  PutMillis(unix_millis, raw);
+  random.Fill(raw + kTimeBytes, sizeof raw - kTimeBytes);
+  return HexEncode(AsChars(raw, sizeof raw));
+}
+
+}  // namespace authgent
