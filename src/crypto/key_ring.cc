@@ -19,9 +19,21 @@ std::string_view KeyStateName(KeyState state) {
   return "unknown";
 }
 
+namespace {
+std::atomic<uint64_t> next_ring_id{1};
+
+struct CachedSnapshot {
+  uint64_t ring = 0;
+  uint64_t generation = 0;
+  std::shared_ptr<const KeySnapshot> snapshot;
+};
+thread_local CachedSnapshot cached_snapshot;
+}  // namespace
+
 KeyRing::KeyRing(storage::Store& store, const Clock& clock, Random& random, std::string kek,
                  KeyRingOptions options)
-    : store_(store), clock_(clock), random_(random), kek_(std::move(kek)), options_(options) {}
+    : store_(store), clock_(clock), random_(random), kek_(std::move(kek)), options_(options),
+      id_(next_ring_id.fetch_add(1)) {}
 
 StatusOr<storage::SigningKey> KeyRing::Seal(const EcKey& key, int64_t activate_at) {
   AUTHGENT_ASSIGN_OR_RETURN(std::string pem, key.PrivatePem());
@@ -88,13 +100,25 @@ StatusOr<KeyStatus> KeyRing::Rotate() {
   return InternalError("rotated key missing after reload");
 }
 
+std::shared_ptr<const KeySnapshot> KeyRing::Load() const {
+  uint64_t generation = generation_.load(std::memory_order_acquire);
+  CachedSnapshot& cached = cached_snapshot;
+  if (cached.ring != id_ || cached.generation != generation) {
+    // A store racing with this may be cached under the older generation: the next call sees the
+    // newer generation and loads again.
+    cached.snapshot = snapshot_.load();
+    cached.ring = id_;
+    cached.generation = generation;
+  }
+  return cached.snapshot;
+}
+
 bool KeyRing::NeedsReload() const {
-  std::shared_ptr<const KeySnapshot> current = snapshot_.load();
-  return !current || clock_.Now() >= current->valid_until;
+  return clock_.Now() >= valid_until_.load(std::memory_order_acquire);
 }
 
 StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
-  std::shared_ptr<const KeySnapshot> current = snapshot_.load();
+  std::shared_ptr<const KeySnapshot> current = Load();
   if (current && clock_.Now() < current->valid_until) return current;
   StatusOr<std::shared_ptr<const KeySnapshot>> fresh = Reload();
   if (fresh.ok()) return fresh;
@@ -160,6 +184,8 @@ StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Reload() {
   snapshot->valid_until = next_change;
   std::shared_ptr<const KeySnapshot> result = snapshot;
   snapshot_.store(result);
+  valid_until_.store(result->valid_until, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
   return result;
 }
 

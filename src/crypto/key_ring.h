@@ -80,8 +80,16 @@ class KeyRing {
   Random& random_;
   const std::string kek_;
   const KeyRingOptions options_;
+  // The snapshot as this thread last saw it. Loading snapshot_ itself on every request was a
+  // visible cost: libstdc++'s atomic<shared_ptr> guards each load with a spin lock that every
+  // thread of a busy server fights over; a generation counter is a plain atomic read.
+  std::shared_ptr<const KeySnapshot> Load() const;
+
   std::mutex reload_mu_;
   std::atomic<std::shared_ptr<const KeySnapshot>> snapshot_;
+  const uint64_t id_;                    // tells rings apart in the per-thread cache
+  std::atomic<uint64_t> generation_{0};  // bumped after each store to snapshot_
+  std::atomic<int64_t> valid_until_{0};  // the snapshot's valid_until; 0 without a snapshot
 };
 
 }  // namespace authgent::crypto

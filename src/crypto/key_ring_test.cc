@@ -108,6 +108,34 @@ TEST_F(KeyRingTest, OtherInstancesSeeARotationWithinTheReloadInterval) {
   EXPECT_EQ(Kids(**b.Current()).size(), 2u);
 }
 
+// Current() keeps the snapshot per thread; two rings used from one thread must never see each
+// other's keys, and a reload must show at once.
+TEST_F(KeyRingTest, RingsOnOneThreadKeepTheirOwnSnapshots) {
+  std::string other_path = MakeTempDir("authgent-ring") + "/other.db";
+  auto other_store = storage::OpenSqliteStore({other_path});
+  ASSERT_TRUE(other_store.ok());
+  ASSERT_TRUE((*other_store)->Migrate().ok());
+  KeyRing a = MakeRing(*store_), b = MakeRing(**other_store);
+  EXPECT_TRUE(a.NeedsReload());
+  ASSERT_TRUE(a.Bootstrap(std::nullopt).ok());
+  ASSERT_TRUE(b.Bootstrap(std::nullopt).ok());
+  std::string kid_a = (*a.Current())->active_kid, kid_b = (*b.Current())->active_kid;
+  ASSERT_NE(kid_a, kid_b);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*a.Current())->active_kid, kid_a);
+    EXPECT_EQ((*b.Current())->active_kid, kid_b);
+  }
+  EXPECT_FALSE(a.NeedsReload());
+  auto rotated = a.Rotate();
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(Kids(**a.Current()).size(), 2u);  // Rotate reloads: no stale per-thread copy
+  EXPECT_EQ(Kids(**b.Current()).size(), 1u);
+  clock_.Advance(30);
+  EXPECT_TRUE(a.NeedsReload());
+  EXPECT_EQ((*a.Current())->active_kid, kid_a);  // the new key signs only after publish_delay
+  EXPECT_FALSE(a.NeedsReload());
+}
+
 TEST_F(KeyRingTest, OperatorKeyIsImportedAndSigns) {
   auto key = EcKey::Generate();
   KeyRing ring = MakeRing(*store_);
