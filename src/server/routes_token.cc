@@ -101,6 +101,10 @@ bool App::TokenRequestNeedsWorker(const http::Request& request) {
   // hourly use mark due, keys to reload, any error to answer) runs on the worker pool. A token
   // request is a few hundred bytes: a large body is parsed on a worker, not a network thread.
   if (request.body.size() > 4096) return true;
+  // Only client_credentials can stay here. The other grants are told apart without parsing the
+  // form, which their worker parses anyway (a client_credentials form spelled unusually, say
+  // with a percent-encoded value, just takes the worker path).
+  if (request.body.find("grant_type=client_credentials") == std::string::npos) return true;
   oauth::Params params = RequestParams(request);
   if (params.Get("grant_type") != "client_credentials" || keys_->NeedsReload()) return true;
   auto creds = oauth::ExtractClientCredentials(

@@ -1,5 +1,7 @@
 #include "storage/sql/write_batcher.h"
 
+#include <pthread.h>
+
 namespace authgent::storage::sql {
 namespace {
 // A job that throws must not take the batcher's thread with it: every later write would wait
@@ -43,6 +45,7 @@ Status WriteBatcher::Run(const Work& work) {
 }
 
 void WriteBatcher::Loop() {
+  pthread_setname_np(pthread_self(), "authgent-write");  // for top -H, perf and gdb
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (queue_.empty()) {

@@ -1,5 +1,7 @@
 #include "storage/sqlite/wal_checkpointer.h"
 
+#include <pthread.h>
+
 #include "core/log.h"
 
 namespace authgent::storage {
@@ -32,6 +34,7 @@ int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int wal_pages) 
 }
 
 void WalCheckpointer::Loop() {
+  pthread_setname_np(pthread_self(), "authgent-wal");  // for top -H, perf and gdb
   sqlite3* db = nullptr;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
