@@ -17,8 +17,8 @@ Status RunWork(const WriteBatcher::Work& work, SqlConnection& c) {
 }
 }  // namespace
 
-WriteBatcher::WriteBatcher(ConnectionFactory factory)
-    : factory_(std::move(factory)), thread_([this] { Loop(); }) {}
+WriteBatcher::WriteBatcher(ConnectionFactory factory, WriteBatcherOptions options)
+    : factory_(std::move(factory)), options_(options), thread_([this] { Loop(); }) {}
 
 WriteBatcher::~WriteBatcher() {
   {
@@ -36,8 +36,8 @@ Status WriteBatcher::Run(const Work& work) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(&job);
-    wake = idle_;
-    idle_ = false;  // one wake-up is enough
+    wake = idle_ || (gathering_ && queue_.size() >= options_.gather_target);
+    if (wake) idle_ = gathering_ = false;  // one wake-up is enough
   }
   if (wake) cv_.notify_one();
   job.done.acquire();
@@ -55,8 +55,15 @@ void WriteBatcher::Loop() {
       idle_ = false;
       continue;
     }
+    if (last_batch_ > 1 && queue_.size() < options_.gather_target &&
+        options_.gather_wait.count() > 0) {
+      gathering_ = true;
+      cv_.wait_for(lock, options_.gather_wait, [&] { return stop_ || !gathering_; });
+      gathering_ = false;
+    }
     std::vector<Job*> batch;
     batch.swap(queue_);
+    last_batch_ = batch.size();
     lock.unlock();
     Execute(batch);
     // A released job's caller may return and destroy the job at once: touch none after.

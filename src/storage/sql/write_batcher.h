@@ -14,8 +14,18 @@
 // hand-off woke every waiting caller, and the new leader then waited for a core behind the
 // requests being signed: measured, callers spent 1.9 ms on average in Run() for batches that took
 // 0.4 ms to execute, and the batcher idled half the time while callers queued.)
+//
+// Under load, a batch gathers before it starts: when the previous batch had more than one job
+// (callers are arriving concurrently) and fewer than `gather_target` jobs wait, the thread waits
+// up to `gather_wait` for more, and the caller that brings the queue to the target wakes it. A
+// commit's cost is mostly per page written, and concurrent grants append to the same index
+// pages, so larger batches write fewer pages per grant. Measured on 2 cores at 64 connections:
+// without gathering a batch held 1.5-2 jobs; with 4 jobs / 100 µs, commits per code exchange fell
+// from 0.47 to 0.21 and pwrite calls from 11.3 to 7.2 (refresh: 0.66 -> 0.21, 6.6 -> 3.5).
+// A write at rest (previous batch of one) never waits.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -28,10 +38,15 @@
 
 namespace authgent::storage::sql {
 
+struct WriteBatcherOptions {
+  size_t gather_target = 4;
+  std::chrono::microseconds gather_wait{100};
+};
+
 class WriteBatcher {
  public:
   using Work = std::function<Status(SqlConnection&)>;
-  explicit WriteBatcher(ConnectionFactory factory);
+  explicit WriteBatcher(ConnectionFactory factory, WriteBatcherOptions options = {});
   // Runs what is queued, then stops the thread.
   ~WriteBatcher();
   WriteBatcher(const WriteBatcher&) = delete;
@@ -55,12 +70,15 @@ class WriteBatcher {
   void Execute(const std::vector<Job*>& batch);
 
   ConnectionFactory factory_;
+  const WriteBatcherOptions options_;
   std::unique_ptr<SqlConnection> conn_;  // used only by the batcher's thread
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Job*> queue_;
-  bool idle_ = false;  // the thread waits for work and must be woken
+  bool idle_ = false;       // the thread waits for work and must be woken
+  bool gathering_ = false;  // the thread waits for the queue to reach gather_target
   bool stop_ = false;
+  size_t last_batch_ = 0;  // jobs in the batch before; touched only by the batcher's thread
   std::thread thread_;  // last: starts once everything above exists
 };
 

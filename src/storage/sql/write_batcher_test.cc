@@ -97,8 +97,9 @@ TEST(WriteBatcher, AThrowingWriteIsItsOwnErrorAndTheNextWriteStillRuns) {
 // Holds the first write open until `n` more callers wait, then lets them all through: the waiting
 // ones must share the next transaction.
 struct Batch {
+  explicit Batch(WriteBatcherOptions options = {}) : batcher(FactoryFor(r), options) {}
   Recorder r;
-  WriteBatcher batcher{FactoryFor(r)};
+  WriteBatcher batcher;
   std::promise<void> release;
   std::vector<std::thread> threads;
   std::vector<Status> results;
@@ -151,6 +152,39 @@ TEST(WriteBatcher, AFailedSharedCommitIsEveryoneElsesError) {
   EXPECT_EQ(b.results[1].message(), "disk full");
   EXPECT_EQ(b.results[2].code(), StatusCode::kAlreadyExists);  // its own error comes first
   EXPECT_EQ(b.r.log.back(), "ROLLBACK");
+}
+
+// A gather wait that would hang the test if it were ever waited out.
+constexpr WriteBatcherOptions kGatherForever{.gather_target = 2, .gather_wait = std::chrono::hours(1)};
+
+TEST(WriteBatcher, AWriteAtRestDoesNotWaitToGather) {
+  Recorder r;
+  WriteBatcher batcher(FactoryFor(r), kGatherForever);
+  EXPECT_TRUE(batcher.Run(Writes("INSERT a")).ok());
+  EXPECT_TRUE(batcher.Run(Writes("INSERT b")).ok());
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT a", "COMMIT", "BEGIN write",
+                                             "INSERT b", "COMMIT"}));
+}
+
+// After a batch of several (callers arrive concurrently), a lone job waits for company, and the
+// caller that brings the queue to the target starts the batch at once.
+TEST(WriteBatcher, UnderLoadABatchGathersUntilTheTargetArrives) {
+  Batch b(kGatherForever);
+  b.RunBatch({{"INSERT b", Status::Ok()}, {"INSERT c", Status::Ok()}});
+  size_t before = b.r.Size();
+  Status d_result;
+  std::thread d([&] { d_result = b.batcher.Run(Writes("INSERT d")); });
+  while (b.batcher.Waiting() != 1) std::this_thread::yield();
+  // Not a timing assertion: without gathering, d would run during this pause; with it, d waits.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(b.r.Size(), before);
+  EXPECT_TRUE(b.batcher.Run(Writes("INSERT e")).ok());
+  d.join();
+  EXPECT_TRUE(d_result.ok());
+  std::vector<std::string> last(b.r.log.begin() + static_cast<long>(before), b.r.log.end());
+  EXPECT_EQ(last, (std::vector<std::string>{"BEGIN write", "SAVEPOINT batched", "INSERT d",
+                                            "RELEASE batched", "SAVEPOINT batched", "INSERT e",
+                                            "RELEASE batched", "COMMIT"}));
 }
 
 }  // namespace
