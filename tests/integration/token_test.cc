@@ -4,6 +4,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/random.h"
+#include "core/sortable_token.h"
 #include "flow_helpers.h"
 
 namespace authgent::testing {
@@ -149,6 +150,35 @@ TEST_F(TokenEndpoint, RefreshRotatesWithAGraceWindowThenRevokesTheFamily) {
     EXPECT_EQ(dead.Json()["error_description"], "the refresh token has been revoked");
   }
   EXPECT_EQ(Introspect(r1.Json()["access_token"]).Json()["active"], false);
+}
+
+// A code issued just before an upgrade (43 characters, keyed by its plain hash) must still
+// redeem after it, and its replay must still revoke what it issued.
+TEST_F(TokenEndpoint, ACodeIssuedBeforeSortableKeysStillRedeems) {
+  int64_t now = server_.clock().Now();
+  std::string legacy = SecureRandom::Instance().NewToken();
+  storage::AuthorizationCode code;
+  code.code_hash = TokenHash(legacy);
+  code.client_id = client_id_;
+  code.user_id = "user-alice";
+  code.redirect_uri = kRedirect;
+  code.redirect_uri_in_request = true;
+  code.code_challenge = pkce_.challenge;
+  code.resource = "http://127.0.0.1:9";
+  code.scope = "mcp:read";
+  code.auth_time = code.created_at = now;
+  code.expires_at = now + 60;
+  ASSERT_TRUE(server_.app().store().CreateCode(code).ok());
+
+  HttpResult r = flow_.ExchangeCode(client_id_, legacy, pkce_.verifier, kRedirect);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string refresh = r.Json()["refresh_token"];
+  auto stored = server_.app().store().GetRefreshToken(SortableTokenKey(refresh));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->second.family_id.size(), 32u);
+  EXPECT_EQ(flow_.ExchangeCode(client_id_, legacy, pkce_.verifier, kRedirect).status, 400);
+  EXPECT_EQ(flow_.Refresh(client_id_, refresh).Json()["error_description"],
+            "the refresh token has been revoked");  // the replay revoked that family
 }
 
 // Refresh tokens issued before core/sortable_token (43 characters, keyed by their plain hash)
