@@ -17,7 +17,9 @@ constexpr size_t kTimeChars = 8;
 
 void PutMillis(int64_t unix_millis, uint8_t* out) {
   uint64_t v = static_cast<uint64_t>(unix_millis < 0 ? 0 : unix_millis);
-  for (size_t i = 0; i < kTimeBytes; ++i) out[i] = static_cast<uint8_t>(v >> (8 * (kTimeBytes - 1 - i)));
+  for (size_t i = 0; i < kTimeBytes; ++i) {
+    out[i] = static_cast<uint8_t>(v >> (8 * (kTimeBytes - 1 - i)));
+  }
 }
 
 std::string_view AsChars(const uint8_t* bytes, size_t n) {

@@ -155,7 +155,8 @@ TEST(WriteBatcher, AFailedSharedCommitIsEveryoneElsesError) {
 }
 
 // A gather wait that would hang the test if it were ever waited out.
-constexpr WriteBatcherOptions kGatherForever{.gather_target = 2, .gather_wait = std::chrono::hours(1)};
+constexpr WriteBatcherOptions kGatherForever{.gather_target = 2,
+                                             .gather_wait = std::chrono::hours(1)};
 
 TEST(WriteBatcher, AWriteAtRestDoesNotWaitToGather) {
   Recorder r;
