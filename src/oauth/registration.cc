@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bytes.h"
+#include "core/sortable_token.h"
 
 namespace authgent::oauth {
 namespace {
@@ -157,7 +158,8 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   }
   c.metadata_json = extra.dump();
 
-  c.client_id = random.Hex(16);
+  // Time-ordered: every registration appends to the client-id indexes (core/sortable_token).
+  c.client_id = NewSortableId(random, UnixMillisNow());
   c.source = source;
   c.created_at = now;
   Registration reg;

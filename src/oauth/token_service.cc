@@ -55,11 +55,13 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
   return at;
 }
 
-StatusOr<std::string> TokenService::IssueCode(const AuthorizeRequest& request,
-                                              const std::string& user_id, int64_t auth_time) {
-  std::string code = NewSortableToken(random_, UnixMillisNow());
-  storage::AuthorizationCode record;
-  record.code_hash = SortableTokenKey(code);
+TokenService::NewAuthorizationCode TokenService::NewCode(const AuthorizeRequest& request,
+                                                        const std::string& user_id,
+                                                        int64_t auth_time) {
+  NewAuthorizationCode out;
+  out.code = NewSortableToken(random_, UnixMillisNow());
+  storage::AuthorizationCode& record = out.record;
+  record.code_hash = SortableTokenKey(out.code);
   record.client_id = request.client_id;
   record.user_id = user_id;
   record.redirect_uri = request.redirect_uri;
@@ -70,8 +72,14 @@ StatusOr<std::string> TokenService::IssueCode(const AuthorizeRequest& request,
   record.auth_time = auth_time;
   record.created_at = clock_.Now();
   record.expires_at = record.created_at + settings_.code_ttl;
-  AUTHGENT_RETURN_IF_ERROR(store_.CreateCode(record));
-  return code;
+  return out;
+}
+
+StatusOr<std::string> TokenService::IssueCode(const AuthorizeRequest& request,
+                                              const std::string& user_id, int64_t auth_time) {
+  NewAuthorizationCode issued = NewCode(request, user_id, auth_time);
+  AUTHGENT_RETURN_IF_ERROR(store_.CreateCode(issued.record));
+  return std::move(issued.code);
 }
 
 storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext,

@@ -55,6 +55,14 @@ class TokenService {
   // limiter answer the terminal error instead of a 429 that would hide it.
   bool RefreshWouldFail(const Params& params, const storage::Client& client);
 
+  // A new authorization code for an approved request: the code to send and the record that
+  // stores it (not yet stored; see IssueCode and Store::ApproveTransaction).
+  struct NewAuthorizationCode {
+    std::string code;
+    storage::AuthorizationCode record;
+  };
+  NewAuthorizationCode NewCode(const AuthorizeRequest& request, const std::string& user_id,
+                               int64_t auth_time);
   // Stores a new authorization code for an approved request; returns the code to send.
   StatusOr<std::string> IssueCode(const AuthorizeRequest& request, const std::string& user_id,
                                   int64_t auth_time);

@@ -78,10 +78,24 @@ class App {
   http::Response FinishAuthorization(const oauth::AuthorizeRequest& request,
                                      const storage::LoginSession& session,
                                      const http::Request& http_request);
+  // The redirect carrying a stored code back to the client.
+  http::Response CodeRedirect(const oauth::AuthorizeRequest& request, const std::string& code);
+  // The client's server_error redirect when its code could not be stored (logged).
+  http::Response CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
+                               const http::Request& http_request);
   http::Response ErrorPage(int status, const std::string& title, const std::string& message);
-  // The consent page for a pending transaction (GET /oauth/consent and after login).
+  // True when the user's stored consent already covers the request (and it does not insist
+  // on asking again): the flow then ends without a consent page.
+  bool StandingConsentCovers(const oauth::AuthorizeRequest& request,
+                             const storage::LoginSession& session);
+  // The consent step of a stored transaction (GET /oauth/consent, after login): ends the flow
+  // under a standing consent, else gives the transaction a CSRF token and shows the page.
   http::Response ConsentStep(const std::string& transaction, const storage::LoginSession& session,
                              const http::Request& request);
+  // The consent page itself; the transaction already holds the hash of `csrf`.
+  http::Response ConsentPage(const std::string& transaction, const std::string& csrf,
+                             const oauth::AuthorizeRequest& request, const storage::Client& client,
+                             const storage::LoginSession& session);
 
   Config config_;
   const Clock& clock_;

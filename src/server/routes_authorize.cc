@@ -8,6 +8,7 @@
 
 #include "core/bytes.h"
 #include "core/log.h"
+#include "core/sortable_token.h"
 #include "crypto/password.h"
 #include "oauth/authorize.h"
 #include "oauth/metadata.h"
@@ -43,27 +44,42 @@ std::optional<storage::LoginSession> App::CurrentSession(const http::Request& re
   return std::move(session).value();
 }
 
+http::Response App::CodeRedirect(const oauth::AuthorizeRequest& request, const std::string& code) {
+  std::vector<std::pair<std::string, std::string>> query = {{"code", code}};
+  if (!request.state.empty()) query.emplace_back("state", request.state);
+  query.emplace_back("iss", config_.issuer);
+  return Redirect(oauth::AppendQuery(request.redirect_uri, query));
+}
+
+http::Response App::CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
+                                  const http::Request& http_request) {
+  log::Error("cannot store authorization code",
+             {{"request_id", http_request.request_id}, {"error", status.ToString()}});
+  return Redirect(oauth::ErrorRedirectUrl(
+      {request.redirect_uri, request.state, oauth::ServerError()}, config_.issuer));
+}
+
 http::Response App::FinishAuthorization(const oauth::AuthorizeRequest& request,
                                         const storage::LoginSession& session,
                                         const http::Request& http_request) {
   StatusOr<std::string> code = tokens_->IssueCode(request, session.user_id, session.auth_time);
-  if (!code.ok()) {
-    log::Error("cannot store authorization code",
-               {{"request_id", http_request.request_id}, {"error", code.status().ToString()}});
-    return Redirect(oauth::ErrorRedirectUrl(
-        {request.redirect_uri, request.state, oauth::ServerError()}, config_.issuer));
-  }
-  std::vector<std::pair<std::string, std::string>> query = {{"code", *code}};
-  if (!request.state.empty()) query.emplace_back("state", request.state);
-  query.emplace_back("iss", config_.issuer);
-  return Redirect(oauth::AppendQuery(request.redirect_uri, query));
+  if (!code.ok()) return CodeNotStored(request, code.status(), http_request);
+  return CodeRedirect(request, *code);
+}
+
+bool App::StandingConsentCovers(const oauth::AuthorizeRequest& request,
+                                const storage::LoginSession& session) {
+  if (request.force_consent) return false;
+  StatusOr<storage::Consent> consent =
+      store_->GetConsent(session.user_id, request.client_id, request.resource);
+  return consent.ok() && oauth::ScopeSubset(request.scopes, oauth::SplitScope(consent->scope));
 }
 
 http::Response App::ConsentStep(const std::string& transaction,
                                 const storage::LoginSession& session,
                                 const http::Request& request) {
   int64_t now = clock_.Now();
-  std::string txn_hash = TokenHash(transaction);
+  std::string txn_hash = SortableTokenKey(transaction);
   StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
   if (!txn.ok()) {
     return ErrorPage(400, "This request has expired",
@@ -81,9 +97,7 @@ http::Response App::ConsentStep(const std::string& transaction,
                      "Go back to your application and connect again.");
   }
   // A standing consent that covers the request ends the flow without asking again.
-  StatusOr<storage::Consent> consent = store_->GetConsent(session.user_id, req->client_id, req->resource);
-  if (!req->force_consent && consent.ok() &&
-      oauth::ScopeSubset(req->scopes, oauth::SplitScope(consent->scope))) {
+  if (StandingConsentCovers(*req, session)) {
     if (!store_->ConsumeTransaction(txn_hash, now).ok()) {
       return ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
     }
@@ -93,15 +107,21 @@ http::Response App::ConsentStep(const std::string& transaction,
   txn->csrf_hash = TokenHash(csrf);
   Status updated = store_->UpdateTransaction(*txn);
   if (!updated.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  return ConsentPage(transaction, csrf, *req, *client, session);
+}
+
+http::Response App::ConsentPage(const std::string& transaction, const std::string& csrf,
+                                const oauth::AuthorizeRequest& req, const storage::Client& client,
+                                const storage::LoginSession& session) {
   StatusOr<storage::User> user = store_->GetUser(session.user_id);
   ui::ConsentPage page;
   page.service_name = config_.service_name;
   page.user_name = user.ok() ? (user->username.empty() ? user->email : user->username) : "";
-  page.client_name = client->client_name.empty() ? "An unnamed application" : client->client_name;
-  page.client_id = client->client_id;
-  page.redirect_host = HostOf(req->redirect_uri);
-  page.resource = req->resource;
-  for (const std::string& scope : req->scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
+  page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
+  page.client_id = client.client_id;
+  page.redirect_host = HostOf(req.redirect_uri);
+  page.resource = req.resource;
+  for (const std::string& scope : req.scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
   page.transaction = transaction;
   page.csrf_token = csrf;
   return HtmlPage(200, ui::RenderConsent(page));
@@ -164,19 +184,27 @@ void App::AddAuthorizeRoutes() {
       }
       return FinishAuthorization(req, *session, request);
     }
-    std::string transaction = random_.NewToken();
+    // Signed in already: a standing consent ends the flow here; otherwise the consent page is
+    // served at once, its transaction stored with the session and CSRF hash in one write.
+    if (session && StandingConsentCovers(req, *session)) {
+      return FinishAuthorization(req, *session, request);
+    }
+    std::string transaction = NewSortableToken(random_, UnixMillisNow());
     storage::AuthorizationTransaction txn;
-    txn.transaction_hash = TokenHash(transaction);
+    txn.transaction_hash = SortableTokenKey(transaction);
     txn.request_json = req.ToJson().dump();
+    std::string csrf;
     if (session) {
       txn.session_hash = session->session_hash;
       txn.user_id = session->user_id;
+      csrf = random_.NewToken();
+      txn.csrf_hash = TokenHash(csrf);
     }
     txn.created_at = now;
     txn.expires_at = now + kTransactionTtl;
     Status stored = store_->CreateTransaction(txn);
     if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-    if (session) return ConsentStep(transaction, *session, request);
+    if (session) return ConsentPage(transaction, csrf, req, *client, *session);
     return SeeOther("/oauth/login?txn=" + transaction);
   };
   router_.Add("GET", oauth::kAuthorizePath, authorize, {.blocking = true});
@@ -188,7 +216,7 @@ void App::AddAuthorizeRoutes() {
         oauth::Params params = RequestParams(request);
         const std::string& transaction = params.Get("txn");
         StatusOr<storage::AuthorizationTransaction> txn =
-            store_->GetTransaction(TokenHash(transaction), clock_.Now());
+            store_->GetTransaction(SortableTokenKey(transaction), clock_.Now());
         if (transaction.empty() || !txn.ok()) {
           return ErrorPage(400, "Start from your application",
                            "Sign-in happens when an application asks for access. Go back to it "
@@ -212,7 +240,7 @@ void App::AddAuthorizeRoutes() {
         const std::string& password = params.Get("password");
         int64_t now = clock_.Now();
         StatusOr<storage::AuthorizationTransaction> txn =
-            store_->GetTransaction(TokenHash(transaction), now);
+            store_->GetTransaction(SortableTokenKey(transaction), now);
         if (upstream_) {
           return ErrorPage(400, "Sign in with your organisation",
                            "This server signs you in through your identity provider. Go back to "
@@ -278,7 +306,7 @@ void App::AddAuthorizeRoutes() {
         oauth::Params params = RequestParams(request);
         int64_t now = clock_.Now();
         std::optional<storage::LoginSession> session = CurrentSession(request);
-        std::string txn_hash = TokenHash(params.Get("txn"));
+        std::string txn_hash = SortableTokenKey(params.Get("txn"));
         StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
         const std::string& csrf = params.Get("csrf_token");
         // The CSRF check: this session, this transaction, the token the page was given.
@@ -290,17 +318,20 @@ void App::AddAuthorizeRoutes() {
                            "The approval did not come from this sign-in. Go back to your "
                            "application and connect again.");
         }
-        StatusOr<storage::AuthorizationTransaction> consumed = store_->ConsumeTransaction(txn_hash, now);
-        auto req = consumed.ok() ? oauth::AuthorizeRequest::FromJson(consumed->request_json)
-                                 : std::nullopt;
-        if (!req) return ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
-        const std::string& decision = params.Get("decision");
-        if (decision != "approve") {
+        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+        auto already_used = [this] {
+          return ErrorPage(400, "This request was already used",
+                           "Go back to your application and connect again.");
+        };
+        if (!req) return already_used();
+        if (params.Get("decision") != "approve") {
+          if (!store_->ConsumeTransaction(txn_hash, now).ok()) return already_used();
           return Redirect(oauth::ErrorRedirectUrl(
               {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
               config_.issuer));
         }
-        // Remember what was approved, added to what was approved before.
+        // Remember what was approved, added to what was approved before; the transaction's
+        // single use, that consent and the code are one commit.
         std::vector<std::string> scopes = req->scopes;
         StatusOr<storage::Consent> previous = store_->GetConsent(session->user_id, req->client_id, req->resource);
         if (previous.ok()) {
@@ -308,9 +339,12 @@ void App::AddAuthorizeRoutes() {
         }
         storage::Consent consent{session->user_id, req->client_id, req->resource,
                                  oauth::JoinScope(scopes), previous.ok() ? previous->created_at : now, now};
-        Status saved = store_->UpsertConsent(consent);
-        if (!saved.ok()) log::Warn("consent not remembered", {{"error", saved.ToString()}});
-        return FinishAuthorization(*req, *session, request);
+        oauth::TokenService::NewAuthorizationCode code =
+            tokens_->NewCode(*req, session->user_id, session->auth_time);
+        Status approved = store_->ApproveTransaction(txn_hash, now, consent, code.record);
+        if (approved.code() == StatusCode::kNotFound) return already_used();
+        if (!approved.ok()) return CodeNotStored(*req, approved, request);
+        return CodeRedirect(*req, code.code);
       },
       {.blocking = true});
 }

@@ -8,6 +8,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/log.h"
+#include "core/sortable_token.h"
 #include "oauth/authorize.h"
 #include "server/app.h"
 #include "server/web.h"
@@ -126,9 +127,9 @@ void App::AddUpstreamRoutes() {
           if (!user.ok()) return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
         }
         // A fresh transaction carries the request on to consent (the old one is spent).
-        std::string transaction = random_.NewToken();
+        std::string transaction = NewSortableToken(random_, UnixMillisNow());
         storage::AuthorizationTransaction next;
-        next.transaction_hash = TokenHash(transaction);
+        next.transaction_hash = SortableTokenKey(transaction);
         next.request_json = txn->request_json;
         next.created_at = now;
         next.expires_at = now + kTransactionTtl;

@@ -117,6 +117,11 @@ class Store {
   // The same, found by the upstream `state` the IdP sends back.
   virtual StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) = 0;
+  // The user's approval, as one commit: consumes the live transaction, records `consent`
+  // (inserted, or its scope and updated_at replacing the stored ones) and stores `code`.
+  // kNotFound, with nothing written, when the transaction is missing, expired or consumed.
+  virtual Status ApproveTransaction(const std::string& transaction_hash, int64_t now,
+                                    const Consent& consent, const AuthorizationCode& code) = 0;
 
   // ---- authorization codes ----
   virtual Status CreateCode(const AuthorizationCode& code) = 0;

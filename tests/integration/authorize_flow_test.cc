@@ -75,6 +75,31 @@ TEST_F(AuthorizeFlow, ConsentIsRememberedUntilMoreScopesOrPromptConsent) {
   EXPECT_EQ(flow_.Authorize(forced).status, 200);
 }
 
+TEST_F(AuthorizeFlow, SignedInUserGetsTheConsentPageAtOnceAndOneApprovalAddsTheScopes) {
+  flow_.AuthorizeAndApprove(flow_.AuthorizeParams(client_id_, kRedirect, pkce_), "alice",
+                            "correct horse battery");
+  // Signed in, asking for more: the consent page is the authorize answer itself.
+  Pkce pkce = Pkce::Make();
+  HttpResult page =
+      flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce, "mcp:read mcp:write"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(InputValue(page.body, "txn").size(), 51u);  // core/sortable_token
+  EXPECT_EQ(InputValue(page.body, "csrf_token").size(), 43u);
+  HttpResult done = flow_.Decide(page, "approve");
+  ASSERT_EQ(done.status, 302);
+  auto q = QueryOf(done.Header("location"));
+  EXPECT_EQ(q["state"], "st-" + client_id_.substr(0, 6));
+  HttpResult token = flow_.ExchangeCode(client_id_, q["code"], pkce.verifier, kRedirect);
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(nlohmann::json::parse(token.body)["scope"], "mcp:read mcp:write");
+  // The page's form was single use; the approval was remembered with both scopes.
+  EXPECT_EQ(flow_.Decide(page, "approve").status, 403);
+  HttpResult again =
+      flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce, "mcp:write mcp:read"));
+  ASSERT_EQ(again.status, 302);
+  EXPECT_TRUE(QueryOf(again.Header("location")).count("code"));
+}
+
 TEST_F(AuthorizeFlow, DenyRedirectsAccessDeniedWithStateAndIss) {
   HttpResult start = flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce_));
   HttpResult login = flow_.Login(start.Header("location"), "alice", "correct horse battery");

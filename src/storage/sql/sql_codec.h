@@ -1,5 +1,5 @@
 // storage/sql/sql_codec: records <-> rows. Column lists live beside the decoders so that a SELECT
-// and its decoder cannot drift apart.
+// and its decoder cannot drift apart; the writes shared by several store calls live here too.
 #pragma once
 
 #include <string>
@@ -36,6 +36,8 @@ AuthorizationTransaction DecodeTransaction(const SqlRow& row);
   "code_hash, client_id, user_id, redirect_uri, redirect_uri_in_request, code_challenge, "     \
   "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id"
 AuthorizationCode DecodeCode(const SqlRow& row);
+// INSERTs the code (not yet replayed) on `c`.
+Status InsertCode(SqlConnection& c, const AuthorizationCode& code);
 
 #define AUTHGENT_FAMILY_COLUMNS                                                              \
   "family_id, client_id, user_id, resource, scope, auth_time, created_at, expires_at, revoked_at"
@@ -47,6 +49,8 @@ RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
 Consent DecodeConsent(const SqlRow& row);
+// Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept).
+Status UpsertConsentRow(SqlConnection& c, const Consent& consent);
 
 #define AUTHGENT_KEY_COLUMNS \
   "kid, public_jwk_json, sealed_private_key, created_at, activate_at, retire_at"

@@ -33,6 +33,12 @@ StatusOr<SqlResult> SqlStore::Run(std::string_view sql, std::initializer_list<Sq
   return conn->Query(sql, params);
 }
 
+Status SqlStore::Write(const WriteBatcher::Work& work) {
+  if (batcher_) return batcher_->Run(work);
+  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  return work(*conn);
+}
+
 Status SqlStore::RunOne(std::string_view sql, std::initializer_list<SqlParam> params,
                         std::string_view what) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, params));

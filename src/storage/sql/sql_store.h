@@ -51,6 +51,8 @@ class SqlStore final : public Store {
                                                         int64_t now) override;
   StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) override;
+  Status ApproveTransaction(const std::string& transaction_hash, int64_t now,
+                            const Consent& consent, const AuthorizationCode& code) override;
 
   Status CreateCode(const AuthorizationCode& code) override;
   StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
@@ -105,6 +107,8 @@ class SqlStore final : public Store {
   }
   // One statement outside an explicit transaction.
   StatusOr<SqlResult> Run(std::string_view sql, std::initializer_list<SqlParam> params);
+  // Writes outside an explicit transaction, through the batcher when there is one.
+  Status Write(const WriteBatcher::Work& work);
   // A DELETE or UPDATE that must touch one row: kNotFound when it touched none.
   Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
 

@@ -76,11 +76,22 @@ StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
   return DecodeTransaction(r.rows[0]);
 }
 
-Status SqlStore::UpsertConsent(const Consent& c) {
-  return Run("INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
-             "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6",
-             {c.user_id, c.client_id, c.resource, c.scope, c.created_at, c.updated_at})
-      .status();
+Status SqlStore::ApproveTransaction(const std::string& transaction_hash, int64_t now,
+                                   const Consent& consent, const AuthorizationCode& code) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins.
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult consumed, c.Query("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+                                    "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
+                                    {transaction_hash, now}));
+    if (consumed.affected == 0) return NotFoundError("authorization transaction");
+    AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, consent));
+    return InsertCode(c, code);
+  });
+}
+
+Status SqlStore::UpsertConsent(const Consent& consent) {
+  return Write([&](SqlConnection& c) { return UpsertConsentRow(c, consent); });
 }
 
 StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,

@@ -44,13 +44,8 @@ Status RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t no
 
 }  // namespace
 
-Status SqlStore::CreateCode(const AuthorizationCode& c) {
-  return Run("INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
-             ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
-             {c.code_hash, c.client_id, c.user_id, c.redirect_uri, c.redirect_uri_in_request,
-              c.code_challenge, c.resource, c.scope, c.auth_time, c.created_at, c.expires_at,
-              c.consumed_at, c.family_id})
-      .status();
+Status SqlStore::CreateCode(const AuthorizationCode& code) {
+  return Write([&](SqlConnection& c) { return InsertCode(c, code); });
 }
 
 StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now,

@@ -11,6 +11,69 @@ namespace {
 
 using Outcome = Rotation::Outcome;
 
+AuthorizationTransaction MakeTransaction(const std::string& hash, int64_t now) {
+  AuthorizationTransaction t;
+  t.transaction_hash = hash;
+  t.request_json = R"({"client_id":"c1"})";
+  t.session_hash = "sh";
+  t.user_id = "u1";
+  t.csrf_hash = "csrf";
+  t.created_at = now;
+  t.expires_at = now + 600;
+  return t;
+}
+
+TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeOnce) {
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_ + 1};
+  ASSERT_TRUE(store_->ApproveTransaction("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
+  EXPECT_EQ(store_->GetTransaction("th", now_ + 1).status().code(), StatusCode::kNotFound);
+  auto stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->scope, "mcp:read");
+  EXPECT_EQ(stored->updated_at, now_ + 1);
+
+  // A second approval of the same page (a double submit, a replay) writes nothing.
+  consent.scope = "mcp:read mcp:write";
+  EXPECT_EQ(store_->ApproveTransaction("th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
+  EXPECT_EQ(store_->RedeemCode("k2", now_ + 3)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3)->outcome, CodeRedemption::Outcome::kRedeemed);
+
+  // An approval that updates a standing consent keeps when it was first given.
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th2", now_)).ok());
+  consent.created_at = now_ + 5;
+  consent.updated_at = now_ + 5;
+  ASSERT_TRUE(store_->ApproveTransaction("th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
+  stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
+  EXPECT_EQ(stored->scope, "mcp:read mcp:write");
+  EXPECT_EQ(stored->created_at, now_);
+  EXPECT_EQ(stored->updated_at, now_ + 5);
+}
+
+TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothing) {
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("old", now_)).ok());
+  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
+  EXPECT_EQ(store_->ApproveTransaction("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("k3", now_ + 600)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
+            StatusCode::kNotFound);
+
+  // The code cannot be stored (its hash is taken): the transaction stays unconsumed and no
+  // consent is recorded, so the user can still approve.
+  ASSERT_TRUE(store_->CreateCode(MakeCode("taken", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  EXPECT_EQ(store_->ApproveTransaction("th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->ApproveTransaction("nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
+            StatusCode::kNotFound);
+}
+
 TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
   EXPECT_EQ(store_->CreateCode(MakeCode("x", "ghost", "u1")).code(), StatusCode::kForeignKey);
   EXPECT_EQ(store_->CreateCode(MakeCode("x", "c1", "ghost")).code(), StatusCode::kForeignKey);
