@@ -110,7 +110,7 @@ class App {
   oauth::RegistrationPolicy registration_policy_;
   std::unique_ptr<oauth::TokenService> tokens_;
   oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
-  ClientCache client_cache_{5, 10000};    // clients the token endpoints read in the last 5 s
+  ClientCache client_cache_{5, 10000};    // clients token and authorize read in the last 5 s
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https

@@ -1,7 +1,9 @@
-// server/client_cache: clients the token endpoints read recently, kept for a few seconds.
+// server/client_cache: clients the token endpoints and /oauth/authorize read recently, kept for a
+// few seconds.
 //
 // Every token, revocation and introspection request authenticates its client, and reading the
-// client row was a store round trip per request on the hottest endpoint. With the client in
+// client row was a store round trip per request on the hottest endpoint; a new client's code
+// exchange finds the client its authorization request just read. With the client in
 // memory, a client_credentials request needs no storage at all and is served on the network
 // thread (see App::AddTokenRoutes). The price is staleness: a client deleted or changed by another
 // process (the CLI, another instance) is still accepted here for up to `ttl` seconds. Unknown

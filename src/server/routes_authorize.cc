@@ -148,7 +148,10 @@ void App::AddAuthorizeRoutes() {
   auto authorize = [this](const http::Request& request) {
     oauth::Params params = RequestParams(request);
     StatusOr<storage::Client> client = NotFoundError("no client_id");
-    if (!params.Get("client_id").empty()) client = store_->GetClient(params.Get("client_id"));
+    // Through the token endpoints' cache: the code exchange that follows finds the client there.
+    if (!params.Get("client_id").empty()) {
+      client = client_cache_.Get(*store_, params.Get("client_id"), clock_.Now());
+    }
     if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
       return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
     }
