@@ -202,9 +202,18 @@ StatusOr<std::unique_ptr<SqlConnection>> Connect(const SqliteOptions& options,
   return std::unique_ptr<SqlConnection>(std::move(conn));
 }
 
+// SQLite's default keeps memory statistics that nothing here reads, under one process-wide mutex
+// taken on every allocation, which every connection's thread shares. Turning them off must happen
+// before SQLite initialises; if something initialised it earlier, the call fails harmlessly.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  ConfigureSqliteOnce();
   if (options.synchronous != "normal" && options.synchronous != "full") {
     return InvalidArgumentError("synchronous must be normal or full");
   }

@@ -1,6 +1,8 @@
 // Runs the storage conformance suite against SQLite files in a temporary directory.
 #include "storage/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "core/temp_dir.h"
@@ -51,6 +53,16 @@ TEST(SqliteStore, MigratesOnceAndKeepsDataAcrossReopen) {
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(*(*store)->Migrate(), 0);
   EXPECT_EQ((*store)->GetUserByUsername("alice")->user_id, "u1");
+}
+
+// Memory statistics cost a process-wide mutex per allocation; the store turns them off. With
+// them on, SQLite would report the memory its open connections hold.
+TEST(SqliteStore, LeavesSqliteMemoryStatisticsOff) {
+  auto store = OpenSqliteStore({(TempDir() / "memstatus.db").string()});
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Migrate().ok());
+  ASSERT_TRUE((*store)->CreateUser(User{"u1", "alice", "h", "", "", "", "", false, 1, 1}).ok());
+  EXPECT_EQ(sqlite3_memory_used(), 0);
 }
 
 }  // namespace
