@@ -9,6 +9,7 @@
 
 #include "storage/sql/sql_store.h"
 #include "storage/sqlite/wal_checkpointer.h"
+#include "storage/sqlite/wal_write_vfs.h"
 
 namespace authgent::storage {
 namespace {
@@ -181,9 +182,10 @@ struct Shared {
 StatusOr<std::unique_ptr<SqlConnection>> Connect(const SqliteOptions& options,
                                                  const std::shared_ptr<Shared>& shared) {
   sqlite3* db = nullptr;
+  // WalWriteVfsName() is null only if the VFS could not be registered: the default one works too.
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+                           WalWriteVfsName());
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);
