@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "core/base64.h"
 #include "crypto/es256.h"
 
@@ -60,6 +65,47 @@ TEST(Es256, SignaturesAre64BytesAndVerify) {
   EXPECT_FALSE(Es256Verify(*key, "header.payload", sig->substr(0, 63)));
   auto other = EcKey::Generate();
   EXPECT_FALSE(Es256Verify(*other, "header.payload", *sig));
+}
+
+// Each thread keeps a signing context for the last key it used (es256.cc): switching keys,
+// replacing a key, a key that cannot sign and many threads must each still sign with the key
+// asked for, with a fresh nonce every time.
+TEST(Es256, KeysTakeTurnsOnOneThreadAndAcrossThreads) {
+  auto a = EcKey::Generate();
+  auto b = EcKey::Generate();
+  for (int round = 0; round < 3; ++round) {
+    for (const EcKey* key : {&*a, &*b, &*a}) {
+      std::string sig = *Es256Sign(*key, "input");
+      EXPECT_TRUE(Es256Verify(*key, "input", sig));
+      EXPECT_FALSE(Es256Verify(key == &*a ? *b : *a, "input", sig));
+    }
+  }
+  EXPECT_NE(*Es256Sign(*a, "input"), *Es256Sign(*a, "input"));  // ECDSA: a new nonce each time
+
+  // A key replaced by a new one (possibly at the same address) signs as the new key.
+  for (int i = 0; i < 3; ++i) {
+    auto replaced = std::make_unique<EcKey>(*EcKey::Generate());
+    std::string sig = *Es256Sign(*replaced, "input");
+    EXPECT_TRUE(Es256Verify(*replaced, "input", sig)) << i;
+  }
+  auto public_only = EcKey::FromPublicJwk(a->PublicJwk());
+  EXPECT_EQ(Es256Sign(*public_only, "input").status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(Es256Verify(*a, "input", *Es256Sign(*a, "input")));
+
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const EcKey& key = t % 2 ? *a : *b;
+      for (int i = 0; i < 25; ++i) {
+        std::string input = "thread " + std::to_string(t) + " " + std::to_string(i);
+        auto sig = Es256Sign(key, input);
+        if (sig.ok() && Es256Verify(key, input, *sig)) ++good;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(good.load(), 100);
 }
 
 TEST(Es256, EveryBitFlipOfTheSignatureFails) {
