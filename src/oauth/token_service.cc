@@ -168,6 +168,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
     family.created_at = now;
     family.expires_at = now + settings_.refresh_token_ttl;
     issued.first_token = std::move(first_token);
+    if (now - client.last_used_at >= kClientUseMarkInterval) issued.client_used_at = now;
     return issued;
   };
   StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(SortableTokenKey(code), now, issue);
@@ -187,8 +188,7 @@ std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& p
   StatusOr<MintedAccessToken> at =
       SignAccessToken(reserved, c.user_id, client.client_id, c.resource, c.scope);
   if (!at.ok()) return Fault(at.status());
-  TouchClient(client);
-  return TokenResponse(*at, now, c.scope, refresh);
+  return TokenResponse(*at, now, c.scope, refresh);  // the use mark was written with the family
 }
 
 bool TokenService::RefreshWouldFail(const Params& params, const storage::Client& client) {

@@ -25,6 +25,9 @@ namespace authgent::storage {
 struct IssuedFamily {
   RefreshFamily family;
   RefreshToken first_token;
+  // When set, written in the same commit as the family's client's use mark (last_used_at), so
+  // a new client's first code exchange needs no write of its own for it.
+  int64_t client_used_at = 0;
 };
 
 // The result of presenting an authorization code at the token endpoint.

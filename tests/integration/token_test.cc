@@ -154,6 +154,30 @@ TEST_F(TokenEndpoint, RefreshRotatesWithAGraceWindowThenRevokesTheFamily) {
 
 // A code issued just before an upgrade (43 characters, keyed by its plain hash) must still
 // redeem after it, and its replay must still revoke what it issued.
+// The client's use mark (what the reaper of unused clients reads) is written with the family of
+// its first code exchange, then at most once an hour.
+TEST_F(TokenEndpoint, TheFirstCodeExchangeMarksTheClientUsed) {
+  storage::Store& store = server_.app().store();
+  std::string code = Code();
+  EXPECT_EQ(store.GetClient(client_id_)->last_used_at, 0);  // registered, authorized, not used
+  int64_t first = server_.clock().Now();
+  ASSERT_EQ(flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect).status, 200);
+  EXPECT_EQ(store.GetClient(client_id_)->last_used_at, first);
+  server_.clock().Advance(60);
+  Tokens();
+  EXPECT_EQ(store.GetClient(client_id_)->last_used_at, first);
+  // A refused exchange (wrong verifier) consumes the code but is no use of the client.
+  ASSERT_TRUE(store.UpdateClient([&] {
+                     storage::Client c = *store.GetClient(client_id_);
+                     c.last_used_at = 0;
+                     return c;
+                   }()).ok());
+  server_.clock().Advance(10);  // past the client cache's 5 seconds
+  EXPECT_EQ(flow_.ExchangeCode(client_id_, Code(), "wrong-verifier-wrong-verifier-wrong-verifier", kRedirect).status,
+            400);
+  EXPECT_EQ(store.GetClient(client_id_)->last_used_at, 0);
+}
+
 TEST_F(TokenEndpoint, ACodeIssuedBeforeSortableKeysStillRedeems) {
   int64_t now = server_.clock().Now();
   std::string legacy = SecureRandom::Instance().NewToken();

@@ -18,6 +18,8 @@ std::vector<std::string> DecodeList(const std::string& json);
   "response_types, token_endpoint_auth_method, scope, application_type, source, metadata_json, " \
   "created_at, last_used_at"
 Client DecodeClient(const SqlRow& row);
+// Writes a client's use mark: $1 client_id, $2 the time.
+inline constexpr char kMarkClientUsed[] = "UPDATE clients SET last_used_at = $2 WHERE client_id = $1";
 
 #define AUTHGENT_USER_COLUMNS                                                                  \
   "user_id, username, password_hash, upstream_issuer, upstream_subject, email, name, disabled, " \

@@ -57,7 +57,7 @@ StatusOr<int64_t> SqlStore::CountClients() {
 }
 
 Status SqlStore::TouchClient(const std::string& client_id, int64_t now) {
-  return RunOne("UPDATE clients SET last_used_at = $2 WHERE client_id = $1", {client_id, now},
+  return RunOne(kMarkClientUsed, {client_id, now},
                 "client " + client_id);
 }
 

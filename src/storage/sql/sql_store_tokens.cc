@@ -80,6 +80,11 @@ StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int6
         if (!issued) return Status::Ok();
         AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
         AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
+        if (issued->client_used_at != 0) {
+          AUTHGENT_RETURN_IF_ERROR(
+              c.Query(kMarkClientUsed, {issued->family.client_id, issued->client_used_at})
+                  .status());
+        }
         result.code.family_id = family_id;
         result.family_issued = true;
         return Status::Ok();

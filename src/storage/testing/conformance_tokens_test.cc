@@ -74,6 +74,25 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
             StatusCode::kNotFound);
 }
 
+TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("plain", "c1", "u1")).ok());
+  ASSERT_EQ(store_->RedeemCode("plain", now_ + 1, IssueFamily("f1", "t1", "j1"))->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(store_->GetClient("c1")->last_used_at, 0);
+
+  ASSERT_TRUE(store_->CreateCode(MakeCode("marking", "c1", "u1")).ok());
+  IssueForCode family = IssueFamily("f2", "t2", "j2");
+  auto marking = [&](const AuthorizationCode& code) {
+    std::optional<IssuedFamily> issued = family(code);
+    issued->client_used_at = now_ + 2;
+    return issued;
+  };
+  ASSERT_EQ(store_->RedeemCode("marking", now_ + 2, marking)->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 2);
+  EXPECT_TRUE(store_->GetFamily("f2").ok());
+}
+
 TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
   EXPECT_EQ(store_->CreateCode(MakeCode("x", "ghost", "u1")).code(), StatusCode::kForeignKey);
   EXPECT_EQ(store_->CreateCode(MakeCode("x", "c1", "ghost")).code(), StatusCode::kForeignKey);
