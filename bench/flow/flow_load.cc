@@ -1,7 +1,9 @@
 // bench/flow: load generator for scenario (8), a new MCP client's whole first connection with a
 // logged-in user: register -> authorize (consent page) -> approve -> code exchange. wrk cannot
-// chain requests that depend on each other's answers, so this drives the flow itself: one thread
-// per connection, each on its own keep-alive connection, running flows back to back.
+// chain requests that depend on each other's answers, so this drives the flow itself: one
+// coroutine per connection, each on its own keep-alive connection, running flows back to back,
+// all on one thread with one event loop (as wrk -t1 does), so that the load generator's own CPU,
+// which shares this machine with the server, stays small.
 //
 //   flow_load PORT SECONDS CONNECTIONS USERNAME PASSWORD
 //
@@ -11,17 +13,17 @@
 // Every step checks its exact status; a flow with any unexpected answer counts as an error and
 // its connection is opened again.
 #include <algorithm>
-#include <atomic>
-#include <boost/asio/connect.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
-#include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/base64.h"
@@ -30,10 +32,14 @@
 
 namespace {
 
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using Response = http::response<http::string_body>;
 
 constexpr char kRedirect[] = "http://127.0.0.1/callback";
 
@@ -72,125 +78,185 @@ std::string QueryValue(const std::string& url, const std::string& name) {
   return url.substr(at, url.find('&', at) - at);
 }
 
+// The value of a top-level string member in a small JSON object we produced ourselves (the
+// registration answer): enough here, and cheaper than a JSON parser in the load generator.
+std::string JsonString(const std::string& json, const std::string& name) {
+  std::string marker = "\"" + name + "\":\"";
+  size_t at = json.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
 struct Failure {
   std::string what;
 };
 
 class Connection {
  public:
-  explicit Connection(int port) : port_(port) { Open(); }
+  explicit Connection(int port) : port_(port) {}
 
-  http::response<http::string_body> Send(http::verb verb, const std::string& target,
-                                         const std::string& body, const std::string& content_type,
-                                         const std::string& cookie) {
+  // Parameters by value: a coroutine must own what it uses after suspending.
+  awaitable<Response> Send(http::verb verb, std::string target, std::string body,
+                           const char* content_type, std::string cookie) {
+    if (!open_) {
+      beast::error_code ignored;
+      socket_.close(ignored);
+      buffer_.clear();
+      co_await socket_.async_connect(
+          tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)),
+          use_awaitable);
+      socket_.set_option(tcp::no_delay(true));
+      open_ = true;
+    }
     http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
-    if (!content_type.empty()) req.set(http::field::content_type, content_type);
+    req.set(http::field::host, host_);
+    if (content_type != nullptr) req.set(http::field::content_type, content_type);
     if (!cookie.empty()) req.set(http::field::cookie, cookie);
-    req.body() = body;
+    req.body() = std::move(body);
     req.prepare_payload();
     req.keep_alive(true);
-    http::write(stream_, req);
-    http::response<http::string_body> res;
-    http::read(stream_, buffer_, res);
+    open_ = false;  // until the answer has been read whole
+    co_await http::async_write(socket_, req, use_awaitable);
+    Response res;
+    co_await http::async_read(socket_, buffer_, res, use_awaitable);
     ++requests;
-    if (!res.keep_alive()) Open();
-    return res;
-  }
-  void Open() {
-    beast::error_code ignored;
-    stream_.socket().close(ignored);
-    buffer_.clear();
-    stream_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)));
+    open_ = res.keep_alive();
+    co_return res;
   }
   int64_t requests = 0;
 
  private:
   int port_;
-  boost::asio::io_context io_;
-  beast::tcp_stream stream_{io_};
+  std::string host_ = "127.0.0.1:" + std::to_string(port_);
+  tcp::socket socket_{io()};
   beast::flat_buffer buffer_;
+  bool open_ = false;
+
+ public:
+  static asio::io_context& io() {
+    static asio::io_context context(1);
+    return context;
+  }
 };
 
-void Expect(const http::response<http::string_body>& res, int status, const char* step) {
+void Expect(const Response& res, int status, const char* step) {
   if (static_cast<int>(res.result_int()) != status) {
     throw Failure{std::string(step) + ": HTTP " + std::to_string(res.result_int()) + " " +
                   res.body().substr(0, 200)};
   }
 }
 
+// The registration every flow sends (the same client metadata each time, as one MCP client
+// build would).
+const std::string& RegistrationBody() {
+  static const std::string body = std::string("{\"redirect_uris\":[\"") + kRedirect +
+                                  "\"],\"token_endpoint_auth_method\":\"none\","
+                                  "\"grant_types\":[\"authorization_code\",\"refresh_token\"],"
+                                  "\"client_name\":\"bench flow client\"}";
+  return body;
+}
+
 // One whole first connection; returns normally only if every step answered as a real client
 // expects it to.
-void RunFlow(Connection& c, const std::string& cookie) {
-  nlohmann::json registration = {{"redirect_uris", {kRedirect}},
-                                 {"token_endpoint_auth_method", "none"},
-                                 {"grant_types", {"authorization_code", "refresh_token"}},
-                                 {"client_name", "bench flow client"}};
-  auto reg = c.Send(http::verb::post, "/oauth/register", registration.dump(), "application/json", "");
+awaitable<void> RunFlow(Connection& c, const std::string& cookie) {
+  // Each request is built before its co_await (GCC 12 cannot keep braced initialisers alive
+  // across a suspension point).
+  Response reg = co_await c.Send(http::verb::post, "/oauth/register", RegistrationBody(),
+                                 "application/json", "");
   Expect(reg, 201, "register");
-  std::string client_id = nlohmann::json::parse(reg.body()).value("client_id", "");
+  std::string client_id = JsonString(reg.body(), "client_id");
 
   std::string verifier = authgent::SecureRandom::Instance().NewToken();
   std::string challenge = authgent::Base64UrlEncode(authgent::Sha256(verifier));
-  auto page = c.Send(http::verb::get,
-                     "/oauth/authorize?" + FormEncode({{"response_type", "code"},
-                                                       {"client_id", client_id},
-                                                       {"redirect_uri", kRedirect},
-                                                       {"code_challenge", challenge},
-                                                       {"code_challenge_method", "S256"},
-                                                       {"state", "bench"},
-                                                       {"scope", "mcp:read"}}),
-                     "", "", cookie);
+  std::string authorize = "/oauth/authorize?" + FormEncode({{"response_type", "code"},
+                                                            {"client_id", client_id},
+                                                            {"redirect_uri", kRedirect},
+                                                            {"code_challenge", challenge},
+                                                            {"code_challenge_method", "S256"},
+                                                            {"state", "bench"},
+                                                            {"scope", "mcp:read"}});
+  Response page = co_await c.Send(http::verb::get, authorize, "", nullptr, cookie);
   Expect(page, 200, "authorize (consent page)");
-  auto decided = c.Send(http::verb::post, "/oauth/consent",
-                        FormEncode({{"txn", InputValue(page.body(), "txn")},
-                                    {"csrf_token", InputValue(page.body(), "csrf_token")},
-                                    {"decision", "approve"}}),
-                        "application/x-www-form-urlencoded", cookie);
+  std::string approval = FormEncode({{"txn", InputValue(page.body(), "txn")},
+                                     {"csrf_token", InputValue(page.body(), "csrf_token")},
+                                     {"decision", "approve"}});
+  Response decided = co_await c.Send(http::verb::post, "/oauth/consent", std::move(approval),
+                                     "application/x-www-form-urlencoded", cookie);
   Expect(decided, 302, "consent approve");
   std::string location(decided[http::field::location]);
   std::string code = QueryValue(location, "code");
   if (code.empty() || QueryValue(location, "state") != "bench") throw Failure{"no code in " + location};
-  auto token = c.Send(http::verb::post, "/oauth/token",
-                      FormEncode({{"grant_type", "authorization_code"},
-                                  {"client_id", client_id},
-                                  {"code", code},
-                                  {"code_verifier", verifier},
-                                  {"redirect_uri", kRedirect}}),
-                      "application/x-www-form-urlencoded", "");
+  std::string exchange = FormEncode({{"grant_type", "authorization_code"},
+                                     {"client_id", client_id},
+                                     {"code", code},
+                                     {"code_verifier", verifier},
+                                     {"redirect_uri", kRedirect}});
+  Response token = co_await c.Send(http::verb::post, "/oauth/token", std::move(exchange),
+                                   "application/x-www-form-urlencoded", "");
   Expect(token, 200, "code exchange");
   if (token.body().find("\"access_token\"") == std::string::npos) throw Failure{"no access_token"};
 }
 
 // Logs in through the real login page once, as a browser would; returns the session cookie.
-std::string LogIn(int port, const std::string& username, const std::string& password) {
+awaitable<std::string> LogIn(int port, std::string username, std::string password) {
   Connection c(port);
-  auto reg = c.Send(http::verb::post, "/oauth/register",
-                    nlohmann::json{{"redirect_uris", {kRedirect}},
-                                   {"token_endpoint_auth_method", "none"}}
-                        .dump(),
-                    "application/json", "");
+  Response reg = co_await c.Send(http::verb::post, "/oauth/register", RegistrationBody(),
+                                 "application/json", "");
   Expect(reg, 201, "register (login)");
-  std::string client_id = nlohmann::json::parse(reg.body()).value("client_id", "");
+  std::string client_id = JsonString(reg.body(), "client_id");
   std::string challenge = authgent::Base64UrlEncode(authgent::Sha256("login-verifier-0123456789-0123456789-0123456789"));
-  auto to_login = c.Send(http::verb::get,
-                         "/oauth/authorize?" + FormEncode({{"response_type", "code"},
-                                                           {"client_id", client_id},
-                                                           {"redirect_uri", kRedirect},
-                                                           {"code_challenge", challenge},
-                                                           {"code_challenge_method", "S256"}}),
-                         "", "", "");
+  std::string authorize = "/oauth/authorize?" + FormEncode({{"response_type", "code"},
+                                                            {"client_id", client_id},
+                                                            {"redirect_uri", kRedirect},
+                                                            {"code_challenge", challenge},
+                                                            {"code_challenge_method", "S256"}});
+  Response to_login = co_await c.Send(http::verb::get, authorize, "", nullptr, "");
   Expect(to_login, 303, "authorize (to login)");
-  auto login_page = c.Send(http::verb::get, std::string(to_login[http::field::location]), "", "", "");
+  std::string login_location(to_login[http::field::location]);
+  Response login_page = co_await c.Send(http::verb::get, login_location, "", nullptr, "");
   Expect(login_page, 200, "login page");
-  auto logged_in = c.Send(http::verb::post, "/oauth/login",
-                          FormEncode({{"txn", InputValue(login_page.body(), "txn")},
-                                      {"username", username},
-                                      {"password", password}}),
-                          "application/x-www-form-urlencoded", "");
+  std::string credentials = FormEncode({{"txn", InputValue(login_page.body(), "txn")},
+                                        {"username", username},
+                                        {"password", password}});
+  Response logged_in = co_await c.Send(http::verb::post, "/oauth/login", std::move(credentials),
+                                       "application/x-www-form-urlencoded", "");
   Expect(logged_in, 303, "login");
   std::string set_cookie(logged_in[http::field::set_cookie]);
-  return set_cookie.substr(0, set_cookie.find(';'));
+  co_return set_cookie.substr(0, set_cookie.find(';'));
+}
+
+struct Totals {
+  int64_t errors = 0, requests = 0;
+  std::vector<int64_t> latencies_us;
+  std::string first_error;
+  void Fail(const std::string& what) {
+    ++errors;
+    if (first_error.empty()) first_error = what;
+  }
+};
+
+// One connection's share of the run: flows back to back until `end`.
+awaitable<void> Drive(int port, std::string cookie, Clock::time_point end, Totals& totals) {
+  auto c = std::make_unique<Connection>(port);
+  while (Clock::now() < end) {
+    Clock::time_point t0 = Clock::now();
+    std::string failure;
+    try {
+      co_await RunFlow(*c, cookie);
+      totals.latencies_us.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+      continue;
+    } catch (const Failure& f) {
+      failure = f.what;
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    totals.Fail(failure);
+    totals.requests += c->requests;
+    c = std::make_unique<Connection>(port);  // a fresh connection after any failure
+  }
+  totals.requests += c->requests;
 }
 
 }  // namespace
@@ -203,53 +269,36 @@ int main(int argc, char** argv) {
   int port = std::stoi(argv[1]);
   double seconds = std::stod(argv[2]);
   int connections = std::stoi(argv[3]);
-  std::string cookie;
-  try {
-    cookie = LogIn(port, argv[4], argv[5]);
-  } catch (const std::exception& e) {
-    std::cerr << "flow_load: cannot log in: " << e.what() << "\n";
-    return 1;
-  } catch (const Failure& f) {
-    std::cerr << "flow_load: cannot log in: " << f.what << "\n";
+  asio::io_context& io = Connection::io();
+
+  std::string cookie, login_error;
+  asio::co_spawn(io, LogIn(port, argv[4], argv[5]),
+                 [&](std::exception_ptr e, std::string got) {
+                   if (!e) { cookie = std::move(got); return; }
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const Failure& f) {
+                     login_error = f.what;
+                   } catch (const std::exception& x) {
+                     login_error = x.what();
+                   }
+                 });
+  io.run();
+  if (cookie.empty()) {
+    std::cerr << "flow_load: cannot log in: " << login_error << "\n";
     return 1;
   }
 
-  std::atomic<int64_t> errors{0}, requests{0};
-  std::mutex mu;
-  std::vector<int64_t> latencies_us;
-  std::string first_error;
+  io.restart();
+  Totals totals;
   Clock::time_point start = Clock::now();
   Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  std::vector<std::thread> threads;
   for (int i = 0; i < connections; ++i) {
-    threads.emplace_back([&] {
-      std::vector<int64_t> mine;
-      std::unique_ptr<Connection> c;
-      while (Clock::now() < end) {
-        Clock::time_point t0 = Clock::now();
-        try {
-          if (!c) c = std::make_unique<Connection>(port);
-          RunFlow(*c, cookie);
-          mine.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
-        } catch (const Failure& f) {
-          ++errors;
-          std::lock_guard<std::mutex> lock(mu);
-          if (first_error.empty()) first_error = f.what;
-          c.reset();
-        } catch (const std::exception& e) {
-          ++errors;
-          std::lock_guard<std::mutex> lock(mu);
-          if (first_error.empty()) first_error = e.what();
-          c.reset();
-        }
-      }
-      if (c) requests += c->requests;
-      std::lock_guard<std::mutex> lock(mu);
-      latencies_us.insert(latencies_us.end(), mine.begin(), mine.end());
-    });
+    asio::co_spawn(io, Drive(port, cookie, end, totals), asio::detached);
   }
-  for (auto& t : threads) t.join();
+  io.run();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<int64_t>& latencies_us = totals.latencies_us;
   std::sort(latencies_us.begin(), latencies_us.end());
   auto percentile = [&](double p) -> int64_t {
     if (latencies_us.empty()) return 0;
@@ -258,7 +307,7 @@ int main(int argc, char** argv) {
   std::printf("FLOWS flows=%zu seconds=%.2f rate=%.1f p50_us=%lld p99_us=%lld errors=%lld requests=%lld\n",
               latencies_us.size(), elapsed, latencies_us.size() / elapsed,
               static_cast<long long>(percentile(0.50)), static_cast<long long>(percentile(0.99)),
-              static_cast<long long>(errors.load()), static_cast<long long>(requests.load()));
-  if (!first_error.empty()) std::fprintf(stderr, "flow_load: first error: %s\n", first_error.c_str());
-  return errors.load() == 0 ? 0 : 1;
+              static_cast<long long>(totals.errors), static_cast<long long>(totals.requests));
+  if (!totals.first_error.empty()) std::fprintf(stderr, "flow_load: first error: %s\n", totals.first_error.c_str());
+  return totals.errors == 0 ? 0 : 1;
 }
