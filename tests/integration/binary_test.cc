@@ -120,6 +120,16 @@ TEST(Binary, VersionAndHelp) {
   EXPECT_EQ(RunAuthgent({"no-such-command"}, {}).code, 2);
 }
 
+#ifdef AUTHGENT_WITH_JEMALLOC
+// The server allocates through jemalloc (CMakeLists.txt, AUTHGENT_JEMALLOC): asked to, jemalloc
+// prints its statistics when the process exits, which glibc's malloc would never do.
+TEST(Binary, AllocatesThroughJemalloc) {
+  RunResult v = RunAuthgent({"version"}, {{"MALLOC_CONF", "stats_print:true"}});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.err.find("Begin jemalloc statistics"), std::string::npos) << v.err.substr(0, 200);
+}
+#endif
+
 TEST(Binary, GracefulShutdownFinishesTheRequestInFlight) {
   Served s;
   ASSERT_TRUE(s.ready()) << s.process().Stderr();
