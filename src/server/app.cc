@@ -11,9 +11,11 @@
 
 namespace authgent::server {
 
-StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config) {
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
+                                                            bool open_all_connections) {
   storage::OpenOptions options;
   options.pool_size = config.db_pool_size;
+  options.open_all_connections = open_all_connections;
   options.sqlite_synchronous = config.sqlite_synchronous;
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                             storage::OpenStore(config.database, options));
@@ -55,7 +57,7 @@ StatusOr<std::optional<crypto::EcKey>> ReadOperatorKey(const std::string& path) 
 
 StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Random& random) {
   std::unique_ptr<App> app(new App(std::move(config), clock, random));
-  AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_));
+  AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_, /*open_all_connections=*/true));
   AUTHGENT_ASSIGN_OR_RETURN(app->keys_, OpenKeyRing(app->config_, *app->store_, clock, random));
   AUTHGENT_ASSIGN_OR_RETURN(std::optional<crypto::EcKey> operator_key,
                             ReadOperatorKey(app->config_.signing_key_file));

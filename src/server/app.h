@@ -28,7 +28,9 @@
 namespace authgent::server {
 
 // Opens the configured store and applies pending migrations.
-StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config);
+// With `open_all_connections` (the server), a PostgreSQL pool opens all its connections now.
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
+                                                            bool open_all_connections = false);
 // Loads the key-encryption key and returns a key ring over `store` (not yet bootstrapped).
 StatusOr<std::unique_ptr<crypto::KeyRing>> OpenKeyRing(const Config& config, storage::Store& store,
                                                        const Clock& clock, Random& random);

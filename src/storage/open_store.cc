@@ -49,6 +49,7 @@ StatusOr<std::unique_ptr<Store>> OpenStore(const DatabaseUrl& url, const OpenOpt
   o.conninfo = url.postgres_conninfo;
   o.pool_size = options.pool_size;
   o.schema = options.postgres_schema;
+  o.open_all_connections = options.open_all_connections;
   return OpenPostgresStore(o);
 }
 

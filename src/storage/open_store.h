@@ -25,6 +25,7 @@ struct OpenOptions {
   int pool_size = 8;
   std::string sqlite_synchronous = "normal";
   std::string postgres_schema;  // tests only
+  bool open_all_connections = false;  // PostgreSQL: see PostgresOptions (the server sets it)
 };
 
 StatusOr<std::unique_ptr<Store>> OpenStore(const DatabaseUrl& url, const OpenOptions& options);

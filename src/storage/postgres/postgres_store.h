@@ -17,6 +17,10 @@ struct PostgresOptions {
   // database without seeing each other's tables.
   std::string schema;
   int connect_timeout_seconds = 5;
+  // Open all pool_size connections at start-up instead of as requests first need them: for the
+  // server (a burst of first requests on a loaded machine would otherwise wait on connects
+  // together), not for one-shot commands.
+  bool open_all_connections = false;
 };
 
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);

@@ -43,6 +43,22 @@ StatusOr<ConnectionPool::Lease> ConnectionPool::Open(std::unique_lock<std::mutex
   return conn.status();
 }
 
+Status ConnectionPool::OpenAll() {
+  // Each lease is held until the end, so that the next Acquire() cannot reuse it and must open
+  // another; released together, they are all idle.
+  std::vector<Lease> held;
+  auto full = [this] {
+    std::lock_guard lock(mu_);
+    return open_ >= max_size_;
+  };
+  while (!full()) {
+    StatusOr<Lease> lease = Acquire();
+    if (!lease.ok()) return lease.status();
+    held.push_back(std::move(lease).value());
+  }
+  return Status::Ok();
+}
+
 void ConnectionPool::FreeSlot() {
   if (waiters_.empty()) {
     --open_;

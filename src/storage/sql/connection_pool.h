@@ -1,4 +1,5 @@
-// storage/sql/connection_pool: a bounded pool of database connections, opened lazily.
+// storage/sql/connection_pool: a bounded pool of database connections, opened lazily (or all
+// at once with OpenAll).
 //
 // Acquire() blocks while every connection is in use, up to a timeout (then kUnavailable), so a
 // burst of requests queues instead of opening unbounded connections. Broken connections are
@@ -49,6 +50,10 @@ class ConnectionPool {
   };
 
   StatusOr<Lease> Acquire();
+  // Opens connections until the pool has its full size, all idle; the first failure is returned
+  // (the connections opened so far stay). For servers whose connections are slow to open under
+  // load: opening them at start-up keeps a burst of requests from each waiting on a new one.
+  Status OpenAll();
 
   // Callers waiting for a connection (for tests and diagnostics).
   size_t Waiting();

@@ -61,6 +61,28 @@ TEST(ConnectionPool, ReusesAConnectionAndOpensNoMoreThanItsSize) {
   EXPECT_EQ(c.alive, 2);
 }
 
+TEST(ConnectionPool, OpenAllOpensEveryConnectionUpFrontAndKeepsThemIdle) {
+  Counts c;
+  ConnectionPool pool(FactoryFor(c), 3, std::chrono::seconds(5));
+  { auto warm = pool.Acquire(); ASSERT_TRUE(warm.ok()); }  // one already idle
+  ASSERT_TRUE(pool.OpenAll().ok());
+  EXPECT_EQ(c.opened, 3);
+  EXPECT_EQ(c.alive, 3);
+  // Three callers at once are served without opening anything more.
+  auto a = pool.Acquire(), b = pool.Acquire(), d = pool.Acquire();
+  ASSERT_TRUE(a.ok() && b.ok() && d.ok());
+  EXPECT_EQ(c.opened, 3);
+}
+
+TEST(ConnectionPool, OpenAllReportsAFailedOpen) {
+  Counts c;
+  ConnectionPool pool(FactoryFor(c), 2, std::chrono::seconds(5));
+  c.fail_next_open = true;
+  EXPECT_EQ(pool.OpenAll().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(pool.OpenAll().ok());  // the failed slot was freed: a second try fills the pool
+  EXPECT_EQ(c.alive, 2);
+}
+
 TEST(ConnectionPool, AWaiterGivesUpAfterTheTimeout) {
   Counts c;
   ConnectionPool pool(FactoryFor(c), 1, std::chrono::milliseconds(50));

@@ -16,6 +16,9 @@ class SqlStore final : public Store {
   // With `batch_writes` (SQLite), write transactions that arrive together share one commit
   // (storage/sql/write_batcher.h); reads keep using the pool.
   SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes = false);
+  // Opens every connection of the pool now (see ConnectionPool::OpenAll).
+  Status OpenAllConnections() { return pool_.OpenAll(); }
+  ConnectionPool& pool() { return pool_; }
 
   StatusOr<int> Migrate() override;
   StatusOr<int> SchemaVersion() override;
