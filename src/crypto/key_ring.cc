@@ -120,7 +120,21 @@ bool KeyRing::NeedsReload() const {
 StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
   std::shared_ptr<const KeySnapshot> current = Load();
   if (current && clock_.Now() < current->valid_until) return current;
-  StatusOr<std::shared_ptr<const KeySnapshot>> fresh = Reload();
+  // Due for a reload: one caller reloads, and the others keep the snapshot they have meanwhile.
+  // It stays right for the moment past its valid_until that a reload takes (a key activating
+  // then was published a publish_delay earlier; a retiring one still verifies). Before, every
+  // request arriving during a reload queued on the lock and then reloaded again itself: with a
+  // loaded PostgreSQL, three instances' worker threads reloaded one after another for 1.5-1.9 s
+  // every reload_interval, and some requests outlived the load generator's 2 s timeout.
+  std::unique_lock lock(reload_mu_, std::defer_lock);
+  if (!current) {
+    lock.lock();
+  } else if (!lock.try_lock()) {
+    return current;
+  }
+  std::shared_ptr<const KeySnapshot> latest = Load();
+  if (latest && clock_.Now() < latest->valid_until) return latest;  // reloaded meanwhile
+  StatusOr<std::shared_ptr<const KeySnapshot>> fresh = ReloadLocked();
   if (fresh.ok()) return fresh;
   if (!current) return fresh.status();
   log::Warn("signing key reload failed; keeping the previous keys",
@@ -130,6 +144,10 @@ StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
 
 StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Reload() {
   std::lock_guard lock(reload_mu_);
+  return ReloadLocked();
+}
+
+StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::ReloadLocked() {
   const int64_t now = clock_.Now();
   AUTHGENT_ASSIGN_OR_RETURN(std::vector<storage::SigningKey> keys, store_.ListSigningKeys());
   // keys are ordered by activate_at: key i signs from its activate_at until the next key's.

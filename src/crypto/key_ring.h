@@ -65,7 +65,8 @@ class KeyRing {
   // Adds a key (published now, signing after publish_delay). Returns its status.
   StatusOr<KeyStatus> Rotate();
   // The current snapshot, reloaded from the store when due. When a reload fails the previous
-  // snapshot stays in use (and the failure is logged); with none, the error is returned.
+  // snapshot stays in use (and the failure is logged); with none, the error is returned. While
+  // one caller reloads, the others get the previous snapshot at once instead of waiting.
   StatusOr<std::shared_ptr<const KeySnapshot>> Current();
   // True when Current() would read the store (no snapshot yet, or it is due for a reload).
   bool NeedsReload() const;
@@ -74,6 +75,8 @@ class KeyRing {
 
  private:
   StatusOr<storage::SigningKey> Seal(const EcKey& key, int64_t activate_at);
+  // Reload() with reload_mu_ held.
+  StatusOr<std::shared_ptr<const KeySnapshot>> ReloadLocked();
 
   storage::Store& store_;
   const Clock& clock_;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <latch>
+#include <thread>
+#include <vector>
 
 #include "core/temp_dir.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -153,6 +156,41 @@ TEST_F(KeyRingTest, WrongKeyEncryptionKeyIsDataLoss) {
   EXPECT_EQ(snap.status().code(), StatusCode::kDataLoss);
   // The private key is stored sealed, never as PEM.
   EXPECT_EQ((*store_->ListSigningKeys())[0].sealed_private_key.find("PRIVATE"), std::string::npos);
+}
+
+// When the snapshot falls due, one caller reloads; callers arriving meanwhile keep the previous
+// snapshot instead of each reloading in turn (which, on a loaded database, stalled every worker).
+TEST_F(KeyRingTest, ADueSnapshotIsReloadedOnceHoweverManyAskAtOnce) {
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(std::nullopt).ok());
+  std::shared_ptr<const KeySnapshot> before = *ring.Current();
+  clock_.Advance(31);  // past reload_interval
+  ASSERT_TRUE(ring.NeedsReload());
+  constexpr int kThreads = 8;
+  std::vector<std::shared_ptr<const KeySnapshot>> seen(kThreads);
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      for (int round = 0; round < 20; ++round) {
+        auto got = ring.Current();
+        ASSERT_TRUE(got.ok());
+        if (*got != before) seen[i] = *got;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::shared_ptr<const KeySnapshot> after = *ring.Current();
+  EXPECT_NE(after, before);
+  EXPECT_FALSE(ring.NeedsReload());
+  for (int i = 0; i < kThreads; ++i) {
+    // Each thread saw the old snapshot or the one reload's, never a reload of its own.
+    if (seen[i]) {
+      EXPECT_EQ(seen[i], after) << i;
+    }
+  }
+  EXPECT_EQ(after->active_kid, before->active_kid);
 }
 
 }  // namespace
