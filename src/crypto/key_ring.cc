@@ -123,9 +123,9 @@ StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
   // Due for a reload: one caller reloads, and the others keep the snapshot they have meanwhile.
   // It stays right for the moment past its valid_until that a reload takes (a key activating
   // then was published a publish_delay earlier; a retiring one still verifies). Before, every
-  // request arriving during a reload queued on the lock and then reloaded again itself: with a
-  // loaded PostgreSQL, three instances' worker threads reloaded one after another for 1.5-1.9 s
-  // every reload_interval, and some requests outlived the load generator's 2 s timeout.
+  // request arriving during a reload queued on the lock and then reloaded again itself, so each
+  // worker thread read, decrypted and parsed the keys in turn: a stall every reload_interval
+  // that grows with the store's latency.
   std::unique_lock lock(reload_mu_, std::defer_lock);
   if (!current) {
     lock.lock();
