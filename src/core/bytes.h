@@ -1,5 +1,6 @@
 // core/bytes: small byte utilities every module needs: SHA-256 (how tokens and secrets are
-// stored), hex, and a constant-time comparison for secrets.
+// stored), hex, a constant-time comparison for secrets, and a UTF-8 check for text that must
+// become JSON.
 #pragma once
 
 #include <string>
@@ -17,5 +18,9 @@ std::string HexEncode(std::string_view bytes);
 
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// True when `text` is well-formed UTF-8 (RFC 3629: shortest form, no surrogates, at most
+// U+10FFFF). JSON text must be; nlohmann::json::dump() throws on anything else.
+bool IsValidUtf8(std::string_view text);
 
 }  // namespace authgent

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/bytes.h"
 #include "oauth/pkce.h"
 #include "oauth/redirect_uri.h"
 #include "oauth/scope.h"
@@ -81,6 +82,12 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
   auto fail = [&](OAuthError e) { return AuthorizeErrorRedirect{r.redirect_uri, r.state, std::move(e)}; };
   if (!params.duplicate().empty()) {
     return fail(InvalidRequest("a parameter is repeated", "duplicate " + params.duplicate()));
+  }
+  if (!IsValidUtf8(r.state)) {
+    // RFC 6749 asks for printable ASCII (Appendix A.5); any text is tolerated, but bytes that are
+    // not UTF-8 can neither be stored in the transaction's JSON nor be echoed as what was sent.
+    r.state.clear();
+    return fail(InvalidRequest("state must be text (UTF-8)"));
   }
   if (std::find(client->grant_types.begin(), client->grant_types.end(), "authorization_code") ==
       client->grant_types.end()) {

@@ -91,6 +91,24 @@ TEST_F(AuthorizeTest, OtherErrorsRedirect) {
   EXPECT_EQ(RedirectError(Good() + "&prompt=bogus"), "invalid_request: unsupported prompt value");
 }
 
+// A state that is not UTF-8 could not be stored in the transaction's JSON (dump() throws, which
+// was a 500), so it is refused at the redirect URI, without echoing the bytes.
+TEST_F(AuthorizeTest, StateThatIsNotUtf8IsRefusedWithoutEcho) {
+  std::string query = Good();
+  query.replace(query.find("state=xyz"), 9, "state=%FF%FEx");
+  AuthorizeOutcome o = Run(query);
+  ASSERT_TRUE(std::holds_alternative<AuthorizeErrorRedirect>(o));
+  const AuthorizeErrorRedirect& e = std::get<AuthorizeErrorRedirect>(o);
+  EXPECT_EQ(e.error.code + ": " + e.error.description, "invalid_request: state must be text (UTF-8)");
+  EXPECT_EQ(e.state, "");
+  EXPECT_EQ(e.redirect_uri, "http://127.0.0.1:3000/callback");
+
+  query.replace(query.find("state=%FF%FEx"), 13, "state=caf%C3%A9%20%F0%9F%94%91");
+  AuthorizeOutcome text = Run(query);
+  ASSERT_TRUE(std::holds_alternative<AuthorizeRequest>(text));
+  EXPECT_EQ(std::get<AuthorizeRequest>(text).state, "caf\xC3\xA9 \xF0\x9F\x94\x91");
+}
+
 TEST_F(AuthorizeTest, ErrorRedirectCarriesStateAndIss) {
   AuthorizeErrorRedirect e{"http://127.0.0.1:3000/callback?x=1", "s t", InvalidRequest("bad thing")};
   EXPECT_EQ(ErrorRedirectUrl(e, "https://auth.example"),

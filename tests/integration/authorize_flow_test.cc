@@ -174,6 +174,17 @@ TEST_F(AuthorizeFlow, PkcePlainAndMissingChallengeAreRejectedAtTheRedirect) {
   EXPECT_EQ(m["error_description"], "code_challenge is required (PKCE)");
 }
 
+// Found by fuzz/authorize_fuzzer: such a state made storing the transaction throw (a 500).
+TEST_F(AuthorizeFlow, StateThatIsNotUtf8IsRefusedAtTheRedirectWithoutEcho) {
+  Form form = flow_.AuthorizeParams(client_id_, kRedirect, pkce_);
+  for (auto& [k, v] : form) if (k == "state") v = "\xFF\xFEx";
+  HttpResult r = flow_.Authorize(form);
+  ASSERT_EQ(r.status, 302) << r.body;
+  EXPECT_EQ(r.Header("location"),
+            std::string(kRedirect) + "?error=invalid_request&error_description=state%20must%20be%20"
+            "text%20%28UTF-8%29&iss=http%3A%2F%2F127.0.0.1%3A9");
+}
+
 TEST_F(AuthorizeFlow, FailedLoginIsGenericThenThrottled) {
   TestServer strict([](server::RawConfig& raw) { raw.login_failure_limit = "3"; });
   AddUser(strict, "bob", "right password!");
