@@ -19,7 +19,10 @@ std::string Lower(std::string_view s) {
 std::optional<std::string> NormalizeResource(std::string_view uri) {
   if (uri.size() > 2000) return std::nullopt;
   auto url = boost::urls::parse_uri(uri);
-  if (!url || url->has_fragment() || !url->has_authority() || url->host().empty()) {
+  // No user information: an MCP server's canonical URI never has one (MCP-AUTH.md), and the
+  // normal form below would silently drop it (found by fuzz/redirect_uri_fuzzer).
+  if (!url || url->has_fragment() || url->has_userinfo() || !url->has_authority() ||
+      url->host().empty()) {
     return std::nullopt;
   }
   std::string out = Lower(url->scheme()) + "://" + Lower(url->encoded_host_and_port());
@@ -53,7 +56,7 @@ std::variant<std::string, OAuthError> ResourceCatalog::ResolveAudience(
   }
   std::optional<std::string> normalized = NormalizeResource(requested);
   if (!normalized) {
-    return OAuthError{"invalid_target", "resource must be an absolute URI without a fragment",
+    return OAuthError{"invalid_target", "resource must be an absolute URI without user information or a fragment",
                       "resource=" + requested, 400};
   }
   if (resources_.empty()) {

@@ -25,7 +25,7 @@ struct ResourceServer {
 };
 
 // Lower-cases scheme and host, drops one trailing '/' of the path; nullopt if `uri` is not an
-// absolute URI without fragment.
+// absolute URI with a host and without user information or fragment.
 std::optional<std::string> NormalizeResource(std::string_view uri);
 
 class ResourceCatalog {

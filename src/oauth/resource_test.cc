@@ -21,6 +21,8 @@ TEST(Resource, Normalization) {
   EXPECT_EQ(NormalizeResource("https://mcp.example.com/"), "https://mcp.example.com");
   EXPECT_EQ(NormalizeResource("https://mcp.example.com/mcp#x"), std::nullopt);
   EXPECT_EQ(NormalizeResource("mcp.example.com"), std::nullopt);
+  EXPECT_EQ(NormalizeResource("https://user@mcp.example.com/mcp"), std::nullopt);
+  EXPECT_EQ(NormalizeResource("http://LuCr@uCr@?r@"), std::nullopt);  // fuzz/redirect_uri_fuzzer
 }
 
 TEST(Resource, OpenCatalogAcceptsHttpsAndLoopback) {
@@ -30,6 +32,7 @@ TEST(Resource, OpenCatalogAcceptsHttpsAndLoopback) {
   EXPECT_EQ(AudienceOf(c, "http://127.0.0.1:3001/mcp"), "http://127.0.0.1:3001/mcp");
   EXPECT_EQ(AudienceOf(c, "http://mcp.example.com/mcp"), "error:invalid_target");
   EXPECT_EQ(AudienceOf(c, "https://mcp.example.com/mcp#f"), "error:invalid_target");
+  EXPECT_EQ(AudienceOf(c, "https://user@mcp.example.com/mcp"), "error:invalid_target");
 }
 
 TEST(Resource, ConfiguredCatalogMatchesAfterNormalisation) {
