@@ -1,0 +1,60 @@
+// libFuzzer target: oauth/registration, dynamic client registration bodies (RFC 7591) as anyone on
+// the network may send them. Properties for every accepted registration, under the open and the
+// constrained policy: each redirect URI passes the redirect-URI rules (and the allow-list when
+// constrained), a secret exists exactly for confidential clients, and the 201 body serialises
+// (valid UTF-8) and equals ClientToJson of the stored client plus the secret.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "core/random.h"
+#include "fuzz_check.h"
+#include "oauth/registration.h"
+
+using namespace authgent;
+using namespace authgent::oauth;
+
+namespace {
+
+void CheckAccepted(const Registration& reg, const RegistrationPolicy& policy) {
+  const storage::Client& c = reg.client;
+  for (const std::string& uri : c.redirect_uris) {
+    FUZZ_CHECK(!CheckRedirectUri(uri));
+    if (policy.mode == DcrMode::kConstrained) FUZZ_CHECK(policy.allowlist.Allows(uri));
+  }
+  FUZZ_CHECK((c.token_endpoint_auth_method == "none") == reg.client_secret.empty());
+  FUZZ_CHECK(reg.client_secret.empty() == c.secret_hash.empty());
+  nlohmann::json expected = ClientToJson(c);
+  if (!reg.client_secret.empty()) {
+    expected["client_secret"] = reg.client_secret;
+    expected["client_secret_expires_at"] = 0;
+  }
+  FUZZ_CHECK(expected == reg.response);
+  try {
+    (void)reg.response.dump();
+    (void)nlohmann::json::parse(c.metadata_json).dump();
+  } catch (const nlohmann::json::exception&) {
+    FUZZ_CHECK(!"the registration answer does not serialise");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view body(reinterpret_cast<const char*>(data), size);
+  static SeededRandom random(1);
+  RegistrationPolicy open;
+  RegistrationPolicy constrained;
+  constrained.mode = DcrMode::kConstrained;
+  for (const RegistrationPolicy* policy : {&open, &constrained}) {
+    auto result = RegisterClient(body, *policy, 1800000000, random);
+    if (auto* reg = std::get_if<Registration>(&result)) {
+      CheckAccepted(*reg, *policy);
+    } else {
+      const OAuthError& e = std::get<OAuthError>(result);
+      FUZZ_CHECK(e.code == "invalid_client_metadata" || e.code == "invalid_redirect_uri");
+      FUZZ_CHECK(e.status == 400);
+    }
+  }
+  return 0;
+}
