@@ -3,6 +3,7 @@
 #include <openssl/ecdsa.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "base64url.h"
 
@@ -143,12 +144,30 @@ std::vector<std::string> Audiences(const nlohmann::json& claims) {
   return out;
 }
 
+namespace {
+// A NumericDate as int64 seconds, saturating: JSON allows 3.6e22 or 2^64-1, and converting a
+// double outside int64's range is undefined behaviour (found by fuzz/upstream_fuzzer).
+int64_t SaturatedSeconds(const nlohmann::json& number) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (number.is_number_unsigned()) {
+    uint64_t u = number.get<uint64_t>();
+    return u > static_cast<uint64_t>(kMax) ? kMax : static_cast<int64_t>(u);
+  }
+  if (number.is_number_integer()) return number.get<int64_t>();
+  double d = number.get<double>();
+  if (!(d < 9223372036854775808.0)) return kMax;  // also NaN
+  if (d < -9223372036854775808.0) return kMin;
+  return static_cast<int64_t>(d);
+}
+}  // namespace
+
 VerifyError CheckClaims(const nlohmann::json& claims, const ClaimRequirements& r) {
   auto time_claim = [&](const char* name, int64_t* out) {
     auto it = claims.find(name);
     if (it == claims.end()) return false;
     if (!it->is_number()) return false;
-    *out = it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+    *out = SaturatedSeconds(*it);
     return true;
   };
   int64_t exp = 0, nbf = 0, iat = 0;

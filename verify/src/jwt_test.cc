@@ -108,6 +108,24 @@ TEST(Jwt, MalformedAndOversizedTokens) {
   EXPECT_EQ(std::get<VerifyError>(DecodeJwt(s.SignWithHeader(crit, Claims(1)))), VerifyError::kMalformed);
 }
 
+// NumericDates outside int64 saturate instead of converting with undefined behaviour (found by
+// fuzz/upstream_fuzzer under UBSan: exp = 3.6e22).
+TEST(Claims, TimesOutsideInt64Saturate) {
+  ClaimRequirements r{"https://idp.example", {"client-1"}, 1000, 60, true};
+  nlohmann::json c = Claims(1000);
+  for (nlohmann::json far : {nlohmann::json(3.6e22), nlohmann::json(18446744073709551615ull),
+                             nlohmann::json(9.3e18)}) {
+    c["exp"] = far;
+    EXPECT_EQ(CheckClaims(c, r), VerifyError::kOk) << far.dump();
+    c["exp"] = Claims(1000)["exp"];
+    c["iat"] = far;
+    EXPECT_EQ(CheckClaims(c, r), VerifyError::kIssuedInFuture) << far.dump();
+    c["iat"] = Claims(1000)["iat"];
+  }
+  c["exp"] = -3.6e22;
+  EXPECT_EQ(CheckClaims(c, r), VerifyError::kExpired);
+}
+
 TEST(Claims, TimeIssuerAudience) {
   ClaimRequirements r{"https://idp.example", {"client-1"}, 1000, 60, true};
   EXPECT_EQ(CheckClaims(Claims(1000), r), VerifyError::kOk);
