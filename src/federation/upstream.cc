@@ -7,6 +7,7 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "oauth/params.h"
+#include "oauth/resource.h"
 
 namespace authgent::federation {
 namespace {
@@ -96,6 +97,14 @@ Status UpstreamProvider::Discover() {
       return fail(UnavailableError(std::string("upstream discovery lacks ") + field));
     }
     *out = (*doc)[field].get<std::string>();
+    // The browser is sent to the authorization endpoint: nothing but an http(s) URL may go
+    // there (a javascript: or data: "endpoint" was accepted before; found by
+    // fuzz/upstream_fuzzer). The same holds for the two endpoints we fetch ourselves.
+    std::optional<std::string> normal = oauth::NormalizeResource(*out);
+    if (!normal || !(normal->starts_with("https://") || normal->starts_with("http://"))) {
+      return fail(UnavailableError(std::string("upstream discovery ") + field +
+                                   " is not an http(s) URL"));
+    }
   }
   // OpenID Discovery §4.3: the document's issuer must be the one we asked. Entra's multi-tenant
   // documents carry a {tenantid} placeholder; those need a tenant-specific UPSTREAM_ISSUER.

@@ -140,6 +140,29 @@ TEST_F(UpstreamTest, DiscoveryRefusesAMismatchedIssuerAndReportsFailures) {
   EXPECT_EQ(p.Discover().message(), "connection refused");
 }
 
+// The browser is sent to the authorization endpoint, so it must be an http(s) URL; found by
+// fuzz/upstream_fuzzer (a javascript: endpoint was accepted).
+TEST_F(UpstreamTest, DiscoveryRefusesEndpointsThatAreNotHttpUrls) {
+  const std::string discovery_url = std::string(kIssuer) + "/.well-known/openid-configuration";
+  for (const char* field : {"authorization_endpoint", "token_endpoint", "jwks_uri"}) {
+    for (const char* bad : {"javascript:alert(1)//", "data:text/html,x", "/authorize",
+                            "https://idp.example/authorize#f"}) {
+      Publish({"client_secret_basic"});
+      nlohmann::json doc = nlohmann::json::parse(fetcher_.get[discovery_url].body);
+      doc[field] = bad;
+      fetcher_.get[discovery_url].body = doc.dump();
+      UpstreamProvider p(Settings(), fetcher_, clock_);
+      EXPECT_EQ(p.Discover().message(), std::string("upstream discovery ") + field +
+                                            " is not an http(s) URL")
+          << bad;
+      EXPECT_FALSE(p.ready());
+    }
+  }
+  Publish({"client_secret_basic"});
+  UpstreamProvider p(Settings(), fetcher_, clock_);
+  EXPECT_TRUE(p.Discover().ok()) << p.last_error();
+}
+
 TEST_F(UpstreamTest, AnIssuerWithATrailingSlashIsDiscoveredWithoutADoubleSlash) {
   Publish({"client_secret_basic"}, std::string(kIssuer) + "/");
   UpstreamSettings s = Settings();
