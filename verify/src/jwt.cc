@@ -3,9 +3,9 @@
 #include <openssl/ecdsa.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "base64url.h"
+#include "numeric_date.h"
 
 namespace authgent::verify {
 namespace {
@@ -143,24 +143,6 @@ std::vector<std::string> Audiences(const nlohmann::json& claims) {
   }
   return out;
 }
-
-namespace {
-// A NumericDate as int64 seconds, saturating: JSON allows 3.6e22 or 2^64-1, and converting a
-// double outside int64's range is undefined behaviour (found by fuzz/upstream_fuzzer).
-int64_t SaturatedSeconds(const nlohmann::json& number) {
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  if (number.is_number_unsigned()) {
-    uint64_t u = number.get<uint64_t>();
-    return u > static_cast<uint64_t>(kMax) ? kMax : static_cast<int64_t>(u);
-  }
-  if (number.is_number_integer()) return number.get<int64_t>();
-  double d = number.get<double>();
-  if (!(d < 9223372036854775808.0)) return kMax;  // also NaN
-  if (d < -9223372036854775808.0) return kMin;
-  return static_cast<int64_t>(d);
-}
-}  // namespace
 
 VerifyError CheckClaims(const nlohmann::json& claims, const ClaimRequirements& r) {
   auto time_claim = [&](const char* name, int64_t* out) {

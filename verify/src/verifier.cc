@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "numeric_date.h"
+
 namespace authgent::verify {
 namespace {
 
@@ -104,7 +106,7 @@ std::variant<VerifiedToken, VerifyError> Verifier::Verify(
   auto client = jwt.claims.find("client_id");
   if (client != jwt.claims.end() && client->is_string()) out.client_id = client->get<std::string>();
   out.scopes = TokenScopes(jwt.claims);
-  out.expires_at = jwt.claims["exp"].is_number_integer() ? jwt.claims["exp"].get<int64_t>() : 0;
+  out.expires_at = SaturatedSeconds(jwt.claims["exp"]);  // CheckClaims made sure it is a number
   for (const std::string& needed : required_scopes) {
     if (std::find(out.scopes.begin(), out.scopes.end(), needed) == out.scopes.end()) {
       return VerifyError::kInsufficientScope;

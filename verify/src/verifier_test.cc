@@ -61,6 +61,16 @@ TEST_F(VerifierTest, AcceptsAValidAccessToken) {
   EXPECT_EQ(t.expires_at, kNow + 3600);
 }
 
+TEST_F(VerifierTest, ExpiresAtSaturatesAndTakesFractionalSeconds) {
+  auto expires_at = [&](nlohmann::json exp) {
+    auto r = Make().Verify(With("exp", std::move(exp)), {}, kNow);
+    return std::holds_alternative<VerifiedToken>(r) ? std::get<VerifiedToken>(r).expires_at : -1;
+  };
+  EXPECT_EQ(expires_at(18446744073709551615ull), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(expires_at(3.6e22), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(expires_at(kNow + 60.5), kNow + 60);
+}
+
 TEST_F(VerifierTest, EachRejectionHasItsPreciseError) {
   Verifier v = Make();
   EXPECT_EQ(ErrorOf(v, With("exp", kNow - 61)), VerifyError::kExpired);
