@@ -84,10 +84,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                 {"jwks_uri", std::string(kIssuer) + "/jwks"}};
     fetcher.discovery = {200, discovery.dump(), "application/json"};
     fetcher.jwks = {200, signer.JwksJson(), "application/json"};
-    nlohmann::json claims = nlohmann::json::parse(input.ConsumeRemainingBytesAsString(), nullptr, false);
+    nlohmann::json claims =
+        nlohmann::json::parse(input.ConsumeRemainingBytesAsString(), nullptr, false);
     if (!claims.is_object()) return 0;
     nlohmann::json answer = {{"id_token", signer.Sign(claims)}};
-    fetcher.token = {200, answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""};
+    std::string body = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    fetcher.token = {200, std::move(body), ""};
   }
 
   UpstreamProvider provider(Settings(), fetcher, clock);

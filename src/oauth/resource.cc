@@ -56,7 +56,8 @@ std::variant<std::string, OAuthError> ResourceCatalog::ResolveAudience(
   }
   std::optional<std::string> normalized = NormalizeResource(requested);
   if (!normalized) {
-    return OAuthError{"invalid_target", "resource must be an absolute URI without user information or a fragment",
+    return OAuthError{"invalid_target",
+                      "resource must be an absolute URI without user information or a fragment",
                       "resource=" + requested, 400};
   }
   if (resources_.empty()) {
