@@ -97,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(provider.ready());
   StatusOr<std::string> url = provider.AuthorizationUrl("state-1", "n-1", "challenge");
   FUZZ_CHECK(url.ok());
-  FUZZ_CHECK(url->starts_with("https://") || url->starts_with("http://"));
+  std::string scheme = Lower(url->substr(0, url->find(':') + 1));  // schemes ignore case
+  FUZZ_CHECK((scheme == "https:" || scheme == "http:") && url->find("://") == scheme.size() - 1);
   StatusOr<UpstreamIdentity> identity = provider.Redeem("code-1", "verifier-1", "n-1");
   if (identity.ok()) CheckIdentity(provider, *identity);
   return 0;
