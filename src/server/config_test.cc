@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "core/temp_dir.h"
+
 namespace authgent::server {
 namespace {
 
@@ -73,7 +75,7 @@ TEST(Config, InsecureIssuerNeedsExplicitPermission) {
 }
 
 TEST(Config, ResourcesAndConfigFile) {
-  std::string path = ::testing::TempDir() + "/authgent-config.json";
+  std::string path = MakeTempDir("authgent-config") + "/config.json";
   std::ofstream(path) << R"({
     // comments are allowed
     "scopes": {"files:read": "Read your files"},

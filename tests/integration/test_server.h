@@ -13,7 +13,7 @@
 
 namespace authgent::testing {
 
-// A fresh temporary directory (kept for post-mortems under /tmp).
+// A fresh temporary directory: deleted after a green run, kept after a red one (core/test_main).
 using authgent::MakeTempDir;
 
 class TestServer {

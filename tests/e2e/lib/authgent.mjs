@@ -2,7 +2,7 @@
 // SQLite database, ISSUER equal to the URL clients use, and one local user created through the
 // CLI exactly as an operator would (password piped on standard input).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,11 +55,15 @@ export async function startAuthgent(extraEnv = {}) {
     issuer,
     port,
     dir,
+    // Stops the server and deletes its directory (AUTHGENT_KEEP_TEST_DIRS keeps it, as in the
+    // C++ tests); its stderr is already in the message of any test that failed.
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((ok) => child.once('exit', ok));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!process.env.AUTHGENT_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
