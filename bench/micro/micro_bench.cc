@@ -1,6 +1,7 @@
 // Micro-benchmarks (Google Benchmark) of the pieces on the token endpoint's hot path: ES256
 // signing, JWT encoding, PKCE, token hashing, redirect-URI matching, form parsing, verification,
-// and one SQLite authorization-code insert + consume.
+// one SQLite authorization-code insert + consume, and one code's whole database work (insert,
+// then redemption with its refresh family and first token).
 //
 //   build/release/bench/micro/micro_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
@@ -11,6 +12,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/random.h"
+#include "core/sortable_token.h"
 #include "core/temp_dir.h"
 #include "crypto/ec_key.h"
 #include "crypto/es256.h"
@@ -106,20 +108,37 @@ void BM_FormParse(benchmark::State& state) {
 }
 BENCHMARK(BM_FormParse);
 
-// One code stored and redeemed, as the authorize and token endpoints do, on a real SQLite file.
-void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
-  std::string dir = MakeTempDir("authgent-bench");
-  auto store = storage::OpenSqliteStore({dir + "/bench.db"}).value();
-  (void)store->Migrate();
-  storage::Client client;
-  client.client_id = "c1";
-  client.metadata_json = "{}";
-  (void)store->CreateClient(client);
-  storage::User user;
-  user.user_id = "u1";
-  user.username = "u1";
-  (void)store->CreateUser(user);
+// A store on a real SQLite file with the client and user that codes name; deleted afterwards.
+class BenchStore {
+ public:
+  BenchStore() : dir_(MakeTempDir("authgent-bench")) {
+    store_ = storage::OpenSqliteStore({dir_ + "/bench.db"}).value();
+    (void)store_->Migrate();
+    storage::Client client;
+    client.client_id = "c1";
+    client.metadata_json = "{}";
+    (void)store_->CreateClient(client);
+    storage::User user;
+    user.user_id = "u1";
+    user.username = "u1";
+    (void)store_->CreateUser(user);
+  }
+  ~BenchStore() {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  storage::Store& operator*() { return *store_; }
+  storage::Store* operator->() { return store_.get(); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+// A code as the authorize endpoint stores it: time-ordered key, as in the server.
+storage::AuthorizationCode NewCode() {
   storage::AuthorizationCode code;
+  code.code_hash = SortableTokenKey(NewSortableToken(SecureRandom::Instance(), UnixMillisNow()));
   code.client_id = "c1";
   code.user_id = "u1";
   code.redirect_uri = "http://127.0.0.1:3000/callback";
@@ -128,14 +147,38 @@ void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
   code.scope = "mcp:read";
   code.created_at = 1800000000;
   code.expires_at = 1800000600;
+  return code;
+}
+
+// One code stored and redeemed without tokens, on a real SQLite file.
+void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
+  BenchStore store;
   for (auto _ : state) {
-    code.code_hash = TokenHash(SecureRandom::Instance().NewToken());
+    storage::AuthorizationCode code = NewCode();
     (void)store->CreateCode(code);
     benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001));
   }
-  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_SqliteCodeInsertAndConsume)->UseRealTime();
+
+// The database work of one code's life as the server does it: the authorize endpoint's insert,
+// then the token endpoint's redemption that writes the refresh family and its first token.
+void BM_SqliteCodeExchange(benchmark::State& state) {
+  BenchStore store;
+  Random& random = SecureRandom::Instance();
+  for (auto _ : state) {
+    storage::AuthorizationCode code = NewCode();
+    (void)store->CreateCode(code);
+    storage::IssuedFamily issued;
+    issued.family = {NewSortableId(random, UnixMillisNow()), "c1", "u1", code.resource,
+                     code.scope, 1800000000, 1800000001, 1802592001, 0};
+    issued.first_token = {SortableTokenKey(NewSortableToken(random, UnixMillisNow())), "",
+                          random.Hex(16), 1800003601, 1800000001, 1801296001, 0};
+    auto issue = [&](const storage::AuthorizationCode&) { return std::optional(issued); };
+    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue));
+  }
+}
+BENCHMARK(BM_SqliteCodeExchange)->UseRealTime();
 
 }  // namespace
 }  // namespace authgent
