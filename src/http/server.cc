@@ -12,7 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/random.h"
+#include "http/wire.h"
 
 namespace authgent::http {
 
@@ -23,44 +23,6 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-namespace {
-
-bool SaneRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string NewRequestId() {
-  return SecureRandom::Instance().Hex(16);
-}
-
-Request ToRequest(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
-  Request out;
-  out.method = std::string(in.method_string());
-  std::string_view target = in.target();
-  size_t q = target.find('?');
-  out.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
-  out.headers.reserve(8);
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  out.body = in.body();
-  out.remote_address = remote;
-  std::optional<std::string_view> id = out.Header("x-request-id");
-  out.request_id = (id && SaneRequestId(*id)) ? std::string(*id) : NewRequestId();
-  return out;
-}
-
-}  // namespace
 
 class Server::Impl {
  public:
@@ -238,26 +200,15 @@ class Server::Impl {
       response = Response::Error(400, "invalid_request", "malformed HTTP request");
       close = true;
     } else {
-      request = ToRequest(parser.get(), remote);
+      request = FromWire(parser.get(), remote);
       response = co_await Handle(request);
       close = !parser.get().keep_alive();
     }
     if (request.request_id.empty()) request.request_id = NewRequestId();
     if (stopping_) close = true;
 
-    bhttp::response<bhttp::string_body> out;
-    out.version(11);
-    out.result(static_cast<unsigned>(response.status));
-    out.reason(ReasonPhrase(response.status));
-    for (auto& [name, value] : response.headers) out.insert(name, value);
-    if (!response.Has("Cache-Control")) out.set(bhttp::field::cache_control, "no-store");
-    out.set("X-Content-Type-Options", "nosniff");
-    out.set("X-Request-Id", request.request_id);
-    bool head = request.method == "HEAD";
-    out.body() = head ? std::string() : std::move(response.body);
-    out.keep_alive(!close);
-    out.prepare_payload();
-    if (head) out.content_length(response.body.size());
+    const int status = response.status;
+    WireResponse out = ToWire(std::move(response), request, !close);
     conn.stream.expires_after(options_.read_timeout);
     auto [wec, written] = co_await bhttp::async_write(conn.stream, out, kNoThrow);
 
@@ -268,7 +219,7 @@ class Server::Impl {
                  {"request_id", request.request_id},
                  {"method", request.method.empty() ? "-" : request.method},
                  {"path", request.path.empty() ? "-" : request.path},
-                 {"status", response.status},
+                 {"status", status},
                  {"duration_ms", static_cast<double>(SteadyMicros() - started) / 1000.0},
                  {"remote", remote}});
     }

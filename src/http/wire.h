@@ -1,0 +1,30 @@
+// http/wire: the conversion between Beast's messages and the Request and Response values that
+// handlers see. It is apart from http/server so that it can be fuzzed without the coroutines
+// (fuzz/http_request_fuzzer): what a client sends reaches the handlers only through FromWire, and
+// what they answer reaches the client only through ToWire.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <string>
+
+#include "http/message.h"
+
+namespace authgent::http {
+
+using WireRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using WireResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// A fresh request id: 32 hex digits.
+std::string NewRequestId();
+
+// The request as handlers see it: the target split at the first '?', header names lower-cased,
+// and the client's X-Request-Id kept only when it is 1-128 characters of [A-Za-z0-9._:-]
+// (it is echoed in a response header and logged), else a fresh one.
+Request FromWire(const WireRequest& in, const std::string& remote);
+
+// The response to `request` (whose request_id must be set): the handler's headers, then
+// Cache-Control: no-store unless the handler chose one, nosniff, X-Request-Id, and the length.
+// A HEAD request gets the length of the body it would have had, and no body.
+WireResponse ToWire(Response response, const Request& request, bool keep_alive);
+
+}  // namespace authgent::http
