@@ -1,6 +1,9 @@
 #include "storage/sql/write_batcher.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace authgent::storage::sql {
 namespace {
@@ -16,6 +19,30 @@ Status RunWork(const WriteBatcher::Work& work, SqlConnection& c) {
   }
 }
 }  // namespace
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+// The word: 0 while the job runs, 2 once its caller sleeps on it, 1 when the job is done. Only a
+// sleeping caller costs a wake-up call.
+void WriteBatcher::DoneFlag::Set() {
+  if (word_.exchange(1, std::memory_order_release) != 2) return;
+  // The caller may see the 1 (a spurious wake-up), return and free the job before this call:
+  // FUTEX_WAKE on a private futex only hashes the address and never reads it, and a waiter woken
+  // by mistake (another job now at that address) re-checks its word.
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
+          0);
+}
+
+void WriteBatcher::DoneFlag::Wait() {
+  uint32_t expected = 0;
+  if (!word_.compare_exchange_strong(expected, 2, std::memory_order_acquire)) return;  // done
+  while (word_.load(std::memory_order_acquire) == 2) {
+    // Sleeps only while the word is still 2 (EAGAIN otherwise); EINTR and spurious wake-ups loop.
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word_), FUTEX_WAIT_PRIVATE, 2, nullptr,
+            nullptr, 0);
+  }
+}
 
 WriteBatcher::WriteBatcher(ConnectionFactory factory, WriteBatcherOptions options)
     : factory_(std::move(factory)), options_(options), thread_([this] { Loop(); }) {}
@@ -40,7 +67,7 @@ Status WriteBatcher::Run(const Work& work) {
     if (wake) idle_ = gathering_ = false;  // one wake-up is enough
   }
   if (wake) cv_.notify_one();
-  job.done.acquire();
+  job.done.Wait();
   return job.status;
 }
 
@@ -67,7 +94,7 @@ void WriteBatcher::Loop() {
     lock.unlock();
     Execute(batch);
     // A released job's caller may return and destroy the job at once: touch none after.
-    for (Job* j : batch) j->done.release();
+    for (Job* j : batch) j->done.Set();
     lock.lock();
   }
   lock.unlock();

@@ -25,12 +25,13 @@
 // A write at rest (previous batch of one) never waits.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -61,10 +62,22 @@ class WriteBatcher {
   size_t Waiting();
 
  private:
+  // Set once, by the batcher's thread, when a job's status is final. A Linux futex: the caller
+  // sleeps in the kernel at once. (std::binary_semaphore's wait in libstdc++ first spins with
+  // sched_yield: on two busy cores, about 6 calls per first connection, and callers that kept
+  // the cores busy while the batch they were waiting for ran.)
+  class DoneFlag {
+   public:
+    void Set();
+    void Wait();
+
+   private:
+    std::atomic<uint32_t> word_{0};
+  };
   struct Job {
     const Work* work = nullptr;
     Status status;
-    std::binary_semaphore done{0};  // released once `status` is final
+    DoneFlag done;
   };
   void Loop();
   void Execute(const std::vector<Job*>& batch);
