@@ -34,7 +34,8 @@ TEST(TempDirTest, RemembersAndDeletesWhatItCreated) {
   fs::create_directory(b + "/nested");
   std::ofstream(b + "/nested/file") << "data";
   // Another directory beside them was not made by MakeTempDir and must survive.
-  fs::path foreign = fs::temp_directory_path() / ("authgent-foreign-" + fs::path(a).filename().string());
+  fs::path foreign =
+      fs::temp_directory_path() / ("authgent-foreign-" + fs::path(a).filename().string());
   fs::create_directory(foreign);
 
   auto created = CreatedTempDirs();
