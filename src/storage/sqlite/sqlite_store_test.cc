@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/temp_dir.h"
+#include "storage/sql/sql_store.h"
 #include "storage/testing/store_conformance.h"
 
 namespace authgent::storage::testing {
@@ -63,6 +64,27 @@ TEST(SqliteStore, LeavesSqliteMemoryStatisticsOff) {
   ASSERT_TRUE((*store)->Migrate().ok());
   ASSERT_TRUE((*store)->CreateUser(User{"u1", "alice", "h", "", "", "", "", false, 1, 1}).ok());
   EXPECT_EQ(sqlite3_memory_used(), 0);
+}
+
+// With temp_store = MEMORY, SQLite grows each savepoint's journal in 1 KiB chunks, one allocation
+// each: 84 per code exchange (see ConfigureSqliteOnce). Every connection of the store uses FILE,
+// which keeps journals below the spill size in memory, in one chunk.
+TEST(SqliteStore, KeepsStatementJournalsInLargeChunks) {
+  auto store = OpenSqliteStore({(TempDir() / "temp-store.db").string(), 2});
+  ASSERT_TRUE(store.ok());
+  auto* sql_store = dynamic_cast<sql::SqlStore*>(store->get());
+  ASSERT_NE(sql_store, nullptr);
+  ASSERT_TRUE(sql_store->OpenAllConnections().ok());
+  auto first = sql_store->pool().Acquire();
+  ASSERT_TRUE(first.ok());
+  auto second = sql_store->pool().Acquire();  // both connections at once: each is checked
+  ASSERT_TRUE(second.ok());
+  for (auto* lease : {&*first, &*second}) {
+    auto r = (*lease)->Query("PRAGMA temp_store", {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->rows.size(), 1u);
+    EXPECT_EQ(sql::Int(r->rows[0], 0), 1) << "1 is FILE, 2 is MEMORY";
+  }
 }
 
 }  // namespace
