@@ -15,11 +15,15 @@ StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::str
                                            int64_t now) {
   if (auto cached = Peek(client_id, now)) return *std::move(cached);
   StatusOr<storage::Client> read = store.GetClient(client_id);
-  if (!read.ok() || ttl_ <= 0 || capacity_ == 0) return read;
+  if (read.ok()) Put(*read, now);
+  return read;
+}
+
+void ClientCache::Put(const storage::Client& client, int64_t now) {
+  if (ttl_ <= 0 || capacity_ == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() >= capacity_) entries_.clear();  // simpler than an eviction order; rare
-  entries_[client_id] = Entry{*read, now};
-  return read;
+  entries_[client.client_id] = Entry{client, now};
 }
 
 void ClientCache::MarkUsed(const std::string& client_id, int64_t now) {

@@ -3,7 +3,8 @@
 //
 // Every token, revocation and introspection request authenticates its client, and reading the
 // client row was a store round trip per request on the hottest endpoint; a new client's code
-// exchange finds the client its authorization request just read. With the client in
+// exchange finds the client its authorization request just read (or its registration kept). With
+// the client in
 // memory, a client_credentials request needs no storage at all and is served on the network
 // thread (see App::AddTokenRoutes). The price is staleness: a client deleted or changed by another
 // process (the CLI, another instance) is still accepted here for up to `ttl` seconds. Unknown
@@ -27,6 +28,9 @@ class ClientCache {
 
   // The client from memory if read less than `ttl` ago, else from the store (and kept).
   StatusOr<storage::Client> Get(storage::Store& store, const std::string& client_id, int64_t now);
+  // Keeps a client this process has just written (a registration): the next requests of a new
+  // client's first connection (/oauth/authorize, the code exchange) then need no read for it.
+  void Put(const storage::Client& client, int64_t now);
   // The client from memory only (no store access): for deciding on the network thread.
   std::optional<storage::Client> Peek(const std::string& client_id, int64_t now);
   // Records that the client's use mark (last_used_at) was just written, so the cached copy does

@@ -51,6 +51,18 @@ TEST_F(ClientCacheTest, ServesARecentReadFromMemoryUntilTheTtlPasses) {
   EXPECT_EQ(cache.Get(*store_, "c1", 105)->client_name, "second name");  // read again
 }
 
+TEST_F(ClientCacheTest, PutKeepsAClientWrittenHereWithoutReadingIt) {
+  ClientCache cache(5, 100);
+  storage::Client fresh = *store_->GetClient("c1");
+  fresh.client_name = "as registered";  // differs from the row: a hit cannot come from the store
+  cache.Put(fresh, 100);
+  EXPECT_EQ(cache.Get(*store_, "c1", 104)->client_name, "as registered");
+  EXPECT_EQ(cache.Get(*store_, "c1", 105)->client_name, "first name");  // the ttl applies
+  ClientCache off(0, 100);  // a ttl of 0 turns the cache off: Put keeps nothing either
+  off.Put(fresh, 100);
+  EXPECT_FALSE(off.Peek("c1", 100));
+}
+
 TEST_F(ClientCacheTest, NeverKeepsAnUnknownClient) {
   ClientCache cache(5, 100);
   EXPECT_EQ(cache.Get(*store_, "ghost", 100).status().code(), StatusCode::kNotFound);

@@ -87,6 +87,7 @@ void App::AddRegistrationRoutes() {
         const oauth::Registration& reg = std::get<oauth::Registration>(result);
         Status stored = store_->CreateClient(reg.client);
         if (!stored.ok()) return OAuthErrorResponse(oauth::ServerError(stored.ToString()), request);
+        client_cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once
         log::Info("client registered", {{"request_id", request.request_id},
                                         {"client_id", reg.client.client_id},
                                         {"auth_method", reg.client.token_endpoint_auth_method}});
