@@ -113,10 +113,9 @@ http::Response App::ConsentStep(const std::string& transaction,
 http::Response App::ConsentPage(const std::string& transaction, const std::string& csrf,
                                 const oauth::AuthorizeRequest& req, const storage::Client& client,
                                 const storage::LoginSession& session) {
-  StatusOr<storage::User> user = store_->GetUser(session.user_id);
   ui::ConsentPage page;
   page.service_name = config_.service_name;
-  page.user_name = user.ok() ? (user->username.empty() ? user->email : user->username) : "";
+  page.user_name = session.user_display_name;
   page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
   page.client_id = client.client_id;
   page.redirect_host = HostOf(req.redirect_uri);
@@ -131,8 +130,11 @@ http::Response App::LoggedIn(const std::string& user_id, const std::string& tran
                             storage::AuthorizationTransaction txn) {
   int64_t now = clock_.Now();
   std::string session_token = random_.NewToken();
-  storage::LoginSession session{TokenHash(session_token), user_id, now, now,
-                                now + config_.login_session_ttl};
+  storage::LoginSession session;
+  session.session_hash = TokenHash(session_token);
+  session.user_id = user_id;
+  session.auth_time = session.created_at = now;
+  session.expires_at = now + config_.login_session_ttl;
   txn.session_hash = session.session_hash;
   txn.user_id = user_id;
   if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(txn).ok()) {

@@ -51,6 +51,9 @@ struct LoginSession {
   int64_t auth_time = 0;  // when the user authenticated
   int64_t created_at = 0;
   int64_t expires_at = 0;
+  // Read only, filled by GetSession from the user's row: the username, or the email when there
+  // is none (users from an upstream IdP). The consent page shows it without a read of its own.
+  std::string user_display_name;
 };
 
 // An /oauth/authorize request waiting for login, consent or the upstream IdP. `request_json` is

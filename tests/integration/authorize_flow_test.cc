@@ -40,6 +40,8 @@ TEST_F(AuthorizeFlow, LoginConsentAndCodeWithStateAndIss) {
 
   HttpResult consent = flow_.ConsentPage(login.Header("location"));
   ASSERT_EQ(consent.status, 200);
+  // The name comes with the session's read (Store::GetSession), not a read of the user.
+  EXPECT_NE(consent.body.find("Signed in as alice"), std::string::npos) << consent.body;
   EXPECT_EQ(consent.Header("x-frame-options"), "DENY");
   EXPECT_NE(consent.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
   EXPECT_EQ(consent.Header("referrer-policy"), "no-referrer");

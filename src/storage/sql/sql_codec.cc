@@ -64,7 +64,13 @@ User DecodeUser(const SqlRow& r) {
 }
 
 LoginSession DecodeSession(const SqlRow& r) {
-  return {Text(r, 0), Text(r, 1), Int(r, 2), Int(r, 3), Int(r, 4)};
+  LoginSession s;
+  s.session_hash = Text(r, 0);
+  s.user_id = Text(r, 1);
+  s.auth_time = Int(r, 2);
+  s.created_at = Int(r, 3);
+  s.expires_at = Int(r, 4);
+  return s;
 }
 
 AuthorizationTransaction DecodeTransaction(const SqlRow& r) {

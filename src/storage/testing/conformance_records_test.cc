@@ -105,13 +105,23 @@ TEST_P(StoreConformance, UserCrudAndUniqueness) {
 
 TEST_P(StoreConformance, SessionsExpireAndNeedAUser) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
-  LoginSession s{"sh", "u1", now_, now_, now_ + 100};
+  LoginSession s = MakeSession("sh", "u1", now_ + 100);
   ASSERT_TRUE(store_->CreateSession(s).ok());
   EXPECT_EQ(store_->CreateSession(s).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->GetSession("sh", now_ + 99)->user_id, "u1");
+  EXPECT_EQ(store_->GetSession("sh", now_ + 99)->user_display_name, "alice");
   EXPECT_EQ(store_->GetSession("sh", now_ + 100).status().code(), StatusCode::kNotFound);
 
-  LoginSession orphan{"sh2", "ghost", now_, now_, now_ + 100};
+  // A user without a username (from an upstream IdP) is shown by email.
+  User upstream = MakeUser("u2", "");
+  upstream.upstream_issuer = "https://idp.example";
+  upstream.upstream_subject = "sub-2";
+  upstream.email = "bob@example.com";
+  ASSERT_TRUE(store_->CreateUser(upstream).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh-u2", "u2", now_ + 100)).ok());
+  EXPECT_EQ(store_->GetSession("sh-u2", now_)->user_display_name, "bob@example.com");
+
+  LoginSession orphan = MakeSession("sh2", "ghost", now_ + 100);
   EXPECT_EQ(store_->CreateSession(orphan).code(), StatusCode::kForeignKey);
 
   ASSERT_TRUE(store_->DeleteSession("sh").ok());
@@ -119,7 +129,7 @@ TEST_P(StoreConformance, SessionsExpireAndNeedAUser) {
   EXPECT_EQ(store_->DeleteSession("sh").code(), StatusCode::kNotFound);
 
   // Deleting a user ends their sessions.
-  ASSERT_TRUE(store_->CreateSession(LoginSession{"sh3", "u1", now_, now_, now_ + 100}).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh3", "u1", now_ + 100)).ok());
   ASSERT_TRUE(store_->DeleteUser("u1").ok());
   EXPECT_EQ(store_->GetSession("sh3", now_).status().code(), StatusCode::kNotFound);
 }
@@ -289,8 +299,8 @@ TEST_P(StoreConformance, CountersAreExactUnderConcurrency) {
 TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
   ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
-  ASSERT_TRUE(store_->CreateSession({"old", "u1", now_, now_, now_ + 10}).ok());
-  ASSERT_TRUE(store_->CreateSession({"new", "u1", now_, now_, now_ + 1000}).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("old", "u1", now_ + 10)).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("new", "u1", now_ + 1000)).ok());
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());  // expires now_ + 600
   ASSERT_TRUE(store_->RevokeAccessToken({"jti-old", now_ + 10}).ok());
   ASSERT_TRUE(store_->IncrementCounter("k", now_ + 10, now_).ok());

@@ -54,6 +54,16 @@ User StoreConformance::MakeUser(const std::string& id, const std::string& userna
   return u;
 }
 
+LoginSession StoreConformance::MakeSession(const std::string& hash, const std::string& user_id,
+                                           int64_t expires_at) {
+  LoginSession s;
+  s.session_hash = hash;
+  s.user_id = user_id;
+  s.auth_time = s.created_at = now_;
+  s.expires_at = expires_at;
+  return s;
+}
+
 AuthorizationCode StoreConformance::MakeCode(const std::string& hash, const std::string& client_id,
                                              const std::string& user_id) {
   AuthorizationCode c;

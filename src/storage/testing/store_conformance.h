@@ -31,6 +31,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   // Records with valid defaults; tests change what they exercise.
   Client MakeClient(const std::string& id);
   User MakeUser(const std::string& id, const std::string& username);
+  // A session that began now_.
+  LoginSession MakeSession(const std::string& hash, const std::string& user_id, int64_t expires_at);
   AuthorizationCode MakeCode(const std::string& hash, const std::string& client_id,
                              const std::string& user_id);
   RefreshFamily MakeFamily(const std::string& id, const std::string& client_id,
