@@ -335,15 +335,10 @@ void App::AddAuthorizeRoutes() {
               {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
               config_.issuer));
         }
-        // Remember what was approved, added to what was approved before; the transaction's
-        // single use, that consent and the code are one commit.
-        std::vector<std::string> scopes = req->scopes;
-        StatusOr<storage::Consent> previous = store_->GetConsent(session->user_id, req->client_id, req->resource);
-        if (previous.ok()) {
-          for (const std::string& s : oauth::SplitScope(previous->scope)) scopes.push_back(s);
-        }
+        // Remember what was approved; the store adds it to what was approved before. The
+        // transaction's single use, that consent and the code are one commit.
         storage::Consent consent{session->user_id, req->client_id, req->resource,
-                                 oauth::JoinScope(scopes), previous.ok() ? previous->created_at : now, now};
+                                 oauth::JoinScope(req->scopes), now, now};
         oauth::TokenService::NewAuthorizationCode code =
             tokens_->NewCode(*req, session->user_id, session->auth_time);
         Status approved = store_->ApproveTransaction(txn_hash, now, consent, code.record);

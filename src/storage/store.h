@@ -121,7 +121,9 @@ class Store {
   virtual StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) = 0;
   // The user's approval, as one commit: consumes the live transaction, records `consent`
-  // (inserted, or its scope and updated_at replacing the stored ones) and stores `code`.
+  // (inserted; or, over a standing consent, the union of both scopes, space-separated, sorted,
+  // each once, with `consent.updated_at` and the standing `created_at`) and stores `code`.
+  // The merge happens inside the commit, so two approvals at once cannot lose each other's scopes.
   // kNotFound, with nothing written, when the transaction is missing, expired or consumed.
   virtual Status ApproveTransaction(const std::string& transaction_hash, int64_t now,
                                     const Consent& consent, const AuthorizationCode& code) = 0;

@@ -1,8 +1,32 @@
 // SqlStore: login sessions, authorization transactions and consents.
+#include <set>
+
 #include "storage/sql/sql_codec.h"
 #include "storage/sql/sql_store.h"
 
 namespace authgent::storage::sql {
+namespace {
+
+// Scopes are space-separated sets: the union, sorted, each once (as oauth::JoinScope writes them).
+std::string ScopeUnion(std::string_view a, std::string_view b) {
+  std::set<std::string_view> all;
+  for (std::string_view text : {a, b}) {
+    size_t i = 0;
+    while (i <= text.size()) {
+      size_t j = std::min(text.find(' ', i), text.size());
+      if (j > i) all.insert(text.substr(i, j - i));
+      i = j + 1;
+    }
+  }
+  std::string out;
+  for (std::string_view s : all) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
 
 Status SqlStore::CreateSession(const LoginSession& s) {
   return Run("INSERT INTO login_sessions (" AUTHGENT_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
@@ -91,7 +115,13 @@ Status SqlStore::ApproveTransaction(const std::string& transaction_hash, int64_t
                                     "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
                                     {transaction_hash, now}));
     if (consumed.affected == 0) return NotFoundError("authorization transaction");
-    AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, consent));
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult standing, c.Query("SELECT scope FROM consents WHERE user_id = $1 AND "
+                                    "client_id = $2 AND resource = $3",
+                                    {consent.user_id, consent.client_id, consent.resource}));
+    Consent merged = consent;
+    if (!standing.rows.empty()) merged.scope = ScopeUnion(Text(standing.rows[0], 0), consent.scope);
+    AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, merged));
     return InsertCode(c, code);
   });
 }

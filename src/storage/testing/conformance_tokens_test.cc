@@ -41,15 +41,28 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   EXPECT_EQ(store_->RedeemCode("k2", now_ + 3)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->RedeemCode("k1", now_ + 3)->outcome, CodeRedemption::Outcome::kRedeemed);
 
-  // An approval that updates a standing consent keeps when it was first given.
+  // An approval over a standing consent adds its scopes to the standing ones (a union, sorted,
+  // each once) and keeps when the consent was first given.
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th2", now_)).ok());
+  consent.scope = "mcp:write admin";
   consent.created_at = now_ + 5;
   consent.updated_at = now_ + 5;
   ASSERT_TRUE(store_->ApproveTransaction("th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
   stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
-  EXPECT_EQ(stored->scope, "mcp:read mcp:write");
+  EXPECT_EQ(stored->scope, "admin mcp:read mcp:write");
   EXPECT_EQ(stored->created_at, now_);
   EXPECT_EQ(stored->updated_at, now_ + 5);
+
+  // Approving less than the standing consent narrows nothing; an empty scope adds nothing.
+  for (std::string scope : {"mcp:read", ""}) {
+    ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th3" + scope, now_)).ok());
+    consent.scope = scope;
+    ASSERT_TRUE(store_->ApproveTransaction("th3" + scope, now_ + 6, consent,
+                                           MakeCode("k5" + scope, "c1", "u1"))
+                    .ok());
+    EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope,
+              "admin mcp:read mcp:write");
+  }
 }
 
 TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothing) {
