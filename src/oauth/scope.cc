@@ -1,34 +1,14 @@
 #include "oauth/scope.h"
 
 #include <algorithm>
-#include <set>
+
+#include "core/word_set.h"
 
 namespace authgent::oauth {
 
-std::vector<std::string> SplitScope(std::string_view text) {
-  std::vector<std::string> out;
-  std::set<std::string_view> seen;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find(' ', i);
-    if (j == std::string_view::npos) j = text.size();
-    std::string_view token = text.substr(i, j - i);
-    if (!token.empty() && seen.insert(token).second) out.emplace_back(token);
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> SplitScope(std::string_view text) { return SplitWordSet(text); }
 
-std::string JoinScope(std::vector<std::string> scopes) {
-  std::sort(scopes.begin(), scopes.end());
-  scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
-  std::string out;
-  for (const std::string& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
+std::string JoinScope(std::vector<std::string> scopes) { return JoinWordSet(std::move(scopes)); }
 
 bool ScopeSubset(const std::vector<std::string>& subset, const std::vector<std::string>& superset) {
   for (const std::string& s : subset) {

@@ -1,32 +1,9 @@
 // SqlStore: login sessions, authorization transactions and consents.
-#include <set>
-
+#include "core/word_set.h"
 #include "storage/sql/sql_codec.h"
 #include "storage/sql/sql_store.h"
 
 namespace authgent::storage::sql {
-namespace {
-
-// Scopes are space-separated sets: the union, sorted, each once (as oauth::JoinScope writes them).
-std::string ScopeUnion(std::string_view a, std::string_view b) {
-  std::set<std::string_view> all;
-  for (std::string_view text : {a, b}) {
-    size_t i = 0;
-    while (i <= text.size()) {
-      size_t j = std::min(text.find(' ', i), text.size());
-      if (j > i) all.insert(text.substr(i, j - i));
-      i = j + 1;
-    }
-  }
-  std::string out;
-  for (std::string_view s : all) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
-}  // namespace
 
 Status SqlStore::CreateSession(const LoginSession& s) {
   return Run("INSERT INTO login_sessions (" AUTHGENT_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
@@ -120,7 +97,7 @@ Status SqlStore::ApproveTransaction(const std::string& transaction_hash, int64_t
                                     "client_id = $2 AND resource = $3",
                                     {consent.user_id, consent.client_id, consent.resource}));
     Consent merged = consent;
-    if (!standing.rows.empty()) merged.scope = ScopeUnion(Text(standing.rows[0], 0), consent.scope);
+    if (!standing.rows.empty()) merged.scope = WordSetUnion(Text(standing.rows[0], 0), consent.scope);
     AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, merged));
     return InsertCode(c, code);
   });
