@@ -153,6 +153,26 @@ class Store {
   // Revokes the family and denies every unexpired access token issued in it.
   virtual Status RevokeFamily(const std::string& family_id, int64_t now) = 0;
 
+  // ---- the two grant writes, for callers that must not block ----
+  // True when writes run on a thread of the store's own (SQLite's group commit): the forms below
+  // then return at once. Otherwise they block like the plain forms, so a caller that must not
+  // block calls them only when this is true.
+  virtual bool WritesCompleteAsynchronously() const { return false; }
+  // RedeemCode and RotateRefreshToken that give their result to `done`, exactly once: after the
+  // commit, on the store's writer thread when WritesCompleteAsynchronously(), else on the caller's
+  // thread before returning. `done` must be quick, must not block and must not call the store;
+  // the store keeps `issue` and `accept` until it has run.
+  virtual void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                               std::function<void(StatusOr<CodeRedemption>)> done) {
+    done(RedeemCode(code_hash, now, issue));
+  }
+  virtual void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
+                                       int64_t grace_seconds,
+                                       std::function<bool(const RefreshFamily&)> accept,
+                                       std::function<void(StatusOr<Rotation>)> done) {
+    done(RotateRefreshToken(token_hash, new_token, now, grace_seconds, accept));
+  }
+
   // ---- access-token denylist ----
   virtual Status RevokeAccessToken(const RevokedAccessToken& entry) = 0;
   virtual StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) = 0;

@@ -69,6 +69,13 @@ class SqlStore final : public Store {
       const std::string& token_hash, const RefreshToken& new_token, int64_t now,
       int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) override;
   Status RevokeFamily(const std::string& family_id, int64_t now) override;
+  bool WritesCompleteAsynchronously() const override { return batcher_ != nullptr; }
+  void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                       std::function<void(StatusOr<CodeRedemption>)> done) override;
+  void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
+                               int64_t grace_seconds,
+                               std::function<bool(const RefreshFamily&)> accept,
+                               std::function<void(StatusOr<Rotation>)> done) override;
 
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;
@@ -107,6 +114,25 @@ class SqlStore final : public Store {
     // A failed COMMIT may leave the transaction open on this pooled connection: end it here.
     if (!committed.ok()) (void)conn->Rollback();
     return committed;
+  }
+  // Runs `fn(connection, result)` in one write transaction and returns the result.
+  template <typename T, typename Fn>
+  StatusOr<T> WriteFor(Fn&& fn) {
+    T result;
+    AUTHGENT_RETURN_IF_ERROR(
+        InTransaction(true, [&](SqlConnection& c) -> Status { return fn(c, result); }));
+    return result;
+  }
+  // The same through the batcher without waiting: `done` gets the result after the commit.
+  template <typename T, typename Fn>
+  void SubmitWriteFor(Fn fn, std::function<void(StatusOr<T>)> done) {
+    auto result = std::make_shared<T>();
+    batcher_->Submit(
+        [fn = std::move(fn), result](SqlConnection& c) -> Status { return fn(c, *result); },
+        [result, done = std::move(done)](Status s) {
+          if (!s.ok()) return done(std::move(s));
+          done(std::move(*result));
+        });
   }
   // One statement outside an explicit transaction.
   StatusOr<SqlResult> Run(std::string_view sql, std::initializer_list<SqlParam> params);

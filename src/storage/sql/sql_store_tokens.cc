@@ -42,6 +42,63 @@ Status RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t no
       .status();
 }
 
+
+// One redemption inside the caller's write transaction (RedeemCode's contract).
+Status RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
+                    const IssueForCode& issue, CodeRedemption& result) {
+  // The common case costs one read and one UPDATE of the code: the read decides, the
+  // conditional UPDATE consumes (and records the family) only if no one consumed it meanwhile.
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult found, c.Query("SELECT " AUTHGENT_CODE_COLUMNS
+                               " FROM authorization_codes WHERE code_hash = $1",
+                               {code_hash}));
+  if (found.rows.empty()) {
+    result.outcome = CodeRedemption::Outcome::kNotFound;
+    return Status::Ok();
+  }
+  result.code = DecodeCode(found.rows[0]);
+  if (result.code.consumed_at == 0 && result.code.expires_at <= now) {
+    result.outcome = CodeRedemption::Outcome::kExpired;
+    return Status::Ok();
+  }
+  if (result.code.consumed_at == 0) {
+    result.code.consumed_at = now;
+    std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
+    std::string family_id = issued ? issued->family.family_id : std::string();
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2, family_id = $3 "
+                               "WHERE code_hash = $1 AND consumed_at = 0",
+                               {code_hash, now, family_id}));
+    if (won.affected == 1) {
+      result.outcome = CodeRedemption::Outcome::kRedeemed;
+      if (!issued) return Status::Ok();
+      AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
+      AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
+      if (issued->client_used_at != 0) {
+        AUTHGENT_RETURN_IF_ERROR(
+            c.Query(kMarkClientUsed, {issued->family.client_id, issued->client_used_at})
+                .status());
+      }
+      result.code.family_id = family_id;
+      result.family_issued = true;
+      return Status::Ok();
+    }
+    // PostgreSQL only: a concurrent redemption committed between our read and our UPDATE
+    // (SQLite write transactions are serial). Ours is a replay of it.
+  }
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
+                                "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
+                                {code_hash, now}));
+  if (replay.rows.empty()) {  // deleted meanwhile (the reaper removes expired codes)
+    result.outcome = CodeRedemption::Outcome::kNotFound;
+    return Status::Ok();
+  }
+  result.outcome = CodeRedemption::Outcome::kReplayed;
+  result.code = DecodeCode(replay.rows[0]);
+  if (!result.code.family_id.empty()) return RevokeFamilyIn(c, result.code.family_id, now);
+  return Status::Ok();
+}
 }  // namespace
 
 Status SqlStore::CreateCode(const AuthorizationCode& code) {
@@ -50,63 +107,20 @@ Status SqlStore::CreateCode(const AuthorizationCode& code) {
 
 StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now,
                                               const IssueForCode& issue) {
-  CodeRedemption result;
-  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
-    // The common case costs one read and one UPDATE of the code: the read decides, the
-    // conditional UPDATE consumes (and records the family) only if no one consumed it meanwhile.
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult found, c.Query("SELECT " AUTHGENT_CODE_COLUMNS
-                                 " FROM authorization_codes WHERE code_hash = $1",
-                                 {code_hash}));
-    if (found.rows.empty()) {
-      result.outcome = CodeRedemption::Outcome::kNotFound;
-      return Status::Ok();
-    }
-    result.code = DecodeCode(found.rows[0]);
-    if (result.code.consumed_at == 0 && result.code.expires_at <= now) {
-      result.outcome = CodeRedemption::Outcome::kExpired;
-      return Status::Ok();
-    }
-    if (result.code.consumed_at == 0) {
-      result.code.consumed_at = now;
-      std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
-      std::string family_id = issued ? issued->family.family_id : std::string();
-      AUTHGENT_ASSIGN_OR_RETURN(
-          SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2, family_id = $3 "
-                                 "WHERE code_hash = $1 AND consumed_at = 0",
-                                 {code_hash, now, family_id}));
-      if (won.affected == 1) {
-        result.outcome = CodeRedemption::Outcome::kRedeemed;
-        if (!issued) return Status::Ok();
-        AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
-        AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
-        if (issued->client_used_at != 0) {
-          AUTHGENT_RETURN_IF_ERROR(
-              c.Query(kMarkClientUsed, {issued->family.client_id, issued->client_used_at})
-                  .status());
-        }
-        result.code.family_id = family_id;
-        result.family_issued = true;
-        return Status::Ok();
-      }
-      // PostgreSQL only: a concurrent redemption committed between our read and our UPDATE
-      // (SQLite write transactions are serial). Ours is a replay of it.
-    }
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
-                                  "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
-                                  {code_hash, now}));
-    if (replay.rows.empty()) {  // deleted meanwhile (the reaper removes expired codes)
-      result.outcome = CodeRedemption::Outcome::kNotFound;
-      return Status::Ok();
-    }
-    result.outcome = CodeRedemption::Outcome::kReplayed;
-    result.code = DecodeCode(replay.rows[0]);
-    if (!result.code.family_id.empty()) return RevokeFamilyIn(c, result.code.family_id, now);
-    return Status::Ok();
+  return WriteFor<CodeRedemption>([&](SqlConnection& c, CodeRedemption& result) {
+    return RedeemCodeIn(c, code_hash, now, issue, result);
   });
-  if (!status.ok()) return status;
-  return result;
+}
+
+void SqlStore::RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                               std::function<void(StatusOr<CodeRedemption>)> done) {
+  if (!batcher_) return Store::RedeemCodeAsync(std::move(code_hash), now, std::move(issue), std::move(done));
+  SubmitWriteFor<CodeRedemption>(
+      [code_hash = std::move(code_hash), now, issue = std::move(issue)](SqlConnection& c,
+                                                                       CodeRedemption& result) {
+        return RedeemCodeIn(c, code_hash, now, issue, result);
+      },
+      std::move(done));
 }
 
 Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {
@@ -132,6 +146,54 @@ constexpr std::string_view kSelectTokenAndFamily =
     "FROM refresh_tokens t JOIN refresh_families f ON f.family_id = t.family_id "
     "WHERE t.token_hash = $1";
 constexpr size_t kFamilyOffset = 7;
+
+// One presentation of a refresh token inside the caller's write transaction
+// (RotateRefreshToken's contract).
+Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshToken& new_token,
+                int64_t now, int64_t grace_seconds,
+                const std::function<bool(const RefreshFamily&)>& accept, Rotation& result) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kSelectTokenAndFamily, {token_hash}));
+  if (r.rows.empty()) {
+    result.outcome = Rotation::Outcome::kNotFound;
+    return Status::Ok();
+  }
+  RefreshToken token = DecodeRefreshToken(r.rows[0]);
+  result.family = DecodeFamily(r.rows[0], kFamilyOffset);
+  if (result.family.revoked_at != 0) {
+    result.outcome = Rotation::Outcome::kRevoked;
+    return Status::Ok();
+  }
+  if (result.family.expires_at <= now || token.idle_expires_at <= now) {
+    result.outcome = Rotation::Outcome::kExpired;
+    return Status::Ok();
+  }
+  if (accept && !accept(result.family)) {
+    result.outcome = Rotation::Outcome::kRejected;
+    return Status::Ok();
+  }
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND "
+                               "used_at = 0",
+                               {token_hash, now}));
+  if (first.affected == 1) {
+    result.outcome = Rotation::Outcome::kRotated;
+    return InsertToken(c, new_token, result.family.family_id);
+  }
+  // Used before. Re-read used_at: under READ COMMITTED the SELECT above may predate the
+  // competing rotation that just committed.
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult used, c.Query("SELECT used_at FROM refresh_tokens WHERE token_hash = $1",
+                              {token_hash}));
+  int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
+  if (used_at != 0 && now - used_at <= grace_seconds) {
+    result.outcome = Rotation::Outcome::kGraceReissued;
+    return InsertToken(c, new_token, result.family.family_id);
+  }
+  result.outcome = Rotation::Outcome::kReuseDetected;
+  result.family.revoked_at = now;
+  return RevokeFamilyIn(c, result.family.family_id, now);
+}
+
 }  // namespace
 
 StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
@@ -144,51 +206,25 @@ StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
 StatusOr<Rotation> SqlStore::RotateRefreshToken(
     const std::string& token_hash, const RefreshToken& new_token, int64_t now,
     int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) {
-  Rotation result;
-  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
-    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kSelectTokenAndFamily, {token_hash}));
-    if (r.rows.empty()) {
-      result.outcome = Rotation::Outcome::kNotFound;
-      return Status::Ok();
-    }
-    RefreshToken token = DecodeRefreshToken(r.rows[0]);
-    result.family = DecodeFamily(r.rows[0], kFamilyOffset);
-    if (result.family.revoked_at != 0) {
-      result.outcome = Rotation::Outcome::kRevoked;
-      return Status::Ok();
-    }
-    if (result.family.expires_at <= now || token.idle_expires_at <= now) {
-      result.outcome = Rotation::Outcome::kExpired;
-      return Status::Ok();
-    }
-    if (accept && !accept(result.family)) {
-      result.outcome = Rotation::Outcome::kRejected;
-      return Status::Ok();
-    }
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND "
-                                 "used_at = 0",
-                                 {token_hash, now}));
-    if (first.affected == 1) {
-      result.outcome = Rotation::Outcome::kRotated;
-      return InsertToken(c, new_token, result.family.family_id);
-    }
-    // Used before. Re-read used_at: under READ COMMITTED the SELECT above may predate the
-    // competing rotation that just committed.
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult used, c.Query("SELECT used_at FROM refresh_tokens WHERE token_hash = $1",
-                                {token_hash}));
-    int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
-    if (used_at != 0 && now - used_at <= grace_seconds) {
-      result.outcome = Rotation::Outcome::kGraceReissued;
-      return InsertToken(c, new_token, result.family.family_id);
-    }
-    result.outcome = Rotation::Outcome::kReuseDetected;
-    result.family.revoked_at = now;
-    return RevokeFamilyIn(c, result.family.family_id, now);
+  return WriteFor<Rotation>([&](SqlConnection& c, Rotation& result) {
+    return RotateIn(c, token_hash, new_token, now, grace_seconds, accept, result);
   });
-  if (!status.ok()) return status;
-  return result;
+}
+
+void SqlStore::RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
+                                       int64_t grace_seconds,
+                                       std::function<bool(const RefreshFamily&)> accept,
+                                       std::function<void(StatusOr<Rotation>)> done) {
+  if (!batcher_) {
+    return Store::RotateRefreshTokenAsync(std::move(token_hash), std::move(new_token), now,
+                                          grace_seconds, std::move(accept), std::move(done));
+  }
+  SubmitWriteFor<Rotation>(
+      [token_hash = std::move(token_hash), new_token = std::move(new_token), now, grace_seconds,
+       accept = std::move(accept)](SqlConnection& c, Rotation& result) {
+        return RotateIn(c, token_hash, new_token, now, grace_seconds, accept, result);
+      },
+      std::move(done));
 }
 
 Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {

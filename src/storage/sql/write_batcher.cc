@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 namespace authgent::storage::sql {
 namespace {
 // A job that throws must not take the batcher's thread with it: every later write would wait
@@ -56,19 +58,43 @@ WriteBatcher::~WriteBatcher() {
   thread_.join();
 }
 
-Status WriteBatcher::Run(const Work& work) {
-  Job job;
-  job.work = &work;
+void WriteBatcher::Enqueue(Job* job) {
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(&job);
+    queue_.push_back(job);
     wake = idle_ || (gathering_ && queue_.size() >= options_.gather_target);
     if (wake) idle_ = gathering_ = false;  // one wake-up is enough
   }
   if (wake) cv_.notify_one();
+}
+
+Status WriteBatcher::Run(const Work& work) {
+  Job job;
+  job.work = &work;
+  Enqueue(&job);
   job.done.Wait();
   return job.status;
+}
+
+void WriteBatcher::Submit(Work work, std::function<void(Status)> done) {
+  auto* job = new Job;
+  job->owned_work = std::move(work);
+  job->work = &job->owned_work;
+  job->on_done = std::move(done);
+  Enqueue(job);
+}
+
+void WriteBatcher::Release(Job* job) {
+  if (!job->on_done) return job->done.Set();
+  std::unique_ptr<Job> owned(job);
+  try {
+    job->on_done(job->status);
+  } catch (const std::exception& e) {
+    log::Error("a write's completion threw", {{"error", e.what()}});
+  } catch (...) {
+    log::Error("a write's completion threw");
+  }
 }
 
 void WriteBatcher::Loop() {
@@ -94,7 +120,7 @@ void WriteBatcher::Loop() {
     lock.unlock();
     Execute(batch);
     // A released job's caller may return and destroy the job at once: touch none after.
-    for (Job* j : batch) j->done.Set();
+    for (Job* j : batch) Release(j);
     lock.lock();
   }
   lock.unlock();

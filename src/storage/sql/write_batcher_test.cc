@@ -154,6 +154,54 @@ TEST(WriteBatcher, AFailedSharedCommitIsEveryoneElsesError) {
   EXPECT_EQ(b.r.log.back(), "ROLLBACK");
 }
 
+// A submitted write's caller hears its own status on the batcher's thread, after the commit.
+TEST(WriteBatcher, SubmittedWritesShareTheBatchAndHearTheirOwnStatusAfterTheCommit) {
+  Recorder r;
+  std::vector<Status> heard(2);
+  {
+    WriteBatcher batcher(FactoryFor(r));
+    std::promise<void> release;
+    std::shared_future<void> go = release.get_future().share();
+    std::thread first([&, go] {
+      EXPECT_TRUE(batcher.Run([&, go](SqlConnection& c) {
+        (void)c.Query("INSERT first", {});
+        go.wait();
+        return Status::Ok();
+      }).ok());
+    });
+    while (r.Size() < 2) std::this_thread::yield();
+    batcher.Submit(Writes("INSERT b"), [&](Status s) {
+      heard[0] = s;
+      r.Add("done b");
+    });
+    batcher.Submit(Writes("INSERT c", AlreadyExistsError("taken")), [&](Status s) {
+      heard[1] = s;
+      r.Add("done c");
+    });
+    while (batcher.Waiting() != 2) std::this_thread::yield();
+    release.set_value();
+    first.join();
+  }  // the destructor runs what is still queued
+  EXPECT_TRUE(heard[0].ok());
+  EXPECT_EQ(heard[1].code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.log, (std::vector<std::string>{
+                       "BEGIN write", "INSERT first", "COMMIT",
+                       "BEGIN write",
+                       "SAVEPOINT batched", "INSERT b", "RELEASE batched",
+                       "SAVEPOINT batched", "INSERT c", "ROLLBACK TO batched", "RELEASE batched",
+                       "COMMIT", "done b", "done c"}));
+}
+
+TEST(WriteBatcher, AThrowingCompletionLeavesTheBatcherWorking) {
+  Recorder r;
+  WriteBatcher batcher(FactoryFor(r));
+  std::promise<Status> second;
+  batcher.Submit(Writes("INSERT a"), [](Status) { throw std::runtime_error("boom"); });
+  batcher.Submit(Writes("INSERT b"), [&](Status s) { second.set_value(s); });
+  EXPECT_TRUE(second.get_future().get().ok());
+  EXPECT_TRUE(batcher.Run(Writes("INSERT c")).ok());
+}
+
 // A gather wait that would hang the test if it were ever waited out.
 constexpr WriteBatcherOptions kGatherForever{.gather_target = 2,
                                              .gather_wait = std::chrono::hours(1)};

@@ -1,5 +1,6 @@
 // Conformance: single-use codes, refresh rotation with its grace window, and their races.
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -173,6 +174,42 @@ TEST_P(TokenConformance, CodeReplayRevokesTheFamilyIssuedFromIt) {
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("jti1"));
   EXPECT_EQ(store_->RotateRefreshToken("rt", MakeToken("rt2", "jti2"), now_ + 6, 60, nullptr)->outcome,
             Outcome::kRevoked);
+}
+
+// The forms that do not block decide exactly like the blocking ones, and answer once each.
+TEST_P(TokenConformance, AsynchronousGrantWritesDecideLikeTheBlockingOnes) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  auto redeem = [&](const std::string& family, int64_t at) {
+    std::promise<StatusOr<CodeRedemption>> answer;
+    store_->RedeemCodeAsync("code", at, IssueFamily(family, "rt-" + family, "j-" + family),
+                            [&](StatusOr<CodeRedemption> r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  };
+  StatusOr<CodeRedemption> first = redeem("f1", now_);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_TRUE(first->family_issued);
+  EXPECT_EQ(store_->GetRefreshToken("rt-f1")->second.family_id, "f1");
+  EXPECT_EQ(redeem("f2", now_ + 1)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 1);
+
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f3", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  auto rotate = [&](const std::string& next, bool accepted) {
+    std::promise<StatusOr<Rotation>> answer;
+    store_->RotateRefreshTokenAsync(
+        "rt1", MakeToken(next, "j-" + next), now_ + 10, 60,
+        [accepted](const RefreshFamily&) { return accepted; },
+        [&](StatusOr<Rotation> r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  };
+  EXPECT_EQ(rotate("rt2", false)->outcome, Outcome::kRejected);
+  EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, 0);
+  StatusOr<Rotation> rotated = rotate("rt3", true);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->outcome, Outcome::kRotated);
+  EXPECT_EQ(rotated->family.family_id, "f3");
+  EXPECT_EQ(store_->GetRefreshToken("rt3")->first.family_id, "f3");
+  EXPECT_EQ(store_->GetRefreshToken("rt2").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
