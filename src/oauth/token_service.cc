@@ -95,100 +95,150 @@ storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext
   return t;
 }
 
-void TokenService::TouchClient(const storage::Client& client) {
+void TokenService::TouchClient(const storage::Client& client, int64_t now) {
   // One write an hour at most: enough for reaping decisions, cheap on the hot path.
-  int64_t now = clock_.Now();
   if (now - client.last_used_at < kClientUseMarkInterval) return;
   Status s = store_.TouchClient(client.client_id, now);
   if (!s.ok()) log::Warn("could not record client use", {{"error", s.ToString()}});
 }
 
-std::variant<nlohmann::json, OAuthError> TokenService::Exchange(const Params& params,
-                                                                const storage::Client& client) {
-  const std::string& grant = params.Get("grant_type");
-  if (grant.empty()) return InvalidRequest("grant_type is required");
-  if (grant == "authorization_code") return CodeGrant(params, client);
-  if (grant == "refresh_token") return RefreshGrant(params, client);
-  if (grant == "client_credentials") return ClientCredentialsGrant(params, client);
-  return OAuthError{"unsupported_grant_type",
-                    "supported grant types: authorization_code, refresh_token, client_credentials",
-                    "grant_type=" + grant, 400};
+TokenAnswer TokenService::Exchange(const Params& params, const storage::Client& client) {
+  auto begun = Begin(params, client);
+  if (auto* answer = std::get_if<TokenAnswer>(&begun)) return std::move(*answer);
+  PendingGrant& grant = *std::get<std::shared_ptr<PendingGrant>>(begun);
+  grant.Write();
+  return grant.Finish();
 }
 
-std::variant<nlohmann::json, OAuthError> TokenService::CodeGrant(const Params& params,
-                                                                 const storage::Client& client) {
-  if (!HasGrant(client, "authorization_code")) {
-    return UnauthorizedClient("this client may not use the authorization_code grant");
+std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::Begin(
+    const Params& params, const storage::Client& client) {
+  const std::string& grant = params.Get("grant_type");
+  if (grant.empty()) return TokenAnswer(InvalidRequest("grant_type is required"));
+  if (grant == "authorization_code") return BeginCodeGrant(params, client);
+  if (grant == "refresh_token") return BeginRefreshGrant(params, client);
+  if (grant == "client_credentials") return ClientCredentialsGrant(params, client);
+  return TokenAnswer(OAuthError{
+      "unsupported_grant_type",
+      "supported grant types: authorization_code, refresh_token, client_credentials",
+      "grant_type=" + grant, 400});
+}
+
+// The code is checked against the request, and its family created, inside the redemption's one
+// transaction. A code that does not match the request is consumed all the same (RFC 6749
+// §4.1.2: single use). Everything that costs more than a comparison (random values, hashes) is
+// computed before, not in the callback: the callback runs inside the write transaction, which
+// SQLite serialises.
+class TokenService::CodeGrant final : public PendingGrant,
+                                      public std::enable_shared_from_this<CodeGrant> {
+ public:
+  CodeGrant(TokenService& service, const Params& params, const storage::Client& client,
+            std::optional<std::string> audience)
+      : service_(service),
+        client_(client),
+        code_hash_(SortableTokenKey(params.Get("code"))),
+        redirect_(params.Get("redirect_uri")),
+        challenge_(S256Challenge(params.Get("code_verifier"))),
+        audience_(std::move(audience)),
+        now_(service.clock_.Now()),
+        // The access token's jti is reserved first so that its refresh token can name it.
+        reserved_(service.ReserveAccessToken()),
+        refresh_(NewSortableToken(service.random_, UnixMillisNow())),
+        family_id_(NewSortableId(service.random_, UnixMillisNow())),
+        first_token_(service.NewRefreshToken(refresh_, reserved_,
+                                             now_ + service.settings_.refresh_token_ttl)) {}
+
+  void Write() override { redeemed_ = service_.store_.RedeemCode(code_hash_, now_, Issuer()); }
+
+  void StartWrite(std::function<void()> written) override {
+    service_.store_.RedeemCodeAsync(
+        code_hash_, now_, Issuer(),
+        [self = shared_from_this(), written = std::move(written)](
+            StatusOr<storage::CodeRedemption> r) {
+          self->redeemed_ = std::move(r);
+          written();
+        });
   }
-  const std::string& code = params.Get("code");
-  const std::string& verifier = params.Get("code_verifier");
-  if (code.empty()) return InvalidRequest("code is required");
-  if (verifier.empty()) return InvalidRequest("code_verifier is required (PKCE)");
+
+  TokenAnswer Finish() override {
+    if (!redeemed_.ok()) return Fault(redeemed_.status());
+    using Outcome = storage::CodeRedemption::Outcome;
+    switch (redeemed_->outcome) {
+      case Outcome::kRedeemed: break;
+      case Outcome::kReplayed:
+        log::Warn("authorization code replayed; its tokens are revoked",
+                  {{"client_id", client_.client_id}, {"family_id", redeemed_->code.family_id}});
+        return InvalidGrant("the authorization code was already used", "code replay");
+      case Outcome::kExpired: return InvalidGrant("the authorization code has expired");
+      case Outcome::kNotFound: return InvalidGrant("the authorization code is invalid");
+    }
+    if (refusal_) return *refusal_;
+    const storage::AuthorizationCode& c = redeemed_->code;
+    StatusOr<MintedAccessToken> at =
+        service_.SignAccessToken(reserved_, c.user_id, client_.client_id, c.resource, c.scope);
+    if (!at.ok()) return Fault(at.status());
+    return TokenResponse(*at, now_, c.scope, refresh_);  // the use mark was written with the family
+  }
+
+ private:
+  // Runs inside the transaction; the grant outlives it (the store keeps the callback until done).
+  storage::IssueForCode Issuer() {
+    return [this](const storage::AuthorizationCode& c) -> std::optional<storage::IssuedFamily> {
+      if (c.client_id != client_.client_id) {
+        refusal_ = InvalidGrant("the authorization code was issued to another client",
+                                "code client " + c.client_id);
+      } else if ((c.redirect_uri_in_request || !redirect_.empty()) && redirect_ != c.redirect_uri) {
+        refusal_ = InvalidGrant("redirect_uri does not match the authorization request");
+      } else if (!ChallengeMatches(challenge_, c.code_challenge)) {
+        refusal_ = InvalidGrant("code_verifier does not match the code_challenge");
+      } else if (audience_ && *audience_ != c.resource) {
+        refusal_ = InvalidTarget("resource differs from the authorized one");
+      }
+      if (refusal_) return std::nullopt;
+      storage::IssuedFamily issued;
+      storage::RefreshFamily& family = issued.family;
+      family.family_id = family_id_;
+      family.client_id = client_.client_id;
+      family.user_id = c.user_id;
+      family.resource = c.resource;
+      family.scope = c.scope;
+      family.auth_time = c.auth_time;
+      family.created_at = now_;
+      family.expires_at = now_ + service_.settings_.refresh_token_ttl;
+      issued.first_token = first_token_;
+      if (now_ - client_.last_used_at >= kClientUseMarkInterval) issued.client_used_at = now_;
+      return issued;
+    };
+  }
+
+  TokenService& service_;
+  const storage::Client client_;
+  const std::string code_hash_, redirect_, challenge_;
+  const std::optional<std::string> audience_;  // the resource parameter, when given
+  const int64_t now_;
+  const MintedAccessToken reserved_;
+  const std::string refresh_, family_id_;
+  const storage::RefreshToken first_token_;
+  std::optional<OAuthError> refusal_;  // set by the issuer inside the write
+  StatusOr<storage::CodeRedemption> redeemed_ = InternalError("the code was not redeemed");
+};
+
+std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginCodeGrant(
+    const Params& params, const storage::Client& client) {
+  if (!HasGrant(client, "authorization_code")) {
+    return TokenAnswer(UnauthorizedClient("this client may not use the authorization_code grant"));
+  }
+  if (params.Get("code").empty()) return TokenAnswer(InvalidRequest("code is required"));
+  if (params.Get("code_verifier").empty()) {
+    return TokenAnswer(InvalidRequest("code_verifier is required (PKCE)"));
+  }
   // A resource parameter must name the authorized resource; resolve it before the transaction.
   std::optional<std::string> audience;
   if (params.Has("resource")) {
     auto resolved = catalog_.ResolveAudience(params.Get("resource"));
-    if (auto* e = std::get_if<OAuthError>(&resolved)) return *e;
+    if (auto* e = std::get_if<OAuthError>(&resolved)) return TokenAnswer(*e);
     audience = std::get<std::string>(resolved);
   }
-  int64_t now = clock_.Now();
-  // The access token's jti is reserved first so that its refresh token can name it; the code is
-  // checked against the request, and its family created, in the redemption's one transaction.
-  // A code that does not match the request is consumed all the same (RFC 6749 §4.1.2: single use).
-  // Everything that costs more than a comparison (random values, hashes) is computed here, not
-  // in the callback: the callback runs inside the write transaction, which SQLite serialises.
-  MintedAccessToken reserved = ReserveAccessToken();
-  std::string refresh = NewSortableToken(random_, UnixMillisNow());
-  std::string family_id = NewSortableId(random_, UnixMillisNow());
-  std::string challenge = S256Challenge(verifier);
-  storage::RefreshToken first_token =
-      NewRefreshToken(refresh, reserved, now + settings_.refresh_token_ttl);
-  std::optional<OAuthError> refusal;
-  const std::string& redirect = params.Get("redirect_uri");
-  auto issue = [&](const storage::AuthorizationCode& c) -> std::optional<storage::IssuedFamily> {
-    if (c.client_id != client.client_id) {
-      refusal = InvalidGrant("the authorization code was issued to another client",
-                             "code client " + c.client_id);
-    } else if ((c.redirect_uri_in_request || !redirect.empty()) && redirect != c.redirect_uri) {
-      refusal = InvalidGrant("redirect_uri does not match the authorization request");
-    } else if (!ChallengeMatches(challenge, c.code_challenge)) {
-      refusal = InvalidGrant("code_verifier does not match the code_challenge");
-    } else if (audience && *audience != c.resource) {
-      refusal = InvalidTarget("resource differs from the authorized one");
-    }
-    if (refusal) return std::nullopt;
-    storage::IssuedFamily issued;
-    storage::RefreshFamily& family = issued.family;
-    family.family_id = std::move(family_id);
-    family.client_id = client.client_id;
-    family.user_id = c.user_id;
-    family.resource = c.resource;
-    family.scope = c.scope;
-    family.auth_time = c.auth_time;
-    family.created_at = now;
-    family.expires_at = now + settings_.refresh_token_ttl;
-    issued.first_token = std::move(first_token);
-    if (now - client.last_used_at >= kClientUseMarkInterval) issued.client_used_at = now;
-    return issued;
-  };
-  StatusOr<storage::CodeRedemption> redeemed = store_.RedeemCode(SortableTokenKey(code), now, issue);
-  if (!redeemed.ok()) return Fault(redeemed.status());
-  using Outcome = storage::CodeRedemption::Outcome;
-  switch (redeemed->outcome) {
-    case Outcome::kRedeemed: break;
-    case Outcome::kReplayed:
-      log::Warn("authorization code replayed; its tokens are revoked",
-                {{"client_id", client.client_id}, {"family_id", redeemed->code.family_id}});
-      return InvalidGrant("the authorization code was already used", "code replay");
-    case Outcome::kExpired: return InvalidGrant("the authorization code has expired");
-    case Outcome::kNotFound: return InvalidGrant("the authorization code is invalid");
-  }
-  if (refusal) return *refusal;
-  const storage::AuthorizationCode& c = redeemed->code;
-  StatusOr<MintedAccessToken> at =
-      SignAccessToken(reserved, c.user_id, client.client_id, c.resource, c.scope);
-  if (!at.ok()) return Fault(at.status());
-  return TokenResponse(*at, now, c.scope, refresh);  // the use mark was written with the family
+  return std::make_shared<CodeGrant>(*this, params, client, std::move(audience));
 }
 
 bool TokenService::RefreshWouldFail(const Params& params, const storage::Client& client) {
@@ -203,67 +253,112 @@ bool TokenService::RefreshWouldFail(const Params& params, const storage::Client&
          (t.used_at != 0 && now - t.used_at > settings_.refresh_reuse_grace);
 }
 
-std::variant<nlohmann::json, OAuthError> TokenService::RefreshGrant(const Params& params,
-                                                                    const storage::Client& client) {
-  if (!HasGrant(client, "authorization_code") && !HasGrant(client, "refresh_token")) {
-    return UnauthorizedClient("this client may not use the refresh_token grant");
+// Everything the token must be checked against is checked inside the rotation's transaction,
+// before anything changes, so a refused request never burns the client's token. The new refresh
+// token names its access token's jti, so the jti is reserved before the rotation; the token is
+// signed after it, once the family's audience and scope are known.
+class TokenService::RefreshGrant final : public PendingGrant,
+                                         public std::enable_shared_from_this<RefreshGrant> {
+ public:
+  RefreshGrant(TokenService& service, const Params& params, const storage::Client& client,
+               std::optional<std::string> audience)
+      : service_(service),
+        client_(client),
+        token_hash_(SortableTokenKey(params.Get("refresh_token"))),
+        requested_(SplitScope(params.Get("scope"))),
+        audience_(std::move(audience)),
+        now_(service.clock_.Now()),
+        next_(NewSortableToken(service.random_, UnixMillisNow())),
+        reserved_(service.ReserveAccessToken()),
+        next_record_(service.NewRefreshToken(next_, reserved_,
+                                             now_ + service.settings_.refresh_token_ttl)) {}
+
+  void Write() override {
+    rotation_ = service_.store_.RotateRefreshToken(token_hash_, next_record_, now_,
+                                                   service_.settings_.refresh_reuse_grace,
+                                                   Acceptor());
   }
-  const std::string& token = params.Get("refresh_token");
-  if (token.empty()) return InvalidRequest("refresh_token is required");
-  std::vector<std::string> requested = SplitScope(params.Get("scope"));
+
+  void StartWrite(std::function<void()> written) override {
+    service_.store_.RotateRefreshTokenAsync(
+        token_hash_, next_record_, now_, service_.settings_.refresh_reuse_grace, Acceptor(),
+        [self = shared_from_this(), written = std::move(written)](StatusOr<storage::Rotation> r) {
+          self->rotation_ = std::move(r);
+          written();
+        });
+  }
+
+  TokenAnswer Finish() override {
+    if (!rotation_.ok()) return Fault(rotation_.status());
+    using Outcome = storage::Rotation::Outcome;
+    switch (rotation_->outcome) {
+      case Outcome::kRotated:
+      case Outcome::kGraceReissued: break;
+      case Outcome::kRejected: return *refusal_;
+      case Outcome::kReuseDetected:
+        log::Warn("refresh token reused after the grace window; family revoked",
+                  {{"client_id", client_.client_id}, {"family_id", rotation_->family.family_id}});
+        return InvalidGrant("the refresh token was already used", "reuse detected");
+      case Outcome::kRevoked: return InvalidGrant("the refresh token has been revoked");
+      case Outcome::kExpired: return InvalidGrant("the refresh token has expired");
+      case Outcome::kNotFound: return InvalidGrant("the refresh token is invalid");
+    }
+    const storage::RefreshFamily& family = rotation_->family;
+    std::string scope = requested_.empty() ? family.scope : JoinScope(requested_);
+    StatusOr<MintedAccessToken> at = service_.SignAccessToken(
+        reserved_, family.user_id, client_.client_id, family.resource, scope);
+    if (!at.ok()) return Fault(at.status());
+    service_.TouchClient(client_, now_);
+    return TokenResponse(*at, now_, scope, next_);
+  }
+
+ private:
+  // Runs inside the transaction on the live family; the grant outlives it.
+  std::function<bool(const storage::RefreshFamily&)> Acceptor() {
+    return [this](const storage::RefreshFamily& f) {
+      if (f.client_id != client_.client_id) {
+        refusal_ = InvalidGrant("the refresh token was issued to another client");
+      } else if (!ScopeSubset(requested_, SplitScope(f.scope))) {
+        refusal_ = InvalidScope("scope may only narrow the granted scope");
+      } else if (audience_ && *audience_ != f.resource) {
+        refusal_ = InvalidTarget("resource differs from the authorized one");
+      }
+      return !refusal_.has_value();
+    };
+  }
+
+  TokenService& service_;
+  const storage::Client client_;
+  const std::string token_hash_;
+  const std::vector<std::string> requested_;   // the scope parameter, split
+  const std::optional<std::string> audience_;  // the resource parameter, when given
+  const int64_t now_;
+  const std::string next_;
+  const MintedAccessToken reserved_;
+  const storage::RefreshToken next_record_;
+  std::optional<OAuthError> refusal_;  // set by the acceptor inside the write
+  StatusOr<storage::Rotation> rotation_ = InternalError("the refresh token was not presented");
+};
+
+std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginRefreshGrant(
+    const Params& params, const storage::Client& client) {
+  if (!HasGrant(client, "authorization_code") && !HasGrant(client, "refresh_token")) {
+    return TokenAnswer(UnauthorizedClient("this client may not use the refresh_token grant"));
+  }
+  if (params.Get("refresh_token").empty()) {
+    return TokenAnswer(InvalidRequest("refresh_token is required"));
+  }
   std::optional<std::string> audience;
   if (params.Has("resource")) {
     auto resolved = catalog_.ResolveAudience(params.Get("resource"));
-    if (auto* e = std::get_if<OAuthError>(&resolved)) return *e;
+    if (auto* e = std::get_if<OAuthError>(&resolved)) return TokenAnswer(*e);
     audience = std::get<std::string>(resolved);
   }
-  // Everything the token must be checked against is checked inside the rotation's transaction,
-  // before anything changes, so a refused request never burns the client's token.
-  std::optional<OAuthError> refusal;
-  auto accept = [&](const storage::RefreshFamily& f) {
-    if (f.client_id != client.client_id) {
-      refusal = InvalidGrant("the refresh token was issued to another client");
-    } else if (!ScopeSubset(requested, SplitScope(f.scope))) {
-      refusal = InvalidScope("scope may only narrow the granted scope");
-    } else if (audience && *audience != f.resource) {
-      refusal = InvalidTarget("resource differs from the authorized one");
-    }
-    return !refusal.has_value();
-  };
-  int64_t now = clock_.Now();
-  // The new refresh token names its access token's jti, so the jti is reserved before the
-  // rotation; the token is signed after it, once the family's audience and scope are known.
-  std::string next = NewSortableToken(random_, UnixMillisNow());
-  MintedAccessToken reserved = ReserveAccessToken();
-  storage::RefreshToken next_record =
-      NewRefreshToken(next, reserved, now + settings_.refresh_token_ttl);
-  StatusOr<storage::Rotation> rotation = store_.RotateRefreshToken(
-      SortableTokenKey(token), next_record, now, settings_.refresh_reuse_grace, accept);
-  if (!rotation.ok()) return Fault(rotation.status());
-  using Outcome = storage::Rotation::Outcome;
-  switch (rotation->outcome) {
-    case Outcome::kRotated:
-    case Outcome::kGraceReissued: break;
-    case Outcome::kRejected: return *refusal;
-    case Outcome::kReuseDetected:
-      log::Warn("refresh token reused after the grace window; family revoked",
-                {{"client_id", client.client_id}, {"family_id", rotation->family.family_id}});
-      return InvalidGrant("the refresh token was already used", "reuse detected");
-    case Outcome::kRevoked: return InvalidGrant("the refresh token has been revoked");
-    case Outcome::kExpired: return InvalidGrant("the refresh token has expired");
-    case Outcome::kNotFound: return InvalidGrant("the refresh token is invalid");
-  }
-  const storage::RefreshFamily& family = rotation->family;
-  std::string scope = requested.empty() ? family.scope : JoinScope(requested);
-  StatusOr<MintedAccessToken> at =
-      SignAccessToken(reserved, family.user_id, client.client_id, family.resource, scope);
-  if (!at.ok()) return Fault(at.status());
-  TouchClient(client);
-  return TokenResponse(*at, now, scope, next);
+  return std::make_shared<RefreshGrant>(*this, params, client, std::move(audience));
 }
 
-std::variant<nlohmann::json, OAuthError> TokenService::ClientCredentialsGrant(
-    const Params& params, const storage::Client& client) {
+TokenAnswer TokenService::ClientCredentialsGrant(const Params& params,
+                                                const storage::Client& client) {
   if (!HasGrant(client, "client_credentials") || client.token_endpoint_auth_method == "none") {
     return UnauthorizedClient("this client may not use the client_credentials grant");
   }
@@ -283,8 +378,9 @@ std::variant<nlohmann::json, OAuthError> TokenService::ClientCredentialsGrant(
   StatusOr<MintedAccessToken> at =
       SignAccessToken(ReserveAccessToken(), client.client_id, client.client_id, aud, scope);
   if (!at.ok()) return Fault(at.status());
-  TouchClient(client);
-  return TokenResponse(*at, clock_.Now(), scope, "");
+  int64_t now = clock_.Now();
+  TouchClient(client, now);
+  return TokenResponse(*at, now, scope, "");
 }
 
 }  // namespace authgent::oauth

@@ -4,9 +4,13 @@
 //
 // Every grant is one atomic store call at its heart (RedeemCode, which also creates the code's
 // refresh family; RotateRefreshToken), so concurrent and replayed requests are decided by the
-// database, in one transaction each.
+// database, in one transaction each. A caller that must not block (a network thread) splits a
+// grant around that call: Begin() checks and prepares, the store's asynchronous form writes, and
+// the grant's Finish() signs (see PendingGrant).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -40,6 +44,23 @@ struct MintedAccessToken {
   int64_t expires_at = 0;
 };
 
+// The token endpoint's answer: the JSON body of a success, or the error.
+using TokenAnswer = std::variant<nlohmann::json, OAuthError>;
+
+// A code or refresh grant waiting for its one store write: checked, its new tokens drawn, its
+// checks against the stored code or family ready to run inside the write. Write() (blocking) or
+// StartWrite() once, then Finish() once.
+class PendingGrant {
+ public:
+  virtual ~PendingGrant() = default;
+  virtual void Write() = 0;
+  // The store's asynchronous form; `written` runs where the store's `done` runs (for SQLite,
+  // its writer thread: it should hand Finish() to another thread).
+  virtual void StartWrite(std::function<void()> written) = 0;
+  // Signs the access token and builds the answer (or the error the write decided).
+  virtual TokenAnswer Finish() = 0;
+};
+
 class TokenService {
  public:
   TokenService(storage::Store& store, crypto::KeyRing& keys, const Clock& clock, Random& random,
@@ -48,8 +69,12 @@ class TokenService {
         catalog_(catalog) {}
 
   // The JSON body of a successful token response, or the error to answer.
-  std::variant<nlohmann::json, OAuthError> Exchange(const Params& params,
-                                                    const storage::Client& client);
+  TokenAnswer Exchange(const Params& params, const storage::Client& client);
+  // The first part of Exchange: for a valid authorization_code or refresh_token request, the
+  // grant waiting for its store write; otherwise the answer (client_credentials, every error).
+  // The grant keeps copies of what it needs, not references to `params` or `client`.
+  std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> Begin(const Params& params,
+                                                                 const storage::Client& client);
 
   // True when a refresh_token request would certainly fail with invalid_grant; lets a rate
   // limiter answer the terminal error instead of a 429 that would hide it.
@@ -77,16 +102,18 @@ class TokenService {
                                               const std::string& scope);
 
  private:
-  std::variant<nlohmann::json, OAuthError> CodeGrant(const Params& params,
-                                                     const storage::Client& client);
-  std::variant<nlohmann::json, OAuthError> RefreshGrant(const Params& params,
-                                                        const storage::Client& client);
-  std::variant<nlohmann::json, OAuthError> ClientCredentialsGrant(const Params& params,
-                                                                  const storage::Client& client);
+  class CodeGrant;
+  class RefreshGrant;
+  std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> BeginCodeGrant(
+      const Params& params, const storage::Client& client);
+  std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> BeginRefreshGrant(
+      const Params& params, const storage::Client& client);
+  TokenAnswer ClientCredentialsGrant(const Params& params, const storage::Client& client);
   // The first refresh token of a family, or the next one.
   storage::RefreshToken NewRefreshToken(const std::string& plaintext, const MintedAccessToken& at,
                                         int64_t family_expires_at);
-  void TouchClient(const storage::Client& client);
+  // Writes the client's use mark when it is due at `now`.
+  void TouchClient(const storage::Client& client, int64_t now);
 
   storage::Store& store_;
   crypto::KeyRing& keys_;
