@@ -16,13 +16,23 @@ void Router::Add(const std::string& method, const std::string& path, Handler han
   p.options.cors = p.options.cors || options.cors;
   p.options.blocking = p.options.blocking || options.blocking;
   if (options.blocking_when) p.options.blocking_when = options.blocking_when;
+  if (options.async_when) p.options.async_when = options.async_when;
+  if (options.async_handler) {
+    p.options.async_handler = options.async_handler;
+    p.async_method = method;
+  }
 }
 
-bool Router::IsBlocking(const Request& request) const {
+Placement Router::Place(const Request& request) const {
   auto it = paths_.find(request.path);
-  if (it == paths_.end()) return false;
+  if (it == paths_.end()) return Placement::kInline;
   const RouteOptions& o = it->second.options;
-  return o.blocking || (o.blocking_when && o.blocking_when(request));
+  if (o.blocking || (o.blocking_when && o.blocking_when(request))) return Placement::kWorker;
+  if (o.async_handler && request.method == it->second.async_method && o.async_when &&
+      o.async_when(request)) {
+    return Placement::kAsync;
+  }
+  return Placement::kInline;
 }
 
 std::string Router::AllowHeader(const Path& path) const {
@@ -59,19 +69,64 @@ Response Router::Dispatch(const Request& request) const {
                                  "this endpoint does not accept " + request.method);
       response.Set("Allow", AllowHeader(path));
     } else {
-      try {
-        response = handler->second(request);
-      } catch (const std::exception& e) {
-        log::Error("handler threw", {{"request_id", request.request_id}, {"error", e.what()}});
-        response = Response::Error(500, "server_error", "internal error");
-      } catch (...) {
-        log::Error("handler threw", {{"request_id", request.request_id}});
-        response = Response::Error(500, "server_error", "internal error");
-      }
+      return Guarded(request, [&] { return handler->second(request); }, path.options.cors);
     }
   }
   if (path.options.cors) response.Set("Access-Control-Allow-Origin", "*");
   return response;
+}
+
+// Runs `fn`; when it throws, logs why and returns the generic 500 to answer instead.
+template <typename Fn>
+std::optional<Response> Router::Caught(const Request& request, Fn&& fn) {
+  try {
+    fn();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    log::Error("handler threw", {{"request_id", request.request_id}, {"error", e.what()}});
+  } catch (...) {
+    log::Error("handler threw", {{"request_id", request.request_id}});
+  }
+  return Response::Error(500, "server_error", "internal error");
+}
+
+Response Router::Guarded(const Request& request, const Finish& finish, bool cors) {
+  Response response;
+  if (auto failed = Caught(request, [&] { response = finish(); })) response = std::move(*failed);
+  if (cors) response.Set("Access-Control-Allow-Origin", "*");
+  return response;
+}
+
+AsyncStep Router::DispatchAsync(const Request& request) const {
+  auto it = paths_.find(request.path);
+  if (it == paths_.end() || !it->second.options.async_handler ||
+      request.method != it->second.async_method) {
+    return Dispatch(request);
+  }
+  const RouteOptions& options = it->second.options;
+  const bool cors = options.cors;
+  auto answer = [cors](Response r) {
+    if (cors) r.Set("Access-Control-Allow-Origin", "*");
+    return r;
+  };
+  AsyncStep step;
+  if (auto failed = Caught(request, [&] { step = options.async_handler(request); })) {
+    return answer(std::move(*failed));
+  }
+  if (auto* r = std::get_if<Response>(&step)) return answer(std::move(*r));
+  // What runs later runs guarded too; the request outlives its wait (the caller keeps it).
+  auto guard = [&request, cors](Finish finish) -> Finish {
+    return [&request, cors, finish = std::move(finish)] { return Guarded(request, finish, cors); };
+  };
+  if (auto* w = std::get_if<OnWorker>(&step)) return OnWorker{guard(std::move(w->run))};
+  return Suspended{[&request, guard, answer, start = std::move(std::get<Suspended>(step).start)](
+                       const Resume& resume) {
+    auto failed = Caught(request, [&] {
+      start([resume, guard](Finish finish) { resume(guard(std::move(finish))); });
+    });
+    // A start that threw answers 500 (unless it had resumed already: the first call counts).
+    if (failed) resume([failed = answer(std::move(*failed))] { return failed; });
+  }};
 }
 
 }  // namespace authgent::http

@@ -64,9 +64,9 @@ TEST(Router, ConditionallyBlockingRoutesAskPerRequest) {
   bool stale = false;
   router.Add("GET", "/cached", [](const Request&) { return Response::Json(200, {}); },
              {.blocking_when = [&](const Request&) { return stale; }});
-  EXPECT_FALSE(router.IsBlocking(Make("GET", "/cached")));
+  EXPECT_EQ(router.Place(Make("GET", "/cached")), Placement::kInline);
   stale = true;
-  EXPECT_TRUE(router.IsBlocking(Make("GET", "/cached")));
+  EXPECT_EQ(router.Place(Make("GET", "/cached")), Placement::kWorker);
 }
 
 TEST(Router, HeadFollowsGet) {
@@ -75,12 +75,105 @@ TEST(Router, HeadFollowsGet) {
 
 TEST(Router, ThrowingHandlerIsAGeneric500) {
   Router router = MakeRouter();
-  EXPECT_TRUE(router.IsBlocking(Make("GET", "/boom")));
-  EXPECT_FALSE(router.IsBlocking(Make("GET", "/doc")));
+  EXPECT_EQ(router.Place(Make("GET", "/boom")), Placement::kWorker);
+  EXPECT_EQ(router.Place(Make("GET", "/doc")), Placement::kInline);
+  EXPECT_EQ(router.Place(Make("GET", "/nope")), Placement::kInline);
   Response r = router.Dispatch(Make("GET", "/boom"));
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body.find("secret"), std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "server_error");
+}
+
+// A route with an asynchronous handler: "now" answers at once, "later" waits for a Resume,
+// "worker" asks for the pool, and "throw" throws at each of those points.
+Router MakeAsyncRouter(bool* asked) {
+  Router router;
+  router.Add(
+      "POST", "/async", [](const Request&) { return Response::Json(200, {{"sync", true}}); },
+      {.cors = true,
+       .async_when = [asked](const Request& r) { *asked = true; return r.body != "sync"; },
+       .async_handler = [](const Request& r) -> AsyncStep {
+         if (r.body == "now") return Response::Json(200, {{"now", true}});
+         if (r.body == "throw") throw std::runtime_error("secret detail");
+         if (r.body == "worker") return OnWorker{[] { return Response::Json(200, {{"w", 1}}); }};
+         if (r.body == "start throws") {
+           return Suspended{[](Resume) { throw std::runtime_error("secret detail"); }};
+         }
+         return Suspended{[&r](Resume resume) {
+           resume([&r]() -> Response {
+             if (r.body == "finish throws") throw std::runtime_error("secret detail");
+             return Response::Json(200, {{"later", true}});
+           });
+         }};
+       }});
+  return router;
+}
+
+Request Post(std::string body) {
+  Request r = Make("POST", "/async");
+  r.body = std::move(body);
+  return r;
+}
+
+// Runs a suspended step the way the server does and returns the response it leads to.
+Response Resumed(const AsyncStep& step) {
+  Finish finish;
+  std::get<Suspended>(step).start([&](Finish f) {
+    if (!finish) finish = std::move(f);  // the first Resume counts
+  });
+  return finish();
+}
+
+TEST(Router, AsyncRoutesAreAskedPerRequestAndAnswerWithCors) {
+  bool asked = false;
+  Router router = MakeAsyncRouter(&asked);
+  EXPECT_EQ(router.Place(Post("sync")), Placement::kInline);
+  EXPECT_TRUE(asked);
+  EXPECT_EQ(router.Place(Post("now")), Placement::kAsync);
+  Request preflight = Post("now");
+  preflight.method = "OPTIONS";
+  EXPECT_EQ(router.Place(preflight), Placement::kInline);
+  EXPECT_EQ(router.Dispatch(preflight).status, 204);
+  preflight.method = "GET";
+  EXPECT_EQ(router.Place(preflight), Placement::kInline);
+  AsyncStep wrong_method = router.DispatchAsync(preflight);
+  EXPECT_EQ(std::get<Response>(wrong_method).status, 405);
+
+  Request now = Post("now");
+  AsyncStep step = router.DispatchAsync(now);
+  ASSERT_TRUE(std::holds_alternative<Response>(step));
+  EXPECT_EQ(std::get<Response>(step).body, R"({"now":true})");
+  EXPECT_EQ(std::get<Response>(step).Get("Access-Control-Allow-Origin"), "*");
+
+  Request later = Post("later");
+  Response resumed = Resumed(router.DispatchAsync(later));
+  EXPECT_EQ(resumed.body, R"({"later":true})");
+  EXPECT_EQ(resumed.Get("Access-Control-Allow-Origin"), "*");
+
+  Request worker = Post("worker");
+  step = router.DispatchAsync(worker);
+  ASSERT_TRUE(std::holds_alternative<OnWorker>(step));
+  Response on_worker = std::get<OnWorker>(step).run();
+  EXPECT_EQ(on_worker.body, R"({"w":1})");
+  EXPECT_EQ(on_worker.Get("Access-Control-Allow-Origin"), "*");
+}
+
+TEST(Router, AThrowAnywhereInAnAsyncHandlerIsAGeneric500WithCors) {
+  bool asked = false;
+  Router router = MakeAsyncRouter(&asked);
+  Request thrown = Post("throw");
+  AsyncStep step = router.DispatchAsync(thrown);
+  ASSERT_TRUE(std::holds_alternative<Response>(step));
+  std::vector<Response> answers = {std::get<Response>(step)};
+  Request start_throws = Post("start throws");
+  answers.push_back(Resumed(router.DispatchAsync(start_throws)));
+  Request finish_throws = Post("finish throws");
+  answers.push_back(Resumed(router.DispatchAsync(finish_throws)));
+  for (const Response& r : answers) {
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.body, R"({"error":"server_error","error_description":"internal error"})");
+    EXPECT_EQ(r.Get("Access-Control-Allow-Origin"), "*");
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -66,6 +67,7 @@ class Server::Impl {
     ioc_.run();
     for (auto& t : threads) t.join();
     workers_.join();
+    AwaitOpenWaits();
   }
 
   void Shutdown() {
@@ -247,12 +249,83 @@ class Server::Impl {
   }
 
   awaitable<Response> Handle(const Request& request) {
-    if (!router_.IsBlocking(request)) co_return router_.Dispatch(request);
-    // Storage and slow crypto run on the worker pool; this coroutine resumes on its strand.
-    const Router& router = router_;
+    switch (router_.Place(request)) {
+      case Placement::kInline: co_return router_.Dispatch(request);
+      case Placement::kWorker:
+        co_return co_await OnWorkers([this, &request] { return router_.Dispatch(request); });
+      case Placement::kAsync: break;
+    }
+    AsyncStep step = router_.DispatchAsync(request);
+    if (auto* r = std::get_if<Response>(&step)) co_return std::move(*r);
+    if (auto* w = std::get_if<OnWorker>(&step)) co_return co_await OnWorkers(w->run);
+    Finish finish = co_await Suspend(std::get<Suspended>(step).start);
+    co_return finish();
+  }
+
+  // Storage and slow crypto run on the worker pool; this coroutine resumes on its strand.
+  awaitable<Response> OnWorkers(const Finish& run) {
     co_return co_await asio::co_spawn(
-        workers_, [&router, &request]() -> awaitable<Response> { co_return router.Dispatch(request); },
+        workers_, [&run]() -> awaitable<Response> { co_return run(); }, use_awaitable);
+  }
+
+  // Waits, parking no thread, until `start`'s Resume is called; returns what it was given. The
+  // Resume may be called from any thread (a store's writer thread): the coroutine continues on
+  // its own strand. Run() does not return while a wait is open, so a late Resume always finds
+  // the io_context alive.
+  awaitable<Finish> Suspend(const std::function<void(Resume)>& start) {
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(Finish)>(
+        [this, &start](auto handler) {
+          auto waiter = std::make_shared<Waiter<decltype(handler)>>(std::move(handler), *this);
+          start([waiter](Finish finish) { waiter->Complete(std::move(finish)); });
+        },
         use_awaitable);
+  }
+
+  // One open wait: the suspended coroutine's completion handler, and work on its executor so
+  // that the io_context keeps running meanwhile.
+  template <typename Handler>
+  class Waiter {
+   public:
+    Waiter(Handler handler, Impl& impl)
+        : handler_(std::move(handler)),
+          work_(asio::prefer(asio::get_associated_executor(handler_),
+                             asio::execution::outstanding_work.tracked)),
+          impl_(impl) {
+      impl_.OpenWait();
+    }
+    ~Waiter() {
+      if (!done_.load()) {
+        Complete([] { return Response::Error(500, "server_error", "internal error"); });
+      }
+    }
+    void Complete(Finish finish) {
+      if (done_.exchange(true)) return;
+      asio::post(work_, [handler = std::move(handler_), finish = std::move(finish)]() mutable {
+        std::move(handler)(std::move(finish));
+      });
+      work_ = asio::any_io_executor();
+      impl_.CloseWait();
+    }
+
+   private:
+    Handler handler_;
+    asio::any_io_executor work_;
+    Impl& impl_;
+    std::atomic<bool> done_{false};
+  };
+
+  void OpenWait() {
+    std::lock_guard lock(waits_mu_);
+    ++open_waits_;
+  }
+  void CloseWait() {
+    std::lock_guard lock(waits_mu_);
+    if (--open_waits_ == 0) waits_cv_.notify_all();
+  }
+  // After the io_context stopped: the writes that requests still wait for finish by themselves.
+  void AwaitOpenWaits() {
+    std::unique_lock lock(waits_mu_);
+    waits_cv_.wait(lock, [this] { return open_waits_ == 0; });
   }
 
   ServerOptions options_;
@@ -268,6 +341,9 @@ class Server::Impl {
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;
   std::unique_ptr<asio::steady_timer> deadline_;
   bool finished_ = false;  // guarded by mu_
+  std::mutex waits_mu_;
+  std::condition_variable waits_cv_;
+  int open_waits_ = 0;  // guarded by waits_mu_
 };
 
 Server::Server(ServerOptions options, const Router& router)

@@ -71,9 +71,24 @@ class App {
 
   // The browser's login session, when its cookie names a live one.
   std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
+  // The token endpoint (routes_token.cc). A client_credentials request of a client in memory is
+  // signed inline on the network thread; the code and refresh grants wait for their store write
+  // without a thread (TokenWithoutBlocking); everything else runs on a worker (TokenEndpoint).
+  bool TokenRequestSignsInline(const http::Request& request);
+  // True when the presented client is in memory and nothing (keys, its use mark) needs storage.
+  bool CachedClientNeedsNoWrite(const http::Request& request, const oauth::Params& params);
+  http::Response TokenEndpoint(const http::Request& request);
+  http::AsyncStep TokenWithoutBlocking(const http::Request& request);
+  // The limiter's refusal of a repeatable grant, if any, and the answer to send for it (which may
+  // read the store: a dead refresh token is invalid_grant, not 429).
+  std::optional<RateDecision> TokenRateDenied(const storage::Client& client,
+                                              const std::string& grant);
+  http::Response TokenRateLimited(const http::Request& request, const oauth::Params& params,
+                                  const storage::Client& client, const RateDecision& decision);
+  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache.
+  http::Response AnswerToken(const http::Request& request, const storage::Client& client,
+                             const oauth::TokenAnswer& answer);
   // Authenticates the caller of token/revoke/introspect, or the error response to send.
-  // True unless the token request can be answered from memory on the network thread.
-  bool TokenRequestNeedsWorker(const http::Request& request);
   std::variant<storage::Client, http::Response> AuthenticatedClient(const http::Request& request,
                                                                    const oauth::Params& params);
   // Ends an approved authorization: stores the code, redirects to the client.

@@ -96,57 +96,116 @@ void App::AddRegistrationRoutes() {
       {.cors = true, .blocking = true});
 }
 
-bool App::TokenRequestNeedsWorker(const http::Request& request) {
+// A client's use mark can come due between the placement of a request and its grant: requests
+// whose mark is due within this margin take the path that may write it.
+constexpr int64_t kUseMarkMargin = 60;
+
+bool App::TokenRequestSignsInline(const http::Request& request) {
   // client_credentials for a client in memory touches no storage: signing on the network thread
-  // saves the hand-off to a worker and back. Everything else (other grants, a client to read, its
-  // hourly use mark due, keys to reload, any error to answer) runs on the worker pool. A token
-  // request is a few hundred bytes: a large body is parsed on a worker, not a network thread.
-  if (request.body.size() > 4096) return true;
-  // Only client_credentials can stay here. The other grants are told apart without parsing the
-  // form, which their worker parses anyway (a client_credentials form spelled unusually, say
-  // with a percent-encoded value, just takes the worker path).
-  if (request.body.find("grant_type=client_credentials") == std::string::npos) return true;
+  // saves the hand-off to a worker and back. Everything else goes to the asynchronous handler
+  // (TokenWithoutBlocking). A token request is a few hundred bytes: a large body is parsed on a
+  // worker, not a network thread.
+  if (request.body.size() > 4096) return false;
+  // The other grants are told apart without parsing the form (a client_credentials form spelled
+  // unusually, say with a percent-encoded value, just takes the other path).
+  if (request.body.find("grant_type=client_credentials") == std::string::npos) return false;
   oauth::Params params = RequestParams(request);
-  if (params.Get("grant_type") != "client_credentials" || keys_->NeedsReload()) return true;
+  if (params.Get("grant_type") != "client_credentials") return false;
+  return CachedClientNeedsNoWrite(request, params);
+}
+
+bool App::CachedClientNeedsNoWrite(const http::Request& request, const oauth::Params& params) {
+  if (keys_->NeedsReload()) return false;
   auto creds = oauth::ExtractClientCredentials(
       std::string(request.Header("authorization").value_or("")), params);
   auto* presented = std::get_if<oauth::PresentedCredentials>(&creds);
-  if (presented == nullptr) return true;
+  if (presented == nullptr) return false;
   int64_t now = clock_.Now();
   std::optional<storage::Client> client = client_cache_.Peek(presented->client_id, now);
-  return !client || now - client->last_used_at >= oauth::kClientUseMarkInterval;
+  return client && now - client->last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
+}
+
+std::optional<RateDecision> App::TokenRateDenied(const storage::Client& client,
+                                                 const std::string& grant) {
+  // Codes are single-use and bounded by the browser flow; the repeatable grants are limited.
+  if (grant != "refresh_token" && grant != "client_credentials") return std::nullopt;
+  RateDecision d = local_limits_->Hit(client.client_id + " " + grant, config_.token_rate_limit, 60);
+  if (d.allowed) return std::nullopt;
+  return d;
+}
+
+http::Response App::TokenRateLimited(const http::Request& request, const oauth::Params& params,
+                                     const storage::Client& client, const RateDecision& decision) {
+  // Never let a 429 hide a terminal error: a dead refresh token is invalid_grant.
+  if (params.Get("grant_type") == "refresh_token" && tokens_->RefreshWouldFail(params, client)) {
+    return OAuthErrorResponse(oauth::InvalidGrant("the refresh token is invalid"), request);
+  }
+  return TooManyRequests(request, decision.retry_after, "too many token requests, retry later");
+}
+
+http::Response App::AnswerToken(const http::Request& request, const storage::Client& client,
+                                  const oauth::TokenAnswer& answer) {
+  if (auto* e = std::get_if<oauth::OAuthError>(&answer)) return OAuthErrorResponse(*e, request);
+  // A successful grant wrote the client's use mark if it was due (TokenService::TouchClient).
+  int64_t now = clock_.Now();
+  if (now - client.last_used_at >= oauth::kClientUseMarkInterval) {
+    client_cache_.MarkUsed(client.client_id, now);
+  }
+  return JsonNoStore(200, std::get<nlohmann::json>(answer));
+}
+
+http::Response App::TokenEndpoint(const http::Request& request) {
+  oauth::Params params = RequestParams(request);
+  if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
+  auto client = AuthenticatedClient(request, params);
+  if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
+  const storage::Client& c = std::get<storage::Client>(client);
+  if (auto denied = TokenRateDenied(c, params.Get("grant_type"))) {
+    return TokenRateLimited(request, params, c, *denied);
+  }
+  return AnswerToken(request, c, tokens_->Exchange(params, c));
+}
+
+http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
+  // The code and refresh grants of a client in memory wait for their one store write without a
+  // thread: the write runs on SQLite's writer thread, and the token is signed on a network thread
+  // once it is committed (no hop to a worker and back). Anything that may block runs on a worker.
+  auto on_worker = http::OnWorker{[this, &request] { return TokenEndpoint(request); }};
+  if (!store_->WritesCompleteAsynchronously() || request.body.size() > 4096) return on_worker;
+  oauth::Params params = RequestParams(request);
+  const std::string& grant = params.Get("grant_type");
+  if (grant != "authorization_code" && grant != "refresh_token") return on_worker;
+  if (!CachedClientNeedsNoWrite(request, params)) return on_worker;
+  if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
+  auto authenticated = AuthenticatedClient(request, params);  // from the cache just checked
+  if (auto* r = std::get_if<http::Response>(&authenticated)) return std::move(*r);
+  storage::Client client = std::get<storage::Client>(std::move(authenticated));
+  if (auto denied = TokenRateDenied(client, grant)) {
+    return http::OnWorker{[this, &request, params, client, decision = *denied] {
+      return TokenRateLimited(request, params, client, decision);
+    }};
+  }
+  auto begun = tokens_->Begin(params, client);
+  if (auto* answer = std::get_if<oauth::TokenAnswer>(&begun)) {
+    return AnswerToken(request, client, *answer);
+  }
+  std::shared_ptr<oauth::PendingGrant> pending = std::get<std::shared_ptr<oauth::PendingGrant>>(begun);
+  return http::Suspended{[this, &request, pending, client](const http::Resume& resume) {
+    pending->StartWrite([this, &request, pending, client, resume] {
+      resume([this, &request, pending, client] {
+        return AnswerToken(request, client, pending->Finish());
+      });
+    });
+  }};
 }
 
 void App::AddTokenRoutes() {
   router_.Add(
       "POST", oauth::kTokenPath,
-      [this](const http::Request& request) {
-        oauth::Params params = RequestParams(request);
-        if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
-        auto client = AuthenticatedClient(request, params);
-        if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
-        const storage::Client& c = std::get<storage::Client>(client);
-        const std::string& grant = params.Get("grant_type");
-        // Codes are single-use and bounded by the browser flow; the repeatable grants are limited.
-        if (grant == "refresh_token" || grant == "client_credentials") {
-          RateDecision d = local_limits_->Hit(c.client_id + " " + grant, config_.token_rate_limit, 60);
-          if (!d.allowed) {
-            // Never let a 429 hide a terminal error: a dead refresh token is invalid_grant.
-            if (grant == "refresh_token" && tokens_->RefreshWouldFail(params, c)) {
-              return OAuthErrorResponse(oauth::InvalidGrant("the refresh token is invalid"), request);
-            }
-            return TooManyRequests(request, d.retry_after, "too many token requests, retry later");
-          }
-        }
-        auto result = tokens_->Exchange(params, c);
-        if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
-        // A successful grant wrote the client's use mark if it was due (TokenService::TouchClient).
-        int64_t now = clock_.Now();
-        if (now - c.last_used_at >= oauth::kClientUseMarkInterval) client_cache_.MarkUsed(c.client_id, now);
-        return JsonNoStore(200, std::get<nlohmann::json>(result));
-      },
+      [this](const http::Request& request) { return TokenEndpoint(request); },
       {.cors = true,
-       .blocking_when = [this](const http::Request& r) { return TokenRequestNeedsWorker(r); }});
+       .async_when = [this](const http::Request& r) { return !TokenRequestSignsInline(r); },
+       .async_handler = [this](const http::Request& r) { return TokenWithoutBlocking(r); }});
 
   router_.Add(
       "POST", oauth::kRevokePath,

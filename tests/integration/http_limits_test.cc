@@ -1,6 +1,9 @@
 // The HTTP layer's guarantees over real sockets: limits, errors, keep-alive, request ids.
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "http/server.h"
 #include "http_client.h"
 #include "test_server.h"
 
@@ -92,6 +95,56 @@ TEST(HttpLimits, ErrorsAreNotCachedAndNotSniffed) {
   HttpResult r = Get(server.port(), "/nope");
   EXPECT_EQ(r.Header("cache-control"), "no-store");
   EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+}
+
+// An http::Server on its own thread with the given router, stopped and joined at the end.
+class RawServer {
+ public:
+  explicit RawServer(const http::Router& router)
+      : server_({.bind_address = "127.0.0.1", .port = 0, .access_log = false}, router) {
+    port_ = server_.Listen().value();
+    thread_ = std::thread([this] { server_.Run(false); });
+  }
+  ~RawServer() {
+    server_.Shutdown();
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  http::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// An asynchronous handler's wait parks no thread and ends wherever its Resume is called: here
+// from a thread of the test's own, as a store's writer thread would. A Resume dropped uncalled
+// answers 500 instead of leaving the client waiting.
+TEST(HttpLimits, AsyncHandlersResumeFromAnyThreadAndAnswer500WhenDropped) {
+  std::vector<std::thread> resumers;
+  http::Router router;
+  router.Add(
+      "POST", "/wait", [](const http::Request&) { return http::Response::Json(200, {}); },
+      {.async_when = [](const http::Request&) { return true; },
+       .async_handler = [&resumers](const http::Request& r) -> http::AsyncStep {
+         if (r.body == "drop") return http::Suspended{[](http::Resume) {}};
+         std::string body = r.body;
+         return http::Suspended{[&resumers, body](http::Resume resume) {
+           resumers.emplace_back([resume, body] {
+             resume([body] { return http::Response::Json(200, {{"echo", body}}); });
+           });
+         }};
+       }});
+  {
+    RawServer server(router);
+    HttpResult resumed = Request(server.port(), "POST", "/wait", "from elsewhere");
+    EXPECT_EQ(resumed.status, 200);
+    EXPECT_EQ(resumed.body, R"({"echo":"from elsewhere"})");
+    HttpResult dropped = Request(server.port(), "POST", "/wait", "drop");
+    EXPECT_EQ(dropped.status, 500);
+    EXPECT_EQ(dropped.Json()["error"], "server_error");
+  }
+  for (auto& t : resumers) t.join();
 }
 
 }  // namespace
