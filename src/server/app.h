@@ -75,7 +75,8 @@ class App {
   // signed inline on the network thread; the code and refresh grants wait for their store write
   // without a thread (TokenWithoutBlocking); everything else runs on a worker (TokenEndpoint).
   bool TokenRequestSignsInline(const http::Request& request);
-  // True when the presented client is in memory and nothing (keys, its use mark) needs storage.
+  // True when the presented client is in memory and nothing (keys, its use mark) needs storage
+  // outside the grant's own write.
   bool CachedClientNeedsNoWrite(const http::Request& request, const oauth::Params& params);
   http::Response TokenEndpoint(const http::Request& request);
   http::AsyncStep TokenWithoutBlocking(const http::Request& request);

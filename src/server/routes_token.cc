@@ -122,7 +122,10 @@ bool App::CachedClientNeedsNoWrite(const http::Request& request, const oauth::Pa
   if (presented == nullptr) return false;
   int64_t now = clock_.Now();
   std::optional<storage::Client> client = client_cache_.Peek(presented->client_id, now);
-  return client && now - client->last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
+  if (!client) return false;
+  // A code redemption writes a due mark in its own commit (IssuedFamily::client_used_at).
+  if (params.Get("grant_type") == "authorization_code") return true;
+  return now - client->last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
 }
 
 std::optional<RateDecision> App::TokenRateDenied(const storage::Client& client,
