@@ -1,6 +1,11 @@
 // The HTTP layer's guarantees over real sockets: limits, errors, keep-alive, request ids.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "http/server.h"
@@ -100,14 +105,22 @@ TEST(HttpLimits, ErrorsAreNotCachedAndNotSniffed) {
 // An http::Server on its own thread with the given router, stopped and joined at the end.
 class RawServer {
  public:
-  explicit RawServer(const http::Router& router)
-      : server_({.bind_address = "127.0.0.1", .port = 0, .access_log = false}, router) {
+  explicit RawServer(const http::Router& router, std::function<void()> after_run = [] {})
+      : server_({.bind_address = "127.0.0.1",
+                 .port = 0,
+                 .shutdown_timeout = std::chrono::seconds(1),
+                 .access_log = false},
+                router) {
     port_ = server_.Listen().value();
-    thread_ = std::thread([this] { server_.Run(false); });
+    thread_ = std::thread([this, after_run] {
+      server_.Run(false);
+      after_run();
+    });
   }
-  ~RawServer() {
+  ~RawServer() { Stop(); }
+  void Stop() {
     server_.Shutdown();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   int port() const { return port_; }
 
@@ -145,6 +158,41 @@ TEST(HttpLimits, AsyncHandlersResumeFromAnyThreadAndAnswer500WhenDropped) {
     EXPECT_EQ(dropped.Json()["error"], "server_error");
   }
   for (auto& t : resumers) t.join();
+}
+
+// A request still waiting when the shutdown timeout stops the server: Run() returns only once
+// its Resume has been called (the Resume of a commit that ends late must find the server alive).
+TEST(HttpLimits, RunWaitsForRequestsStillSuspendedAfterTheShutdownTimeout) {
+  std::mutex mu;
+  std::condition_variable cv;
+  http::Resume held;
+  std::atomic<bool> resumed{false}, resumed_before_run_returned{false};
+  http::Router router;
+  router.Add(
+      "POST", "/wait", [](const http::Request&) { return http::Response::Json(200, {}); },
+      {.async_when = [](const http::Request&) { return true; },
+       .async_handler = [&](const http::Request&) -> http::AsyncStep {
+         return http::Suspended{[&](http::Resume resume) {
+           std::lock_guard lock(mu);
+           held = std::move(resume);
+           cv.notify_all();
+         }};
+       }});
+  auto server = std::make_unique<RawServer>(
+      router, [&] { resumed_before_run_returned = resumed.load(); });
+  std::thread client([&, port = server->port()] { (void)Request(port, "POST", "/wait", "x"); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return held != nullptr; });
+  }
+  std::thread stopper([&] { server->Stop(); });  // the shutdown timeout is 1 s
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  resumed = true;
+  held([] { return http::Response::Json(200, {}); });
+  stopper.join();
+  server.reset();  // closes the client's connection, which never got an answer
+  client.join();
+  EXPECT_TRUE(resumed_before_run_returned.load());
 }
 
 }  // namespace
