@@ -193,10 +193,11 @@ http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
     return AnswerToken(request, client, *answer);
   }
   std::shared_ptr<oauth::PendingGrant> pending = std::get<std::shared_ptr<oauth::PendingGrant>>(begun);
-  return http::Suspended{[this, &request, pending, client](const http::Resume& resume) {
-    pending->StartWrite([this, &request, pending, client, resume] {
-      resume([this, &request, pending, client] {
-        return AnswerToken(request, client, pending->Finish());
+  auto shared_client = std::make_shared<const storage::Client>(std::move(client));
+  return http::Suspended{[this, &request, pending, shared_client](const http::Resume& resume) {
+    pending->StartWrite([this, &request, pending, shared_client, resume] {
+      resume([this, &request, pending, shared_client] {
+        return AnswerToken(request, *shared_client, pending->Finish());
       });
     });
   }};
