@@ -58,8 +58,17 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
 TokenService::NewAuthorizationCode TokenService::NewCode(const AuthorizeRequest& request,
                                                         const std::string& user_id,
                                                         int64_t auth_time) {
+  return CodeFor(NewCodeToken(), request, user_id, auth_time, clock_.Now());
+}
+
+std::string TokenService::NewCodeToken() { return NewSortableToken(random_, UnixMillisNow()); }
+
+TokenService::NewAuthorizationCode TokenService::CodeFor(std::string code,
+                                                        const AuthorizeRequest& request,
+                                                        const std::string& user_id,
+                                                        int64_t auth_time, int64_t now) {
   NewAuthorizationCode out;
-  out.code = NewSortableToken(random_, UnixMillisNow());
+  out.code = std::move(code);
   storage::AuthorizationCode& record = out.record;
   record.code_hash = SortableTokenKey(out.code);
   record.client_id = request.client_id;
@@ -70,7 +79,7 @@ TokenService::NewAuthorizationCode TokenService::NewCode(const AuthorizeRequest&
   record.resource = request.resource;
   record.scope = JoinScope(request.scopes);
   record.auth_time = auth_time;
-  record.created_at = clock_.Now();
+  record.created_at = now;
   record.expires_at = record.created_at + settings_.code_ttl;
   return out;
 }

@@ -88,6 +88,11 @@ class TokenService {
   };
   NewAuthorizationCode NewCode(const AuthorizeRequest& request, const std::string& user_id,
                                int64_t auth_time);
+  // The same in two steps, for a code whose record is built inside a write transaction: the
+  // random part first (NewCodeToken), then the record around it (CodeFor), which only copies.
+  std::string NewCodeToken();
+  NewAuthorizationCode CodeFor(std::string code, const AuthorizeRequest& request,
+                               const std::string& user_id, int64_t auth_time, int64_t now);
   // Stores a new authorization code for an approved request; returns the code to send.
   StatusOr<std::string> IssueCode(const AuthorizeRequest& request, const std::string& user_id,
                                   int64_t auth_time);

@@ -70,6 +70,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   app->AddRegistrationRoutes();
   app->AddTokenRoutes();
   app->AddAuthorizeRoutes();
+  app->AddConsentDecisionRoute();
   app->AddUpstreamRoutes();
 
   http::ServerOptions options;

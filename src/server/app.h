@@ -71,6 +71,23 @@ class App {
 
   // The browser's login session, when its cookie names a live one.
   std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
+  // The hash of the session the cookie names (not checked against the store).
+  std::optional<std::string> SessionHashOf(const http::Request& request);
+
+  // POST /oauth/consent (routes_consent.cc): an approval is decided inside its commit
+  // (ConsentApproval, Decide) and waits for it without a thread on SQLite.
+  struct ConsentApproval;
+  void AddConsentDecisionRoute();
+  http::Response ConsentDecision(const http::Request& request);
+  http::AsyncStep ConsentDecisionWithoutBlocking(const http::Request& request);
+  // The approval's inputs from the form and the cookie, or the 403 when they cannot be right.
+  std::variant<std::shared_ptr<ConsentApproval>, http::Response> PrepareApproval(
+      const http::Request& request, const oauth::Params& params);
+  storage::DecideApproval Decide(std::shared_ptr<ConsentApproval> approval);
+  http::Response ApprovalAnswer(const http::Request& request, const ConsentApproval& approval);
+  http::Response ConsentDenied(const http::Request& request, const oauth::Params& params);
+  http::Response ConsentFormExpired(const http::Request& request);
+  http::Response ConsentAlreadyUsed();
   // The token endpoint (routes_token.cc). A client_credentials request of a client in memory is
   // signed inline on the network thread; the code and refresh grants wait for their store write
   // without a thread (TokenWithoutBlocking); everything else runs on a worker (TokenEndpoint).

@@ -37,9 +37,9 @@ http::Response App::ErrorPage(int status, const std::string& title, const std::s
 }
 
 std::optional<storage::LoginSession> App::CurrentSession(const http::Request& request) {
-  std::optional<std::string> token = CookieValue(request, session_cookie_);
-  if (!token || token->size() != 43) return std::nullopt;
-  StatusOr<storage::LoginSession> session = store_->GetSession(TokenHash(*token), clock_.Now());
+  std::optional<std::string> session_hash = SessionHashOf(request);
+  if (!session_hash) return std::nullopt;
+  StatusOr<storage::LoginSession> session = store_->GetSession(*session_hash, clock_.Now());
   if (!session.ok()) return std::nullopt;
   return std::move(session).value();
 }
@@ -302,49 +302,6 @@ void App::AddAuthorizeRoutes() {
         std::optional<storage::LoginSession> session = CurrentSession(request);
         if (!session) return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
         return ConsentStep(transaction, *session, request);
-      },
-      {.blocking = true});
-
-  router_.Add(
-      "POST", "/oauth/consent",
-      [this](const http::Request& request) {
-        oauth::Params params = RequestParams(request);
-        int64_t now = clock_.Now();
-        std::optional<storage::LoginSession> session = CurrentSession(request);
-        std::string txn_hash = SortableTokenKey(params.Get("txn"));
-        StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
-        const std::string& csrf = params.Get("csrf_token");
-        // The CSRF check: this session, this transaction, the token the page was given.
-        if (!IsFormPost(request) || !session || !txn.ok() ||
-            txn->session_hash != session->session_hash || txn->csrf_hash.empty() ||
-            !ConstantTimeEquals(TokenHash(csrf), txn->csrf_hash)) {
-          log::Info("consent refused: CSRF check failed", {{"request_id", request.request_id}});
-          return ErrorPage(403, "This form has expired",
-                           "The approval did not come from this sign-in. Go back to your "
-                           "application and connect again.");
-        }
-        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
-        auto already_used = [this] {
-          return ErrorPage(400, "This request was already used",
-                           "Go back to your application and connect again.");
-        };
-        if (!req) return already_used();
-        if (params.Get("decision") != "approve") {
-          if (!store_->ConsumeTransaction(txn_hash, now).ok()) return already_used();
-          return Redirect(oauth::ErrorRedirectUrl(
-              {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
-              config_.issuer));
-        }
-        // Remember what was approved; the store adds it to what was approved before. The
-        // transaction's single use, that consent and the code are one commit.
-        storage::Consent consent{session->user_id, req->client_id, req->resource,
-                                 oauth::JoinScope(req->scopes), now, now};
-        oauth::TokenService::NewAuthorizationCode code =
-            tokens_->NewCode(*req, session->user_id, session->auth_time);
-        Status approved = store_->ApproveTransaction(txn_hash, now, consent, code.record);
-        if (approved.code() == StatusCode::kNotFound) return already_used();
-        if (!approved.ok()) return CodeNotStored(*req, approved, request);
-        return CodeRedirect(*req, code.code);
       },
       {.blocking = true});
 }

@@ -50,6 +50,18 @@ struct CodeRedemption {
 // anything slower lengthens SQLite's serialised write.
 using IssueForCode = std::function<std::optional<IssuedFamily>(const AuthorizationCode&)>;
 
+// What a consent approval stores: the consent and the authorization code.
+struct Approval {
+  Consent consent;
+  AuthorizationCode code;
+};
+// Decides, inside the approval's transaction, on the live transaction and the live session the
+// caller presented (their match, the CSRF token): the approval to store, or nothing. Like
+// IssueForCode, it should only compare and build records.
+using DecideApproval =
+    std::function<std::optional<Approval>(const AuthorizationTransaction&, const LoginSession&)>;
+enum class ApprovalOutcome { kApproved, kRefused, kNotFound };
+
 // The result of presenting a refresh token (MCP-AUTH.md §5).
 struct Rotation {
   enum class Outcome {
@@ -120,13 +132,17 @@ class Store {
   // The same, found by the upstream `state` the IdP sends back.
   virtual StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) = 0;
-  // The user's approval, as one commit: consumes the live transaction, records `consent`
-  // (inserted; or, over a standing consent, the union of both scopes, space-separated, sorted,
-  // each once, with `consent.updated_at` and the standing `created_at`) and stores `code`.
-  // The merge happens inside the commit, so two approvals at once cannot lose each other's scopes.
-  // kNotFound, with nothing written, when the transaction is missing, expired or consumed.
-  virtual Status ApproveTransaction(const std::string& transaction_hash, int64_t now,
-                                    const Consent& consent, const AuthorizationCode& code) = 0;
+  // The user's approval, as one commit: reads the live transaction and the live login session
+  // the caller presents, asks `decide`, and when it approves consumes the transaction, records
+  // the consent (inserted; or, over a standing consent, the union of both scopes, space-separated,
+  // sorted, each once, with `consent.updated_at` and the standing `created_at`) and stores the
+  // code. The merge happens inside the commit, so two approvals at once cannot lose each other's
+  // scopes. kNotFound, with nothing written, when the transaction is missing, expired or consumed
+  // or the session missing or expired; kRefused, with nothing written, when `decide` refuses.
+  virtual StatusOr<ApprovalOutcome> ApproveTransaction(const std::string& transaction_hash,
+                                                       const std::string& session_hash,
+                                                       int64_t now,
+                                                       const DecideApproval& decide) = 0;
 
   // ---- authorization codes ----
   virtual Status CreateCode(const AuthorizationCode& code) = 0;
@@ -153,15 +169,16 @@ class Store {
   // Revokes the family and denies every unexpired access token issued in it.
   virtual Status RevokeFamily(const std::string& family_id, int64_t now) = 0;
 
-  // ---- the two grant writes, for callers that must not block ----
+  // ---- the grant and approval writes, for callers that must not block ----
   // True when writes run on a thread of the store's own (SQLite's group commit): the forms below
   // then return at once. Otherwise they block like the plain forms, so a caller that must not
   // block calls them only when this is true.
   virtual bool WritesCompleteAsynchronously() const { return false; }
-  // RedeemCode and RotateRefreshToken that give their result to `done`, exactly once: after the
-  // commit, on the store's writer thread when WritesCompleteAsynchronously(), else on the caller's
-  // thread before returning. `done` must be quick, must not block and must not call the store;
-  // the store keeps `issue` and `accept` until it has run.
+  // RedeemCode, RotateRefreshToken and ApproveTransaction that give their result to `done`,
+  // exactly once: after the commit, on the store's writer thread when
+  // WritesCompleteAsynchronously(), else on the caller's thread before returning. `done` must be
+  // quick, must not block and must not call the store; the store keeps the callbacks (`issue`,
+  // `accept`, `decide`) until it has run.
   virtual void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
                                std::function<void(StatusOr<CodeRedemption>)> done) {
     done(RedeemCode(code_hash, now, issue));
@@ -171,6 +188,11 @@ class Store {
                                        std::function<bool(const RefreshFamily&)> accept,
                                        std::function<void(StatusOr<Rotation>)> done) {
     done(RotateRefreshToken(token_hash, new_token, now, grace_seconds, accept));
+  }
+  virtual void ApproveTransactionAsync(std::string transaction_hash, std::string session_hash,
+                                       int64_t now, DecideApproval decide,
+                                       std::function<void(StatusOr<ApprovalOutcome>)> done) {
+    done(ApproveTransaction(transaction_hash, session_hash, now, decide));
   }
 
   // ---- access-token denylist ----

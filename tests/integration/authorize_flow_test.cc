@@ -133,6 +133,20 @@ TEST_F(AuthorizeFlow, CsrfFailureOnConsentIs403) {
     EXPECT_EQ(r.Header("location"), "");
     EXPECT_NE(r.body.find("This form has expired"), std::string::npos);
   }
+  // Another sign-in (bob's session) posting alice's page, with the page's own token.
+  AddUser(server_, "bob", "another horse battery");
+  FlowDriver bob{server_};
+  HttpResult bob_start = bob.Authorize(bob.AuthorizeParams(client_id_, kRedirect, pkce_));
+  bob.Login(bob_start.Header("location"), "bob", "another horse battery");
+  ASSERT_FALSE(bob.cookie().empty());
+  ASSERT_NE(bob.cookie(), flow_.cookie());
+  HttpResult stolen = PostForm(server_.port(), "/oauth/consent",
+                               {{"txn", txn},
+                                {"csrf_token", InputValue(page.body, "csrf_token")},
+                                {"decision", "approve"}},
+                               {{"Cookie", bob.cookie()}});
+  EXPECT_EQ(stolen.status, 403);
+  EXPECT_NE(stolen.body.find("This form has expired"), std::string::npos);
   // The genuine form still works afterwards, exactly once.
   EXPECT_EQ(flow_.Decide(page, "approve").status, 302);
   EXPECT_EQ(flow_.Decide(page, "approve").status, 403);

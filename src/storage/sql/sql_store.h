@@ -54,8 +54,9 @@ class SqlStore final : public Store {
                                                         int64_t now) override;
   StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) override;
-  Status ApproveTransaction(const std::string& transaction_hash, int64_t now,
-                            const Consent& consent, const AuthorizationCode& code) override;
+  StatusOr<ApprovalOutcome> ApproveTransaction(const std::string& transaction_hash,
+                                               const std::string& session_hash, int64_t now,
+                                               const DecideApproval& decide) override;
 
   Status CreateCode(const AuthorizationCode& code) override;
   StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
@@ -76,6 +77,9 @@ class SqlStore final : public Store {
                                int64_t grace_seconds,
                                std::function<bool(const RefreshFamily&)> accept,
                                std::function<void(StatusOr<Rotation>)> done) override;
+  void ApproveTransactionAsync(std::string transaction_hash, std::string session_hash, int64_t now,
+                               DecideApproval decide,
+                               std::function<void(StatusOr<ApprovalOutcome>)> done) override;
 
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;

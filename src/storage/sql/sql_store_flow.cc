@@ -11,19 +11,64 @@ Status SqlStore::CreateSession(const LoginSession& s) {
       .status();
 }
 
-StatusOr<LoginSession> SqlStore::GetSession(const std::string& session_hash, int64_t now) {
-  // Joined with the user's name: on a busy SQLite server every read starts with a cold page
-  // cache (another commit changed the WAL), so a second query would cost a second descent.
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "
-                       "COALESCE(u.username, u.email) FROM login_sessions s "
-                       "JOIN users u ON u.user_id = s.user_id "
-                       "WHERE s.session_hash = $1 AND s.expires_at > $2",
-                       {session_hash, now}));
-  if (r.rows.empty()) return NotFoundError("login session");
-  LoginSession session = DecodeSession(r.rows[0]);
-  session.user_display_name = Text(r.rows[0], 5);
+namespace {
+// A live session, joined with the user's name: on a busy SQLite server every read starts with a
+// cold page cache (another commit changed the WAL), so a second query would cost a second descent.
+constexpr std::string_view kSelectLiveSession =
+    "SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "
+    "COALESCE(u.username, u.email) FROM login_sessions s JOIN users u ON u.user_id = s.user_id "
+    "WHERE s.session_hash = $1 AND s.expires_at > $2";
+
+LoginSession SessionFromRow(const SqlRow& row) {
+  LoginSession session = DecodeSession(row);
+  session.user_display_name = Text(row, 5);
   return session;
+}
+
+constexpr std::string_view kSelectLiveTransaction =
+    "SELECT " AUTHGENT_TRANSACTION_COLUMNS " FROM authorization_transactions WHERE "
+    "transaction_hash = $1 AND expires_at > $2 AND consumed_at = 0";
+
+// One approval inside the caller's write transaction (ApproveTransaction's contract).
+Status ApproveIn(SqlConnection& c, const std::string& transaction_hash,
+                 const std::string& session_hash, int64_t now, const DecideApproval& decide,
+                 ApprovalOutcome& outcome) {
+  outcome = ApprovalOutcome::kNotFound;
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult txn, c.Query(kSelectLiveTransaction, {transaction_hash, now}));
+  if (txn.rows.empty()) return Status::Ok();
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult session, c.Query(kSelectLiveSession, {session_hash, now}));
+  if (session.rows.empty()) return Status::Ok();
+  std::optional<Approval> approval =
+      decide(DecodeTransaction(txn.rows[0]), SessionFromRow(session.rows[0]));
+  if (!approval) {
+    outcome = ApprovalOutcome::kRefused;
+    return Status::Ok();
+  }
+  // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins (on
+  // PostgreSQL a concurrent one may have committed since the read).
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult consumed, c.Query("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+                                  "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
+                                  {transaction_hash, now}));
+  if (consumed.affected == 0) return Status::Ok();
+  const Consent& consent = approval->consent;
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult standing, c.Query("SELECT scope FROM consents WHERE user_id = $1 AND "
+                                  "client_id = $2 AND resource = $3",
+                                  {consent.user_id, consent.client_id, consent.resource}));
+  Consent merged = consent;
+  if (!standing.rows.empty()) merged.scope = WordSetUnion(Text(standing.rows[0], 0), consent.scope);
+  AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, merged));
+  AUTHGENT_RETURN_IF_ERROR(InsertCode(c, approval->code));
+  outcome = ApprovalOutcome::kApproved;
+  return Status::Ok();
+}
+}  // namespace
+
+StatusOr<LoginSession> SqlStore::GetSession(const std::string& session_hash, int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectLiveSession, {session_hash, now}));
+  if (r.rows.empty()) return NotFoundError("login session");
+  return SessionFromRow(r.rows[0]);
 }
 
 Status SqlStore::DeleteSession(const std::string& session_hash) {
@@ -42,11 +87,7 @@ Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
 
 StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,
                                                             int64_t now) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_TRANSACTION_COLUMNS
-                                             " FROM authorization_transactions WHERE "
-                                             "transaction_hash = $1 AND expires_at > $2 AND "
-                                             "consumed_at = 0",
-                                             {transaction_hash, now}));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectLiveTransaction, {transaction_hash, now}));
   if (r.rows.empty()) return NotFoundError("authorization transaction");
   return DecodeTransaction(r.rows[0]);
 }
@@ -83,24 +124,27 @@ StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
   return DecodeTransaction(r.rows[0]);
 }
 
-Status SqlStore::ApproveTransaction(const std::string& transaction_hash, int64_t now,
-                                   const Consent& consent, const AuthorizationCode& code) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
-    // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins.
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult consumed, c.Query("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
-                                    "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
-                                    {transaction_hash, now}));
-    if (consumed.affected == 0) return NotFoundError("authorization transaction");
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult standing, c.Query("SELECT scope FROM consents WHERE user_id = $1 AND "
-                                    "client_id = $2 AND resource = $3",
-                                    {consent.user_id, consent.client_id, consent.resource}));
-    Consent merged = consent;
-    if (!standing.rows.empty()) merged.scope = WordSetUnion(Text(standing.rows[0], 0), consent.scope);
-    AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, merged));
-    return InsertCode(c, code);
+StatusOr<ApprovalOutcome> SqlStore::ApproveTransaction(const std::string& transaction_hash,
+                                                       const std::string& session_hash, int64_t now,
+                                                       const DecideApproval& decide) {
+  return WriteFor<ApprovalOutcome>([&](SqlConnection& c, ApprovalOutcome& outcome) {
+    return ApproveIn(c, transaction_hash, session_hash, now, decide, outcome);
   });
+}
+
+void SqlStore::ApproveTransactionAsync(std::string transaction_hash, std::string session_hash,
+                                       int64_t now, DecideApproval decide,
+                                       std::function<void(StatusOr<ApprovalOutcome>)> done) {
+  if (!batcher_) {
+    return Store::ApproveTransactionAsync(std::move(transaction_hash), std::move(session_hash),
+                                          now, std::move(decide), std::move(done));
+  }
+  SubmitWriteFor<ApprovalOutcome>(
+      [transaction_hash = std::move(transaction_hash), session_hash = std::move(session_hash), now,
+       decide = std::move(decide)](SqlConnection& c, ApprovalOutcome& outcome) {
+        return ApproveIn(c, transaction_hash, session_hash, now, decide, outcome);
+      },
+      std::move(done));
 }
 
 Status SqlStore::UpsertConsent(const Consent& consent) {

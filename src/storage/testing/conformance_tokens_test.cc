@@ -24,10 +24,24 @@ AuthorizationTransaction MakeTransaction(const std::string& hash, int64_t now) {
   return t;
 }
 
+// Approves as the consent page does, on session "sh": stores `consent` and `code`. kNotFound
+// when the store found no live transaction or session.
+Status Approve(Store& store, const std::string& hash, int64_t now, const Consent& consent,
+               const AuthorizationCode& code) {
+  StatusOr<ApprovalOutcome> r = store.ApproveTransaction(
+      hash, "sh", now, [&](const AuthorizationTransaction&, const LoginSession&) {
+        return std::optional<Approval>(Approval{consent, code});
+      });
+  if (!r.ok()) return r.status();
+  if (*r != ApprovalOutcome::kApproved) return NotFoundError("approval");
+  return Status::Ok();
+}
+
 TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeOnce) {
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_ + 1};
-  ASSERT_TRUE(store_->ApproveTransaction("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
+  ASSERT_TRUE(Approve(*store_, "th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
   EXPECT_EQ(store_->GetTransaction("th", now_ + 1).status().code(), StatusCode::kNotFound);
   auto stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
   ASSERT_TRUE(stored.ok());
@@ -36,7 +50,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 
   // A second approval of the same page (a double submit, a replay) writes nothing.
   consent.scope = "mcp:read mcp:write";
-  EXPECT_EQ(store_->ApproveTransaction("th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
+  EXPECT_EQ(Approve(*store_, "th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
   EXPECT_EQ(store_->RedeemCode("k2", now_ + 3)->outcome, CodeRedemption::Outcome::kNotFound);
@@ -48,7 +62,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   consent.scope = "mcp:write admin";
   consent.created_at = now_ + 5;
   consent.updated_at = now_ + 5;
-  ASSERT_TRUE(store_->ApproveTransaction("th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
+  ASSERT_TRUE(Approve(*store_, "th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
   stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
   EXPECT_EQ(stored->scope, "admin mcp:read mcp:write");
   EXPECT_EQ(stored->created_at, now_);
@@ -58,7 +72,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   for (std::string scope : {"mcp:read", ""}) {
     ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th3" + scope, now_)).ok());
     consent.scope = scope;
-    ASSERT_TRUE(store_->ApproveTransaction("th3" + scope, now_ + 6, consent,
+    ASSERT_TRUE(Approve(*store_, "th3" + scope, now_ + 6, consent,
                                            MakeCode("k5" + scope, "c1", "u1"))
                     .ok());
     EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope,
@@ -67,9 +81,10 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 }
 
 TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothing) {
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("old", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
-  EXPECT_EQ(store_->ApproveTransaction("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
+  EXPECT_EQ(Approve(*store_, "old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->RedeemCode("k3", now_ + 600)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
@@ -79,13 +94,59 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
   // consent is recorded, so the user can still approve.
   ASSERT_TRUE(store_->CreateCode(MakeCode("taken", "c1", "u1")).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  EXPECT_EQ(store_->ApproveTransaction("th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
+  EXPECT_EQ(Approve(*store_, "th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
             StatusCode::kAlreadyExists);
   EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(store_->ApproveTransaction("nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
+  EXPECT_EQ(Approve(*store_, "nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
             StatusCode::kNotFound);
+}
+
+// The decision sees the live transaction and the session presented; a refusal, a missing or
+// expired session and an expired transaction change nothing, and the transaction can still be
+// approved afterwards.
+TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 100)).ok());
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
+  AuthorizationTransaction seen_txn;
+  LoginSession seen_session;
+  auto decide = [&](bool approve) -> DecideApproval {
+    return [&, approve](const AuthorizationTransaction& t, const LoginSession& s) {
+      seen_txn = t;
+      seen_session = s;
+      return approve ? std::optional<Approval>(Approval{consent, MakeCode("k1", "c1", "u1")})
+                     : std::nullopt;
+    };
+  };
+  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 1, decide(false)),
+            ApprovalOutcome::kRefused);
+  EXPECT_EQ(seen_txn.csrf_hash, "csrf");
+  EXPECT_EQ(seen_txn.request_json, R"({"client_id":"c1"})");
+  EXPECT_EQ(seen_session.user_id, "u1");
+  EXPECT_EQ(seen_session.auth_time, now_);
+  EXPECT_EQ(seen_session.user_display_name, "alice");
+  EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
+            StatusCode::kNotFound);
+
+  EXPECT_EQ(*store_->ApproveTransaction("th", "other", now_ + 1, decide(true)),
+            ApprovalOutcome::kNotFound);
+  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 100, decide(true)),
+            ApprovalOutcome::kNotFound);  // the session expired
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 2)->outcome, CodeRedemption::Outcome::kNotFound);
+
+  std::promise<StatusOr<ApprovalOutcome>> answer;
+  store_->ApproveTransactionAsync("th", "sh", now_ + 2, decide(true),
+                                  [&](StatusOr<ApprovalOutcome> r) { answer.set_value(r); });
+  EXPECT_EQ(*answer.get_future().get(), ApprovalOutcome::kApproved);
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 3, decide(true)),
+            ApprovalOutcome::kNotFound);  // consumed
+  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 600, decide(true)),
+            ApprovalOutcome::kNotFound);  // and expired
 }
 
 TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {

@@ -1,0 +1,157 @@
+// POST /oauth/consent: the user's decision on the consent page (MCP-AUTH.md §4).
+//
+// An approval is one store call that reads the transaction and the login session and decides
+// inside its commit (Store::ApproveTransaction): the transaction must belong to the session that
+// posts, and the form must carry the CSRF token whose hash is on the transaction. Nothing is read
+// before that call, and on SQLite the request waits for the commit without a thread, like the
+// token endpoint's grants. A denial consumes the transaction and sends access_denied back to the
+// client; it is rare and runs on a worker.
+#include "core/bytes.h"
+#include "core/log.h"
+#include "core/sortable_token.h"
+#include "oauth/scope.h"
+#include "server/app.h"
+#include "server/web.h"
+
+namespace authgent::server {
+
+// One approval: what the form and the cookie bring, and what the commit decided.
+struct App::ConsentApproval {
+  std::string transaction_hash;
+  std::string session_hash;
+  std::string csrf_hash;
+  std::string code;  // drawn before the commit; its record is built inside
+  int64_t now = 0;
+  // Set inside the commit by the decision (Decide), read after it.
+  bool csrf_failed = false;
+  std::optional<oauth::AuthorizeRequest> request;
+  StatusOr<storage::ApprovalOutcome> outcome = InternalError("the approval was not stored");
+};
+
+std::optional<std::string> App::SessionHashOf(const http::Request& request) {
+  std::optional<std::string> token = CookieValue(request, session_cookie_);
+  if (!token || token->size() != 43) return std::nullopt;
+  return TokenHash(*token);
+}
+
+http::Response App::ConsentFormExpired(const http::Request& request) {
+  log::Info("consent refused: CSRF check failed", {{"request_id", request.request_id}});
+  return ErrorPage(403, "This form has expired",
+                   "The approval did not come from this sign-in. Go back to your application "
+                   "and connect again.");
+}
+
+http::Response App::ConsentAlreadyUsed() {
+  return ErrorPage(400, "This request was already used",
+                   "Go back to your application and connect again.");
+}
+
+std::variant<std::shared_ptr<App::ConsentApproval>, http::Response> App::PrepareApproval(
+    const http::Request& request, const oauth::Params& params) {
+  std::optional<std::string> session_hash = SessionHashOf(request);
+  if (!IsFormPost(request) || !session_hash) return ConsentFormExpired(request);
+  auto approval = std::make_shared<ConsentApproval>();
+  approval->transaction_hash = SortableTokenKey(params.Get("txn"));
+  approval->session_hash = std::move(*session_hash);
+  approval->csrf_hash = TokenHash(params.Get("csrf_token"));
+  approval->code = tokens_->NewCodeToken();
+  approval->now = clock_.Now();
+  return approval;
+}
+
+storage::DecideApproval App::Decide(std::shared_ptr<ConsentApproval> approval) {
+  return [this, approval](const storage::AuthorizationTransaction& txn,
+                          const storage::LoginSession& session) -> std::optional<storage::Approval> {
+    // The CSRF check: this session, this transaction, the token the page was given.
+    if (txn.session_hash != session.session_hash || txn.csrf_hash.empty() ||
+        !ConstantTimeEquals(approval->csrf_hash, txn.csrf_hash)) {
+      approval->csrf_failed = true;
+      return std::nullopt;
+    }
+    approval->request = oauth::AuthorizeRequest::FromJson(txn.request_json);
+    if (!approval->request) return std::nullopt;
+    const oauth::AuthorizeRequest& req = *approval->request;
+    // Remember what was approved; the store adds it to what was approved before.
+    storage::Approval stored;
+    stored.consent = {session.user_id, req.client_id, req.resource, oauth::JoinScope(req.scopes),
+                      approval->now, approval->now};
+    stored.code =
+        tokens_->CodeFor(approval->code, req, session.user_id, session.auth_time, approval->now)
+            .record;
+    return stored;
+  };
+}
+
+http::Response App::ApprovalAnswer(const http::Request& request, const ConsentApproval& approval) {
+  if (!approval.outcome.ok()) {
+    if (approval.request) return CodeNotStored(*approval.request, approval.outcome.status(), request);
+    return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  }
+  switch (*approval.outcome) {
+    case storage::ApprovalOutcome::kApproved: return CodeRedirect(*approval.request, approval.code);
+    case storage::ApprovalOutcome::kRefused:
+      return approval.csrf_failed ? ConsentFormExpired(request) : ConsentAlreadyUsed();
+    case storage::ApprovalOutcome::kNotFound:
+      // Decided, then another approval of the same page won (PostgreSQL); else no live
+      // transaction or session at all.
+      return approval.request ? ConsentAlreadyUsed() : ConsentFormExpired(request);
+  }
+  return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+}
+
+http::Response App::ConsentDecision(const http::Request& request) {
+  oauth::Params params = RequestParams(request);
+  if (params.Get("decision") != "approve") return ConsentDenied(request, params);
+  auto prepared = PrepareApproval(request, params);
+  if (auto* r = std::get_if<http::Response>(&prepared)) return std::move(*r);
+  std::shared_ptr<ConsentApproval> approval = std::get<std::shared_ptr<ConsentApproval>>(prepared);
+  approval->outcome = store_->ApproveTransaction(approval->transaction_hash,
+                                                 approval->session_hash, approval->now,
+                                                 Decide(approval));
+  return ApprovalAnswer(request, *approval);
+}
+
+http::AsyncStep App::ConsentDecisionWithoutBlocking(const http::Request& request) {
+  auto on_worker = http::OnWorker{[this, &request] { return ConsentDecision(request); }};
+  if (!store_->WritesCompleteAsynchronously()) return on_worker;
+  oauth::Params params = RequestParams(request);
+  if (params.Get("decision") != "approve") return on_worker;
+  auto prepared = PrepareApproval(request, params);
+  if (auto* r = std::get_if<http::Response>(&prepared)) return std::move(*r);
+  std::shared_ptr<ConsentApproval> approval = std::get<std::shared_ptr<ConsentApproval>>(prepared);
+  return http::Suspended{[this, &request, approval](const http::Resume& resume) {
+    store_->ApproveTransactionAsync(
+        approval->transaction_hash, approval->session_hash, approval->now, Decide(approval),
+        [this, &request, approval, resume](StatusOr<storage::ApprovalOutcome> outcome) {
+          approval->outcome = std::move(outcome);
+          resume([this, &request, approval] { return ApprovalAnswer(request, *approval); });
+        });
+  }};
+}
+
+http::Response App::ConsentDenied(const http::Request& request, const oauth::Params& params) {
+  int64_t now = clock_.Now();
+  std::optional<storage::LoginSession> session = CurrentSession(request);
+  std::string txn_hash = SortableTokenKey(params.Get("txn"));
+  StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
+  if (!IsFormPost(request) || !session || !txn.ok() ||
+      txn->session_hash != session->session_hash || txn->csrf_hash.empty() ||
+      !ConstantTimeEquals(TokenHash(params.Get("csrf_token")), txn->csrf_hash)) {
+    return ConsentFormExpired(request);
+  }
+  auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+  if (!req || !store_->ConsumeTransaction(txn_hash, now).ok()) return ConsentAlreadyUsed();
+  return Redirect(oauth::ErrorRedirectUrl(
+      {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
+      config_.issuer));
+}
+
+void App::AddConsentDecisionRoute() {
+  router_.Add(
+      "POST", "/oauth/consent",
+      [this](const http::Request& request) { return ConsentDecision(request); },
+      {.async_when = [](const http::Request&) { return true; },
+       .async_handler = [this](const http::Request& r) { return ConsentDecisionWithoutBlocking(r); }});
+}
+
+}  // namespace authgent::server
