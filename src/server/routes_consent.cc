@@ -14,6 +14,17 @@
 #include "server/web.h"
 
 namespace authgent::server {
+namespace {
+
+// The CSRF check, for approvals and denials alike: the transaction belongs to the session that
+// posts, and the form carries the token whose hash is on the transaction.
+bool FormBelongsTo(const storage::AuthorizationTransaction& txn, const std::string& session_hash,
+                   const std::string& csrf_hash) {
+  return txn.session_hash == session_hash && !txn.csrf_hash.empty() &&
+         ConstantTimeEquals(csrf_hash, txn.csrf_hash);
+}
+
+}  // namespace
 
 // One approval: what the form and the cookie bring, and what the commit decided.
 struct App::ConsentApproval {
@@ -62,9 +73,7 @@ std::variant<std::shared_ptr<App::ConsentApproval>, http::Response> App::Prepare
 storage::DecideApproval App::Decide(std::shared_ptr<ConsentApproval> approval) {
   return [this, approval](const storage::AuthorizationTransaction& txn,
                           const storage::LoginSession& session) -> std::optional<storage::Approval> {
-    // The CSRF check: this session, this transaction, the token the page was given.
-    if (txn.session_hash != session.session_hash || txn.csrf_hash.empty() ||
-        !ConstantTimeEquals(approval->csrf_hash, txn.csrf_hash)) {
+    if (!FormBelongsTo(txn, session.session_hash, approval->csrf_hash)) {
       approval->csrf_failed = true;
       return std::nullopt;
     }
@@ -135,8 +144,7 @@ http::Response App::ConsentDenied(const http::Request& request, const oauth::Par
   std::string txn_hash = SortableTokenKey(params.Get("txn"));
   StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
   if (!IsFormPost(request) || !session || !txn.ok() ||
-      txn->session_hash != session->session_hash || txn->csrf_hash.empty() ||
-      !ConstantTimeEquals(TokenHash(params.Get("csrf_token")), txn->csrf_hash)) {
+      !FormBelongsTo(*txn, session->session_hash, TokenHash(params.Get("csrf_token")))) {
     return ConsentFormExpired(request);
   }
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
