@@ -31,9 +31,12 @@ class Server::Impl {
       : options_(std::move(options)),
         router_(router),
         ioc_(std::max(1, options_.io_threads)),
-        acceptor_(ioc_),
+        // The acceptor, the accept loop, the signals and BeginShutdown share one strand: closing
+        // the acceptor on one io thread while another starts an accept on it was a data race
+        // (UBSan saw a null descriptor state in the reactor during a test's shutdown).
+        acceptor_(asio::make_strand(ioc_)),
         workers_(static_cast<size_t>(std::max(1, options_.worker_threads))),
-        signals_(ioc_) {}
+        signals_(acceptor_.get_executor()) {}
 
   StatusOr<int> Listen() {
     boost::system::error_code ec;
@@ -61,7 +64,7 @@ class Server::Impl {
         BeginShutdown();
       });
     }
-    asio::co_spawn(ioc_, Accept(), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
     std::vector<std::thread> threads;
     for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
@@ -71,7 +74,7 @@ class Server::Impl {
   }
 
   void Shutdown() {
-    asio::post(ioc_, [this] { BeginShutdown(); });
+    asio::post(acceptor_.get_executor(), [this] { BeginShutdown(); });
   }
 
  private:
