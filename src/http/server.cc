@@ -30,13 +30,15 @@ class Server::Impl {
   Impl(ServerOptions options, const Router& router)
       : options_(std::move(options)),
         router_(router),
-        ioc_(std::max(1, options_.io_threads)),
-        // The acceptor, the accept loop, the signals and BeginShutdown share one strand: closing
-        // the acceptor on one io thread while another starts an accept on it was a data race
-        // (UBSan saw a null descriptor state in the reactor during a test's shutdown).
-        acceptor_(asio::make_strand(ioc_)),
+        contexts_(MakeContexts(options_.io_threads)),
+        // The acceptor, the accept loop, the signals and BeginShutdown all live on the first
+        // context, which one thread runs: closing the acceptor while an accept starts on it
+        // cannot race (UBSan once saw a null descriptor state in the reactor when they could).
+        acceptor_(Home()),
         workers_(static_cast<size_t>(std::max(1, options_.worker_threads))),
-        signals_(acceptor_.get_executor()) {}
+        signals_(Home()) {
+    for (auto& context : contexts_) keep_running_.emplace_back(context->get_executor());
+  }
 
   StatusOr<int> Listen() {
     boost::system::error_code ec;
@@ -64,10 +66,12 @@ class Server::Impl {
         BeginShutdown();
       });
     }
-    asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
+    asio::co_spawn(Home(), Accept(), asio::detached);
     std::vector<std::thread> threads;
-    for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
-    ioc_.run();
+    for (size_t i = 1; i < contexts_.size(); ++i) {
+      threads.emplace_back([context = contexts_[i].get()] { context->run(); });
+    }
+    Home().run();
     for (auto& t : threads) t.join();
     workers_.join();
     AwaitOpenWaits();
@@ -78,7 +82,22 @@ class Server::Impl {
   }
 
  private:
-  // One live connection, reachable from Shutdown(). Touched only on its own strand.
+  // One io_context per network thread, each run by that thread alone: a connection lives on one
+  // of them from accept to close, so its coroutine needs no strand, and the threads share no
+  // scheduler lock and wake no one else to run a ready connection (a fifth of the server's CPU
+  // per request went to that sharing: docs/performance.md, item 29).
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return contexts;
+  }
+  asio::io_context& Home() { return *contexts_.front(); }
+  // The context of the next accepted connection, in turn.
+  asio::io_context& NextContext() { return *contexts_[next_context_++ % contexts_.size()]; }
+
+  // One live connection, reachable from Shutdown(). Touched only on its own context's thread.
   struct Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
@@ -99,12 +118,12 @@ class Server::Impl {
           });
         }
       }
-      deadline_ = std::make_unique<asio::steady_timer>(ioc_, options_.shutdown_timeout);
+      deadline_ = std::make_unique<asio::steady_timer>(Home(), options_.shutdown_timeout);
       deadline_->async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         log::Warn("shutdown timeout: abandoning in-flight requests",
                   {{"in_flight", in_flight_.load()}});
-        ioc_.stop();
+        for (auto& context : contexts_) context->stop();
       });
     }
     MaybeFinish();
@@ -114,9 +133,12 @@ class Server::Impl {
     std::lock_guard lock(mu_);
     if (stopping_ && connections_.empty() && deadline_ && !finished_) {
       finished_ = true;
-      // With the acceptor closed and no connection left, cancelling the deadline leaves the
-      // io_context without work, so Run() returns.
-      asio::post(ioc_, [this] { deadline_->cancel(); });
+      // With the acceptor closed and no connection left, cancelling the deadline and dropping
+      // the guards leaves every io_context without work, so Run() returns.
+      asio::post(Home(), [this] {
+        deadline_->cancel();
+        keep_running_.clear();
+      });
       log::Info("shutdown complete");
       log::Flush();
     }
@@ -124,11 +146,11 @@ class Server::Impl {
 
   awaitable<void> Accept() {
     while (!stopping_) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kNoThrow);
+      auto [ec, socket] = co_await acceptor_.async_accept(NextContext(), kNoThrow);
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
         // Out of descriptors and similar: pause rather than spin.
-        asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+        asio::steady_timer pause(Home(), std::chrono::milliseconds(50));
         co_await pause.async_wait(kNoThrow);
         continue;
       }
@@ -265,7 +287,7 @@ class Server::Impl {
     co_return finish();
   }
 
-  // Storage and slow crypto run on the worker pool; this coroutine resumes on its strand.
+  // Storage and slow crypto run on the worker pool; this coroutine resumes on its own thread.
   awaitable<Response> OnWorkers(const Finish& run) {
     co_return co_await asio::co_spawn(
         workers_, [&run]() -> awaitable<Response> { co_return run(); }, use_awaitable);
@@ -273,7 +295,7 @@ class Server::Impl {
 
   // Waits, parking no thread, until `start`'s Resume is called; returns what it was given. The
   // Resume may be called from any thread (a store's writer thread): the coroutine continues on
-  // its own strand. Run() does not return while a wait is open, so a late Resume always finds
+  // its own thread. Run() does not return while a wait is open, so a late Resume always finds
   // the io_context alive.
   awaitable<Finish> Suspend(const std::function<void(Resume)>& start) {
     co_return co_await asio::async_initiate<decltype(use_awaitable), void(Finish)>(
@@ -333,7 +355,10 @@ class Server::Impl {
 
   ServerOptions options_;
   const Router& router_;
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  // Work on every context until shutdown completes: a thread with no connection yet waits.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  size_t next_context_ = 0;  // only the accept loop, on Home(), touches it
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
   asio::signal_set signals_;

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "http/server.h"
@@ -105,9 +107,11 @@ TEST(HttpLimits, ErrorsAreNotCachedAndNotSniffed) {
 // An http::Server on its own thread with the given router, stopped and joined at the end.
 class RawServer {
  public:
-  explicit RawServer(const http::Router& router, std::function<void()> after_run = [] {})
+  explicit RawServer(const http::Router& router, std::function<void()> after_run = [] {},
+                     int io_threads = 1)
       : server_({.bind_address = "127.0.0.1",
                  .port = 0,
+                 .io_threads = io_threads,
                  .shutdown_timeout = std::chrono::seconds(1),
                  .access_log = false},
                 router) {
@@ -129,6 +133,47 @@ class RawServer {
   int port_ = 0;
   std::thread thread_;
 };
+
+// Each network thread runs its own connections: new connections go to the threads in turn, and
+// every request of a connection is handled on the thread that accepted it. A thread that never
+// got a connection still stops with the server.
+TEST(HttpLimits, ConnectionsAreSpreadOverTheNetworkThreadsAndStayOnTheirs) {
+  std::mutex mu;
+  std::map<std::thread::id, int> index;  // a small number per thread, for the answers
+  http::Router router;
+  router.Add("GET", "/thread", [&](const http::Request&) {
+    std::lock_guard lock(mu);
+    auto [it, added] = index.emplace(std::this_thread::get_id(), static_cast<int>(index.size()));
+    return http::Response::Json(200, {{"thread", it->second}});
+  });
+  {
+    RawServer server(router, [] {}, 3);
+    std::vector<std::unique_ptr<Connection>> conns;
+    std::vector<int> first;
+    for (int i = 0; i < 6; ++i) {
+      conns.push_back(std::make_unique<Connection>(server.port()));
+      ASSERT_TRUE(conns.back()->Send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n"));
+      auto r = conns.back()->Read();
+      ASSERT_TRUE(r.has_value()) << i;
+      first.push_back(r->Json()["thread"].get<int>());
+    }
+    std::set<int> distinct(first.begin(), first.end());
+    EXPECT_EQ(distinct.size(), 3u);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(first[i], first[i + 3]) << i;  // in turn
+    for (int round = 0; round < 3; ++round) {
+      for (size_t i = 0; i < conns.size(); ++i) {
+        ASSERT_TRUE(conns[i]->Send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n"));
+        auto r = conns[i]->Read();
+        ASSERT_TRUE(r.has_value()) << i;
+        EXPECT_EQ(r->Json()["thread"].get<int>(), first[i]) << "connection " << i;
+      }
+    }
+  }
+  {
+    RawServer idle(router, [] {}, 4);
+    EXPECT_EQ(Get(idle.port(), "/thread").status, 200);
+  }  // three of its four threads never had a connection: Stop() still returns
+}
 
 // An asynchronous handler's wait parks no thread and ends wherever its Resume is called: here
 // from a thread of the test's own, as a store's writer thread would. A Resume dropped uncalled
