@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -237,7 +238,8 @@ class Server::Impl {
     const int status = response.status;
     WireResponse out = ToWire(std::move(response), request, !close);
     conn.stream.expires_after(options_.read_timeout);
-    auto [wec, written] = co_await bhttp::async_write(conn.stream, out, kNoThrow);
+    std::array<asio::const_buffer, 2> wire{asio::buffer(out.head), asio::buffer(out.body)};
+    auto [wec, written] = co_await asio::async_write(conn.stream, wire, kNoThrow);
 
     if (options_.access_log) {
       log::Line({{"time", log::NowRfc3339()},

@@ -1,11 +1,13 @@
 #include "http/wire.h"
 
+#include <strings.h>
+
 #include <cctype>
 
+#include "core/log.h"
 #include "core/random.h"
 
 namespace authgent::http {
-namespace bhttp = boost::beast::http;
 namespace {
 
 bool SaneRequestId(std::string_view id) {
@@ -16,6 +18,39 @@ bool SaneRequestId(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// RFC 9110 5.1: a field name is a token.
+bool HeaderToken(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// RFC 9110 5.5: CR, LF and NUL never appear in a field value.
+bool HeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// Headers that ToWire writes itself, whatever the handler set.
+bool ServerOwned(std::string_view name) {
+  for (std::string_view own : {"X-Request-Id", "X-Content-Type-Options", "Connection",
+                               "Content-Length", "Transfer-Encoding"}) {
+    if (EqualsIgnoringCase(name, own)) return true;
+  }
+  return false;
+}
+
+void AppendHeader(std::string& head, std::string_view name, std::string_view value) {
+  head.append(name).append(": ").append(value).append("\r\n");
 }
 
 }  // namespace
@@ -45,20 +80,32 @@ Request FromWire(const WireRequest& in, const std::string& remote) {
 }
 
 WireResponse ToWire(Response response, const Request& request, bool keep_alive) {
+  for (const auto& [name, value] : response.headers) {
+    if (!HeaderToken(name) || !HeaderValue(value)) {
+      log::Error("a handler's answer has a header that would break the header block; answered 500",
+                 {{"path", request.path}, {"header", HeaderToken(name) ? name : "(not a token)"}});
+      response = Response::Error(500, "server_error", "internal error");
+      break;
+    }
+  }
   WireResponse out;
-  out.version(11);
-  out.result(static_cast<unsigned>(response.status));
-  out.reason(ReasonPhrase(response.status));
-  for (auto& [name, value] : response.headers) out.insert(name, value);
-  if (!response.Has("Cache-Control")) out.set(bhttp::field::cache_control, "no-store");
-  out.set("X-Content-Type-Options", "nosniff");
-  out.set("X-Request-Id", request.request_id);
-  bool head = request.method == "HEAD";
-  size_t length = response.body.size();
-  out.body() = head ? std::string() : std::move(response.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  if (head) out.content_length(length);
+  std::string& head = out.head;
+  head.reserve(256);
+  head.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
+  head.append(ReasonPhrase(response.status)).append("\r\n");
+  bool cache_control = false;
+  for (const auto& [name, value] : response.headers) {
+    if (ServerOwned(name)) continue;
+    cache_control = cache_control || EqualsIgnoringCase(name, "Cache-Control");
+    AppendHeader(head, name, value);
+  }
+  if (!cache_control) AppendHeader(head, "Cache-Control", "no-store");
+  AppendHeader(head, "X-Content-Type-Options", "nosniff");
+  AppendHeader(head, "X-Request-Id", request.request_id);
+  if (!keep_alive) AppendHeader(head, "Connection", "close");
+  AppendHeader(head, "Content-Length", std::to_string(response.body.size()));
+  head.append("\r\n");
+  if (request.method != "HEAD") out.body = std::move(response.body);
   return out;
 }
 

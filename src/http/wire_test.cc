@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 namespace authgent::http {
 namespace {
@@ -15,11 +14,7 @@ WireRequest Get(std::string target) {
   return in;
 }
 
-std::string Serialized(const WireResponse& out) {
-  std::ostringstream s;
-  s << out;
-  return s.str();
-}
+std::string Serialized(const WireResponse& out) { return out.head + out.body; }
 
 TEST(FromWire, SplitsTheTargetAtTheFirstQuestionMarkAndLowerCasesNames) {
   WireRequest in = Get("/oauth/authorize?a=1?b=2");
@@ -67,10 +62,10 @@ TEST(ToWire, KeepsTheHandlersCacheControlAndClosesWhenAsked) {
   request.request_id = "req-2";
   Response response = Response::JsonText(200, "{}");
   response.Set("Cache-Control", "public, max-age=300");
-  WireResponse out = ToWire(response, request, false);
-  EXPECT_EQ(out[bhttp::field::cache_control], "public, max-age=300");
-  EXPECT_EQ(out[bhttp::field::connection], "close");
-  EXPECT_FALSE(out.keep_alive());
+  EXPECT_EQ(Serialized(ToWire(response, request, false)),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Cache-Control: public, max-age=300\r\nX-Content-Type-Options: nosniff\r\n"
+            "X-Request-Id: req-2\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}");
 }
 
 TEST(ToWire, AnswersHeadWithTheLengthAndNoBody) {
@@ -78,8 +73,50 @@ TEST(ToWire, AnswersHeadWithTheLengthAndNoBody) {
   request.method = "HEAD";
   request.request_id = "req-3";
   WireResponse out = ToWire(Response::JsonText(200, "0123456789"), request, true);
-  EXPECT_EQ(out[bhttp::field::content_length], "10");
-  EXPECT_EQ(out.body(), "");
+  EXPECT_NE(out.head.find("\r\nContent-Length: 10\r\n\r\n"), std::string::npos) << out.head;
+  EXPECT_EQ(out.body, "");
+}
+
+TEST(ToWire, WritesTheHeadersTheServerOwnsItself) {
+  Request request;
+  request.method = "GET";
+  request.request_id = "req-4";
+  Response response = Response::JsonText(201, "{}");
+  response.Set("content-length", "99");
+  response.Set("X-Request-Id", "from-the-handler");
+  response.Set("Connection", "keep-alive");
+  response.Set("Transfer-Encoding", "chunked");
+  response.Set("x-content-type-options", "sniff");
+  response.Set("Location", "https://client.example/cb?code=abc");
+  EXPECT_EQ(Serialized(ToWire(response, request, false)),
+            "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+            "Location: https://client.example/cb?code=abc\r\nCache-Control: no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\nX-Request-Id: req-4\r\nConnection: close\r\n"
+            "Content-Length: 2\r\n\r\n{}");
+}
+
+// A value with CR or LF (say, a redirect built from data that was not checked) must not end the
+// header block and start headers or an answer of the client's choosing.
+TEST(ToWire, AnswersA500InsteadOfAHeaderThatWouldBreakTheHeaderBlock) {
+  Request request;
+  request.method = "GET";
+  request.path = "/oauth/authorize";
+  request.request_id = "req-5";
+  const std::string kServerError =
+      "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: req-5\r\n"
+      "Content-Length: 61\r\n\r\n{\"error\":\"server_error\",\"error_description\":\"internal error\"}";
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"Location", "https://a.example/\r\nSet-Cookie: x=1"},
+           {"Location", "https://a.example/\nx"},
+           {"Location", std::string("a\0b", 3)},
+           {"Bad Name", "v"},
+           {"Bad:Name", "v"},
+           {"", "v"}}) {
+    Response response = Response::JsonText(302, "");
+    response.Set(name, value);
+    EXPECT_EQ(Serialized(ToWire(response, request, true)), kServerError) << name;
+  }
 }
 
 }  // namespace
