@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "authgent/verify/verifier.h"
+#include "core/json_writer.h"
 #include "core/random.h"
 #include "crypto/ec_key.h"
 #include "crypto/jwt.h"
@@ -18,23 +19,38 @@ int main(int argc, char** argv) {
   int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   static const crypto::EcKey key = *crypto::EcKey::Generate();
   const std::string kid = key.Thumbprint();
+  // The claims and the answer are written as authgent writes them (core/json_writer).
   auto claims = [] {
-    return nlohmann::json{{"iss", "http://127.0.0.1:8080"}, {"sub", "abcdef0123456789abcdef0123456789"},
-                          {"aud", "https://mcp.example.com/mcp"}, {"exp", 1900000000}, {"iat", 1899996400},
-                          {"jti", SecureRandom::Instance().Hex(16)}, {"client_id", "abcdef0123456789abcdef0123456789"},
-                          {"scope", "mcp:read"}};
+    std::string out;
+    JsonObjectWriter(out)
+        .String("iss", "http://127.0.0.1:8080")
+        .String("sub", "abcdef0123456789abcdef0123456789")
+        .String("aud", "https://mcp.example.com/mcp")
+        .Int("exp", 1900000000)
+        .Int("iat", 1899996400)
+        .String("jti", SecureRandom::Instance().Hex(16))
+        .String("client_id", "abcdef0123456789abcdef0123456789")
+        .String("scope", "mcp:read")
+        .Close();
+    return out;
   };
   nlohmann::json jwk = key.PublicJwk();
   jwk["kid"] = kid;
   verify::Verifier verifier({"http://127.0.0.1:8080", "https://mcp.example.com/mcp"},
                             verify::KeySource::Static(*verify::Jwks::Parse(nlohmann::json{{"keys", {jwk}}}.dump())));
-  const std::string sample = *crypto::SignJwt(key, kid, "at+jwt", claims());
+  const std::string sample = *crypto::SignJwt(key, kid, "at+jwt", std::string_view(claims()));
 
   http::Router router;
   router.Add("POST", "/sign", [&](const http::Request&) {
-    std::string token = *crypto::SignJwt(key, kid, "at+jwt", claims());
-    http::Response r = http::Response::Json(200, {{"access_token", token}, {"token_type", "Bearer"},
-                                                  {"expires_in", 3600}, {"scope", "mcp:read"}});
+    std::string token = *crypto::SignJwt(key, kid, "at+jwt", std::string_view(claims()));
+    std::string body;
+    JsonObjectWriter(body)
+        .String("access_token", token)
+        .String("token_type", "Bearer")
+        .Int("expires_in", 3600)
+        .String("scope", "mcp:read")
+        .Close();
+    http::Response r = http::Response::JsonText(200, std::move(body));
     r.Set("Cache-Control", "no-store");
     return r;
   });

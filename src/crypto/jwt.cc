@@ -2,19 +2,27 @@
 
 #include "authgent/verify/jwt.h"
 #include "core/base64.h"
+#include "core/json_writer.h"
 #include "crypto/es256.h"
 
 namespace authgent::crypto {
 
-StatusOr<std::string> SignJwt(const EcKey& key, const std::string& kid, const std::string& typ,
-                              const nlohmann::json& claims) {
-  // Members in a fixed order; dump() of a json object sorts keys, which is fine for JOSE.
-  nlohmann::json header = {{"alg", "ES256"}, {"typ", typ}, {"kid", kid}};
-  std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+StatusOr<std::string> SignJwt(const EcKey& key, std::string_view kid, std::string_view typ,
+                              std::string_view claims_json) {
+  std::string header;
+  JsonObjectWriter(header).String("alg", "ES256").String("kid", kid).String("typ", typ).Close();
+  std::string input = Base64UrlEncode(header);
+  input += '.';
+  input += Base64UrlEncode(claims_json);
   AUTHGENT_ASSIGN_OR_RETURN(std::string signature, Es256Sign(key, input));
   input += '.';
   input += Base64UrlEncode(signature);
   return input;
+}
+
+StatusOr<std::string> SignJwt(const EcKey& key, std::string_view kid, std::string_view typ,
+                              const nlohmann::json& claims) {
+  return SignJwt(key, kid, typ, std::string_view(claims.dump()));
 }
 
 std::optional<nlohmann::json> VerifyOwnJwt(std::string_view token, const KeySnapshot& keys) {

@@ -13,8 +13,12 @@
 
 namespace authgent::crypto {
 
-// header = {"alg":"ES256","typ":typ,"kid":kid}; returns header.payload.signature.
-StatusOr<std::string> SignJwt(const EcKey& key, const std::string& kid, const std::string& typ,
+// header = {"alg":"ES256","kid":kid,"typ":typ}; returns header.payload.signature, where the
+// payload is `claims_json`, a JSON object as text (core/json_writer builds the access tokens').
+StatusOr<std::string> SignJwt(const EcKey& key, std::string_view kid, std::string_view typ,
+                              std::string_view claims_json);
+// The same with the claims as a json value.
+StatusOr<std::string> SignJwt(const EcKey& key, std::string_view kid, std::string_view typ,
                               const nlohmann::json& claims);
 
 // The claims of `token` when it is a well-formed ES256 JWS signed by one of `keys` (looked up by

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "core/sortable_token.h"
+#include "core/json_writer.h"
 #include "core/log.h"
+#include "core/sortable_token.h"
 #include "crypto/jwt.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
@@ -19,14 +20,18 @@ OAuthError Fault(const Status& status) { return ServerError(status.ToString()); 
 
 }  // namespace
 
-nlohmann::json TokenResponse(const MintedAccessToken& at, int64_t now, const std::string& scope,
-                             const std::string& refresh_token) {
-  nlohmann::json j = {{"access_token", at.token},
-                      {"token_type", "Bearer"},
-                      {"expires_in", at.expires_at - now},
-                      {"scope", scope}};
-  if (!refresh_token.empty()) j["refresh_token"] = refresh_token;
-  return j;
+TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
+                                const std::string& scope, const std::string& refresh_token) {
+  TokenResponseBody body;
+  body.json.reserve(at.token.size() + scope.size() + refresh_token.size() + 96);
+  JsonObjectWriter writer(body.json);
+  writer.String("access_token", at.token)
+      .String("token_type", "Bearer")
+      .Int("expires_in", at.expires_at - now)
+      .String("scope", scope);
+  if (!refresh_token.empty()) writer.String("refresh_token", refresh_token);
+  writer.Close();
+  return body;
 }
 
 MintedAccessToken TokenService::ReserveAccessToken() {
@@ -42,16 +47,20 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
                                                           const std::string& audience,
                                                           const std::string& scope) {
   AUTHGENT_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeySnapshot> keys, keys_.Current());
-  nlohmann::json claims = {{"iss", settings_.issuer},
-                           {"sub", subject},
-                           {"aud", audience},
-                           {"exp", at.expires_at},
-                           {"iat", at.expires_at - settings_.access_token_ttl},
-                           {"jti", at.jti},
-                           {"client_id", client_id},
-                           {"scope", scope}};
+  std::string claims;
+  claims.reserve(256);
+  JsonObjectWriter(claims)
+      .String("iss", settings_.issuer)
+      .String("sub", subject)
+      .String("aud", audience)
+      .Int("exp", at.expires_at)
+      .Int("iat", at.expires_at - settings_.access_token_ttl)
+      .String("jti", at.jti)
+      .String("client_id", client_id)
+      .String("scope", scope)
+      .Close();
   AUTHGENT_ASSIGN_OR_RETURN(at.token, crypto::SignJwt(*keys->active_key, keys->active_kid,
-                                                      "at+jwt", claims));
+                                                      "at+jwt", std::string_view(claims)));
   return at;
 }
 

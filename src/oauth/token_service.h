@@ -44,8 +44,13 @@ struct MintedAccessToken {
   int64_t expires_at = 0;
 };
 
+// A successful token response's JSON body, as text (core/json_writer writes it).
+struct TokenResponseBody {
+  std::string json;
+};
+
 // The token endpoint's answer: the JSON body of a success, or the error.
-using TokenAnswer = std::variant<nlohmann::json, OAuthError>;
+using TokenAnswer = std::variant<TokenResponseBody, OAuthError>;
 
 // A code or refresh grant waiting for its one store write: checked, its new tokens drawn, its
 // checks against the stored code or family ready to run inside the write. Write() (blocking) or
@@ -129,7 +134,7 @@ class TokenService {
 };
 
 // {"access_token", "token_type": "Bearer", "expires_in", "scope", ["refresh_token"]}.
-nlohmann::json TokenResponse(const MintedAccessToken& at, int64_t now, const std::string& scope,
-                             const std::string& refresh_token);
+TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
+                                const std::string& scope, const std::string& refresh_token);
 
 }  // namespace authgent::oauth

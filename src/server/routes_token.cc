@@ -9,11 +9,15 @@
 namespace authgent::server {
 namespace {
 
-http::Response JsonNoStore(int status, const nlohmann::json& body) {
-  http::Response r = http::Response::Json(status, body);
+// RFC 6749 5.1: token responses (and registration's, which holds a secret) are not cached.
+http::Response NoStore(http::Response r) {
   r.Set("Cache-Control", "no-store");
   r.Set("Pragma", "no-cache");
   return r;
+}
+
+http::Response JsonNoStore(int status, const nlohmann::json& body) {
+  return NoStore(http::Response::Json(status, body));
 }
 
 http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
@@ -154,7 +158,7 @@ http::Response App::AnswerToken(const http::Request& request, const storage::Cli
   if (now - client.last_used_at >= oauth::kClientUseMarkInterval) {
     client_cache_.MarkUsed(client.client_id, now);
   }
-  return JsonNoStore(200, std::get<nlohmann::json>(answer));
+  return NoStore(http::Response::JsonText(200, std::get<oauth::TokenResponseBody>(answer).json));
 }
 
 http::Response App::TokenEndpoint(const http::Request& request) {
