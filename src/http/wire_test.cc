@@ -105,7 +105,8 @@ TEST(ToWire, AnswersA500InsteadOfAHeaderThatWouldBreakTheHeaderBlock) {
   const std::string kServerError =
       "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
       "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: req-5\r\n"
-      "Content-Length: 61\r\n\r\n{\"error\":\"server_error\",\"error_description\":\"internal error\"}";
+      "Content-Length: 61\r\n\r\n"
+      R"({"error":"server_error","error_description":"internal error"})";
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"Location", "https://a.example/\r\nSet-Cookie: x=1"},
            {"Location", "https://a.example/\nx"},

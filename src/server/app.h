@@ -88,15 +88,15 @@ class App {
   http::Response ConsentDenied(const http::Request& request, const oauth::Params& params);
   http::Response ConsentFormExpired(const http::Request& request);
   http::Response ConsentAlreadyUsed();
-  // The token endpoint (routes_token.cc). A client_credentials request of a client in memory is
-  // signed inline on the network thread; the code and refresh grants wait for their store write
-  // without a thread (TokenWithoutBlocking); everything else runs on a worker (TokenEndpoint).
-  bool TokenRequestSignsInline(const http::Request& request);
-  // True when the presented client is in memory and nothing (keys, its use mark) needs storage
-  // outside the grant's own write.
-  bool CachedClientNeedsNoWrite(const http::Request& request, const oauth::Params& params);
-  http::Response TokenEndpoint(const http::Request& request);
+  // The token endpoint (routes_token.cc). Every request starts in TokenWithoutBlocking on the
+  // network thread: a client_credentials request of a client in memory is signed there, the code
+  // and refresh grants of one wait for their store write without a thread, and everything else
+  // runs on a worker (TokenEndpoint).
   http::AsyncStep TokenWithoutBlocking(const http::Request& request);
+  http::Response TokenEndpoint(const http::Request& request);
+  // True when nothing (keys, the client's use mark) needs storage outside the grant's own write.
+  bool CachedClientNeedsNoWrite(const storage::Client& client, const std::string& grant,
+                                int64_t now);
   // The limiter's refusal of a repeatable grant, if any, and the answer to send for it (which may
   // read the store: a dead refresh token is invalid_grant, not 429).
   std::optional<RateDecision> TokenRateDenied(const storage::Client& client,
@@ -106,6 +106,8 @@ class App {
   // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache.
   http::Response AnswerToken(const http::Request& request, const storage::Client& client,
                              const oauth::TokenAnswer& answer);
+  // The answer to failed client authentication (with WWW-Authenticate after a Basic attempt).
+  http::Response ClientAuthFailed(const http::Request& request, const oauth::OAuthError& e);
   // Authenticates the caller of token/revoke/introspect, or the error response to send.
   std::variant<storage::Client, http::Response> AuthenticatedClient(const http::Request& request,
                                                                    const oauth::Params& params);

@@ -42,23 +42,24 @@ std::optional<oauth::OAuthError> CheckForm(const http::Request& request, const o
 
 }  // namespace
 
+http::Response App::ClientAuthFailed(const http::Request& request, const oauth::OAuthError& e) {
+  http::Response r = OAuthErrorResponse(e, request);
+  if (e.status == 401 && !request.Header("authorization").value_or("").empty()) {
+    r.Set("WWW-Authenticate", "Basic realm=\"" + config_.issuer + "\", charset=\"UTF-8\"");
+  }
+  return r;
+}
+
 std::variant<storage::Client, http::Response> App::AuthenticatedClient(
     const http::Request& request, const oauth::Params& params) {
-  std::string authorization(request.Header("authorization").value_or(""));
-  auto fail = [&](const oauth::OAuthError& e) {
-    http::Response r = OAuthErrorResponse(e, request);
-    if (e.status == 401 && !authorization.empty()) {
-      r.Set("WWW-Authenticate", "Basic realm=\"" + config_.issuer + "\", charset=\"UTF-8\"");
-    }
-    return r;
-  };
-  auto creds = oauth::ExtractClientCredentials(authorization, params);
-  if (auto* e = std::get_if<oauth::OAuthError>(&creds)) return fail(*e);
+  auto creds = oauth::ExtractClientCredentials(
+      std::string(request.Header("authorization").value_or("")), params);
+  if (auto* e = std::get_if<oauth::OAuthError>(&creds)) return ClientAuthFailed(request, *e);
   const auto& presented = std::get<oauth::PresentedCredentials>(creds);
   int64_t now = clock_.Now();
   auto client = oauth::CheckClientCredentials(client_cache_.Get(*store_, presented.client_id, now),
                                               presented, now);
-  if (auto* e = std::get_if<oauth::OAuthError>(&client)) return fail(*e);
+  if (auto* e = std::get_if<oauth::OAuthError>(&client)) return ClientAuthFailed(request, *e);
   return std::get<storage::Client>(std::move(client));
 }
 
@@ -104,32 +105,12 @@ void App::AddRegistrationRoutes() {
 // whose mark is due within this margin take the path that may write it.
 constexpr int64_t kUseMarkMargin = 60;
 
-bool App::TokenRequestSignsInline(const http::Request& request) {
-  // client_credentials for a client in memory touches no storage: signing on the network thread
-  // saves the hand-off to a worker and back. Everything else goes to the asynchronous handler
-  // (TokenWithoutBlocking). A token request is a few hundred bytes: a large body is parsed on a
-  // worker, not a network thread.
-  if (request.body.size() > 4096) return false;
-  // The other grants are told apart without parsing the form (a client_credentials form spelled
-  // unusually, say with a percent-encoded value, just takes the other path).
-  if (request.body.find("grant_type=client_credentials") == std::string::npos) return false;
-  oauth::Params params = RequestParams(request);
-  if (params.Get("grant_type") != "client_credentials") return false;
-  return CachedClientNeedsNoWrite(request, params);
-}
-
-bool App::CachedClientNeedsNoWrite(const http::Request& request, const oauth::Params& params) {
+bool App::CachedClientNeedsNoWrite(const storage::Client& client, const std::string& grant,
+                                   int64_t now) {
   if (keys_->NeedsReload()) return false;
-  auto creds = oauth::ExtractClientCredentials(
-      std::string(request.Header("authorization").value_or("")), params);
-  auto* presented = std::get_if<oauth::PresentedCredentials>(&creds);
-  if (presented == nullptr) return false;
-  int64_t now = clock_.Now();
-  std::optional<storage::Client> client = client_cache_.Peek(presented->client_id, now);
-  if (!client) return false;
   // A code redemption writes a due mark in its own commit (IssuedFamily::client_used_at).
-  if (params.Get("grant_type") == "authorization_code") return true;
-  return now - client->last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
+  if (grant == "authorization_code") return true;
+  return now - client.last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
 }
 
 std::optional<RateDecision> App::TokenRateDenied(const storage::Client& client,
@@ -174,24 +155,38 @@ http::Response App::TokenEndpoint(const http::Request& request) {
 }
 
 http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
-  // The code and refresh grants of a client in memory wait for their one store write without a
-  // thread: the write runs on SQLite's writer thread, and the token is signed on a network thread
-  // once it is committed (no hop to a worker and back). Anything that may block runs on a worker.
+  // Every token request starts here, on the network thread, and is parsed and authenticated once.
+  // A client_credentials request of a client in memory touches no storage and is signed here. The
+  // code and refresh grants of one wait for their one store write without a thread: the write
+  // runs on SQLite's writer thread, and the token is signed on a network thread once it is
+  // committed (no hop to a worker and back). Anything that may block runs on a worker.
   auto on_worker = http::OnWorker{[this, &request] { return TokenEndpoint(request); }};
-  if (!store_->WritesCompleteAsynchronously() || request.body.size() > 4096) return on_worker;
+  // A token request is a few hundred bytes: a large body is parsed on a worker.
+  if (request.body.size() > 4096) return on_worker;
   oauth::Params params = RequestParams(request);
   const std::string& grant = params.Get("grant_type");
-  if (grant != "authorization_code" && grant != "refresh_token") return on_worker;
-  if (!CachedClientNeedsNoWrite(request, params)) return on_worker;
+  const bool signs_inline = grant == "client_credentials";
+  if (!signs_inline && grant != "authorization_code" && grant != "refresh_token") return on_worker;
+  if (!signs_inline && !store_->WritesCompleteAsynchronously()) return on_worker;
+  auto creds = oauth::ExtractClientCredentials(
+      std::string(request.Header("authorization").value_or("")), params);
+  auto* presented = std::get_if<oauth::PresentedCredentials>(&creds);
+  if (presented == nullptr) return on_worker;
+  int64_t now = clock_.Now();
+  std::optional<storage::Client> cached = client_cache_.Peek(presented->client_id, now);
+  if (!cached || !CachedClientNeedsNoWrite(*cached, grant, now)) return on_worker;
   if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
-  auto authenticated = AuthenticatedClient(request, params);  // from the cache just checked
-  if (auto* r = std::get_if<http::Response>(&authenticated)) return std::move(*r);
-  storage::Client client = std::get<storage::Client>(std::move(authenticated));
+  auto checked = oauth::CheckClientCredentials(std::move(*cached), *presented, now);
+  if (auto* e = std::get_if<oauth::OAuthError>(&checked)) return ClientAuthFailed(request, *e);
+  storage::Client client = std::get<storage::Client>(std::move(checked));
   if (auto denied = TokenRateDenied(client, grant)) {
+    // Only a refresh's refusal may read the store (a dead token is invalid_grant, not 429).
+    if (signs_inline) return TokenRateLimited(request, params, client, *denied);
     return http::OnWorker{[this, &request, params, client, decision = *denied] {
       return TokenRateLimited(request, params, client, decision);
     }};
   }
+  if (signs_inline) return AnswerToken(request, client, tokens_->Exchange(params, client));
   auto begun = tokens_->Begin(params, client);
   if (auto* answer = std::get_if<oauth::TokenAnswer>(&begun)) {
     return AnswerToken(request, client, *answer);
@@ -212,7 +207,7 @@ void App::AddTokenRoutes() {
       "POST", oauth::kTokenPath,
       [this](const http::Request& request) { return TokenEndpoint(request); },
       {.cors = true,
-       .async_when = [this](const http::Request& r) { return !TokenRequestSignsInline(r); },
+       .async_when = [](const http::Request&) { return true; },
        .async_handler = [this](const http::Request& r) { return TokenWithoutBlocking(r); }});
 
   router_.Add(
