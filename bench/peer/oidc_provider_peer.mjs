@@ -5,7 +5,7 @@
 // introspection scenario it issues opaque tokens to a second resource, which is the fastest
 // introspection it offers.
 //
-//   node bench/peer/oidc_provider_peer.mjs PORT
+//   NODE_ENV=production node bench/peer/oidc_provider_peer.mjs PORT
 //
 // Prints one JSON line when listening: {"port", "client_id", "client_secret",
 // "jwt_resource", "opaque_resource"}. Uses the oidc-provider the end-to-end tests install
