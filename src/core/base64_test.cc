@@ -1,6 +1,9 @@
 #include "core/base64.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
 
 namespace authgent {
 namespace {
@@ -14,6 +17,24 @@ TEST(Base64Url, RoundTripsEveryLength) {
     ASSERT_TRUE(dec.has_value()) << i;
     EXPECT_EQ(*dec, data);
     data += static_cast<char>(i * 37 + 250);
+  }
+}
+
+// Every length 0..99 (each remainder of 3, each padding case) against OpenSSL's encoder.
+TEST(Base64, MatchesOpenSslForEveryLength) {
+  std::string data;
+  for (int i = 0; i < 100; ++i) {
+    std::string expected(4 * ((data.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+                            reinterpret_cast<const unsigned char*>(data.data()),
+                            static_cast<int>(data.size()));
+    expected.resize(static_cast<size_t>(n));
+    EXPECT_EQ(Base64Encode(data), expected) << i;
+    std::string url = expected.substr(0, expected.find('='));
+    std::replace(url.begin(), url.end(), '+', '-');
+    std::replace(url.begin(), url.end(), '/', '_');
+    EXPECT_EQ(Base64UrlEncode(data), url) << i;
+    data += static_cast<char>(i * 53 + 7);
   }
 }
 
