@@ -105,7 +105,7 @@ class App {
                                   const storage::Client& client, const RateDecision& decision);
   // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache.
   http::Response AnswerToken(const http::Request& request, const storage::Client& client,
-                             const oauth::TokenAnswer& answer);
+                             oauth::TokenAnswer answer);
   // The answer to failed client authentication (with WWW-Authenticate after a Basic attempt).
   http::Response ClientAuthFailed(const http::Request& request, const oauth::OAuthError& e);
   // Authenticates the caller of token/revoke/introspect, or the error response to send.
