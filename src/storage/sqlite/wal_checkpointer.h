@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -41,6 +42,9 @@ class WalCheckpointer {
   // Installs the commit hook on `db` instead of SQLite's own automatic checkpoints.
   void Watch(sqlite3* db);
 
+  // Commits that woke the thread (for tests and diagnostics).
+  uint64_t WakeUps();
+
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void Loop();
@@ -52,6 +56,10 @@ class WalCheckpointer {
   std::mutex mu_;
   std::condition_variable cv_;
   int wal_pages_ = 0;  // the WAL's size after the latest commit
+  // The thread waits for the WAL to grow, and a commit must wake it (not while it pauses between
+  // checkpoints: a commit wakes nobody then, and the thread reads wal_pages_ when it resumes).
+  bool waiting_ = false;
+  uint64_t wake_ups_ = 0;
   bool stop_ = false;
   std::thread thread_;
 };
