@@ -33,6 +33,10 @@ inline OAuthError InvalidTarget(std::string debug = "") {
   return {"invalid_target", "the requested resource is not served by this authorization server",
           std::move(debug), 400};
 }
+// A resource this server serves, but not one this grant (code, refresh family, client) covers.
+inline OAuthError TargetNotGranted(std::string description, std::string debug = "") {
+  return {"invalid_target", std::move(description), std::move(debug), 400};
+}
 inline OAuthError UnauthorizedClient(std::string description, std::string debug = "") {
   return {"unauthorized_client", std::move(description), std::move(debug), 400};
 }

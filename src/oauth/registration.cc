@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bytes.h"
+#include "core/display_text.h"
 #include "core/sortable_token.h"
 
 namespace authgent::oauth {
@@ -19,19 +20,14 @@ OAuthError BadRedirect(std::string description, std::string debug = "") {
   return {"invalid_redirect_uri", std::move(description), std::move(debug), 400};
 }
 
-// Keeps printable text (any language), drops control characters, trims, caps the length.
-std::string CleanName(const std::string& in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (c < 0x20 || c == 0x7f) continue;
-    out += static_cast<char>(c);
-  }
-  size_t start = out.find_first_not_of(' ');
+// Trims surrounding spaces and caps the length (without cutting a UTF-8 sequence in half). The
+// text itself was checked by DisplayTextProblem: any language and punctuation, nothing hidden.
+std::string TrimName(const std::string& in) {
+  size_t start = in.find_first_not_of(' ');
   if (start == std::string::npos) return "";
-  out = out.substr(start, out.find_last_not_of(' ') - start + 1);
+  std::string out = in.substr(start, in.find_last_not_of(' ') - start + 1);
   if (out.size() > kMaxClientName) {
     out.resize(kMaxClientName);
-    // Do not cut a UTF-8 sequence in half.
     while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
     if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80)) out.pop_back();
   }
@@ -81,12 +77,26 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   if (!StringArray(body, "response_types", &c.response_types)) {
     return BadMetadata("response_types must be an array of strings");
   }
-  if (c.grant_types.empty()) c.grant_types = {"authorization_code"};
+  // Tokens without a user are for clients the operator creates (docs/security.md): anyone can
+  // register, so a self-registered client only gets what a user approves.
   for (const std::string& g : c.grant_types) {
-    if (g != "authorization_code" && g != "refresh_token" && g != "client_credentials") {
-      return BadMetadata("unsupported grant type; supported: authorization_code, refresh_token, "
-                         "client_credentials", "grant_type=" + g);
+    if (g == "client_credentials" && !policy.by_operator) {
+      return BadMetadata("the client_credentials grant is only for clients the operator creates; "
+                         "supported: authorization_code, refresh_token", "grant_type=" + g);
     }
+    if (g != "authorization_code" && g != "refresh_token" && g != "client_credentials") {
+      return BadMetadata("unsupported grant type; supported: authorization_code, refresh_token",
+                         "grant_type=" + g);
+    }
+  }
+  if (c.grant_types.empty()) c.grant_types = {"authorization_code"};
+  if (!policy.by_operator && !Contains(c.grant_types, "authorization_code")) {
+    return BadMetadata("grant_types must include authorization_code");
+  }
+  // Every code client gets refresh tokens (MCP-AUTH.md §3), so the registration says so
+  // (RFC 7591 §3.2.1: the response holds what was registered).
+  if (Contains(c.grant_types, "authorization_code") && !Contains(c.grant_types, "refresh_token")) {
+    c.grant_types.push_back("refresh_token");
   }
   bool uses_code = Contains(c.grant_types, "authorization_code");
   if (c.response_types.empty() && uses_code) c.response_types = {"code"};
@@ -125,7 +135,11 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
 
   if (body.contains("client_name") && !body["client_name"].is_null()) {
     if (!body["client_name"].is_string()) return BadMetadata("client_name must be a string");
-    c.client_name = CleanName(body["client_name"].get<std::string>());
+    const std::string& name = body["client_name"].get_ref<const std::string&>();
+    if (auto problem = DisplayTextProblem(name)) {
+      return BadMetadata("client_name must be plain text: " + *problem);
+    }
+    c.client_name = TrimName(name);
   }
   if (body.contains("scope") && !body["scope"].is_null()) {
     if (!body["scope"].is_string()) return BadMetadata("scope must be a string");

@@ -1,8 +1,9 @@
 // oauth/registration: dynamic client registration (RFC 7591) as MCP clients use it
 // (MCP-AUTH.md §3): validate the metadata, choose what is assigned, build the 201 response.
 //
-// Lenient where clients differ (unknown fields ignored, any client_name text kept) and strict
-// where safety is at stake (redirect URIs, auth methods, grant types).
+// Lenient where clients differ (unknown fields ignored, client_name text in any language and with
+// any punctuation) and strict where safety is at stake (redirect URIs, auth methods, grant types,
+// names that hide characters: core/display_text).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,9 @@ bool ParseDcrMode(std::string_view text, DcrMode* out);
 struct RegistrationPolicy {
   DcrMode mode = DcrMode::kOpen;
   RedirectAllowlist allowlist{RedirectAllowlist::DefaultRules()};
+  // The operator's own registration (`authgent clients add`): client_credentials is allowed and
+  // grant_types need not include authorization_code. Never set for POST /oauth/register.
+  bool by_operator = false;
 };
 
 struct Registration {
@@ -35,6 +39,8 @@ struct Registration {
 
 // Validates `body` (the raw JSON text) and builds the client. Errors are invalid_client_metadata
 // or invalid_redirect_uri (400) with a fixed description; `source` is recorded on the client.
+// grant_types: authorization_code and refresh_token (client_credentials only `by_operator`);
+// the default is authorization_code, and refresh_token is added to every code client.
 std::variant<Registration, OAuthError> RegisterClient(std::string_view body,
                                                       const RegistrationPolicy& policy,
                                                       int64_t now, Random& random,

@@ -48,7 +48,11 @@ TEST(Registration, DefaultsAreConfidentialCodeClients) {
   ASSERT_EQ(ErrorOf(r), "");
   const Registration& reg = std::get<Registration>(r);
   EXPECT_EQ(reg.client.token_endpoint_auth_method, "client_secret_basic");
-  EXPECT_EQ(reg.client.grant_types, std::vector<std::string>{"authorization_code"});
+  // Refresh tokens are issued to every code client, so the registration says so.
+  EXPECT_EQ(reg.client.grant_types,
+            (std::vector<std::string>{"authorization_code", "refresh_token"}));
+  EXPECT_EQ(reg.response["grant_types"],
+            nlohmann::json::array({"authorization_code", "refresh_token"}));
   EXPECT_EQ(reg.client.response_types, std::vector<std::string>{"code"});
   EXPECT_EQ(reg.client_secret.size(), 43u);
   EXPECT_EQ(reg.client.secret_hash, TokenHash(reg.client_secret));
@@ -79,22 +83,38 @@ TEST(Registration, RejectionsAreExact) {
             "invalid_redirect_uri: redirect_uris must be an array of strings");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})")),
             "invalid_client_metadata: unsupported grant type; supported: authorization_code, "
-            "refresh_token, client_credentials");
+            "refresh_token");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"response_types":["token"]})")),
             "invalid_client_metadata: only the response type \"code\" is supported");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})")),
             "invalid_client_metadata: unsupported token_endpoint_auth_method; supported: none, "
             "client_secret_post, client_secret_basic");
-  EXPECT_EQ(ErrorOf(Register(R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"none"})")),
-            "invalid_client_metadata: the client_credentials grant needs a confidential client");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["refresh_token"]})")),
+            "invalid_client_metadata: grant_types must include authorization_code");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"client_name":7})")),
             "invalid_client_metadata: client_name must be a string");
 }
 
-TEST(Registration, MachineClientsNeedNoRedirect) {
-  auto r = Register(R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"})");
+TEST(Registration, OnlyTheOperatorCreatesMachineClients) {
+  const std::string machine =
+      R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"})";
+  const std::string refused =
+      "invalid_client_metadata: the client_credentials grant is only for clients the operator "
+      "creates; supported: authorization_code, refresh_token";
+  EXPECT_EQ(ErrorOf(Register(machine)), refused);
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],
+      "grant_types":["authorization_code","client_credentials"]})")), refused);
+  RegistrationPolicy constrained;
+  constrained.mode = DcrMode::kConstrained;
+  EXPECT_EQ(ErrorOf(Register(machine, constrained)), refused);
+
+  RegistrationPolicy by_operator;
+  by_operator.by_operator = true;
+  auto r = Register(machine, by_operator);
   ASSERT_EQ(ErrorOf(r), "");
   EXPECT_TRUE(std::get<Registration>(r).client.response_types.empty());
+  EXPECT_EQ(std::get<Registration>(r).client.grant_types,
+            std::vector<std::string>{"client_credentials"});
 }
 
 TEST(Registration, ConstrainedModeEnforcesTheAllowlist) {
@@ -105,9 +125,21 @@ TEST(Registration, ConstrainedModeEnforcesTheAllowlist) {
             "invalid_redirect_uri: redirect URI not allowed by this server's registration policy");
 }
 
-TEST(Registration, ClientNamesAreKeptLenientlyButCleaned) {
-  auto r = Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"  Claude (claude.ai) \u0007 — ünïcode  "})j");
-  EXPECT_EQ(std::get<Registration>(r).client.client_name, "Claude (claude.ai)  — ünïcode");
+TEST(Registration, ClientNamesAreKeptLenientlyButTrimmed) {
+  auto r = Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"  Claude (claude.ai) — ünïcode  "})j");
+  EXPECT_EQ(std::get<Registration>(r).client.client_name, "Claude (claude.ai) — ünïcode");
+}
+
+TEST(Registration, ClientNamesThatHideCharactersAreRefused) {
+  EXPECT_EQ(ErrorOf(Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"Claude\u202e"})j")),
+            "invalid_client_metadata: client_name must be plain text: the text contains an "
+            "invisible or control character (U+202E)");
+  EXPECT_EQ(ErrorOf(Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"Cl\u200baude"})j")),
+            "invalid_client_metadata: client_name must be plain text: the text contains an "
+            "invisible or control character (U+200B)");
+  EXPECT_EQ(ErrorOf(Register(R"j({"redirect_uris":["https://a.example/cb"],"client_name":"x\u0007"})j")),
+            "invalid_client_metadata: client_name must be plain text: the text contains an "
+            "invisible or control character (U+0007)");
 }
 
 }  // namespace

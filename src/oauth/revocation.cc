@@ -1,7 +1,10 @@
 #include "oauth/revocation.h"
 
+#include <algorithm>
+
 #include "core/sortable_token.h"
 #include "crypto/jwt.h"
+#include "oauth/client_policy.h"
 
 namespace authgent::oauth {
 namespace {
@@ -17,6 +20,15 @@ std::optional<nlohmann::json> OwnAccessToken(const std::string& token,
     return std::nullopt;
   }
   return claims;
+}
+
+// True when the token's `aud` (a string, or an array of them) names one of the caller's resources.
+bool AudienceVisibleTo(const storage::Client& caller, const nlohmann::json& aud) {
+  if (aud.is_string()) return MayIntrospectAudience(caller, aud.get<std::string>());
+  if (!aud.is_array()) return false;
+  return std::any_of(aud.begin(), aud.end(), [&](const nlohmann::json& a) {
+    return a.is_string() && MayIntrospectAudience(caller, a.get<std::string>());
+  });
 }
 
 }  // namespace
@@ -40,8 +52,8 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
 StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
                                          const std::shared_ptr<const crypto::KeySnapshot>& keys,
                                          AccessTokenCache& cache, const std::string& issuer,
-                                         int64_t reuse_grace, const std::string& token,
-                                         int64_t now) {
+                                         int64_t reuse_grace, const storage::Client& caller,
+                                         const std::string& token, int64_t now) {
   const nlohmann::json inactive = {{"active", false}};
   std::optional<nlohmann::json> claims = cache.Find(token, keys, now);
   if (!claims) {
@@ -49,7 +61,9 @@ StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
     if (claims) cache.Insert(token, keys, *claims, (*claims)["exp"].get<int64_t>(), now);
   }
   if (claims) {
-    if ((*claims)["exp"].get<int64_t>() <= now) return inactive;
+    if ((*claims)["exp"].get<int64_t>() <= now || !AudienceVisibleTo(caller, (*claims)["aud"])) {
+      return inactive;
+    }
     AUTHGENT_ASSIGN_OR_RETURN(bool revoked,
                               store.IsAccessTokenRevoked((*claims)["jti"].get<std::string>()));
     if (revoked) return inactive;
@@ -66,7 +80,8 @@ StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
   }
   const auto& [t, family] = *found;
   bool live = family.revoked_at == 0 && family.expires_at > now && t.idle_expires_at > now &&
-              (t.used_at == 0 || now - t.used_at <= reuse_grace);
+              (t.used_at == 0 || now - t.used_at <= reuse_grace) &&
+              MayIntrospectAudience(caller, family.resource);
   if (!live) return inactive;
   return nlohmann::json{{"active", true},
                         {"token_type", "refresh_token"},

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/sortable_token.h"
 #include "crypto/jwt.h"
+#include "oauth/client_policy.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
 
@@ -209,7 +210,8 @@ class TokenService::CodeGrant final : public PendingGrant,
       } else if (!ChallengeMatches(challenge_, c.code_challenge)) {
         refusal_ = InvalidGrant("code_verifier does not match the code_challenge");
       } else if (audience_ && *audience_ != c.resource) {
-        refusal_ = InvalidTarget("resource differs from the authorized one");
+        refusal_ = TargetNotGranted("the requested resource is not part of this grant",
+                                    "resource differs from the authorized one");
       }
       if (refusal_) return std::nullopt;
       storage::IssuedFamily issued;
@@ -339,7 +341,8 @@ class TokenService::RefreshGrant final : public PendingGrant,
       } else if (!ScopeSubset(requested_, SplitScope(f.scope))) {
         refusal_ = InvalidScope("scope may only narrow the granted scope");
       } else if (audience_ && *audience_ != f.resource) {
-        refusal_ = InvalidTarget("resource differs from the authorized one");
+        refusal_ = TargetNotGranted("the requested resource is not part of this grant",
+                                    "resource differs from the authorized one");
       }
       return !refusal_.has_value();
     };
@@ -377,24 +380,13 @@ std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginRefr
 
 TokenAnswer TokenService::ClientCredentialsGrant(const Params& params,
                                                 const storage::Client& client) {
-  if (!HasGrant(client, "client_credentials") || client.token_endpoint_auth_method == "none") {
-    return UnauthorizedClient("this client may not use the client_credentials grant");
-  }
-  auto audience = catalog_.ResolveAudience(params.Get("resource"));
-  if (auto* e = std::get_if<OAuthError>(&audience)) return *e;
-  const std::string& aud = std::get<std::string>(audience);
-  std::vector<std::string> scopes = catalog_.GrantableScopes(aud, params.Get("scope"));
-  if (!client.scope.empty()) {
-    // A client registered with a scope gets at most that.
-    std::vector<std::string> allowed = SplitScope(client.scope);
-    std::erase_if(scopes, [&](const std::string& s) {
-      return std::find(allowed.begin(), allowed.end(), s) == allowed.end();
-    });
-    if (scopes.empty()) return InvalidScope("none of the requested scopes is allowed for this client");
-  }
-  std::string scope = JoinScope(scopes);
-  StatusOr<MintedAccessToken> at =
-      SignAccessToken(ReserveAccessToken(), client.client_id, client.client_id, aud, scope);
+  auto authorized =
+      AuthorizeMachineGrant(client, params.Get("resource"), params.Get("scope"), catalog_);
+  if (auto* e = std::get_if<OAuthError>(&authorized)) return *e;
+  const MachineGrant& grant = std::get<MachineGrant>(authorized);
+  std::string scope = JoinScope(grant.scopes);
+  StatusOr<MintedAccessToken> at = SignAccessToken(ReserveAccessToken(), client.client_id,
+                                                   client.client_id, grant.audience, scope);
   if (!at.ok()) return Fault(at.status());
   int64_t now = clock_.Now();
   TouchClient(client, now);

@@ -14,7 +14,9 @@ struct ClientArgs {
   std::vector<std::string> redirect_uris;
   std::vector<std::string> grants;
   std::string scope;
+  std::vector<std::string> resources;  // audiences for client_credentials and introspection
   bool confidential = false;
+  bool introspect = false;  // may call the introspection endpoint for its resources
 };
 
 int RunMigrate(const Config& config);

@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "core/random.h"
 #include "crypto/password.h"
 #include "oauth/registration.h"
+#include "oauth/scope.h"
 #include "server/app.h"
 #include "server/cli.h"
 
@@ -61,21 +63,76 @@ StatusOr<std::string> ReadNewPassword() {
 
 }  // namespace
 
+namespace {
+
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// The operator's privileges for a new client: its resources (each resolved as a token request's
+// `resource` would be, so RESOURCES applies) and scopes, checked before anything is stored.
+StatusOr<std::vector<std::string>> ClientResources(const Config& config, const ClientArgs& args,
+                                                   bool machine) {
+  bool privileged = machine || args.introspect;
+  if (!privileged && !args.resources.empty()) {
+    return InvalidArgumentError(
+        "--resource applies only to --grant client_credentials and --introspect");
+  }
+  if (privileged && args.resources.empty()) {
+    return InvalidArgumentError(
+        "--resource URI is required with --grant client_credentials and --introspect (the "
+        "audiences this client may get or introspect tokens for)");
+  }
+  oauth::ResourceCatalog catalog(config.issuer, config.resources, config.scopes,
+                                 config.scope_descriptions);
+  std::vector<std::string> resources, known_scopes;
+  for (const std::string& requested : args.resources) {
+    auto resolved = catalog.ResolveAudience(requested);
+    if (std::holds_alternative<oauth::OAuthError>(resolved)) {
+      return InvalidArgumentError("--resource " + requested +
+                                  " is not a resource this server issues tokens for (an https "
+                                  "URI, or one of RESOURCES when set)");
+    }
+    resources.push_back(std::get<std::string>(resolved));
+    for (const std::string& s : catalog.ScopesFor(resources.back())) known_scopes.push_back(s);
+  }
+  if (machine) {
+    for (const std::string& s : oauth::SplitScope(args.scope)) {
+      if (!Has(known_scopes, s)) {
+        return InvalidArgumentError("--scope " + s + " is not a scope of the client's resources");
+      }
+    }
+  }
+  return resources;
+}
+
+}  // namespace
+
 int RunClientsAdd(const Config& config, const ClientArgs& args) {
+  std::vector<std::string> grants = args.grants;
+  if (grants.empty()) grants = {"authorization_code", "refresh_token"};
+  bool machine = Has(grants, "client_credentials");
+  StatusOr<std::vector<std::string>> resources = ClientResources(config, args, machine);
+  if (!resources.ok()) return Fail(resources.status().message());
+  // A client that gets tokens without a user, or reads other clients' tokens, has a secret.
+  bool confidential = args.confidential || machine || args.introspect;
   auto store = OpenMigratedStore(config);
   if (!store.ok()) return Fail(store.status().message());
   nlohmann::json body = {{"client_name", args.name},
                          {"redirect_uris", args.redirect_uris},
-                         {"token_endpoint_auth_method", args.confidential ? "client_secret_basic" : "none"}};
-  std::vector<std::string> grants = args.grants;
-  if (grants.empty()) grants = {"authorization_code", "refresh_token"};
-  body["grant_types"] = grants;
+                         {"token_endpoint_auth_method", confidential ? "client_secret_basic" : "none"},
+                         {"grant_types", grants}};
   if (!args.scope.empty()) body["scope"] = args.scope;
-  // The operator decides: the DCR allow-list does not apply to clients added here.
-  auto result = oauth::RegisterClient(body.dump(), oauth::RegistrationPolicy{}, SystemClock::Instance().Now(),
+  // The operator decides: the DCR allow-list does not apply to clients added here, and
+  // client_credentials is allowed.
+  oauth::RegistrationPolicy policy;
+  policy.by_operator = true;
+  auto result = oauth::RegisterClient(body.dump(), policy, SystemClock::Instance().Now(),
                                       SecureRandom::Instance(), "cli");
   if (auto* e = std::get_if<oauth::OAuthError>(&result)) return Fail(e->description);
-  const oauth::Registration& reg = std::get<oauth::Registration>(result);
+  oauth::Registration& reg = std::get<oauth::Registration>(result);
+  reg.client.resources = std::move(*resources);
+  reg.client.may_introspect = args.introspect;
   Status stored = (*store)->CreateClient(reg.client);
   if (!stored.ok()) return Fail(stored.message());
   std::printf("client_id: %s\n", reg.client.client_id.c_str());
@@ -114,6 +171,8 @@ int RunClientsShow(const Config& config, const std::string& client_id) {
                                     : client.status().message());
   nlohmann::json j = oauth::ClientToJson(*client);
   j["source"] = client->source;
+  if (!client->resources.empty()) j["resources"] = client->resources;
+  if (client->may_introspect) j["introspection"] = true;
   if (client->last_used_at) j["last_used_at"] = client->last_used_at;
   std::printf("%s\n", j.dump(2).c_str());
   return 0;

@@ -64,9 +64,16 @@ int main(int argc, char** argv) {
   clients_add->add_option("--name", client_args.name, "Client name shown on the consent page")->required();
   clients_add->add_option("--redirect-uri", client_args.redirect_uris, "Redirect URI (repeatable)");
   clients_add->add_flag("--confidential", client_args.confidential, "Issue a client secret");
-  clients_add->add_option("--grant", client_args.grants,
-                          "Grant type (repeatable; default authorization_code refresh_token)");
+  clients_add->add_option(
+      "--grant", client_args.grants,
+      "Grant type (repeatable; default authorization_code refresh_token; client_credentials "
+      "needs --resource and implies --confidential)");
   clients_add->add_option("--scope", client_args.scope, "Scopes the client may request");
+  clients_add->add_option("--resource", client_args.resources,
+                          "Resource (MCP server URI) it may get client_credentials tokens for or "
+                          "introspect tokens of (repeatable)");
+  clients_add->add_flag("--introspect", client_args.introspect,
+                        "May introspect tokens of its --resource URIs (implies --confidential)");
   CLI::App* clients_list = clients->add_subcommand("list", "List every client");
   CLI::App* clients_show = clients->add_subcommand("show", "Show one client's registration");
   clients_show->add_option("client_id", target, "The client id")->required();

@@ -59,25 +59,30 @@ void App::AddHealthRoutes() {
   router_.Add("GET", "/healthz", [](const http::Request&) {
     return http::Response::Json(200, {{"status", "ok"}});
   });
+  // Strangers learn which part is not ready (a reason code), never why: versions and error
+  // texts go to the log.
   router_.Add(
       "GET", "/readyz",
-      [this](const http::Request&) {
-        auto not_ready = [](const std::string& reason) {
+      [this](const http::Request& request) {
+        auto not_ready = [&](const char* reason, const std::string& detail) {
+          log::Warn("not ready", {{"request_id", request.request_id}, {"reason", reason},
+                                  {"detail", detail}});
           return http::Response::Json(503, {{"status", "unavailable"}, {"reason", reason}});
         };
         Status ping = store_->Ping();
-        if (!ping.ok()) return not_ready("storage unreachable: " + ping.message());
+        if (!ping.ok()) return not_ready("storage", "unreachable: " + ping.message());
         StatusOr<int> version = store_->SchemaVersion();
-        if (!version.ok()) return not_ready("storage schema unreadable: " + version.status().message());
+        if (!version.ok()) {
+          return not_ready("storage", "schema unreadable: " + version.status().message());
+        }
         if (*version != store_->LatestSchemaVersion()) {
-          return not_ready("storage schema is at version " + std::to_string(*version) +
-                           ", this build needs " + std::to_string(store_->LatestSchemaVersion()));
+          return not_ready("storage", "schema is at version " + std::to_string(*version) +
+                                          ", this build needs " +
+                                          std::to_string(store_->LatestSchemaVersion()));
         }
         auto keys = keys_->Current();
-        if (!keys.ok()) return not_ready("signing keys unavailable: " + keys.status().message());
-        if (upstream_ && !upstream_->ready()) {
-          return not_ready("identity provider not ready: " + upstream_->last_error());
-        }
+        if (!keys.ok()) return not_ready("signing_key", keys.status().message());
+        if (upstream_ && !upstream_->ready()) return not_ready("upstream", upstream_->last_error());
         return http::Response::Json(200, {{"status", "ready"}});
       },
       {.blocking = true});

@@ -1,6 +1,7 @@
 // The back-channel endpoints: /oauth/register, /oauth/token, /oauth/revoke, /oauth/introspect.
 #include "core/log.h"
 #include "oauth/client_auth.h"
+#include "oauth/client_policy.h"
 #include "oauth/metadata.h"
 #include "oauth/revocation.h"
 #include "server/app.h"
@@ -242,15 +243,23 @@ void App::AddTokenRoutes() {
         if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
         auto client = AuthenticatedClient(request, params);
         if (auto* r = std::get_if<http::Response>(&client)) return std::move(*r);
-        if (std::get<storage::Client>(client).token_endpoint_auth_method == "none") {
+        const storage::Client& caller = std::get<storage::Client>(client);
+        if (caller.token_endpoint_auth_method == "none") {
           return OAuthErrorResponse(oauth::InvalidClient("public clients may not introspect"), request);
+        }
+        // RFC 7662 §4: only the resource servers the operator named (client_policy.h).
+        if (!oauth::MayIntrospect(caller)) {
+          return OAuthErrorResponse({"unauthorized_client", "this client may not introspect tokens",
+                                     "not marked for introspection", 403},
+                                    request);
         }
         const std::string& token = params.Get("token");
         if (token.empty()) return OAuthErrorResponse(oauth::InvalidRequest("token is required"), request);
         auto keys = keys_->Current();
         if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
         auto answer = oauth::IntrospectToken(*store_, *keys, introspected_, config_.issuer,
-                                             config_.refresh_reuse_grace, token, clock_.Now());
+                                             config_.refresh_reuse_grace, caller, token,
+                                             clock_.Now());
         if (!answer.ok()) return OAuthErrorResponse(oauth::ServerError(answer.status().ToString()), request);
         return JsonNoStore(200, *answer);
       },

@@ -27,6 +27,11 @@ struct Client {
   std::string metadata_json;  // the rest of the registration metadata, as registered (a JSON object)
   int64_t created_at = 0;
   int64_t last_used_at = 0;  // or 0 when never used; drives reaping of abandoned registrations
+  // Granted only by the operator (`authgent clients add`), never through registration: the
+  // resources (audiences) this client may get client_credentials tokens for and introspect the
+  // tokens of, and whether it may call the introspection endpoint.
+  std::vector<std::string> resources;
+  bool may_introspect = false;
 };
 
 // A person who can log in: a local account (username + Argon2id hash) or an upstream identity

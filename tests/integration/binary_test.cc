@@ -7,6 +7,7 @@
 
 #include "http_client.h"
 #include "process.h"
+#include "storage/sql/schema.h"
 #include "test_server.h"
 
 namespace authgent::testing {
@@ -199,9 +200,11 @@ TEST(Binary, MigrateAndKeysSubcommands) {
   std::string dir = MakeTempDir("authgent-keys");
   RunResult migrate = RunAuthgent({"migrate"}, {}, dir);
   EXPECT_EQ(migrate.code, 0) << migrate.err;
-  EXPECT_EQ(migrate.out, "database schema at version 1 (1 migration applied now)\n");
+  const std::string latest = std::to_string(storage::sql::Migrations().back().version);
+  EXPECT_EQ(migrate.out,
+            "database schema at version " + latest + " (" + latest + " migrations applied now)\n");
   EXPECT_EQ(RunAuthgent({"migrate"}, {}, dir).out,
-            "database schema at version 1 (0 migrations applied now)\n");
+            "database schema at version " + latest + " (0 migrations applied now)\n");
 
   RunResult empty = RunAuthgent({"keys", "list"}, {}, dir);
   EXPECT_EQ(empty.code, 0);
@@ -282,10 +285,29 @@ TEST(Binary, ClientsSubcommands) {
   EXPECT_EQ(pub.out.find("client_secret"), std::string::npos);
   std::string id = pub.out.substr(11, 32);
 
-  RunResult machine = RunAuthgent({"clients", "add", "--name", "Batch", "--confidential", "--grant",
-                                   "client_credentials"}, {}, dir);
+  // A machine client names the resources it may get tokens for; without one it is refused.
+  RunResult no_resource =
+      RunAuthgent({"clients", "add", "--name", "Batch", "--grant", "client_credentials"}, {}, dir);
+  EXPECT_EQ(no_resource.code, 1);
+  EXPECT_EQ(no_resource.err,
+            "authgent: --resource URI is required with --grant client_credentials and --introspect "
+            "(the audiences this client may get or introspect tokens for)\n");
+  RunResult bad_scope = RunAuthgent({"clients", "add", "--name", "Batch", "--grant",
+                                     "client_credentials", "--resource", "https://mcp.example/mcp",
+                                     "--scope", "admin"}, {}, dir);
+  EXPECT_EQ(bad_scope.code, 1);
+  EXPECT_EQ(bad_scope.err, "authgent: --scope admin is not a scope of the client's resources\n");
+  RunResult machine = RunAuthgent({"clients", "add", "--name", "Batch", "--grant",
+                                   "client_credentials", "--resource", "https://mcp.example/mcp",
+                                   "--scope", "mcp:read", "--introspect"}, {}, dir);
   ASSERT_EQ(machine.code, 0) << machine.err;
   EXPECT_NE(machine.out.find("client_secret: "), std::string::npos);
+  nlohmann::json machine_json =
+      nlohmann::json::parse(RunAuthgent({"clients", "show", machine.out.substr(11, 32)}, {}, dir).out);
+  EXPECT_EQ(machine_json["resources"], nlohmann::json::array({"https://mcp.example/mcp"}));
+  EXPECT_EQ(machine_json["introspection"], true);
+  EXPECT_EQ(machine_json["grant_types"], nlohmann::json::array({"client_credentials"}));
+  EXPECT_EQ(machine_json["token_endpoint_auth_method"], "client_secret_basic");
 
   RunResult show = RunAuthgent({"clients", "show", id}, {}, dir);
   ASSERT_EQ(show.code, 0);

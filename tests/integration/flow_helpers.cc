@@ -7,6 +7,7 @@
 #include "core/random.h"
 #include "crypto/password.h"
 #include "oauth/params.h"
+#include "oauth/registration.h"
 
 namespace authgent::testing {
 
@@ -71,6 +72,30 @@ void AddUser(TestServer& server, const std::string& username, const std::string&
   u.password_hash = *crypto::HashPassword(password);
   u.name = username;
   ASSERT_TRUE(server.app().store().CreateUser(u).ok());
+}
+
+std::pair<std::string, std::string> AddOperatorClient(TestServer& server,
+                                                     const OperatorClient& spec) {
+  oauth::RegistrationPolicy policy;
+  policy.by_operator = true;
+  nlohmann::json body = {{"client_name", "Operator client"},
+                         {"grant_types", spec.grants},
+                         {"token_endpoint_auth_method", "client_secret_basic"}};
+  if (!spec.redirect_uris.empty()) body["redirect_uris"] = spec.redirect_uris;
+  if (!spec.scope.empty()) body["scope"] = spec.scope;
+  SecureRandom& random = SecureRandom::Instance();
+  auto result = oauth::RegisterClient(body.dump(), policy, server.clock().Now(), random, "cli");
+  EXPECT_TRUE(std::holds_alternative<oauth::Registration>(result));
+  if (!std::holds_alternative<oauth::Registration>(result)) return {};
+  oauth::Registration reg = std::get<oauth::Registration>(result);
+  reg.client.resources = spec.resources;
+  reg.client.may_introspect = spec.introspect;
+  EXPECT_TRUE(server.app().store().CreateClient(reg.client).ok());
+  return {reg.client.client_id, reg.client_secret};
+}
+
+std::string Basic(const std::string& id, const std::string& secret) {
+  return "Basic " + Base64Encode(id + ":" + secret);
 }
 
 std::string FlowDriver::RegisterPublicClient(const std::vector<std::string>& redirect_uris) {

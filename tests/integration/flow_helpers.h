@@ -34,6 +34,20 @@ nlohmann::json JwtPart(const std::string& jwt, int index);
 // Adds a local user with a password straight into the server's store.
 void AddUser(TestServer& server, const std::string& username, const std::string& password);
 
+// A client the operator creates (`authgent clients add`), stored as the CLI stores it.
+struct OperatorClient {
+  std::vector<std::string> grants = {"client_credentials"};
+  // Explicit initializers: tests name only the fields they set (designated initializers).
+  std::vector<std::string> resources = {};
+  std::string scope = {};
+  bool introspect = false;
+  std::vector<std::string> redirect_uris = {};
+};
+// Returns {client_id, client_secret}.
+std::pair<std::string, std::string> AddOperatorClient(TestServer& server, const OperatorClient& spec);
+// "Basic base64(id:secret)".
+std::string Basic(const std::string& id, const std::string& secret);
+
 // A registered client plus the browser that acts for its user.
 class FlowDriver {
  public:

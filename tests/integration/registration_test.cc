@@ -20,7 +20,7 @@ TEST(Registration, OpenModeRegistersPublicAndConfidentialClients) {
   EXPECT_EQ(r.body.find("null"), std::string::npos);
   nlohmann::json j = r.Json();
   EXPECT_EQ(j["token_endpoint_auth_method"], "none");
-  EXPECT_EQ(j["grant_types"], nlohmann::json::array({"authorization_code"}));
+  EXPECT_EQ(j["grant_types"], nlohmann::json::array({"authorization_code", "refresh_token"}));
   EXPECT_FALSE(j.contains("client_secret"));
   EXPECT_TRUE(server.app().store().GetClient(j["client_id"]).ok());
 

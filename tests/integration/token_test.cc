@@ -12,10 +12,6 @@ namespace {
 
 constexpr char kRedirect[] = "http://127.0.0.1:3000/callback";
 
-std::string Basic(const std::string& id, const std::string& secret) {
-  return "Basic " + Base64Encode(id + ":" + secret);
-}
-
 class TokenEndpoint : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,8 +41,12 @@ class TokenEndpoint : public ::testing::Test {
   FlowDriver flow_{server_};
   std::string client_id_;
   Pkce pkce_ = Pkce::Make();
-  std::pair<std::string, std::string> rs_ =
-      flow_.RegisterConfidentialClient({}, {"client_credentials"});
+  // A resource server the operator created: machine tokens for the MCP server and introspection
+  // of the tokens issued here without a resource (their audience is the issuer).
+  std::pair<std::string, std::string> rs_ = AddOperatorClient(
+      server_, {.resources = {"https://mcp.example.com/mcp", "http://127.0.0.1:9",
+                              "http://127.0.0.1:9/mcp"},
+                .introspect = true});
 };
 
 TEST_F(TokenEndpoint, CodeExchangeIssuesAnRfc9068AccessTokenAndARefreshToken) {
@@ -295,7 +295,8 @@ TEST_F(TokenEndpoint, ClientCredentialsForConfidentialClientsOnly) {
   // client_secret_post works for the same client.
   EXPECT_EQ(PostForm(server_.port(), "/oauth/token",
                      {{"grant_type", "client_credentials"}, {"client_id", rs_.first},
-                      {"client_secret", rs_.second}}).status, 200);
+                      {"client_secret", rs_.second}, {"resource", "http://127.0.0.1:9"}}).status,
+            200);
   HttpResult pub = PostForm(server_.port(), "/oauth/token",
                             {{"grant_type", "client_credentials"}, {"client_id", client_id_}});
   EXPECT_EQ(pub.status, 400);
@@ -308,7 +309,8 @@ TEST_F(TokenEndpoint, ClientCredentialsForConfidentialClientsOnly) {
 TEST_F(TokenEndpoint, ClientCredentialsFromTheClientCacheAndHowStaleItMayBe) {
   auto cc = [&](const std::string& secret) {
     return PostForm(server_.port(), "/oauth/token",
-                    {{"grant_type", "client_credentials"}, {"scope", "mcp:read"}},
+                    {{"grant_type", "client_credentials"}, {"scope", "mcp:read"},
+                     {"resource", "https://mcp.example.com/mcp"}},
                     {{"Authorization", Basic(rs_.first, secret)}});
   };
   for (int i = 0; i < 3; ++i) {
@@ -405,7 +407,7 @@ TEST_F(TokenEndpoint, RateLimitNeverHidesATerminalInvalidGrant) {
   HttpResult dead = flow.Refresh(client, "dead-token");
   EXPECT_EQ(dead.status, 400);
   EXPECT_EQ(dead.Json()["error"], "invalid_grant");
-  auto rs = flow.RegisterConfidentialClient({}, {"client_credentials"});
+  auto rs = AddOperatorClient(limited, {.resources = {"https://mcp.example.com/mcp"}});
   Form cc = {{"grant_type", "client_credentials"}, {"client_id", rs.first}, {"client_secret", rs.second}};
   EXPECT_EQ(PostForm(limited.port(), "/oauth/token", cc).status, 200);
   HttpResult throttled = PostForm(limited.port(), "/oauth/token", cc);

@@ -143,11 +143,20 @@ CREATE TABLE counters (
 CREATE INDEX counters_expires_at ON counters (expires_at);
 )SQL";
 
+// What an operator grants a client beyond the browser flow (`authgent clients add`): the
+// resources it may get client_credentials tokens for or introspect tokens of, and whether it may
+// introspect at all. Self-registered clients keep the defaults: none of either.
+constexpr std::string_view kClientPrivileges = R"SQL(
+ALTER TABLE clients ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE clients ADD COLUMN may_introspect BIGINT NOT NULL DEFAULT 0;
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema},
+      {2, "client privileges", kClientPrivileges},
   };
   return migrations;
 }

@@ -45,6 +45,8 @@ Client DecodeClient(const SqlRow& r) {
   c.metadata_json = Text(r, 11);
   c.created_at = Int(r, 12);
   c.last_used_at = Int(r, 13);
+  c.resources = DecodeList(Text(r, 14));
+  c.may_introspect = Int(r, 15) != 0;
   return c;
 }
 

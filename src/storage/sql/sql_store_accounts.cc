@@ -6,12 +6,13 @@ namespace authgent::storage::sql {
 
 Status SqlStore::CreateClient(const Client& c) {
   std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
-              responses = EncodeList(c.response_types);
+              responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
   return Run("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
              {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
               responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-              c.metadata_json, c.created_at, c.last_used_at})
+              c.metadata_json, c.created_at, c.last_used_at, resources,
+              c.may_introspect})
       .status();
 }
 
@@ -25,15 +26,15 @@ StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
 
 Status SqlStore::UpdateClient(const Client& c) {
   std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
-              responses = EncodeList(c.response_types);
+              responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
   return RunOne(
       "UPDATE clients SET secret_hash = $2, secret_expires_at = $3, client_name = $4, "
       "redirect_uris = $5, grant_types = $6, response_types = $7, token_endpoint_auth_method = $8, "
-      "scope = $9, application_type = $10, source = $11, metadata_json = $12, last_used_at = $13 "
-      "WHERE client_id = $1",
+      "scope = $9, application_type = $10, source = $11, metadata_json = $12, last_used_at = $13, "
+      "resources = $14, may_introspect = $15 WHERE client_id = $1",
       {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
        responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-       c.metadata_json, c.last_used_at},
+       c.metadata_json, c.last_used_at, resources, c.may_introspect},
       "client " + c.client_id);
 }
 

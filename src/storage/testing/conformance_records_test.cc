@@ -34,12 +34,18 @@ TEST_P(StoreConformance, ClientCrud) {
   EXPECT_EQ(got->scope, "mcp:read");
   EXPECT_EQ(got->metadata_json, c.metadata_json);
   EXPECT_EQ(got->created_at, now_);
+  EXPECT_TRUE(got->resources.empty());
+  EXPECT_FALSE(got->may_introspect);
 
   c.client_name = "Renamed";
+  c.resources = {"https://mcp.example.com/mcp", "https://other.example.com/"};
+  c.may_introspect = true;
   c.redirect_uris = {"cursor://anysphere.cursor-mcp/oauth/callback"};
   ASSERT_TRUE(store_->UpdateClient(c).ok());
   EXPECT_EQ(store_->GetClient("c1")->client_name, "Renamed");
   EXPECT_EQ(store_->GetClient("c1")->redirect_uris, c.redirect_uris);
+  EXPECT_EQ(store_->GetClient("c1")->resources, c.resources);
+  EXPECT_TRUE(store_->GetClient("c1")->may_introspect);
   ASSERT_TRUE(store_->TouchClient("c1", now_ + 5).ok());
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 5);
   EXPECT_EQ(store_->TouchClient("nope", now_).code(), StatusCode::kNotFound);

@@ -1,0 +1,75 @@
+#include "oauth/client_policy.h"
+
+#include <algorithm>
+
+#include "oauth/scope.h"
+
+namespace authgent::oauth {
+namespace {
+
+bool HasGrant(const storage::Client& c, std::string_view grant) {
+  return std::find(c.grant_types.begin(), c.grant_types.end(), grant) != c.grant_types.end();
+}
+
+bool Confidential(const storage::Client& c) {
+  return c.token_endpoint_auth_method != "none" && !c.secret_hash.empty();
+}
+
+}  // namespace
+
+bool IsOperatorClient(const storage::Client& client) { return client.source == "cli"; }
+
+bool ClientHasResource(const storage::Client& client, const std::string& resource) {
+  std::optional<std::string> wanted = NormalizeResource(resource);
+  if (!wanted) return false;
+  return std::any_of(client.resources.begin(), client.resources.end(),
+                     [&](const std::string& r) { return NormalizeResource(r) == wanted; });
+}
+
+std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Client& client,
+                                                             const std::string& resource,
+                                                             const std::string& scope,
+                                                             const ResourceCatalog& catalog) {
+  if (!IsOperatorClient(client) || !HasGrant(client, "client_credentials") ||
+      !Confidential(client) || client.resources.empty()) {
+    return UnauthorizedClient("this client may not use the client_credentials grant",
+                              "source=" + client.source);
+  }
+  MachineGrant grant;
+  if (resource.empty()) {
+    if (client.resources.size() != 1) {
+      return TargetNotGranted("resource is required: this client may get tokens for several",
+                              "no resource, " + std::to_string(client.resources.size()) +
+                                  " allowed");
+    }
+    grant.audience = client.resources[0];
+  } else {
+    auto resolved = catalog.ResolveAudience(resource);
+    if (auto* e = std::get_if<OAuthError>(&resolved)) return *e;
+    grant.audience = std::get<std::string>(resolved);
+    if (!ClientHasResource(client, grant.audience)) {
+      return TargetNotGranted("this client may not get tokens for the requested resource",
+                              "resource=" + resource);
+    }
+  }
+  std::vector<std::string> allowed =
+      client.scope.empty() ? catalog.ScopesFor(grant.audience) : SplitScope(client.scope);
+  grant.scopes = SplitScope(scope);
+  if (grant.scopes.empty()) grant.scopes = allowed;
+  if (!ScopeSubset(grant.scopes, allowed)) {
+    return InvalidScope("a requested scope is not allowed for this client", "scope=" + scope);
+  }
+  std::sort(grant.scopes.begin(), grant.scopes.end());
+  return grant;
+}
+
+bool MayIntrospect(const storage::Client& client) {
+  return IsOperatorClient(client) && client.may_introspect && Confidential(client) &&
+         !client.resources.empty();
+}
+
+bool MayIntrospectAudience(const storage::Client& client, const std::string& audience) {
+  return MayIntrospect(client) && ClientHasResource(client, audience);
+}
+
+}  // namespace authgent::oauth

@@ -1,0 +1,46 @@
+// oauth/client_policy: what a client may do beyond the browser flow, decided by who registered it
+// (docs/security.md). Anyone on the internet can register a client (DCR_MODE=open), so a
+// self-registered client only ever gets tokens through a user: the authorization code flow and
+// its refresh tokens. What needs no user (client_credentials) or reads other clients' tokens
+// (introspection) is for clients the operator created with `authgent clients add`, and only for
+// the resources the operator named.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "oauth/errors.h"
+#include "oauth/resource.h"
+#include "storage/records.h"
+
+namespace authgent::oauth {
+
+// True for a client the operator created (`authgent clients add`), not one that registered itself.
+bool IsOperatorClient(const storage::Client& client);
+
+// True when a resource URI names one of the client's resources (scheme/host case and one trailing
+// slash ignored, as everywhere a resource is compared).
+bool ClientHasResource(const storage::Client& client, const std::string& resource);
+
+// What a client_credentials request may get: the audience and the scopes, or the error to answer.
+struct MachineGrant {
+  std::string audience;
+  std::vector<std::string> scopes;  // sorted
+};
+// unauthorized_client unless an operator created the client for this grant (confidential, with
+// resources); invalid_target for a resource it was not given (or none, when it has several);
+// invalid_scope for a scope beyond its registered ones (all of the resource's scopes when it has
+// none). Unknown scopes are refused here, not dropped: no user reads a consent page to see them.
+std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Client& client,
+                                                             const std::string& resource,
+                                                             const std::string& scope,
+                                                             const ResourceCatalog& catalog);
+
+// True when the client may call the introspection endpoint at all (RFC 7662 §4: resource servers
+// the operator marked for it).
+bool MayIntrospect(const storage::Client& client);
+// True when it may see the claims of a token whose audience is `audience`.
+bool MayIntrospectAudience(const storage::Client& client, const std::string& audience);
+
+}  // namespace authgent::oauth

@@ -1,0 +1,72 @@
+#include "oauth/client_policy.h"
+
+#include <gtest/gtest.h>
+
+namespace authgent::oauth {
+namespace {
+
+storage::Client Machine() {
+  storage::Client c;
+  c.client_id = "m";
+  c.source = "cli";
+  c.grant_types = {"client_credentials"};
+  c.token_endpoint_auth_method = "client_secret_basic";
+  c.secret_hash = "h";
+  c.resources = {"https://mcp.example.com/mcp"};
+  return c;
+}
+
+std::string Outcome(const std::variant<MachineGrant, OAuthError>& r) {
+  if (auto* e = std::get_if<OAuthError>(&r)) return e->code + ": " + e->description;
+  const MachineGrant& g = std::get<MachineGrant>(r);
+  std::string out = g.audience;
+  for (const std::string& s : g.scopes) out += " " + s;
+  return out;
+}
+
+const ResourceCatalog kCatalog("https://as.example", {}, {"mcp:read", "mcp:write"}, {});
+
+TEST(ClientPolicy, MachineGrantsOnlyForOperatorClientsWithResources) {
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(Machine(), "", "", kCatalog)),
+            "https://mcp.example.com/mcp mcp:read mcp:write");
+  for (auto change : std::vector<void (*)(storage::Client&)>{
+           [](storage::Client& c) { c.source = "dcr"; },
+           [](storage::Client& c) { c.grant_types = {"authorization_code"}; },
+           [](storage::Client& c) { c.token_endpoint_auth_method = "none"; },
+           [](storage::Client& c) { c.resources.clear(); }}) {
+    storage::Client c = Machine();
+    change(c);
+    EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "", kCatalog)),
+              "unauthorized_client: this client may not use the client_credentials grant");
+  }
+}
+
+TEST(ClientPolicy, MachineGrantResourceAndScopeRules) {
+  storage::Client c = Machine();
+  c.scope = "mcp:read";
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "https://MCP.example.com/mcp/", "", kCatalog)),
+            "https://MCP.example.com/mcp/ mcp:read");
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "https://other.example/mcp", "", kCatalog)),
+            "invalid_target: this client may not get tokens for the requested resource");
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "mcp:write", kCatalog)),
+            "invalid_scope: a requested scope is not allowed for this client");
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "openid", kCatalog)),
+            "invalid_scope: a requested scope is not allowed for this client");
+  c.resources.push_back("https://other.example/mcp");
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "", kCatalog)),
+            "invalid_target: resource is required: this client may get tokens for several");
+}
+
+TEST(ClientPolicy, IntrospectionOnlyForMarkedOperatorClientsAndTheirAudiences) {
+  storage::Client rs = Machine();
+  EXPECT_FALSE(MayIntrospect(rs));
+  rs.may_introspect = true;
+  EXPECT_TRUE(MayIntrospect(rs));
+  EXPECT_TRUE(MayIntrospectAudience(rs, "https://mcp.example.com/mcp/"));
+  EXPECT_FALSE(MayIntrospectAudience(rs, "https://mcp.example.com/other"));
+  rs.source = "dcr";
+  EXPECT_FALSE(MayIntrospect(rs));
+}
+
+}  // namespace
+}  // namespace authgent::oauth
