@@ -114,6 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     parser.header_limit(static_cast<std::uint32_t>(kHeaderLimit));
     parser.body_limit(kBodyLimit);
     if (!Parse(parser, rest)) return 0;  // the server answers 400/413/431 and closes
+    if (auto refused = http::FramingRefusal(parser.get(), kHeaderLimit)) {
+      // Refused and closed: nothing after it is served. The refusal is a well-formed answer.
+      FUZZ_CHECK(refused->status == 400 || refused->status == 431);
+      return 0;
+    }
+    // What is served has one Host (HTTP/1.1) and no Transfer-Encoding but chunked.
+    FUZZ_CHECK(parser.get().count(bhttp::field::host) <= 1);
+    FUZZ_CHECK(parser.get().count(bhttp::field::transfer_encoding) <= 1);
     http::Request request = http::FromWire(parser.get(), "192.0.2.1");
     CheckRequest(parser.get(), request);
     bool keep_alive = parser.get().keep_alive();

@@ -213,6 +213,7 @@ class Server::Impl {
     Response response;
     Request request;
     bool close = false;
+    bool refused_framing = false;
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == beast::error::timeout) {
       // A timed-out stream is already closed by Beast: a slow client is simply cut off.
@@ -227,6 +228,10 @@ class Server::Impl {
     } else if (ec) {
       response = Response::Error(400, "invalid_request", "malformed HTTP request");
       close = true;
+    } else if (auto refused = FramingRefusal(parser.get(), options_.header_limit_bytes)) {
+      // Served no further: what follows on the connection cannot be trusted to be a request.
+      response = std::move(*refused);
+      close = refused_framing = true;
     } else {
       request = FromWire(parser.get(), remote);
       response = co_await Handle(request);
@@ -253,7 +258,7 @@ class Server::Impl {
                  {"remote", remote}});
     }
     if (wec || close) {
-      if (!wec && ec) co_await DrainBeforeClose(conn);
+      if (!wec && (ec || refused_framing)) co_await DrainBeforeClose(conn);
       co_return false;
     }
     co_return true;

@@ -53,7 +53,35 @@ void AppendHeader(std::string& head, std::string_view name, std::string_view val
   head.append(name).append(": ").append(value).append("\r\n");
 }
 
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
+
+std::optional<Response> FramingRefusal(const WireRequest& in, size_t header_limit) {
+  namespace bhttp = boost::beast::http;
+  size_t header_bytes = in.method_string().size() + in.target().size() + 12;  // the request line
+  for (const auto& field : in) header_bytes += field.name_string().size() + field.value().size() + 4;
+  if (header_bytes > header_limit) {
+    return Response::Error(431, "request_header_fields_too_large",
+                           "the request headers exceed 8 KiB");
+  }
+  size_t encodings = in.count(bhttp::field::transfer_encoding);
+  if (encodings > 1 ||
+      (encodings == 1 &&
+       !EqualsIgnoringCase(Trimmed(in[bhttp::field::transfer_encoding]), "chunked"))) {
+    return Response::Error(400, "invalid_request",
+                           "Transfer-Encoding must be chunked (or absent, with Content-Length)");
+  }
+  size_t hosts = in.count(bhttp::field::host);
+  if (hosts > 1 || (hosts == 0 && in.version() >= 11)) {
+    return Response::Error(400, "invalid_request", "the request needs exactly one Host header");
+  }
+  return std::nullopt;
+}
 
 std::string NewRequestId() {
   return SecureRandom::Instance().Hex(16);

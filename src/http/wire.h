@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <string>
 
 #include "http/message.h"
@@ -24,6 +25,14 @@ struct WireResponse {
 
 // A fresh request id: 32 hex digits.
 std::string NewRequestId();
+
+// A request that Beast parsed but that must not be served, as its answer (the connection is then
+// closed): a Transfer-Encoding other than exactly `chunked` (RFC 9112 §6.3: the body's end is
+// unknown, and the bytes behind it could be served as a second request, which is request
+// smuggling), a repeated Transfer-Encoding, a missing Host in HTTP/1.1 or a repeated one
+// (RFC 9112 §3.2: 400), and a request line plus headers larger than `header_limit` in total
+// (431; Beast's own limit let many small headers through).
+std::optional<Response> FramingRefusal(const WireRequest& in, size_t header_limit);
 
 // The request as handlers see it: the target split at the first '?', header names lower-cased,
 // and the client's X-Request-Id kept only when it is 1-128 characters of [A-Za-z0-9._:-]

@@ -18,7 +18,8 @@ nlohmann::json AuthorizeRequest::ToJson() const {
           {"resource", resource},
           {"scopes", scopes},
           {"force_consent", force_consent},
-          {"no_prompt", no_prompt}};
+          {"no_prompt", no_prompt},
+          {"force_login", force_login}};
 }
 
 std::optional<AuthorizeRequest> AuthorizeRequest::FromJson(const std::string& text) {
@@ -35,6 +36,7 @@ std::optional<AuthorizeRequest> AuthorizeRequest::FromJson(const std::string& te
     r.scopes = j.at("scopes").get<std::vector<std::string>>();
     r.force_consent = j.at("force_consent").get<bool>();
     r.no_prompt = j.at("no_prompt").get<bool>();
+    r.force_login = j.value("force_login", false);  // absent in transactions of older versions
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // our own stored JSON: only corruption gets here
   }
@@ -47,6 +49,10 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
   if (!params.valid()) return AuthorizeErrorPage{"The request is malformed.", "bad encoding"};
   const std::string& client_id = params.Get("client_id");
   if (client_id.empty()) return AuthorizeErrorPage{"The request has no client_id.", ""};
+  if (client_id.size() > kMaxClientIdLength ||
+      params.Get("redirect_uri").size() > kMaxRedirectUriLength) {
+    return AuthorizeErrorPage{"The request is malformed.", "client_id or redirect_uri too long"};
+  }
   if (client == nullptr) {
     return AuthorizeErrorPage{"The application is not registered with this server.",
                               "unknown client_id " + client_id};
@@ -76,12 +82,28 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
     r.redirect_uri = requested_redirect;
     r.redirect_uri_in_request = true;
   }
+  // Registered before the schemes that execute were refused: never send a browser there.
+  if (auto reason = CheckRedirectUri(r.redirect_uri)) {
+    return AuthorizeErrorPage{"The redirect URI of this application is not allowed.",
+                              "redirect_uri=" + r.redirect_uri + ": " + *reason};
+  }
   r.state = params.Get("state");
 
   // 2. Everything else is answered at the redirect URI.
   auto fail = [&](OAuthError e) { return AuthorizeErrorRedirect{r.redirect_uri, r.state, std::move(e)}; };
   if (!params.duplicate().empty()) {
     return fail(InvalidRequest("a parameter is repeated", "duplicate " + params.duplicate()));
+  }
+  if (r.state.size() > kMaxStateLength) {
+    // Too long to store and echo: the answer goes back without it.
+    r.state.clear();
+    return fail(InvalidRequest("state is longer than 1024 characters"));
+  }
+  if (params.Get("scope").size() > kMaxScopeLength) {
+    return fail(InvalidRequest("scope is longer than 1024 characters"));
+  }
+  if (params.Get("resource").size() > kMaxResourceLength) {
+    return fail(InvalidRequest("resource is longer than 2048 characters"));
   }
   if (!IsValidUtf8(r.state)) {
     // RFC 6749 asks for printable ASCII (Appendix A.5); any text is tolerated, but bytes that are
@@ -119,11 +141,12 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
   for (const std::string& p : SplitScope(params.Get("prompt"))) {
     if (p == "consent") r.force_consent = true;
     else if (p == "none") r.no_prompt = true;
-    else if (p != "login" && p != "select_account") {
+    else if (p == "login") r.force_login = true;
+    else if (p != "select_account") {
       return fail(InvalidRequest("unsupported prompt value", "prompt=" + p));
     }
   }
-  if (r.no_prompt && r.force_consent) {
+  if (r.no_prompt && SplitScope(params.Get("prompt")).size() > 1) {
     return fail(InvalidRequest("prompt=none cannot be combined with other values"));
   }
   return r;

@@ -1,9 +1,12 @@
 // oauth/authorize: validation of an /oauth/authorize request, in the order MCP-AUTH.md §4 gives.
 //
-//  1. client_id and redirect_uri first: if either is bad the user sees an error page and is
-//     never redirected (an attacker must not bounce users to an unregistered URI).
-//  2. then response_type, PKCE (S256 only, method required), resource, scope: failures go back
-//     to the client's redirect URI with error, error_description, state and iss.
+//  1. client_id and redirect_uri first: if either is bad (or the registered URI has a scheme that
+//     executes) the user sees an error page and is never redirected (an attacker must not bounce
+//     users to an unregistered URI).
+//  2. then response_type, PKCE (S256 only, method required), resource, scope: failures are
+//     answered at the client's redirect URI with error, error_description, state and iss. Whether
+//     the browser is sent there at once or shown a page with a link is the caller's decision
+//     (client_policy.h: RedirectsErrorsAutomatically).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,6 +33,7 @@ struct AuthorizeRequest {
   std::vector<std::string> scopes;  // what will be granted (sorted)
   bool force_consent = false;       // prompt=consent
   bool no_prompt = false;           // prompt=none
+  bool force_login = false;         // prompt=login: sign in again, whatever the session
 
   nlohmann::json ToJson() const;
   static std::optional<AuthorizeRequest> FromJson(const std::string& text);
@@ -49,6 +53,15 @@ struct AuthorizeErrorRedirect {
 };
 
 using AuthorizeOutcome = std::variant<AuthorizeRequest, AuthorizeErrorPage, AuthorizeErrorRedirect>;
+
+// Length caps (MCP-AUTH.md §7): a stranger must not fill the store with long transactions.
+// Beyond the first two, the request is refused with an error page; beyond the others, with
+// invalid_request (state is then not echoed).
+inline constexpr size_t kMaxClientIdLength = 256;
+inline constexpr size_t kMaxRedirectUriLength = 2000;
+inline constexpr size_t kMaxStateLength = 1024;
+inline constexpr size_t kMaxScopeLength = 1024;
+inline constexpr size_t kMaxResourceLength = 2048;
 
 // `client` is the stored client for params' client_id, or nullptr when there is none.
 AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* client,

@@ -109,6 +109,36 @@ TEST_F(AuthorizeTest, StateThatIsNotUtf8IsRefusedWithoutEcho) {
   EXPECT_EQ(std::get<AuthorizeRequest>(text).state, "caf\xC3\xA9 \xF0\x9F\x94\x91");
 }
 
+TEST_F(AuthorizeTest, LongParametersAreRefusedBeforeAnythingIsStored) {
+  std::string q = Good();
+  q.replace(q.find("state=xyz"), 9, "state=" + std::string(1025, 's'));
+  AuthorizeOutcome o = Run(q);
+  ASSERT_TRUE(std::holds_alternative<AuthorizeErrorRedirect>(o));
+  EXPECT_EQ(std::get<AuthorizeErrorRedirect>(o).error.description,
+            "state is longer than 1024 characters");
+  EXPECT_EQ(std::get<AuthorizeErrorRedirect>(o).state, "");  // never echoed
+  std::string at_limit = Good();
+  at_limit.replace(at_limit.find("state=xyz"), 9, "state=" + std::string(1024, 's'));
+  EXPECT_TRUE(std::holds_alternative<AuthorizeRequest>(Run(at_limit)));
+  EXPECT_EQ(RedirectError(Good() + "&resource=https%3A%2F%2Fa.example%2F" + std::string(2100, 'r')),
+            "invalid_request: resource is longer than 2048 characters");
+  std::string scope = Good();
+  scope.replace(scope.find("scope=mcp%3Aread"), 16, "scope=" + std::string(1100, 'x'));
+  EXPECT_EQ(RedirectError(scope), "invalid_request: scope is longer than 1024 characters");
+  EXPECT_TRUE(std::holds_alternative<AuthorizeErrorPage>(
+      Run("client_id=" + std::string(300, 'c') + "&response_type=code")));
+}
+
+TEST_F(AuthorizeTest, PromptLoginAndPromptNoneAlone) {
+  AuthorizeOutcome login = Run(Good() + "&prompt=login");
+  ASSERT_TRUE(std::holds_alternative<AuthorizeRequest>(login));
+  EXPECT_TRUE(std::get<AuthorizeRequest>(login).force_login);
+  auto back = AuthorizeRequest::FromJson(std::get<AuthorizeRequest>(login).ToJson().dump());
+  EXPECT_TRUE(back->force_login);
+  EXPECT_EQ(RedirectError(Good() + "&prompt=none%20login"),
+            "invalid_request: prompt=none cannot be combined with other values");
+}
+
 TEST_F(AuthorizeTest, ErrorRedirectCarriesStateAndIss) {
   AuthorizeErrorRedirect e{"http://127.0.0.1:3000/callback?x=1", "s t", InvalidRequest("bad thing")};
   EXPECT_EQ(ErrorRedirectUrl(e, "https://auth.example"),

@@ -1,6 +1,7 @@
 #include "oauth/client_policy.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "oauth/scope.h"
 
@@ -61,6 +62,17 @@ std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Clie
   }
   std::sort(grant.scopes.begin(), grant.scopes.end());
   return grant;
+}
+
+bool RedirectsErrorsAutomatically(const storage::Client& client, bool approved_by_user) {
+  return IsOperatorClient(client) || approved_by_user;
+}
+
+bool ConsentMayBeRemembered(const std::string& redirect_uri) {
+  return redirect_uri.size() > 8 && std::equal(redirect_uri.begin(), redirect_uri.begin() + 8,
+                                               "https://", [](char a, char b) {
+                                                 return std::tolower(static_cast<unsigned char>(a)) == b;
+                                               });
 }
 
 bool MayIntrospect(const storage::Client& client) {

@@ -37,6 +37,18 @@ std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Clie
                                                              const std::string& scope,
                                                              const ResourceCatalog& catalog);
 
+// RFC 9700 §4.11.2 (open redirectors): an error at /oauth/authorize goes back to the client's
+// redirect URI automatically only when sending the browser there is what the user expects: the
+// operator registered the client, or this user approved the client before (was shown its consent
+// page). Otherwise anyone could register a client whose redirect URI is their own site and use
+// our trusted origin to bounce users there; the user sees an error page with a link instead.
+bool RedirectsErrorsAutomatically(const storage::Client& client, bool approved_by_user);
+
+// RFC 8252 §8.6: a remembered consent (and prompt=none) counts only for an https redirect URI,
+// which only its owner can receive. A loopback or app-scheme redirect URI can be claimed by any
+// local program presenting the same client_id, so such requests always show the consent page.
+bool ConsentMayBeRemembered(const std::string& redirect_uri);
+
 // True when the client may call the introspection endpoint at all (RFC 7662 §4: resource servers
 // the operator marked for it).
 bool MayIntrospect(const storage::Client& client);

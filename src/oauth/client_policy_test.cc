@@ -68,5 +68,21 @@ TEST(ClientPolicy, IntrospectionOnlyForMarkedOperatorClientsAndTheirAudiences) {
   EXPECT_FALSE(MayIntrospect(rs));
 }
 
+TEST(ClientPolicy, AutomaticErrorRedirectsOnlyForOperatorOrApprovedClients) {
+  storage::Client c = Machine();
+  EXPECT_TRUE(RedirectsErrorsAutomatically(c, false));
+  c.source = "dcr";
+  EXPECT_FALSE(RedirectsErrorsAutomatically(c, false));
+  EXPECT_TRUE(RedirectsErrorsAutomatically(c, true));
+}
+
+TEST(ClientPolicy, ConsentIsRememberedOnlyForHttpsRedirects) {
+  EXPECT_TRUE(ConsentMayBeRemembered("https://claude.ai/api/mcp/auth_callback"));
+  EXPECT_TRUE(ConsentMayBeRemembered("HTTPS://claude.ai/cb"));
+  EXPECT_FALSE(ConsentMayBeRemembered("http://127.0.0.1:3000/callback"));
+  EXPECT_FALSE(ConsentMayBeRemembered("cursor://anysphere.cursor-mcp/oauth/callback"));
+  EXPECT_FALSE(ConsentMayBeRemembered("https:/x"));
+}
+
 }  // namespace
 }  // namespace authgent::oauth

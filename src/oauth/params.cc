@@ -1,5 +1,8 @@
 #include "oauth/params.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace authgent::oauth {
 namespace {
 int HexValue(char c) {
@@ -50,6 +53,12 @@ std::string PercentEncode(std::string_view text) {
 
 Params Params::Parse(std::string_view text) {
   Params p;
+  // Names sent without a value: omitted for Get(), but still counted for duplicates
+  // (`grant_type=&grant_type=x` is a repeated parameter, RFC 6749 §3.1).
+  std::vector<std::string> sent_empty;
+  auto repeated = [&](const std::string& name) {
+    if (p.duplicate_.empty()) p.duplicate_ = name;
+  };
   size_t i = 0;
   while (i <= text.size()) {
     size_t amp = text.find('&', i);
@@ -65,9 +74,14 @@ Params Params::Parse(std::string_view text) {
       p.valid_ = false;
       continue;
     }
-    if (value->empty()) continue;  // an empty parameter counts as omitted
+    bool seen_empty = std::find(sent_empty.begin(), sent_empty.end(), *name) != sent_empty.end();
+    if (value->empty()) {  // counts as omitted
+      if (seen_empty || p.values_.count(*name)) repeated(*name);
+      else sent_empty.push_back(*name);
+      continue;
+    }
     auto [it, inserted] = p.values_.emplace(*name, *value);
-    if (!inserted && p.duplicate_.empty()) p.duplicate_ = *name;
+    if (!inserted || seen_empty) repeated(*name);
   }
   return p;
 }

@@ -1,7 +1,7 @@
 // oauth/params: application/x-www-form-urlencoded parameters (query strings and form bodies).
 //
-// RFC 6749 §3.1 and §3.2: a parameter sent more than once is an error; a parameter without a
-// value is treated as omitted. `+` means space; malformed percent-escapes make the whole input
+// RFC 6749 §3.1 and §3.2: a parameter sent more than once is an error (even when one of the
+// copies is empty); a parameter without a value is treated as omitted. `+` means space; malformed percent-escapes make the whole input
 // invalid rather than being guessed at.
 #pragma once
 

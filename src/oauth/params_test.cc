@@ -17,6 +17,12 @@ TEST(Params, DecodesPercentAndPlus) {
 
 TEST(Params, FlagsDuplicatesAndMalformedEscapes) {
   EXPECT_EQ(Params::Parse("scope=a&scope=b").duplicate(), "scope");
+  // An empty copy is a copy all the same, before or after the one with a value.
+  EXPECT_EQ(Params::Parse("grant_type=&grant_type=client_credentials").duplicate(), "grant_type");
+  EXPECT_EQ(Params::Parse("grant_type=x&grant_type").duplicate(), "grant_type");
+  EXPECT_EQ(Params::Parse("a=&a=").duplicate(), "a");
+  EXPECT_EQ(Params::Parse("a=&b=1").duplicate(), "");
+  EXPECT_EQ(Params::Parse("a=&b=1").Get("a"), "");
   EXPECT_FALSE(Params::Parse("a=%zz").valid());
   EXPECT_FALSE(Params::Parse("a=%4").valid());
   EXPECT_TRUE(Params::Parse("").valid());

@@ -19,6 +19,24 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Schemes that a browser runs or renders itself, or that the operating system hands to a program
+// that acts on the URI (a document, a search, a settings page, a help viewer, a phone call): a
+// redirect there executes attacker-chosen content instead of returning to a client. `ms-*` covers
+// Windows' protocol handlers (ms-msdt, ms-settings, ms-officecmd, ms-word, ...).
+std::optional<std::string> ForbiddenScheme(const std::string& scheme) {
+  static constexpr std::string_view kForbidden[] = {
+      "javascript", "vbscript", "jscript", "livescript", "data", "blob", "about", "filesystem",
+      "view-source", "file", "resource", "chrome", "chrome-extension", "moz-extension", "jar",
+      "mhtml", "wyciwyg", "search", "search-ms", "shell", "mk", "its", "hcp", "help", "res",
+      "intent", "mailto", "tel", "sms", "callto", "smb", "nfs", "ftp", "sftp", "ssh", "telnet",
+      "ldap", "ldaps", "gopher", "ws", "wss"};
+  for (std::string_view bad : kForbidden) {
+    if (scheme == bad) return "redirect URI scheme '" + scheme + "' is not allowed";
+  }
+  if (scheme.rfind("ms-", 0) == 0) return "redirect URI scheme '" + scheme + "' is not allowed";
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool IsLoopbackRedirect(std::string_view uri) {
@@ -43,12 +61,7 @@ std::optional<std::string> CheckRedirectUri(std::string_view uri) {
     }
     return std::nullopt;
   }
-  static constexpr std::string_view kForbidden[] = {"javascript", "data", "file", "vbscript",
-                                                    "about", "blob", "filesystem", "ftp", "ws",
-                                                    "wss"};
-  for (std::string_view bad : kForbidden) {
-    if (scheme == bad) return "redirect URI scheme '" + scheme + "' is not allowed";
-  }
+  if (auto reason = ForbiddenScheme(scheme)) return *reason;
   // A private-use scheme (RFC 8252 §7.1) for a native app, e.g. cursor://anysphere.cursor-mcp/...
   return std::nullopt;
 }

@@ -9,9 +9,11 @@
 
 namespace authgent::oauth {
 
-// nullopt when `uri` may be registered, else a client-safe reason. Allowed: https with a host;
-// http only on a loopback host; private-use schemes (cursor://..., vscode://...). Never a
-// fragment, user information, or a scheme a browser would execute (javascript:, data:, file:).
+// nullopt when `uri` may be registered (and redirected to), else a client-safe reason. Allowed:
+// https with a host; http only on a loopback host; private-use schemes of apps (cursor://...,
+// vscode://...). Never a fragment, user information, a scheme a browser runs or renders itself
+// (javascript:, data:, file:, blob:, about:, ...) or one the operating system hands to a program
+// that acts on it (ms-*:, search-ms:, mailto:, ...).
 std::optional<std::string> CheckRedirectUri(std::string_view uri);
 
 // Exact string comparison, except that for http loopback URIs the port is ignored (native apps

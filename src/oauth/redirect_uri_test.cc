@@ -24,6 +24,13 @@ TEST(CheckRedirectUri, RejectsDangerousOrMalformed) {
   EXPECT_EQ(CheckRedirectUri("javascript:alert(1)"),
             "redirect URI scheme 'javascript' is not allowed");
   EXPECT_EQ(CheckRedirectUri("data:text/html,x"), "redirect URI scheme 'data' is not allowed");
+  for (const char* scheme : {"vbscript", "file", "blob", "about", "search-ms", "ms-msdt",
+                             "ms-settings", "ms-officecmd", "view-source", "mailto", "shell"}) {
+    EXPECT_EQ(CheckRedirectUri(std::string(scheme) + ":x/y"),
+              "redirect URI scheme '" + std::string(scheme) + "' is not allowed");
+  }
+  EXPECT_EQ(CheckRedirectUri("JavaScript:alert(1)"),
+            "redirect URI scheme 'javascript' is not allowed");
   EXPECT_EQ(CheckRedirectUri("/relative/cb"), "redirect URI is not an absolute URI");
   EXPECT_EQ(CheckRedirectUri("https://user@app.example.com/cb"),
             "redirect URI must not contain user information");

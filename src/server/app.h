@@ -121,6 +121,13 @@ class App {
   http::Response CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
                                const http::Request& http_request);
   http::Response ErrorPage(int status, const std::string& title, const std::string& message);
+  // An authorization error for the client's redirect URI: sent there at once when the client may
+  // be trusted with it (oauth::RedirectsErrorsAutomatically), else a page with a link.
+  http::Response AuthorizeError(const oauth::AuthorizeErrorRedirect& error,
+                                const storage::Client& client,
+                                const std::optional<storage::LoginSession>& session);
+  // True when the user has a standing consent for the client (was shown its consent page).
+  bool ApprovedBefore(const std::string& user_id, const std::string& client_id);
   // True when the user's stored consent already covers the request (and it does not insist
   // on asking again): the flow then ends without a consent page.
   bool StandingConsentCovers(const oauth::AuthorizeRequest& request,

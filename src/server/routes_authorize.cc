@@ -11,6 +11,7 @@
 #include "core/sortable_token.h"
 #include "crypto/password.h"
 #include "oauth/authorize.h"
+#include "oauth/client_policy.h"
 #include "oauth/metadata.h"
 #include "oauth/scope.h"
 #include "server/app.h"
@@ -69,7 +70,8 @@ http::Response App::FinishAuthorization(const oauth::AuthorizeRequest& request,
 
 bool App::StandingConsentCovers(const oauth::AuthorizeRequest& request,
                                 const storage::LoginSession& session) {
-  if (request.force_consent) return false;
+  // RFC 8252 §8.6: a loopback or app-scheme redirect does not identify the client.
+  if (request.force_consent || !oauth::ConsentMayBeRemembered(request.redirect_uri)) return false;
   StatusOr<storage::Consent> consent =
       store_->GetConsent(session.user_id, request.client_id, request.resource);
   return consent.ok() && oauth::ScopeSubset(request.scopes, oauth::SplitScope(consent->scope));
@@ -126,6 +128,29 @@ http::Response App::ConsentPage(const std::string& transaction, const std::strin
   return HtmlPage(200, ui::RenderConsent(page));
 }
 
+bool App::ApprovedBefore(const std::string& user_id, const std::string& client_id) {
+  StatusOr<std::vector<storage::Consent>> consents = store_->ListConsents(user_id);
+  return consents.ok() && std::any_of(consents->begin(), consents->end(),
+                                      [&](const storage::Consent& c) {
+                                        return c.client_id == client_id;
+                                      });
+}
+
+http::Response App::AuthorizeError(const oauth::AuthorizeErrorRedirect& error,
+                                   const storage::Client& client,
+                                   const std::optional<storage::LoginSession>& session) {
+  std::string url = oauth::ErrorRedirectUrl(error, config_.issuer);
+  bool approved = session && ApprovedBefore(session->user_id, client.client_id);
+  if (oauth::RedirectsErrorsAutomatically(client, approved)) return Redirect(url);
+  ui::ClientErrorPage page;
+  page.service_name = config_.service_name;
+  page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
+  page.redirect_host = HostOf(error.redirect_uri);
+  page.message = error.error.description;
+  page.return_url = url;
+  return HtmlPage(400, ui::RenderClientError(page));
+}
+
 http::Response App::LoggedIn(const std::string& user_id, const std::string& transaction,
                             storage::AuthorizationTransaction txn) {
   int64_t now = clock_.Now();
@@ -167,28 +192,26 @@ void App::AddAuthorizeRoutes() {
     if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
       log::Info("authorization request rejected", {{"request_id", request.request_id},
                                                    {"error", e->error.code}, {"debug", e->error.debug}});
-      return Redirect(oauth::ErrorRedirectUrl(*e, config_.issuer));
+      return AuthorizeError(*e, *client, CurrentSession(request));
     }
     const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
     int64_t now = clock_.Now();
     std::optional<storage::LoginSession> session = CurrentSession(request);
     if (req.no_prompt) {
-      // prompt=none: finish silently or say why not; never show a page.
-      StatusOr<storage::Consent> consent =
-          session ? store_->GetConsent(session->user_id, req.client_id, req.resource)
-                  : StatusOr<storage::Consent>(NotFoundError(""));
+      // prompt=none: finish silently or say why not; never a login or consent page.
       if (!session) {
-        return Redirect(oauth::ErrorRedirectUrl(
+        return AuthorizeError(
             {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
-            config_.issuer));
+            *client, session);
       }
-      if (!consent.ok() || !oauth::ScopeSubset(req.scopes, oauth::SplitScope(consent->scope))) {
-        return Redirect(oauth::ErrorRedirectUrl(
-            {req.redirect_uri, req.state, {"consent_required", "the user has not approved this", "", 400}},
-            config_.issuer));
+      if (!StandingConsentCovers(req, *session)) {
+        return AuthorizeError({req.redirect_uri, req.state,
+                               {"consent_required", "the user has not approved this", "", 400}},
+                              *client, session);
       }
       return FinishAuthorization(req, *session, request);
     }
+    if (req.force_login) session.reset();  // prompt=login: the login page, whatever the cookie
     // Signed in already: a standing consent ends the flow here; otherwise the consent page is
     // served at once, its transaction stored with the session and CSRF hash in one write.
     if (session && StandingConsentCovers(req, *session)) {

@@ -73,6 +73,16 @@ void App::AddRegistrationRoutes() {
                                      "", 403},
                                     request);
         }
+        // A cross-site page can POST text/plain without asking; application/json needs a CORS
+        // preflight, which a browser sends only for the clients that talk to us on purpose.
+        if (!IsJsonPost(request)) {
+          return OAuthErrorResponse({"invalid_client_metadata",
+                                     "the registration must be sent as application/json",
+                                     "content-type " +
+                                         std::string(request.Header("content-type").value_or("-")),
+                                     400},
+                                    request);
+        }
         // Count every attempt, valid or not: the limits exist against floods.
         std::string ip = ClientIp(request, config_.trusted_proxies);
         for (const auto& [key, limit] :

@@ -63,9 +63,13 @@ void App::AddUpstreamRoutes() {
         }
         std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
         if (!req) return expired();
+        // Before consent: sent back only to a client the operator registered (else a page with
+        // a link), as at /oauth/authorize.
         auto back_to_client = [&](const std::string& error, const std::string& description) {
-          return Redirect(oauth::ErrorRedirectUrl({req->redirect_uri, req->state, {error, description, "", 400}},
-                                                  config_.issuer));
+          StatusOr<storage::Client> client = store_->GetClient(req->client_id);
+          if (!client.ok()) return expired();
+          return AuthorizeError({req->redirect_uri, req->state, {error, description, "", 400}},
+                                *client, std::nullopt);
         };
         if (params.Has("error")) {
           // The user cancelled or the provider refused: the client learns it the OAuth way.

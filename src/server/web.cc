@@ -6,14 +6,25 @@
 
 namespace authgent::server {
 
-bool IsFormPost(const http::Request& request) {
+namespace {
+// True for a POST whose Content-Type is `media_type` (parameters such as charset allowed).
+bool PostOf(const http::Request& request, std::string_view media_type) {
   if (request.method != "POST") return false;
   auto type = request.Header("content-type");
   if (!type) return false;
   std::string lower(*type);
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower.rfind("application/x-www-form-urlencoded", 0) == 0;
+  if (lower.rfind(media_type, 0) != 0) return false;
+  return lower.size() == media_type.size() || lower[media_type.size()] == ';' ||
+         lower[media_type.size()] == ' ';
 }
+}  // namespace
+
+bool IsFormPost(const http::Request& request) {
+  return PostOf(request, "application/x-www-form-urlencoded");
+}
+
+bool IsJsonPost(const http::Request& request) { return PostOf(request, "application/json"); }
 
 oauth::Params RequestParams(const http::Request& request) {
   if (request.method == "GET" || request.method == "HEAD") return oauth::Params::Parse(request.query);

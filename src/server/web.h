@@ -17,6 +17,9 @@ namespace authgent::server {
 oauth::Params RequestParams(const http::Request& request);
 // True for a POST whose Content-Type is application/x-www-form-urlencoded (parameters allowed).
 bool IsFormPost(const http::Request& request);
+// True for a POST whose Content-Type is application/json (parameters allowed). A browser sends
+// that type cross-site only after a CORS preflight, unlike a form's text/plain.
+bool IsJsonPost(const http::Request& request);
 
 // The single writer of OAuth errors (RFC 6749 §5.2): JSON {"error","error_description"},
 // no-store; `debug` goes to the log with the request id, never to the client.

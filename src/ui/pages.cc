@@ -79,6 +79,16 @@ constexpr char kConsent[] = R"(<h1>Allow {{client_name}} <span class="tag">(name
 </form>
 )";
 
+constexpr char kClientError[] = R"(<h1>This request could not be completed</h1>
+<p><strong>{{client_name}}</strong> <span class="tag">(name supplied by the application)</span> asked for access, but its request is invalid:</p>
+<div class="error" role="alert">{{message}}</div>
+<dl>
+<dt>Redirects to</dt><dd>{{redirect_host}}</dd>
+</dl>
+<p class="muted">You were not sent back automatically because you have not approved this application before. Continue only if you started this and trust {{redirect_host}}.</p>
+<p><a href="{{return_url}}" rel="noreferrer">Return to {{redirect_host}}</a></p>
+)";
+
 constexpr char kMessage[] = R"(<h1>{{title}}</h1>
 <p>{{message}}</p>
 )";
@@ -126,6 +136,17 @@ std::string RenderConsent(const ConsentPage& p) {
   }
   d.set("scopes", scopes);
   return Render(kConsent, d);
+}
+
+std::string RenderClientError(const ClientErrorPage& p) {
+  data d;
+  d.set("title", "Request not completed");
+  d.set("service_name", p.service_name);
+  d.set("client_name", p.client_name);
+  d.set("redirect_host", p.redirect_host);
+  d.set("message", p.message);
+  d.set("return_url", p.return_url);
+  return Render(kClientError, d);
 }
 
 std::string RenderMessage(const MessagePage& p) {

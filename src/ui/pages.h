@@ -38,7 +38,18 @@ struct MessagePage {
   std::string message;
 };
 
+// An authorization error for a client whose redirect URI the user has no reason to trust yet
+// (RFC 9700 §4.11.2): who asked, where it would send them, and a link they may choose to follow.
+struct ClientErrorPage {
+  std::string service_name;
+  std::string client_name;
+  std::string redirect_host;
+  std::string message;       // the error's client-safe description
+  std::string return_url;    // the error redirect (error, error_description, state, iss)
+};
+
 std::string RenderLogin(const LoginPage& page);
+std::string RenderClientError(const ClientErrorPage& page);
 std::string RenderConsent(const ConsentPage& page);
 std::string RenderMessage(const MessagePage& page);
 

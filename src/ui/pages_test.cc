@@ -30,5 +30,19 @@ TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
+TEST(Pages, ClientErrorNamesTheClientAndOnlyOffersALink) {
+  std::string html = RenderClientError(
+      {"authgent", "Evil <b>App</b>", "evil.example", "code_challenge is required (PKCE)",
+       "https://evil.example/cb?error=invalid_request&state=a\"b"});
+  for (const char* needle : {"Evil &lt;b&gt;App&lt;/b&gt;", "(name supplied by the application)",
+                             "evil.example", "code_challenge is required (PKCE)",
+                             R"(href="https://evil.example/cb?error=invalid_request&amp;state=a&quot;b")",
+                             "Return to evil.example"}) {
+    EXPECT_NE(html.find(needle), std::string::npos) << needle;
+  }
+  EXPECT_EQ(html.find("<form"), std::string::npos);
+  EXPECT_EQ(html.find("http-equiv"), std::string::npos);  // no automatic refresh
+}
+
 }  // namespace
 }  // namespace authgent::ui

@@ -7,12 +7,13 @@ namespace authgent::testing {
 namespace {
 
 constexpr char kRedirect[] = "http://127.0.0.1:3000/callback";
+constexpr char kHttpsRedirect[] = "https://app.example/cb";
 
 class AuthorizeFlow : public ::testing::Test {
  protected:
   void SetUp() override {
     AddUser(server_, "alice", "correct horse battery");
-    client_id_ = flow_.RegisterPublicClient({kRedirect, "https://app.example/cb"});
+    client_id_ = flow_.RegisterPublicClient({kRedirect, kHttpsRedirect});
   }
   TestServer server_{[](server::RawConfig& raw) { raw.issuer = "http://127.0.0.1:9"; }};
   FlowDriver flow_{server_};
@@ -60,30 +61,32 @@ TEST_F(AuthorizeFlow, LoginConsentAndCodeWithStateAndIss) {
   EXPECT_EQ(q["code"].size(), 51u);  // core/sortable_token
 }
 
+// Remembered for an https redirect URI only (for loopback ones: attack_consent_test.cc).
 TEST_F(AuthorizeFlow, ConsentIsRememberedUntilMoreScopesOrPromptConsent) {
-  flow_.AuthorizeAndApprove(flow_.AuthorizeParams(client_id_, kRedirect, pkce_), "alice",
+  flow_.AuthorizeAndApprove(flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce_), "alice",
                             "correct horse battery");
   // Same scopes again: straight back with a code.
-  HttpResult again = flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce_));
+  HttpResult again = flow_.Authorize(flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce_));
   ASSERT_EQ(again.status, 302);
   EXPECT_TRUE(QueryOf(again.Header("location")).count("code"));
   // More scopes: the consent page again.
-  HttpResult more = flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce_, "mcp:read mcp:write"));
+  HttpResult more = flow_.Authorize(
+      flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce_, "mcp:read mcp:write"));
   EXPECT_EQ(more.status, 200);
   EXPECT_NE(more.body.find("mcp:write"), std::string::npos);
   // prompt=consent forces it even for what was granted.
-  Form forced = flow_.AuthorizeParams(client_id_, kRedirect, pkce_);
+  Form forced = flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce_);
   forced.emplace_back("prompt", "consent");
   EXPECT_EQ(flow_.Authorize(forced).status, 200);
 }
 
 TEST_F(AuthorizeFlow, SignedInUserGetsTheConsentPageAtOnceAndOneApprovalAddsTheScopes) {
-  flow_.AuthorizeAndApprove(flow_.AuthorizeParams(client_id_, kRedirect, pkce_), "alice",
+  flow_.AuthorizeAndApprove(flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce_), "alice",
                             "correct horse battery");
   // Signed in, asking for more: the consent page is the authorize answer itself.
   Pkce pkce = Pkce::Make();
   HttpResult page =
-      flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce, "mcp:read mcp:write"));
+      flow_.Authorize(flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce, "mcp:read mcp:write"));
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(InputValue(page.body, "txn").size(), 51u);  // core/sortable_token
   EXPECT_EQ(InputValue(page.body, "csrf_token").size(), 43u);
@@ -91,13 +94,13 @@ TEST_F(AuthorizeFlow, SignedInUserGetsTheConsentPageAtOnceAndOneApprovalAddsTheS
   ASSERT_EQ(done.status, 302);
   auto q = QueryOf(done.Header("location"));
   EXPECT_EQ(q["state"], "st-" + client_id_.substr(0, 6));
-  HttpResult token = flow_.ExchangeCode(client_id_, q["code"], pkce.verifier, kRedirect);
+  HttpResult token = flow_.ExchangeCode(client_id_, q["code"], pkce.verifier, kHttpsRedirect);
   ASSERT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(nlohmann::json::parse(token.body)["scope"], "mcp:read mcp:write");
   // The page's form was single use; the approval was remembered with both scopes.
   EXPECT_EQ(flow_.Decide(page, "approve").status, 403);
   HttpResult again =
-      flow_.Authorize(flow_.AuthorizeParams(client_id_, kRedirect, pkce, "mcp:write mcp:read"));
+      flow_.Authorize(flow_.AuthorizeParams(client_id_, kHttpsRedirect, pkce, "mcp:write mcp:read"));
   ASSERT_EQ(again.status, 302);
   EXPECT_TRUE(QueryOf(again.Header("location")).count("code"));
 }
@@ -173,9 +176,12 @@ TEST_F(AuthorizeFlow, LoopbackPortChangeIsAccepted) {
 TEST_F(AuthorizeFlow, PkcePlainAndMissingChallengeAreRejectedAtTheRedirect) {
   Form plain = flow_.AuthorizeParams(client_id_, kRedirect, pkce_);
   for (auto& [k, v] : plain) if (k == "code_challenge_method") v = "plain";
+  // A client the user never approved: a page with a link (attack_redirect_test.cc), whose URL
+  // carries the error as a redirect would.
   HttpResult r = flow_.Authorize(plain);
-  ASSERT_EQ(r.status, 302);
-  auto q = QueryOf(r.Header("location"));
+  ASSERT_EQ(r.status, 400);
+  auto q = QueryOf(ReturnLink(r.body));
+  EXPECT_EQ(ReturnLink(r.body).rfind(std::string(kRedirect) + "?error=", 0), 0u);
   EXPECT_EQ(q["error"], "invalid_request");
   EXPECT_EQ(q["error_description"], "code_challenge_method must be S256");
   EXPECT_EQ(q["state"], "st-" + client_id_.substr(0, 6));
@@ -185,7 +191,7 @@ TEST_F(AuthorizeFlow, PkcePlainAndMissingChallengeAreRejectedAtTheRedirect) {
   for (const auto& kv : flow_.AuthorizeParams(client_id_, kRedirect, pkce_)) {
     if (kv.first != "code_challenge" && kv.first != "code_challenge_method") missing.push_back(kv);
   }
-  auto m = QueryOf(flow_.Authorize(missing).Header("location"));
+  auto m = QueryOf(ReturnLink(flow_.Authorize(missing).body));
   EXPECT_EQ(m["error"], "invalid_request");
   EXPECT_EQ(m["error_description"], "code_challenge is required (PKCE)");
 }
@@ -195,8 +201,8 @@ TEST_F(AuthorizeFlow, StateThatIsNotUtf8IsRefusedAtTheRedirectWithoutEcho) {
   Form form = flow_.AuthorizeParams(client_id_, kRedirect, pkce_);
   for (auto& [k, v] : form) if (k == "state") v = "\xFF\xFEx";
   HttpResult r = flow_.Authorize(form);
-  ASSERT_EQ(r.status, 302) << r.body;
-  EXPECT_EQ(r.Header("location"),
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ReturnLink(r.body),
             std::string(kRedirect) + "?error=invalid_request&error_description=state%20must%20be%20"
             "text%20%28UTF-8%29&iss=http%3A%2F%2F127.0.0.1%3A9");
 }
@@ -243,7 +249,7 @@ TEST_F(AuthorizeFlow, ResourceOutsideTheConfiguredOnesIsInvalidTarget) {
   std::string client = flow.RegisterPublicClient({kRedirect});
   Form params = flow.AuthorizeParams(client, kRedirect, pkce_);
   params.emplace_back("resource", "https://other.example.com/mcp");
-  auto q = QueryOf(flow.Authorize(params).Header("location"));
+  auto q = QueryOf(ReturnLink(flow.Authorize(params).body));
   EXPECT_EQ(q["error"], "invalid_target");
   EXPECT_EQ(q["iss"], scoped.issuer());
 }

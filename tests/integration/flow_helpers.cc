@@ -49,6 +49,23 @@ std::map<std::string, std::string> QueryOf(const std::string& url) {
   return p.all();
 }
 
+std::string ReturnLink(const std::string& html) {
+  size_t at = html.find("<a href=\"");
+  if (at == std::string::npos) return "";
+  at += 9;
+  std::string raw = html.substr(at, html.find('"', at) - at), out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    bool entity = raw[i] == '&';
+    if (entity && raw.compare(i, 5, "&amp;") == 0) out += '&', i += 4;
+    else if (entity && raw.compare(i, 6, "&quot;") == 0) out += '"', i += 5;
+    else if (entity && raw.compare(i, 5, "&#39;") == 0) out += '\'', i += 4;
+    else if (entity && raw.compare(i, 4, "&lt;") == 0) out += '<', i += 3;
+    else if (entity && raw.compare(i, 4, "&gt;") == 0) out += '>', i += 3;
+    else out += raw[i];
+  }
+  return out;
+}
+
 std::string InputValue(const std::string& html, const std::string& name) {
   std::string marker = "name=\"" + name + "\" value=\"";
   size_t at = html.find(marker);

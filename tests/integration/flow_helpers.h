@@ -26,6 +26,8 @@ HttpResult PostJson(int port, const std::string& path, const nlohmann::json& bod
                     const std::map<std::string, std::string>& headers = {});
 // Query parameters of a URL (decoded).
 std::map<std::string, std::string> QueryOf(const std::string& url);
+// The href of the "Return to ..." link of a client error page (HTML entities decoded), or "".
+std::string ReturnLink(const std::string& html);
 // The value="" of the input named `name` in an HTML page.
 std::string InputValue(const std::string& html, const std::string& name);
 // The claims (payload) and header of a JWT, without verification.

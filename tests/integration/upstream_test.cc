@@ -157,11 +157,14 @@ TEST_P(UpstreamLogin, ReplayedStateFindsNothing) {
                     "This sign-in has expired or was already used");
 }
 
+// Before consent, a self-registered client gets the error through a page with a link (as at
+// /oauth/authorize: RFC 9700 §4.11.2).
 TEST_P(UpstreamLogin, UpstreamAccessDeniedGoesBackToTheClient) {
   Round r = Start();
   HttpResult denied = Callback(r, "error=access_denied&error_description=user+cancelled");
-  ASSERT_EQ(denied.status, 302);
-  auto q = QueryOf(denied.Header("location"));
+  ASSERT_EQ(denied.status, 400);
+  EXPECT_EQ(denied.Header("location"), "");
+  auto q = QueryOf(ReturnLink(denied.body));
   EXPECT_EQ(q["error"], "access_denied");
   EXPECT_EQ(q["iss"], "http://127.0.0.1:9");
   EXPECT_EQ(q["state"], "st-" + client_.substr(0, 6));
