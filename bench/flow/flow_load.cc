@@ -147,6 +147,12 @@ void Expect(const Response& res, int status, const char* step) {
   }
 }
 
+// "name=value" of the (first) cookie a response sets.
+std::string CookiePair(const Response& r) {
+  std::string set(r[http::field::set_cookie]);
+  return set.substr(0, set.find(';'));
+}
+
 // The registration every flow sends (the same client metadata each time, as one MCP client
 // build would).
 const std::string& RegistrationBody() {
@@ -181,8 +187,10 @@ awaitable<void> RunFlow(Connection& c, const std::string& cookie) {
   std::string approval = FormEncode({{"txn", InputValue(page.body(), "txn")},
                                      {"csrf_token", InputValue(page.body(), "csrf_token")},
                                      {"decision", "approve"}});
+  // The consent is posted by the browser that started the flow: its transaction cookie too.
+  std::string cookies = cookie + "; " + CookiePair(page);
   Response decided = co_await c.Send(http::verb::post, "/oauth/consent", std::move(approval),
-                                     "application/x-www-form-urlencoded", cookie);
+                                     "application/x-www-form-urlencoded", cookies);
   Expect(decided, 302, "consent approve");
   std::string location(decided[http::field::location]);
   std::string code = QueryValue(location, "code");
@@ -214,16 +222,16 @@ awaitable<std::string> LogIn(int port, std::string username, std::string passwor
   Response to_login = co_await c.Send(http::verb::get, authorize, "", nullptr, "");
   Expect(to_login, 303, "authorize (to login)");
   std::string login_location(to_login[http::field::location]);
-  Response login_page = co_await c.Send(http::verb::get, login_location, "", nullptr, "");
+  std::string browser = CookiePair(to_login);  // the transaction cookie binds the flow
+  Response login_page = co_await c.Send(http::verb::get, login_location, "", nullptr, browser);
   Expect(login_page, 200, "login page");
   std::string credentials = FormEncode({{"txn", InputValue(login_page.body(), "txn")},
                                         {"username", username},
                                         {"password", password}});
   Response logged_in = co_await c.Send(http::verb::post, "/oauth/login", std::move(credentials),
-                                       "application/x-www-form-urlencoded", "");
+                                       "application/x-www-form-urlencoded", browser);
   Expect(logged_in, 303, "login");
-  std::string set_cookie(logged_in[http::field::set_cookie]);
-  co_return set_cookie.substr(0, set_cookie.find(';'));
+  co_return CookiePair(logged_in);
 }
 
 struct Totals {

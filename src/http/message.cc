@@ -22,6 +22,11 @@ Response& Response::Set(std::string name, std::string value) {
   return *this;
 }
 
+Response& Response::Add(std::string name, std::string value) {
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
 bool Response::Has(std::string_view name) const { return Get(name).has_value(); }
 
 std::optional<std::string_view> Response::Get(std::string_view name) const {

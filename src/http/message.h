@@ -29,7 +29,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 
+  // Replaces the header of that name (case-insensitive), or adds it.
   Response& Set(std::string name, std::string value);
+  // Adds one more header line of that name (for Set-Cookie, which cannot be combined).
+  Response& Add(std::string name, std::string value);
   bool Has(std::string_view name) const;  // case-insensitive
   std::optional<std::string_view> Get(std::string_view name) const;
 

@@ -69,6 +69,18 @@ class App {
   // Creates `admin` with a random password when there is no user at all (printed once).
   void CreateFirstAdmin();
 
+  // Binding a transaction to the browser that started it (login CSRF, session swapping): the
+  // transaction cookie's value for a new transaction (the one the browser already has when it
+  // sent a well-formed one, so flows in several tabs share it), its Set-Cookie, and the check
+  // every later step makes.
+  std::string BrowserToken(const http::Request& request);
+  std::string BrowserCookie(const std::string& token);
+  std::string BrowserHashOf(const http::Request& request);
+  bool SameBrowser(const http::Request& request, const storage::AuthorizationTransaction& txn);
+  http::Response OtherBrowser(const http::Request& request);
+  // 403 for a form posted from another site (web.h: SameOriginOrUnknown).
+  http::Response CrossSiteForm(const http::Request& request);
+
   // The browser's login session, when its cookie names a live one.
   std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
   // The hash of the session the cookie names (not checked against the store).
@@ -158,6 +170,7 @@ class App {
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https
+  std::string browser_cookie_;  // __Host-authgent_txn when the issuer is https
   bool secure_cookies_ = false;
   std::unique_ptr<federation::HttpFetcher> fetcher_;
   std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is

@@ -6,6 +6,7 @@
 // transaction must belong to the session that posts: any instance can serve any step.
 #include <boost/url/parse.hpp>
 
+#include "core/base64.h"
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
@@ -35,6 +36,40 @@ std::string HostOf(const std::string& uri) {
 
 http::Response App::ErrorPage(int status, const std::string& title, const std::string& message) {
   return HtmlPage(status, ui::RenderMessage({config_.service_name, title, message}));
+}
+
+std::string App::BrowserHashOf(const http::Request& request) {
+  std::optional<std::string> token = CookieValue(request, browser_cookie_);
+  return token && token->size() == 43 ? TokenHash(*token) : std::string();
+}
+
+std::string App::BrowserToken(const http::Request& request) {
+  std::optional<std::string> token = CookieValue(request, browser_cookie_);
+  if (token && token->size() == 43 && Base64UrlDecode(*token)) return *token;
+  return random_.NewToken();
+}
+
+std::string App::BrowserCookie(const std::string& token) {
+  return SetCookie(browser_cookie_, token, kTransactionTtl, secure_cookies_);
+}
+
+bool App::SameBrowser(const http::Request& request, const storage::AuthorizationTransaction& txn) {
+  std::string hash = BrowserHashOf(request);
+  return !hash.empty() && !txn.browser_hash.empty() && ConstantTimeEquals(hash, txn.browser_hash);
+}
+
+http::Response App::OtherBrowser(const http::Request& request) {
+  log::Info("refused: the transaction belongs to another browser",
+            {{"request_id", request.request_id}, {"path", request.path}});
+  return ErrorPage(403, "This sign-in was started in another browser",
+                   "Open your application again from this browser and connect from there.");
+}
+
+http::Response App::CrossSiteForm(const http::Request& request) {
+  log::Info("refused: cross-site form post", {{"request_id", request.request_id},
+                                              {"path", request.path}});
+  return ErrorPage(403, "This form was sent from another site",
+                   "Go back to your application and connect again.");
 }
 
 std::optional<storage::LoginSession> App::CurrentSession(const http::Request& request) {
@@ -87,6 +122,7 @@ http::Response App::ConsentStep(const std::string& transaction,
     return ErrorPage(400, "This request has expired",
                      "Go back to your application and connect again.");
   }
+  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
   if (txn->session_hash != session.session_hash) {
     return ErrorPage(403, "This request belongs to another sign-in",
                      "Go back to your application and connect again.");
@@ -218,9 +254,11 @@ void App::AddAuthorizeRoutes() {
       return FinishAuthorization(req, *session, request);
     }
     std::string transaction = NewSortableToken(random_, UnixMillisNow());
+    std::string browser = BrowserToken(request);
     storage::AuthorizationTransaction txn;
     txn.transaction_hash = SortableTokenKey(transaction);
     txn.request_json = req.ToJson().dump();
+    txn.browser_hash = TokenHash(browser);
     std::string csrf;
     if (session) {
       txn.session_hash = session->session_hash;
@@ -232,8 +270,10 @@ void App::AddAuthorizeRoutes() {
     txn.expires_at = now + kTransactionTtl;
     Status stored = store_->CreateTransaction(txn);
     if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-    if (session) return ConsentPage(transaction, csrf, req, *client, *session);
-    return SeeOther("/oauth/login?txn=" + transaction);
+    http::Response next = session ? ConsentPage(transaction, csrf, req, *client, *session)
+                                  : SeeOther("/oauth/login?txn=" + transaction);
+    next.Add("Set-Cookie", BrowserCookie(browser));
+    return next;
   };
   router_.Add("GET", oauth::kAuthorizePath, authorize, {.blocking = true});
   router_.Add("POST", oauth::kAuthorizePath, authorize, {.blocking = true});
@@ -250,6 +290,7 @@ void App::AddAuthorizeRoutes() {
                            "Sign-in happens when an application asks for access. Go back to it "
                            "and connect again.");
         }
+        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
         if (upstream_) return StartUpstreamLogin(*txn);
         auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
         StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
@@ -274,10 +315,12 @@ void App::AddAuthorizeRoutes() {
                            "This server signs you in through your identity provider. Go back to "
                            "your application and connect again.");
         }
+        if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
         if (!IsFormPost(request) || transaction.empty() || !txn.ok()) {
           return ErrorPage(400, "This sign-in has expired",
                            "Go back to your application and connect again.");
         }
+        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
         auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
         StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
         std::string client_name = client.ok() && !client->client_name.empty()

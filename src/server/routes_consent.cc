@@ -2,7 +2,9 @@
 //
 // An approval is one store call that reads the transaction and the login session and decides
 // inside its commit (Store::ApproveTransaction): the transaction must belong to the session that
-// posts, and the form must carry the CSRF token whose hash is on the transaction. Nothing is read
+// posts (and the browser that started it: the transaction cookie), and the form must carry the
+// CSRF token whose hash is on the transaction; a form posted from another site is refused first
+// (Sec-Fetch-Site, Origin). Nothing is read
 // before that call, and on SQLite the request waits for the commit without a thread, like the
 // token endpoint's grants. A denial consumes the transaction and sends access_denied back to the
 // client; it is rare and runs on a worker.
@@ -16,12 +18,13 @@
 namespace authgent::server {
 namespace {
 
-// The CSRF check, for approvals and denials alike: the transaction belongs to the session that
-// posts, and the form carries the token whose hash is on the transaction.
+// The CSRF check, for approvals and denials alike: the transaction belongs to the session and
+// the browser that post, and the form carries the token whose hash is on the transaction.
 bool FormBelongsTo(const storage::AuthorizationTransaction& txn, const std::string& session_hash,
-                   const std::string& csrf_hash) {
+                   const std::string& csrf_hash, const std::string& browser_hash) {
   return txn.session_hash == session_hash && !txn.csrf_hash.empty() &&
-         ConstantTimeEquals(csrf_hash, txn.csrf_hash);
+         ConstantTimeEquals(csrf_hash, txn.csrf_hash) && !txn.browser_hash.empty() &&
+         ConstantTimeEquals(browser_hash, txn.browser_hash);
 }
 
 }  // namespace
@@ -31,6 +34,7 @@ struct App::ConsentApproval {
   std::string transaction_hash;
   std::string session_hash;
   std::string csrf_hash;
+  std::string browser_hash;  // of the transaction cookie, or empty
   std::string code;  // drawn before the commit; its record is built inside
   int64_t now = 0;
   // Set inside the commit by the decision (Decide), read after it.
@@ -60,8 +64,10 @@ http::Response App::ConsentAlreadyUsed() {
 std::variant<std::shared_ptr<App::ConsentApproval>, http::Response> App::PrepareApproval(
     const http::Request& request, const oauth::Params& params) {
   std::optional<std::string> session_hash = SessionHashOf(request);
+  if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
   if (!IsFormPost(request) || !session_hash) return ConsentFormExpired(request);
   auto approval = std::make_shared<ConsentApproval>();
+  approval->browser_hash = BrowserHashOf(request);
   approval->transaction_hash = SortableTokenKey(params.Get("txn"));
   approval->session_hash = std::move(*session_hash);
   approval->csrf_hash = TokenHash(params.Get("csrf_token"));
@@ -73,7 +79,7 @@ std::variant<std::shared_ptr<App::ConsentApproval>, http::Response> App::Prepare
 storage::DecideApproval App::Decide(std::shared_ptr<ConsentApproval> approval) {
   return [this, approval](const storage::AuthorizationTransaction& txn,
                           const storage::LoginSession& session) -> std::optional<storage::Approval> {
-    if (!FormBelongsTo(txn, session.session_hash, approval->csrf_hash)) {
+    if (!FormBelongsTo(txn, session.session_hash, approval->csrf_hash, approval->browser_hash)) {
       approval->csrf_failed = true;
       return std::nullopt;
     }
@@ -142,9 +148,11 @@ http::Response App::ConsentDenied(const http::Request& request, const oauth::Par
   int64_t now = clock_.Now();
   std::optional<storage::LoginSession> session = CurrentSession(request);
   std::string txn_hash = SortableTokenKey(params.Get("txn"));
+  if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
   StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
   if (!IsFormPost(request) || !session || !txn.ok() ||
-      !FormBelongsTo(*txn, session->session_hash, TokenHash(params.Get("csrf_token")))) {
+      !FormBelongsTo(*txn, session->session_hash, TokenHash(params.Get("csrf_token")),
+                     BrowserHashOf(request))) {
     return ConsentFormExpired(request);
   }
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);

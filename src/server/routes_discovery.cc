@@ -20,6 +20,7 @@ void App::BuildDocuments() {
   registration_policy_.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
   secure_cookies_ = config_.issuer.rfind("https://", 0) == 0;
   session_cookie_ = secure_cookies_ ? "__Host-authgent_session" : "authgent_session";
+  browser_cookie_ = secure_cookies_ ? "__Host-authgent_txn" : "authgent_txn";
 
   oauth::MetadataSettings settings;
   settings.issuer = config_.issuer;

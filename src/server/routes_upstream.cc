@@ -61,6 +61,9 @@ void App::AddUpstreamRoutes() {
           log::Info("upstream callback with unknown or used state", {{"request_id", request.request_id}});
           return expired();
         }
+        // A callback URL carried into another browser (the attacker's own sign-in, handed to a
+        // victim to log them in as the attacker) finds the wrong transaction cookie.
+        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
         std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
         if (!req) return expired();
         // Before consent: sent back only to a client the operator registered (else a page with
@@ -135,6 +138,7 @@ void App::AddUpstreamRoutes() {
         storage::AuthorizationTransaction next;
         next.transaction_hash = SortableTokenKey(transaction);
         next.request_json = txn->request_json;
+        next.browser_hash = txn->browser_hash;
         next.created_at = now;
         next.expires_at = now + kTransactionTtl;
         if (!store_->CreateTransaction(next).ok()) {

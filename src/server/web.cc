@@ -74,6 +74,12 @@ http::Response SeeOther(const std::string& location) {
   return r;
 }
 
+bool SameOriginOrUnknown(const http::Request& request, const std::string& issuer) {
+  if (auto site = request.Header("sec-fetch-site")) return *site == "same-origin" || *site == "none";
+  if (auto origin = request.Header("origin")) return *origin == issuer;
+  return true;
+}
+
 std::optional<std::string> CookieValue(const http::Request& request, const std::string& name) {
   for (const auto& [header, value] : request.headers) {
     if (header != "cookie") continue;

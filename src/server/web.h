@@ -33,6 +33,11 @@ http::Response Redirect(const std::string& location);
 // 303 See Other (after a form POST, the browser follows with GET).
 http::Response SeeOther(const std::string& location);
 
+// True unless the browser says the request comes from another site: `Sec-Fetch-Site` other than
+// `same-origin` or `none` (typed or bookmarked), or else an `Origin` other than `issuer`. A
+// request with neither (not a browser, or a very old one) passes; CSRF tokens still apply.
+bool SameOriginOrUnknown(const http::Request& request, const std::string& issuer);
+
 std::optional<std::string> CookieValue(const http::Request& request, const std::string& name);
 // A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, plus Secure when `secure`.
 std::string SetCookie(const std::string& name, const std::string& value, int64_t max_age,

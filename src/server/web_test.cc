@@ -22,6 +22,21 @@ TEST(Web, ClientIpBelievesForwardedForOnlyFromTrustedProxies) {
   EXPECT_EQ(ClientIp(WithHeaders({}), {"10.0.0.5"}), "10.0.0.5");
 }
 
+TEST(Web, CrossSitePostsAreToldApartByFetchMetadataThenOrigin) {
+  const std::string issuer = "https://auth.example.com";
+  EXPECT_TRUE(SameOriginOrUnknown(WithHeaders({}), issuer));
+  EXPECT_TRUE(SameOriginOrUnknown(WithHeaders({{"sec-fetch-site", "same-origin"}}), issuer));
+  EXPECT_TRUE(SameOriginOrUnknown(WithHeaders({{"sec-fetch-site", "none"}}), issuer));
+  EXPECT_FALSE(SameOriginOrUnknown(WithHeaders({{"sec-fetch-site", "cross-site"}}), issuer));
+  EXPECT_FALSE(SameOriginOrUnknown(WithHeaders({{"sec-fetch-site", "same-site"}}), issuer));
+  EXPECT_TRUE(SameOriginOrUnknown(WithHeaders({{"origin", issuer}}), issuer));
+  EXPECT_FALSE(SameOriginOrUnknown(WithHeaders({{"origin", "https://evil.example"}}), issuer));
+  EXPECT_FALSE(SameOriginOrUnknown(WithHeaders({{"origin", "null"}}), issuer));
+  // Fetch metadata wins: a same-origin request from a browser that also sends Origin.
+  EXPECT_TRUE(SameOriginOrUnknown(
+      WithHeaders({{"sec-fetch-site", "same-origin"}, {"origin", issuer}}), issuer));
+}
+
 TEST(Web, CookiesAreReadAndWrittenSafely) {
   auto r = WithHeaders({{"cookie", "a=1; authgent_session=tok; b=2"}});
   EXPECT_EQ(CookieValue(r, "authgent_session"), "tok");

@@ -70,6 +70,9 @@ struct AuthorizationTransaction {
   std::string session_hash;  // the login session it belongs to, or empty before login
   std::string user_id;       // set once the user is known
   std::string csrf_hash;     // the consent form's CSRF token
+  // The browser that started it: the hash of the transaction cookie /oauth/authorize set. Every
+  // later step (login, consent, upstream callback) must come from that browser. Never updated.
+  std::string browser_hash;
   std::string upstream_state_hash;
   std::string upstream_nonce;
   std::string upstream_code_verifier;

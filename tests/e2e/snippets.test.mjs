@@ -21,8 +21,8 @@ let clientId;
 
 before(async () => {
   authgent = await startAuthgent();
-  const added = spawnSync(authgentBinary(), ['clients', 'add', '--name', 'snippets', '--confidential',
-    '--grant', 'client_credentials'], { env: { PATH: process.env.PATH, DATABASE_URL: `sqlite://${authgent.dir}/authgent.db` },
+  const added = spawnSync(authgentBinary(), ['clients', 'add', '--name', 'snippets',
+    '--grant', 'client_credentials', '--resource', RESOURCE], { env: { PATH: process.env.PATH, DATABASE_URL: `sqlite://${authgent.dir}/authgent.db` },
     encoding: 'utf8' });
   assert.equal(added.status, 0, added.stderr);
   clientId = added.stdout.match(/client_id: (\S+)/)[1];

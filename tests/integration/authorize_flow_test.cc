@@ -26,7 +26,11 @@ TEST_F(AuthorizeFlow, LoginConsentAndCodeWithStateAndIss) {
   ASSERT_EQ(start.status, 303);
   EXPECT_EQ(start.Header("location").rfind("/oauth/login?txn=", 0), 0u);
 
-  HttpResult login_page = Get(server_.port(), start.Header("location"));
+  // The transaction cookie binds the flow to this browser.
+  ASSERT_EQ(start.set_cookies.size(), 1u);
+  EXPECT_EQ(start.set_cookies[0].rfind("authgent_txn=", 0), 0u);
+  EXPECT_NE(start.set_cookies[0].find("; Max-Age=600; HttpOnly; SameSite=Lax"), std::string::npos);
+  HttpResult login_page = flow_.Visit(start.Header("location"));
   EXPECT_EQ(login_page.status, 200);
   EXPECT_EQ(login_page.Header("content-type"), "text/html; charset=utf-8");
   EXPECT_NE(login_page.body.find("Test MCP Client"), std::string::npos);

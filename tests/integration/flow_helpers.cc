@@ -135,9 +135,47 @@ std::pair<std::string, std::string> FlowDriver::RegisterConfidentialClient(
   return {r.Json().value("client_id", ""), r.Json().value("client_secret", "")};
 }
 
+void FlowDriver::Keep(const HttpResult& r) {
+  for (const std::string& line : r.set_cookies) {
+    std::string pair = line.substr(0, line.find(';'));
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos) continue;
+    bool expired = line.find("Max-Age=0") != std::string::npos;
+    if (expired) jar_.erase(pair.substr(0, eq));
+    else jar_[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+}
+
+std::string FlowDriver::cookies() const {
+  std::string out;
+  for (const auto& [name, value] : jar_) out += (out.empty() ? "" : "; ") + name + "=" + value;
+  return out;
+}
+
+std::string FlowDriver::cookie() const {
+  for (const auto& [name, value] : jar_) {
+    if (name.find("authgent_session") != std::string::npos) return name + "=" + value;
+  }
+  return "";
+}
+
 std::map<std::string, std::string> FlowDriver::CookieHeader() const {
-  if (cookie_.empty()) return {};
-  return {{"Cookie", cookie_}};
+  if (jar_.empty()) return {};
+  return {{"Cookie", cookies()}};
+}
+
+HttpResult FlowDriver::Visit(const std::string& path) {
+  HttpResult r = Get(server_.port(), path, CookieHeader());
+  Keep(r);
+  return r;
+}
+
+HttpResult FlowDriver::Submit(const std::string& path, const Form& form,
+                              std::map<std::string, std::string> headers) {
+  for (const auto& [k, v] : CookieHeader()) headers.emplace(k, v);
+  HttpResult r = PostForm(server_.port(), path, form, headers);
+  Keep(r);
+  return r;
 }
 
 Form FlowDriver::AuthorizeParams(const std::string& client_id, const std::string& redirect_uri,
@@ -149,32 +187,26 @@ Form FlowDriver::AuthorizeParams(const std::string& client_id, const std::string
 }
 
 HttpResult FlowDriver::Authorize(const Form& params) {
-  return Get(server_.port(), "/oauth/authorize?" + UrlEncodeForm(params), CookieHeader());
+  return Visit("/oauth/authorize?" + UrlEncodeForm(params));
 }
 
 HttpResult FlowDriver::Login(const std::string& login_location, const std::string& username,
                              const std::string& password) {
-  HttpResult page = Get(server_.port(), login_location);
+  HttpResult page = Visit(login_location);
   EXPECT_EQ(page.status, 200) << page.body;
-  HttpResult r = PostForm(server_.port(), "/oauth/login",
-                          {{"txn", InputValue(page.body, "txn")},
-                           {"username", username},
-                           {"password", password}});
-  std::string set = r.Header("set-cookie");
-  if (!set.empty()) cookie_ = set.substr(0, set.find(';'));
-  return r;
+  return Submit("/oauth/login", {{"txn", InputValue(page.body, "txn")},
+                                 {"username", username},
+                                 {"password", password}});
 }
 
 HttpResult FlowDriver::ConsentPage(const std::string& consent_location) {
-  return Get(server_.port(), consent_location, CookieHeader());
+  return Visit(consent_location);
 }
 
 HttpResult FlowDriver::Decide(const HttpResult& page, const std::string& decision) {
-  return PostForm(server_.port(), "/oauth/consent",
-                  {{"txn", InputValue(page.body, "txn")},
-                   {"csrf_token", InputValue(page.body, "csrf_token")},
-                   {"decision", decision}},
-                  CookieHeader());
+  return Submit("/oauth/consent", {{"txn", InputValue(page.body, "txn")},
+                                   {"csrf_token", InputValue(page.body, "csrf_token")},
+                                   {"decision", decision}});
 }
 
 std::string FlowDriver::AuthorizeAndApprove(const Form& params, const std::string& username,

@@ -61,7 +61,11 @@ class FlowDriver {
   std::pair<std::string, std::string> RegisterConfidentialClient(
       const std::vector<std::string>& redirect_uris, const std::vector<std::string>& grants);
 
-  // GET /oauth/authorize with these parameters, sending the session cookie if there is one.
+  // What a browser does: sends every cookie the server set, keeps every cookie it sets.
+  HttpResult Visit(const std::string& path);
+  HttpResult Submit(const std::string& path, const Form& form,
+                    std::map<std::string, std::string> headers = {});
+  // GET /oauth/authorize with these parameters, as this browser.
   HttpResult Authorize(const Form& params);
   // The standard query for `client_id` (S256 challenge of `pkce`, state, redirect, scope).
   Form AuthorizeParams(const std::string& client_id, const std::string& redirect_uri,
@@ -82,13 +86,18 @@ class FlowDriver {
   HttpResult Refresh(const std::string& client_id, const std::string& refresh_token,
                      const std::string& scope = "");
 
-  const std::string& cookie() const { return cookie_; }
-  void set_cookie(std::string c) { cookie_ = std::move(c); }
+  // The session cookie alone ("name=value"), or "" before login.
+  std::string cookie() const;
+  // The Cookie header this browser sends (session and transaction cookies).
+  std::string cookies() const;
+  // A fresh browser: no cookies.
+  void ClearCookies() { jar_.clear(); }
 
  private:
+  void Keep(const HttpResult& r);
   std::map<std::string, std::string> CookieHeader() const;
   TestServer& server_;
-  std::string cookie_;  // "name=value" of the session cookie, once logged in
+  std::map<std::string, std::string> jar_;  // cookie name -> value
 };
 
 }  // namespace authgent::testing

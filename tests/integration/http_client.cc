@@ -72,6 +72,7 @@ std::optional<HttpResult> Connection::Read(int timeout_ms) {
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
+      if (name == "set-cookie") result.set_cookies.push_back(value);
       result.headers[name] = value;
     }
     pos = end + 2;

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +13,8 @@ namespace authgent::testing {
 
 struct HttpResult {
   int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names (the last line of each name)
+  std::vector<std::string> set_cookies;        // every Set-Cookie line, in order
   std::string body;
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

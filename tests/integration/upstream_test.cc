@@ -47,7 +47,7 @@ class UpstreamLogin : public ::testing::TestWithParam<std::string> {
   Round Start() {
     HttpResult authorize = flow_->Authorize(flow_->AuthorizeParams(client_, kRedirect, pkce_));
     EXPECT_EQ(authorize.status, 303);
-    HttpResult login = Get(server_->port(), authorize.Header("location"));
+    HttpResult login = flow_->Visit(authorize.Header("location"));
     EXPECT_EQ(login.status, 302) << login.body;
     Round r;
     r.upstream_url = login.Header("location");
@@ -63,12 +63,10 @@ class UpstreamLogin : public ::testing::TestWithParam<std::string> {
             {"email", "ann@corp.example"}, {"name", "Ann Example"}};
   }
   HttpResult Callback(const Round& r, const std::string& extra = "code=upstream-code") {
-    return Get(server_->port(), "/oauth/upstream/callback?state=" + r.state + "&" + extra);
+    return flow_->Visit("/oauth/upstream/callback?state=" + r.state + "&" + extra);
   }
   // Finishes a successful callback through consent and the token endpoint; returns the JWT sub.
   std::string FinishAndGetSubject(const HttpResult& callback) {
-    std::string set = callback.Header("set-cookie");
-    flow_->set_cookie(set.substr(0, set.find(';')));
     HttpResult consent = flow_->ConsentPage(callback.Header("location"));
     // The consent page the first time; a remembered consent goes straight back to the client.
     EXPECT_TRUE(consent.status == 200 || consent.status == 302) << consent.body;
@@ -112,7 +110,7 @@ TEST_P(UpstreamLogin, RoundTripConsentAndTokensWithAStableSubject) {
   EXPECT_EQ(user->email, "ann@corp.example");
 
   // The same upstream user again, in a fresh browser: the same local subject; name refreshed.
-  flow_->set_cookie("");
+  flow_->ClearCookies();
   Round again = Start();
   idp_->SetClaims([&] {
     nlohmann::json c = Claims(again);
@@ -155,6 +153,21 @@ TEST_P(UpstreamLogin, ReplayedStateFindsNothing) {
   ExpectRefusedPage(Callback(r), 400, "This sign-in has expired or was already used");
   ExpectRefusedPage(Get(server_->port(), "/oauth/upstream/callback?state=forged&code=x"), 400,
                     "This sign-in has expired or was already used");
+}
+
+// Session swapping: the attacker signs in at the provider in their own browser, stops before the
+// callback, and makes the victim's browser load it, which would sign the victim in as the
+// attacker. The callback finds the wrong transaction cookie and redeems nothing.
+TEST_P(UpstreamLogin, AttackSessionSwappingWithACallbackCarriedIntoAnotherBrowserIsRefused) {
+  Round r = Start();
+  idp_->SetClaims([&] { return Claims(r); });
+  FlowDriver victim(*server_);
+  HttpResult swapped =
+      victim.Visit("/oauth/upstream/callback?state=" + r.state + "&code=upstream-code");
+  EXPECT_EQ(swapped.status, 403);
+  EXPECT_NE(swapped.body.find("This sign-in was started in another browser"), std::string::npos);
+  EXPECT_EQ(victim.cookie(), "");
+  EXPECT_EQ(idp_->token_requests(), 0);
 }
 
 // Before consent, a self-registered client gets the error through a page with a link (as at
@@ -208,13 +221,14 @@ TEST(UpstreamDown, ServerStartsNotReadyThenRecoversByItself) {
   std::string client = flow.RegisterPublicClient({kRedirect});
   Pkce pkce = Pkce::Make();
   HttpResult authorize = flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce));
-  HttpResult login = Get(server.port(), authorize.Header("location"));
+  HttpResult login = flow.Visit(authorize.Header("location"));
   EXPECT_EQ(login.status, 503);
   EXPECT_NE(login.body.find("Identity provider unavailable"), std::string::npos);
 
   FakeIdp idp("RS256", port);  // the provider comes up
   EXPECT_TRUE(WaitReady(server));
-  HttpResult again = Get(server.port(), flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location"));
+  HttpResult again =
+      flow.Visit(flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location"));
   EXPECT_EQ(again.status, 302);
   EXPECT_EQ(again.Header("location").rfind(idp.issuer() + "/authorize?", 0), 0u);
 }

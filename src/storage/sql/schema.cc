@@ -151,12 +151,19 @@ ALTER TABLE clients ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE clients ADD COLUMN may_introspect BIGINT NOT NULL DEFAULT 0;
 )SQL";
 
+// The browser an authorization transaction belongs to: the hash of the transaction cookie set by
+// /oauth/authorize (login CSRF and session swapping: docs/security.md).
+constexpr std::string_view kTransactionBrowser = R"SQL(
+ALTER TABLE authorization_transactions ADD COLUMN browser_hash TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema},
       {2, "client privileges", kClientPrivileges},
+      {3, "transaction browser", kTransactionBrowser},
   };
   return migrations;
 }

@@ -88,6 +88,7 @@ AuthorizationTransaction DecodeTransaction(const SqlRow& r) {
   t.created_at = Int(r, 8);
   t.expires_at = Int(r, 9);
   t.consumed_at = Int(r, 10);
+  t.browser_hash = Text(r, 11);
   return t;
 }
 

@@ -31,7 +31,7 @@ LoginSession DecodeSession(const SqlRow& row);
 
 #define AUTHGENT_TRANSACTION_COLUMNS                                                      \
   "transaction_hash, request_json, session_hash, user_id, csrf_hash, upstream_state_hash, " \
-  "upstream_nonce, upstream_code_verifier, created_at, expires_at, consumed_at"
+  "upstream_nonce, upstream_code_verifier, created_at, expires_at, consumed_at, browser_hash"
 AuthorizationTransaction DecodeTransaction(const SqlRow& row);
 
 #define AUTHGENT_CODE_COLUMNS                                                                  \

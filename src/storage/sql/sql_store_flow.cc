@@ -78,10 +78,10 @@ Status SqlStore::DeleteSession(const std::string& session_hash) {
 
 Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
   return Run("INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
              {t.transaction_hash, t.request_json, t.session_hash, t.user_id, t.csrf_hash,
               NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier,
-              t.created_at, t.expires_at, t.consumed_at})
+              t.created_at, t.expires_at, t.consumed_at, t.browser_hash})
       .status();
 }
 

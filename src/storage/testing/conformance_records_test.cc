@@ -144,6 +144,7 @@ TEST_P(StoreConformance, TransactionsAreSingleUse) {
   AuthorizationTransaction t;
   t.transaction_hash = "th";
   t.request_json = R"({"client_id":"c1"})";
+  t.browser_hash = "bh";
   t.created_at = now_;
   t.expires_at = now_ + 600;
   ASSERT_TRUE(store_->CreateTransaction(t).ok());
@@ -158,11 +159,13 @@ TEST_P(StoreConformance, TransactionsAreSingleUse) {
   EXPECT_EQ(got->user_id, "u1");
   EXPECT_EQ(got->csrf_hash, "csrf");
   EXPECT_EQ(got->request_json, t.request_json);
+  EXPECT_EQ(got->browser_hash, "bh");
   EXPECT_EQ(store_->GetTransaction("th", now_ + 600).status().code(), StatusCode::kNotFound);
 
   auto consumed = store_->ConsumeTransaction("th", now_ + 1);
   ASSERT_TRUE(consumed.ok());
   EXPECT_EQ(consumed->consumed_at, now_ + 1);
+  EXPECT_EQ(consumed->browser_hash, "bh");
   EXPECT_EQ(store_->ConsumeTransaction("th", now_ + 2).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetTransaction("th", now_ + 2).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->UpdateTransaction(t).code(), StatusCode::kNotFound);
