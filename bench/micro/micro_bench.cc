@@ -201,7 +201,7 @@ void BM_SqliteCodeExchange(benchmark::State& state) {
     issued.family = {NewSortableId(random, UnixMillisNow()), "c1", "u1", code.resource,
                      code.scope, 1800000000, 1800000001, 1802592001, 0};
     issued.first_token = {SortableTokenKey(NewSortableToken(random, UnixMillisNow())), "",
-                          random.Hex(16), 1800003601, 1800000001, 1801296001, 0};
+                          random.Hex(16), 1800003601, 1800000001, 1801296001, 0, ""};
     auto issue = [&](const storage::AuthorizationCode&) { return std::optional(issued); };
     benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue));
   }

@@ -1,5 +1,6 @@
 #include "core/sortable_token.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -39,6 +40,26 @@ std::string NewSortableToken(Random& random, int64_t unix_millis) {
   PutMillis(unix_millis, raw);
   random.Fill(raw + kTimeBytes, kSecretBytes);
   return Base64UrlEncode(AsChars(raw, sizeof raw));
+}
+
+std::string SortableTokenOf(int64_t unix_millis, std::string_view secret) {
+  if (secret.size() != kSecretBytes) return std::string();
+  uint8_t raw[kTimeBytes + kSecretBytes];
+  PutMillis(unix_millis, raw);
+  std::copy(secret.begin(), secret.end(), raw + kTimeBytes);
+  return Base64UrlEncode(AsChars(raw, sizeof raw));
+}
+
+int64_t SortableKeyMillis(std::string_view key) {
+  // 12 hex digits, then TokenHash (43 characters); a plain TokenHash is 43 characters alone.
+  if (key.size() != 2 * kTimeBytes + 43) return -1;
+  int64_t millis = 0;
+  for (char c : key.substr(0, 2 * kTimeBytes)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return -1;
+    millis = millis * 16 + digit;
+  }
+  return millis;
 }
 
 std::string SortableTokenKey(std::string_view token) {

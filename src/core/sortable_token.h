@@ -29,6 +29,12 @@ namespace authgent {
 int64_t UnixMillisNow();
 
 std::string NewSortableToken(Random& random, int64_t unix_millis);
+// The token with this issue time and these 32 secret bytes (for a secret derived rather than
+// drawn: a refresh token's successor, oauth/token_service). Empty if `secret` is not 32 bytes.
+std::string SortableTokenOf(int64_t unix_millis, std::string_view secret);
+// The issue time in a key that SortableTokenKey made from a sortable token, or -1 for any other
+// key (a plain TokenHash).
+int64_t SortableKeyMillis(std::string_view key);
 // The store key of a token from NewSortableToken (or of any other presented string).
 std::string SortableTokenKey(std::string_view token);
 // 32 lower-case hex digits: 12 of Unix milliseconds, 20 of random bits (80).

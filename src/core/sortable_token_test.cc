@@ -62,5 +62,17 @@ TEST(SortableToken, NegativeMillisClampToZero) {
   EXPECT_EQ(NewSortableId(SecureRandom::Instance(), -5).substr(0, 12), "000000000000");
 }
 
+TEST(SortableToken, ADerivedTokenIsRebuiltFromItsKeyAndSecret) {
+  const std::string secret(32, '\x5a');
+  std::string token = SortableTokenOf(1'800'000'000'123, secret);
+  ASSERT_EQ(token.size(), 51u);
+  std::string key = SortableTokenKey(token);
+  EXPECT_EQ(SortableKeyMillis(key), 1'800'000'000'123);
+  EXPECT_EQ(SortableTokenOf(SortableKeyMillis(key), secret), token);
+  EXPECT_EQ(SortableTokenOf(1, "short"), "");
+  EXPECT_EQ(SortableKeyMillis(TokenHash("legacy")), -1);
+  EXPECT_EQ(SortableKeyMillis("zz" + key.substr(2)), -1);
+}
+
 }  // namespace
 }  // namespace authgent

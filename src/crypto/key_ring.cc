@@ -6,6 +6,7 @@
 #include "core/base64.h"
 #include "core/log.h"
 #include "crypto/aead.h"
+#include "crypto/hmac.h"
 
 namespace authgent::crypto {
 
@@ -34,6 +35,10 @@ KeyRing::KeyRing(storage::Store& store, const Clock& clock, Random& random, std:
                  KeyRingOptions options)
     : store_(store), clock_(clock), random_(random), kek_(std::move(kek)), options_(options),
       id_(next_ring_id.fetch_add(1)) {}
+
+std::string KeyRing::DeriveSecret(std::string_view purpose) const {
+  return HmacSha256(kek_, purpose);
+}
 
 StatusOr<storage::SigningKey> KeyRing::Seal(const EcKey& key, int64_t activate_at) {
   AUTHGENT_ASSIGN_OR_RETURN(std::string pem, key.PrivatePem());

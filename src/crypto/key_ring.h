@@ -72,6 +72,9 @@ class KeyRing {
   bool NeedsReload() const;
   // Forces a reload now.
   StatusOr<std::shared_ptr<const KeySnapshot>> Reload();
+  // A 32-byte secret for `purpose`, derived from the key-encryption key (HMAC-SHA256): the same on
+  // every instance sharing that key, unknowable without it, and different for every purpose.
+  std::string DeriveSecret(std::string_view purpose) const;
 
  private:
   StatusOr<storage::SigningKey> Seal(const EcKey& key, int64_t activate_at);

@@ -52,8 +52,8 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
 StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
                                          const std::shared_ptr<const crypto::KeySnapshot>& keys,
                                          AccessTokenCache& cache, const std::string& issuer,
-                                         int64_t reuse_grace, const storage::Client& caller,
-                                         const std::string& token, int64_t now) {
+                                         const storage::Client& caller, const std::string& token,
+                                         int64_t now) {
   const nlohmann::json inactive = {{"active", false}};
   std::optional<nlohmann::json> claims = cache.Find(token, keys, now);
   if (!claims) {
@@ -79,9 +79,9 @@ StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
     return found.status();
   }
   const auto& [t, family] = *found;
+  // A rotated token is superseded: at most its successor can be handed out again for it.
   bool live = family.revoked_at == 0 && family.expires_at > now && t.idle_expires_at > now &&
-              (t.used_at == 0 || now - t.used_at <= reuse_grace) &&
-              MayIntrospectAudience(caller, family.resource);
+              t.used_at == 0 && MayIntrospectAudience(caller, family.resource);
   if (!live) return inactive;
   return nlohmann::json{{"active", true},
                         {"token_type", "refresh_token"},

@@ -20,7 +20,8 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
                    const std::string& issuer, const std::string& client_id,
                    const std::string& token, int64_t now);
 
-// {"active": false} or {"active": true, scope, client_id, sub, aud, iss, exp, iat, token_type},
+// {"active": false} or {"active": true, scope, client_id, sub, aud, iss, exp, iat, token_type}
+// (a refresh token is active until it is rotated, revoked or expired),
 // answered to `caller`, a client that MayIntrospect (client_policy.h): a token whose audience is
 // not one of the caller's resources is {"active": false} too (RFC 7662 §4: a resource server
 // learns nothing about tokens meant for others). Access tokens verified once are found in `cache`
@@ -28,7 +29,7 @@ Status RevokeToken(storage::Store& store, const crypto::KeySnapshot& keys,
 StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
                                          const std::shared_ptr<const crypto::KeySnapshot>& keys,
                                          AccessTokenCache& cache, const std::string& issuer,
-                                         int64_t reuse_grace, const storage::Client& caller,
-                                         const std::string& token, int64_t now);
+                                         const storage::Client& caller, const std::string& token,
+                                         int64_t now);
 
 }  // namespace authgent::oauth

@@ -5,6 +5,7 @@
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
+#include "crypto/hmac.h"
 #include "crypto/jwt.h"
 #include "oauth/client_policy.h"
 #include "oauth/pkce.h"
@@ -277,6 +278,12 @@ bool TokenService::RefreshWouldFail(const Params& params, const storage::Client&
 // before anything changes, so a refused request never burns the client's token. The new refresh
 // token names its access token's jti, so the jti is reserved before the rotation; the token is
 // signed after it, once the family's audience and scope are known.
+//
+// The new token's secret is HMAC(refresh_successor_key, presented token), not drawn at random:
+// when the same token is presented again within the grace window while its successor is unused
+// (parallel refreshes), the store returns that successor's record, and the same token is rebuilt
+// from it and handed out again with an access token of the same jti and expiry. So a family never
+// has two live branches, and no plaintext token is ever stored.
 class TokenService::RefreshGrant final : public PendingGrant,
                                          public std::enable_shared_from_this<RefreshGrant> {
  public:
@@ -288,7 +295,9 @@ class TokenService::RefreshGrant final : public PendingGrant,
         requested_(SplitScope(params.Get("scope"))),
         audience_(std::move(audience)),
         now_(service.clock_.Now()),
-        next_(NewSortableToken(service.random_, UnixMillisNow())),
+        successor_secret_(crypto::HmacSha256(service.settings_.refresh_successor_key,
+                                             params.Get("refresh_token"))),
+        next_(SortableTokenOf(UnixMillisNow(), successor_secret_)),
         reserved_(service.ReserveAccessToken()),
         next_record_(service.NewRefreshToken(next_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
@@ -312,8 +321,8 @@ class TokenService::RefreshGrant final : public PendingGrant,
     if (!rotation_.ok()) return Fault(rotation_.status());
     using Outcome = storage::Rotation::Outcome;
     switch (rotation_->outcome) {
-      case Outcome::kRotated:
-      case Outcome::kGraceReissued: break;
+      case Outcome::kRotated: return Answer(reserved_, next_);
+      case Outcome::kGraceReissued: return AnswerAgain(rotation_->successor);
       case Outcome::kRejected: return *refusal_;
       case Outcome::kReuseDetected:
         log::Warn("refresh token reused after the grace window; family revoked",
@@ -323,16 +332,37 @@ class TokenService::RefreshGrant final : public PendingGrant,
       case Outcome::kExpired: return InvalidGrant("the refresh token has expired");
       case Outcome::kNotFound: return InvalidGrant("the refresh token is invalid");
     }
-    const storage::RefreshFamily& family = rotation_->family;
-    std::string scope = requested_.empty() ? family.scope : JoinScope(requested_);
-    StatusOr<MintedAccessToken> at = service_.SignAccessToken(
-        reserved_, family.user_id, client_.client_id, family.resource, scope);
-    if (!at.ok()) return Fault(at.status());
-    service_.TouchClient(client_, now_);
-    return TokenResponse(*at, now_, scope, next_);
+    return InvalidGrant("the refresh token is invalid");
   }
 
  private:
+  // The response for `refresh_token`, with the access token `reserved` signed for the family.
+  TokenAnswer Answer(const MintedAccessToken& reserved, const std::string& refresh_token) {
+    const storage::RefreshFamily& family = rotation_->family;
+    std::string scope = requested_.empty() ? family.scope : JoinScope(requested_);
+    StatusOr<MintedAccessToken> at = service_.SignAccessToken(
+        reserved, family.user_id, client_.client_id, family.resource, scope);
+    if (!at.ok()) return Fault(at.status());
+    service_.TouchClient(client_, now_);
+    return TokenResponse(*at, now_, scope, refresh_token);
+  }
+
+  // The successor handed out before, rebuilt from its key and this request's secret, with an
+  // access token of the jti and expiry stored with it (so revoking the family denies it too).
+  TokenAnswer AnswerAgain(const storage::RefreshToken& successor) {
+    std::string again =
+        SortableTokenOf(SortableKeyMillis(successor.token_hash), successor_secret_);
+    if (again.empty() || SortableTokenKey(again) != successor.token_hash) {
+      // Derived with another key (KEY_ENCRYPTION_KEY changed since) or before successors were
+      // derived: it cannot be handed out again, and no second branch is made.
+      return InvalidGrant("the refresh token was already used", "successor not derivable");
+    }
+    MintedAccessToken same;
+    same.jti = successor.access_jti;
+    same.expires_at = successor.access_expires_at;
+    return Answer(same, again);
+  }
+
   // Runs inside the transaction on the live family; the grant outlives it.
   std::function<bool(const storage::RefreshFamily&)> Acceptor() {
     return [this](const storage::RefreshFamily& f) {
@@ -354,6 +384,7 @@ class TokenService::RefreshGrant final : public PendingGrant,
   const std::vector<std::string> requested_;   // the scope parameter, split
   const std::optional<std::string> audience_;  // the resource parameter, when given
   const int64_t now_;
+  const std::string successor_secret_;  // HMAC of the presented token: its successor's secret
   const std::string next_;
   const MintedAccessToken reserved_;
   const storage::RefreshToken next_record_;

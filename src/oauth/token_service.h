@@ -33,6 +33,10 @@ struct TokenSettings {
   int64_t refresh_idle_ttl = 7 * 86400;    // a refresh token unused this long dies
   int64_t refresh_reuse_grace = 60;        // parallel refreshes with one token within this
   int64_t code_ttl = 600;
+  // The key a refresh token's successor is derived with (HMAC-SHA256 of the presented token), so
+  // that a parallel refresh within the grace window is handed the same successor again without
+  // the store keeping it: every instance must have the same one (KeyRing::DeriveSecret).
+  std::string refresh_successor_key;
 };
 
 // A client's last_used_at (which drives reaping) is written at most this often.

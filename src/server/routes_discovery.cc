@@ -14,6 +14,7 @@ void App::BuildDocuments() {
   token_settings_.refresh_idle_ttl = config_.refresh_idle_ttl;
   token_settings_.refresh_reuse_grace = config_.refresh_reuse_grace;
   token_settings_.code_ttl = config_.code_ttl;
+  token_settings_.refresh_successor_key = keys_->DeriveSecret("authgent refresh-token successor v1");
   tokens_ = std::make_unique<oauth::TokenService>(*store_, *keys_, clock_, random_,
                                                   token_settings_, catalog_);
   registration_policy_.mode = config_.dcr_mode;

@@ -268,8 +268,7 @@ void App::AddTokenRoutes() {
         auto keys = keys_->Current();
         if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
         auto answer = oauth::IntrospectToken(*store_, *keys, introspected_, config_.issuer,
-                                             config_.refresh_reuse_grace, caller, token,
-                                             clock_.Now());
+                                             caller, token, clock_.Now());
         if (!answer.ok()) return OAuthErrorResponse(oauth::ServerError(answer.status().ToString()), request);
         return JsonNoStore(200, *answer);
       },

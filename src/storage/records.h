@@ -122,6 +122,10 @@ struct RefreshToken {
   int64_t created_at = 0;
   int64_t idle_expires_at = 0;  // unused for this long: dead
   int64_t used_at = 0;          // when it was first rotated, or 0
+  // The token that replaced it at that rotation (set by the store), or empty. Presented again
+  // within the grace window while that successor is unused, the same successor is handed out
+  // again, so parallel refreshes never branch the family.
+  std::string successor_hash;
 };
 
 // A user's standing consent for a client and resource.

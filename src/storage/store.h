@@ -65,16 +65,21 @@ enum class ApprovalOutcome { kApproved, kRefused, kNotFound };
 // The result of presenting a refresh token (MCP-AUTH.md §5).
 struct Rotation {
   enum class Outcome {
-    kRotated,        // first use: `new_token` is now live and the presented one is used
-    kGraceReissued,  // reuse within the grace window (parallel refreshes): `new_token` is live too
-    kReuseDetected,  // reuse after the grace window: the whole family is now revoked
+    kRotated,        // first use: `new_token` is now live, the presented one used, and new_token
+                     // recorded as its successor
+    kGraceReissued,  // reuse within the grace window while its successor is unused (parallel
+                     // refreshes): nothing is stored; `successor` is that successor, to hand out
+                     // again (with the access token it names)
+    kReuseDetected,  // reuse after the grace window, or after its successor was used: theft;
+                     // the whole family is now revoked
     kRevoked,        // the family was already revoked
     kExpired,        // the token's idle lifetime or the family's absolute lifetime has passed
     kRejected,       // the caller's check refused the family (wrong client, wider scope); no change
     kNotFound,
   };
   Outcome outcome = Outcome::kNotFound;
-  RefreshFamily family;  // set unless kNotFound
+  RefreshFamily family;     // set unless kNotFound
+  RefreshToken successor;   // set for kGraceReissued
 };
 
 class Store {
@@ -160,8 +165,9 @@ class Store {
   virtual StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) = 0;
   // Presents `token_hash` (MCP-AUTH.md §5). `accept` runs inside the transaction on the live
-  // family; returning false makes the outcome kRejected with nothing changed. On kRotated and
-  // kGraceReissued, `new_token` (family_id filled in here) is stored.
+  // family; returning false makes the outcome kRejected with nothing changed. On kRotated,
+  // `new_token` (family_id filled in here) is stored as the presented token's successor; a family
+  // never has more than one live branch (see Rotation::Outcome).
   virtual StatusOr<Rotation> RotateRefreshToken(const std::string& token_hash,
                                                 const RefreshToken& new_token, int64_t now,
                                                 int64_t grace_seconds,

@@ -157,6 +157,12 @@ constexpr std::string_view kTransactionBrowser = R"SQL(
 ALTER TABLE authorization_transactions ADD COLUMN browser_hash TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// The token each refresh token was rotated into, so that a parallel refresh within the grace
+// window gets the same successor instead of a second live branch of the family.
+constexpr std::string_view kRefreshSuccessor = R"SQL(
+ALTER TABLE refresh_tokens ADD COLUMN successor_hash TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -164,6 +170,7 @@ const std::vector<Migration>& Migrations() {
       {1, "initial schema", kInitialSchema},
       {2, "client privileges", kClientPrivileges},
       {3, "transaction browser", kTransactionBrowser},
+      {4, "refresh successor", kRefreshSuccessor},
   };
   return migrations;
 }

@@ -133,6 +133,7 @@ RefreshToken DecodeRefreshToken(const SqlRow& r, size_t o) {
   t.created_at = Int(r, o + 4);
   t.idle_expires_at = Int(r, o + 5);
   t.used_at = Int(r, o + 6);
+  t.successor_hash = Text(r, o + 7);
   return t;
 }
 

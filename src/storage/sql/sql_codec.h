@@ -45,8 +45,10 @@ Status InsertCode(SqlConnection& c, const AuthorizationCode& code);
   "family_id, client_id, user_id, resource, scope, auth_time, created_at, expires_at, revoked_at"
 RefreshFamily DecodeFamily(const SqlRow& row, size_t offset = 0);
 
+// What a new refresh token is inserted with (successor_hash starts empty) ...
 #define AUTHGENT_REFRESH_COLUMNS \
   "token_hash, family_id, access_jti, access_expires_at, created_at, idle_expires_at, used_at"
+// ... and what DecodeRefreshToken reads: those, then successor_hash.
 RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"

@@ -141,11 +141,17 @@ StatusOr<RefreshFamily> SqlStore::GetFamily(const std::string& family_id) {
 namespace {
 constexpr std::string_view kSelectTokenAndFamily =
     "SELECT t.token_hash, t.family_id, t.access_jti, t.access_expires_at, t.created_at, "
-    "t.idle_expires_at, t.used_at, f.family_id, f.client_id, f.user_id, f.resource, f.scope, "
-    "f.auth_time, f.created_at, f.expires_at, f.revoked_at "
+    "t.idle_expires_at, t.used_at, t.successor_hash, f.family_id, f.client_id, f.user_id, "
+    "f.resource, f.scope, f.auth_time, f.created_at, f.expires_at, f.revoked_at "
     "FROM refresh_tokens t JOIN refresh_families f ON f.family_id = t.family_id "
     "WHERE t.token_hash = $1";
-constexpr size_t kFamilyOffset = 7;
+constexpr size_t kFamilyOffset = 8;
+// A used token's use and its successor, as committed now (see RotateIn).
+constexpr std::string_view kSelectUseAndSuccessor =
+    "SELECT t.used_at, s.token_hash, s.family_id, s.access_jti, s.access_expires_at, "
+    "s.created_at, s.idle_expires_at, s.used_at, s.successor_hash "
+    "FROM refresh_tokens t LEFT JOIN refresh_tokens s ON s.token_hash = t.successor_hash "
+    "WHERE t.token_hash = $1";
 
 // One presentation of a refresh token inside the caller's write transaction
 // (RotateRefreshToken's contract).
@@ -172,22 +178,27 @@ Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshTo
     return Status::Ok();
   }
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND "
-                               "used_at = 0",
-                               {token_hash, now}));
+      SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2, successor_hash = $3 "
+                               "WHERE token_hash = $1 AND used_at = 0",
+                               {token_hash, now, new_token.token_hash}));
   if (first.affected == 1) {
     result.outcome = Rotation::Outcome::kRotated;
     return InsertToken(c, new_token, result.family.family_id);
   }
-  // Used before. Re-read used_at: under READ COMMITTED the SELECT above may predate the
-  // competing rotation that just committed.
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult used, c.Query("SELECT used_at FROM refresh_tokens WHERE token_hash = $1",
-                              {token_hash}));
+  // Used before. Re-read its use and its successor: under READ COMMITTED the SELECT above may
+  // predate the competing rotation that just committed.
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult used, c.Query(kSelectUseAndSuccessor, {token_hash}));
   int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
-  if (used_at != 0 && now - used_at <= grace_seconds) {
-    result.outcome = Rotation::Outcome::kGraceReissued;
-    return InsertToken(c, new_token, result.family.family_id);
+  bool has_successor = !used.rows.empty() && used.rows[0][1].has_value();
+  if (used_at != 0 && now - used_at <= grace_seconds && has_successor) {
+    RefreshToken successor = DecodeRefreshToken(used.rows[0], 1);
+    // Parallel refreshes: the same successor again while it is unused. Once it was used, the
+    // presented token is a stolen copy (the legitimate client has moved on).
+    if (successor.used_at == 0 && successor.idle_expires_at > now) {
+      result.outcome = Rotation::Outcome::kGraceReissued;
+      result.successor = std::move(successor);
+      return Status::Ok();
+    }
   }
   result.outcome = Rotation::Outcome::kReuseDetected;
   result.family.revoked_at = now;

@@ -318,19 +318,41 @@ TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
   EXPECT_EQ(stored->first.family_id, "f1");
   EXPECT_EQ(stored->first.access_jti, "j2");
   EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, now_ + 10);
+  EXPECT_EQ(store_->GetRefreshToken("rt1")->first.successor_hash, "rt2");
+  EXPECT_EQ(stored->first.successor_hash, "");
 
-  // A parallel refresh with the same token inside the grace window gets its own valid token.
+  // A parallel refresh with the same token inside the grace window gets the same successor
+  // (with its access token's jti), and nothing new is stored: the family does not branch.
   auto r2 = store_->RotateRefreshToken("rt1", MakeToken("rt3", "j3"), now_ + 70, 60, nullptr);
   EXPECT_EQ(r2->outcome, Outcome::kGraceReissued);
-  EXPECT_TRUE(store_->GetRefreshToken("rt3").ok());
+  EXPECT_EQ(r2->successor.token_hash, "rt2");
+  EXPECT_EQ(r2->successor.access_jti, "j2");
+  EXPECT_EQ(r2->successor.family_id, "f1");
+  EXPECT_EQ(store_->GetRefreshToken("rt3").status().code(), StatusCode::kNotFound);
 
   // After the window, reuse is theft: the family and its access tokens die.
   auto r3 = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 71, 60, nullptr);
   EXPECT_EQ(r3->outcome, Outcome::kReuseDetected);
   EXPECT_EQ(store_->GetRefreshToken("rt4").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 71);
-  for (const char* jti : {"j1", "j2", "j3"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
+  for (const char* jti : {"j1", "j2"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
   EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt5", "j5"), now_ + 72, 60, nullptr)->outcome,
+            Outcome::kRevoked);
+}
+
+// Once the successor was used, the legitimate client has moved on: the old token presented
+// again, even within the grace window, is a stolen copy.
+TEST_P(TokenConformance, ReuseAfterTheSuccessorWasUsedIsTheftEvenWithinGrace) {
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  ASSERT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+            Outcome::kRotated);
+  ASSERT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt3", "j3"), now_ + 5, 60, nullptr)->outcome,
+            Outcome::kRotated);
+  auto stolen = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 10, 60, nullptr);
+  EXPECT_EQ(stolen->outcome, Outcome::kReuseDetected);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 10);
+  for (const char* jti : {"j1", "j2", "j3"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
+  EXPECT_EQ(store_->RotateRefreshToken("rt3", MakeToken("rt5", "j5"), now_ + 11, 60, nullptr)->outcome,
             Outcome::kRevoked);
 }
 
@@ -363,22 +385,29 @@ TEST_P(TokenConformance, RejectedRotationChangesNothing) {
 }
 
 // MCP-AUTH.md §5: clients fire parallel refreshes with one token. Inside the grace window each
-// gets a valid, distinct pair: exactly one rotation and the rest grace reissues, nothing revoked.
+// gets a valid pair, the same one: exactly one rotation, the rest grace reissues of its
+// successor, one new token stored, nothing revoked.
 TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
   constexpr int kThreads = 12;
   std::vector<std::unique_ptr<Store>> instances;
   for (int i = 0; i < kThreads; ++i) instances.push_back(OpenAgain());
   std::atomic<int> rotated{0}, reissued{0}, other{0};
+  std::mutex mu;
+  std::set<std::string> handed_out;  // the new token of the rotation, the successor of a reissue
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       std::string n = std::to_string(i);
       auto r = instances[static_cast<size_t>(i)]->RotateRefreshToken(
           "rt1", MakeToken("new" + n, "jn" + n), now_ + 1, 60, nullptr);
-      if (!r.ok()) ++other;
-      else if (r->outcome == Outcome::kRotated) ++rotated;
-      else if (r->outcome == Outcome::kGraceReissued) ++reissued;
+      if (!r.ok()) {
+        ++other;
+        return;
+      }
+      std::lock_guard lock(mu);
+      if (r->outcome == Outcome::kRotated) ++rotated, handed_out.insert("new" + n);
+      else if (r->outcome == Outcome::kGraceReissued) ++reissued, handed_out.insert(r->successor.token_hash);
       else ++other;
     });
   }
@@ -386,10 +415,11 @@ TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
   EXPECT_EQ(rotated.load(), 1);
   EXPECT_EQ(reissued.load(), kThreads - 1);
   EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(handed_out.size(), 1u);
   EXPECT_EQ(store_->GetFamily("f1")->revoked_at, 0);
-  for (int i = 0; i < kThreads; ++i) {
-    EXPECT_TRUE(store_->GetRefreshToken("new" + std::to_string(i)).ok()) << i;
-  }
+  int stored = 0;
+  for (int i = 0; i < kThreads; ++i) stored += store_->GetRefreshToken("new" + std::to_string(i)).ok();
+  EXPECT_EQ(stored, 1);
 }
 
 // After the grace window, racing reuses all fail and the family ends revoked.
