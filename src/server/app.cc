@@ -1,5 +1,6 @@
 #include "server/app.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +66,10 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
 
   app->local_limits_ = std::make_unique<LocalRateLimiter>(clock);
   app->shared_limits_ = std::make_unique<SharedRateLimiter>(*app->store_, clock);
+  // Logins, hashing or waiting to, hold at most half the workers; the rest serve everything else.
+  int half = std::max(1, app->config_.worker_threads / 2);
+  int hashing = std::min(app->config_.password_hash_concurrency, half);
+  app->password_gate_ = std::make_unique<ConcurrencyGate>(hashing, half - hashing);
   app->AddDiscoveryRoutes();
   app->AddHealthRoutes();
   app->AddRegistrationRoutes();

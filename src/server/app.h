@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "core/clock.h"
+#include "core/concurrency_gate.h"
 #include "core/random.h"
 #include "crypto/key_ring.h"
 #include "federation/upstream.h"
@@ -115,9 +116,10 @@ class App {
                                               const std::string& grant);
   http::Response TokenRateLimited(const http::Request& request, const oauth::Params& params,
                                   const storage::Client& client, const RateDecision& decision);
-  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache.
+  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache, and counts
+  // a successful refresh against the client's rate limit.
   http::Response AnswerToken(const http::Request& request, const storage::Client& client,
-                             oauth::TokenAnswer answer);
+                             const std::string& grant, oauth::TokenAnswer answer);
   // The answer to failed client authentication (with WWW-Authenticate after a Basic attempt).
   http::Response ClientAuthFailed(const http::Request& request, const oauth::OAuthError& e);
   // Authenticates the caller of token/revoke/introspect, or the error response to send.
@@ -169,6 +171,7 @@ class App {
   ClientCache client_cache_{5, 10000};    // clients token and authorize read in the last 5 s
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
+  std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https
   std::string browser_cookie_;  // __Host-authgent_txn when the issuer is https
   bool secure_cookies_ = false;

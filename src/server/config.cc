@@ -68,6 +68,12 @@ const std::vector<Setting>& Settings() {
        "Registrations per client IP per hour (0: unlimited)"},
       {"REGISTRATION_GLOBAL_RATE_LIMIT", &RawConfig::registration_global_rate_limit,
        "Registrations per hour from all IPs together (0: unlimited)"},
+      {"REGISTRATION_NETWORK_RATE_LIMIT", &RawConfig::registration_network_rate_limit,
+       "Registrations per hour per IPv4 /24 or IPv6 /64 network (0: unlimited)"},
+      {"AUTHORIZE_RATE_LIMIT", &RawConfig::authorize_rate_limit,
+       "Authorization requests that start a sign-in, per client address per minute (0: unlimited)"},
+      {"PASSWORD_HASH_CONCURRENCY", &RawConfig::password_hash_concurrency,
+       "Password checks computed at once (default: half the cores, at least 1)"},
       {"TOKEN_RATE_LIMIT", &RawConfig::token_rate_limit,
        "Token requests per client and grant type per minute (0: unlimited)"},
       {"LOGIN_FAILURE_LIMIT", &RawConfig::login_failure_limit,
@@ -221,6 +227,10 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
                  &c.registration_rate_limit},
            Limit{"REGISTRATION_GLOBAL_RATE_LIMIT", raw.registration_global_rate_limit, 0, 100000000,
                  &c.registration_global_rate_limit},
+           Limit{"REGISTRATION_NETWORK_RATE_LIMIT", raw.registration_network_rate_limit, 0,
+                 100000000, &c.registration_network_rate_limit},
+           Limit{"AUTHORIZE_RATE_LIMIT", raw.authorize_rate_limit, 0, 100000000,
+                 &c.authorize_rate_limit},
            Limit{"TOKEN_RATE_LIMIT", raw.token_rate_limit, 0, 100000000, &c.token_rate_limit},
            Limit{"LOGIN_FAILURE_LIMIT", raw.login_failure_limit, 1, 100000, &c.login_failure_limit},
            Limit{"PURGE_INTERVAL", raw.purge_interval, 1, 86400, &c.purge_interval},
@@ -311,6 +321,11 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
                            ? StatusOr<int64_t>(std::max(16, 8 * cores))
                            : ParseInt("WORKER_THREADS", raw.worker_threads, 1, 1024));
   c.worker_threads = static_cast<int>(workers);
+  AUTHGENT_ASSIGN_OR_RETURN(
+      int64_t hashes, raw.password_hash_concurrency.empty()
+                          ? StatusOr<int64_t>(std::max(1, cores / 2))
+                          : ParseInt("PASSWORD_HASH_CONCURRENCY", raw.password_hash_concurrency, 1, 256));
+  c.password_hash_concurrency = static_cast<int>(hashes);
   AUTHGENT_ASSIGN_OR_RETURN(int64_t body,
                             ParseInt("MAX_BODY_BYTES", raw.max_body_bytes, 1024, 16 << 20));
   c.max_body_bytes = static_cast<size_t>(body);

@@ -52,6 +52,9 @@ struct RawConfig {
   std::string login_session_ttl = "43200";
   std::string registration_rate_limit = "20";
   std::string registration_global_rate_limit = "1000";
+  std::string registration_network_rate_limit = "60";
+  std::string authorize_rate_limit = "60";
+  std::string password_hash_concurrency;
   std::string token_rate_limit = "300";
   std::string login_failure_limit = "10";
   std::string trusted_proxies;
@@ -104,6 +107,9 @@ struct Config {
   int64_t login_session_ttl = 43200;
   int64_t registration_rate_limit = 20;          // per client IP per hour
   int64_t registration_global_rate_limit = 1000;  // all IPs together, per hour
+  int64_t registration_network_rate_limit = 60;   // per IPv4 /24 or IPv6 /64 per hour
+  int64_t authorize_rate_limit = 60;  // new authorization transactions per client address per minute
+  int password_hash_concurrency = 1;  // password hashes computed at once (login)
   int64_t token_rate_limit = 300;                 // per client and grant type per minute
   int64_t login_failure_limit = 10;               // per account per 15 minutes (x5 per IP)
   std::vector<std::string> trusted_proxies;

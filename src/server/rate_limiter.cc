@@ -3,6 +3,16 @@
 namespace authgent::server {
 
 RateDecision LocalRateLimiter::Hit(const std::string& key, int64_t limit, int64_t window_seconds) {
+  return Count(key, limit, window_seconds, true);
+}
+
+RateDecision LocalRateLimiter::Check(const std::string& key, int64_t limit,
+                                     int64_t window_seconds) {
+  return Count(key, limit, window_seconds, false);
+}
+
+RateDecision LocalRateLimiter::Count(const std::string& key, int64_t limit, int64_t window_seconds,
+                                     bool increment) {
   if (limit <= 0) return {};
   int64_t now = clock_.Now();
   int64_t start = now - now % window_seconds;
@@ -12,6 +22,13 @@ RateDecision LocalRateLimiter::Hit(const std::string& key, int64_t limit, int64_
     std::erase_if(windows_, [&](const auto& item) { return item.second.start + window_seconds <= now; });
     last_sweep_ = now;
   }
+  if (!increment) {
+    auto it = windows_.find(key);
+    if (it != windows_.end() && it->second.start == start && it->second.count >= limit) {
+      return {false, start + window_seconds - now};
+    }
+    return {};
+  }
   Window& w = windows_[key];
   if (w.start != start) w = {start, 0};
   ++w.count;
@@ -20,29 +37,34 @@ RateDecision LocalRateLimiter::Hit(const std::string& key, int64_t limit, int64_
 }
 
 StatusOr<RateDecision> SharedRateLimiter::Count(const std::string& key, int64_t limit,
-                                                int64_t window_seconds, bool increment) {
+                                                int64_t window_seconds, int64_t delta) {
   if (limit <= 0) return RateDecision{};
   int64_t now = clock_.Now();
   int64_t start = now - now % window_seconds;
   // One counter per key and window; the window's start is part of the key.
   std::string window_key = key + "@" + std::to_string(start);
-  AUTHGENT_ASSIGN_OR_RETURN(int64_t count,
-                            increment ? store_.IncrementCounter(window_key, start + window_seconds, now)
-                                      : store_.GetCounter(window_key, now));
+  AUTHGENT_ASSIGN_OR_RETURN(
+      int64_t count, delta != 0
+                         ? store_.AddToCounter(window_key, delta, start + window_seconds, now)
+                         : store_.GetCounter(window_key, now));
   // Hit counts this event (refused beyond `limit`); Check refuses once `limit` were counted.
-  bool over = increment ? count > limit : count >= limit;
+  bool over = delta > 0 ? count > limit : count >= limit;
   if (over) return RateDecision{false, start + window_seconds - now};
   return RateDecision{};
 }
 
 StatusOr<RateDecision> SharedRateLimiter::Hit(const std::string& key, int64_t limit,
                                               int64_t window_seconds) {
-  return Count(key, limit, window_seconds, true);
+  return Count(key, limit, window_seconds, 1);
 }
 
 StatusOr<RateDecision> SharedRateLimiter::Check(const std::string& key, int64_t limit,
                                                 int64_t window_seconds) {
-  return Count(key, limit, window_seconds, false);
+  return Count(key, limit, window_seconds, 0);
+}
+
+Status SharedRateLimiter::Refund(const std::string& key, int64_t limit, int64_t window_seconds) {
+  return Count(key, limit, window_seconds, -1).status();
 }
 
 }  // namespace authgent::server

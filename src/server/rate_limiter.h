@@ -25,8 +25,12 @@ class LocalRateLimiter {
   // Counts one event for `key`; refuses once more than `limit` happened in the current window.
   // limit 0 means unlimited.
   RateDecision Hit(const std::string& key, int64_t limit, int64_t window_seconds);
+  // Whether `key` already had `limit` events in the current window, without counting one (for
+  // limits that count only what turned out to be genuine, after the fact).
+  RateDecision Check(const std::string& key, int64_t limit, int64_t window_seconds);
 
  private:
+  RateDecision Count(const std::string& key, int64_t limit, int64_t window_seconds, bool increment);
   struct Window {
     int64_t start = 0;
     int64_t count = 0;
@@ -44,10 +48,12 @@ class SharedRateLimiter {
   StatusOr<RateDecision> Hit(const std::string& key, int64_t limit, int64_t window_seconds);
   // Whether `key` is already over `limit` in the current window, without counting.
   StatusOr<RateDecision> Check(const std::string& key, int64_t limit, int64_t window_seconds);
+  // Takes back one event Hit counted in the current window (it turned out not to be one).
+  Status Refund(const std::string& key, int64_t limit, int64_t window_seconds);
 
  private:
   StatusOr<RateDecision> Count(const std::string& key, int64_t limit, int64_t window_seconds,
-                               bool increment);
+                               int64_t delta);
   storage::Store& store_;
   const Clock& clock_;
 };

@@ -24,6 +24,7 @@ namespace {
 
 constexpr int64_t kTransactionTtl = 600;
 constexpr int64_t kLoginWindow = 900;  // failed logins are counted per 15 minutes
+constexpr size_t kMaxUsername = 100;   // as `authgent users add` allows
 
 std::string HostOf(const std::string& uri) {
   auto url = boost::urls::parse_uri(uri);
@@ -253,6 +254,18 @@ void App::AddAuthorizeRoutes() {
     if (session && StandingConsentCovers(req, *session)) {
       return FinishAuthorization(req, *session, request);
     }
+    // Every transaction is a row until it expires: a stranger may start only so many a minute.
+    StatusOr<RateDecision> pace = shared_limits_->Hit(
+        "authorize:" + RateLimitAddress(ClientIp(request, config_.trusted_proxies)),
+        config_.authorize_rate_limit, 60);
+    if (!pace.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+    if (!pace->allowed) {
+      http::Response r = ErrorPage(429, "Too many sign-in requests",
+                                   "Too many sign-ins were started from your network. Wait a "
+                                   "minute and try again.");
+      r.Set("Retry-After", std::to_string(pace->retry_after));
+      return r;
+    }
     std::string transaction = NewSortableToken(random_, UnixMillisNow());
     std::string browser = BrowserToken(request);
     storage::AuthorizationTransaction txn;
@@ -326,15 +339,22 @@ void App::AddAuthorizeRoutes() {
         std::string client_name = client.ok() && !client->client_name.empty()
                                       ? client->client_name : "an application";
         auto again = [&](int status, const std::string& error) {
+          std::string shown = username.size() <= kMaxUsername ? username : "";
           return HtmlPage(status, ui::RenderLogin({config_.service_name, client_name, transaction,
-                                                   username, error}));
+                                                   shown, error}));
         };
         std::string ip = ClientIp(request, config_.trusted_proxies);
+        // Each attempt counts before its password is checked, so a burst of concurrent guesses
+        // cannot pass the limit; a success takes its count back (only failures are limited).
         std::string account_key = "login:user:" + username;
-        std::string ip_key = "login:ip:" + ip;
-        for (const auto& [key, limit] : {std::pair<std::string, int64_t>{account_key, config_.login_failure_limit},
-                                         {ip_key, config_.login_failure_limit * 5}}) {
-          StatusOr<RateDecision> d = shared_limits_->Check(key, limit, kLoginWindow);
+        std::string ip_key = "login:ip:" + RateLimitAddress(ip);
+        const std::pair<std::string, int64_t> limits[] = {
+            {account_key, config_.login_failure_limit}, {ip_key, config_.login_failure_limit * 5}};
+        auto refund = [&] {
+          for (const auto& [key, limit] : limits) (void)shared_limits_->Refund(key, limit, kLoginWindow);
+        };
+        for (const auto& [key, limit] : limits) {
+          StatusOr<RateDecision> d = shared_limits_->Hit(key, limit, kLoginWindow);
           if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
           if (!d->allowed) {
             http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
@@ -342,19 +362,33 @@ void App::AddAuthorizeRoutes() {
             return r;
           }
         }
-        StatusOr<storage::User> user = store_->GetUserByUsername(username);
+        // Argon2id is the most expensive thing a stranger can make us do: a few at once, a few
+        // more waiting briefly, the rest turned away, so logins hold at most half the workers.
+        std::optional<ConcurrencyGate::Ticket> hashing =
+            password_gate_->Enter(std::chrono::seconds(2));
+        if (!hashing) {
+          refund();
+          log::Warn("login refused: too many password checks at once",
+                    {{"request_id", request.request_id}});
+          http::Response r = again(503, "Sign-in is busy. Try again in a moment.");
+          r.Set("Retry-After", "1");
+          return r;
+        }
+        StatusOr<storage::User> user = username.size() <= kMaxUsername
+                                           ? store_->GetUserByUsername(username)
+                                           : StatusOr<storage::User>(NotFoundError("too long"));
         bool ok = false;
         if (user.ok() && !user->disabled) {
           ok = crypto::VerifyPassword(password, user->password_hash);
         } else {
           crypto::BurnPasswordCheck(password);  // the same time for unknown users
         }
+        hashing.reset();
         if (!ok) {
-          (void)shared_limits_->Hit(account_key, config_.login_failure_limit, kLoginWindow);
-          (void)shared_limits_->Hit(ip_key, config_.login_failure_limit * 5, kLoginWindow);
           log::Info("login failed", {{"request_id", request.request_id}});
           return again(401, "Incorrect username or password.");
         }
+        refund();
         log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
         return LoggedIn(user->user_id, transaction, *txn);
       },

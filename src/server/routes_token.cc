@@ -83,11 +83,14 @@ void App::AddRegistrationRoutes() {
                                      400},
                                     request);
         }
-        // Count every attempt, valid or not: the limits exist against floods.
+        // Count every attempt, valid or not: the limits exist against floods. The network limit
+        // keeps a handful of hosts (or one IPv6 allocation) from using up the global one.
         std::string ip = ClientIp(request, config_.trusted_proxies);
-        for (const auto& [key, limit] :
-             {std::pair<std::string, int64_t>{"register:ip:" + ip, config_.registration_rate_limit},
-              {"register:all", config_.registration_global_rate_limit}}) {
+        for (const auto& [key, limit] : {
+                 std::pair<std::string, int64_t>{"register:ip:" + RateLimitAddress(ip),
+                                                 config_.registration_rate_limit},
+                 {"register:net:" + RateLimitNetwork(ip), config_.registration_network_rate_limit},
+                 {"register:all", config_.registration_global_rate_limit}}) {
           StatusOr<RateDecision> decision = shared_limits_->Hit(key, limit, 3600);
           if (!decision.ok()) {
             return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
@@ -127,8 +130,14 @@ bool App::CachedClientNeedsNoWrite(const storage::Client& client, const std::str
 std::optional<RateDecision> App::TokenRateDenied(const storage::Client& client,
                                                  const std::string& grant) {
   // Codes are single-use and bounded by the browser flow; the repeatable grants are limited.
-  if (grant != "refresh_token" && grant != "client_credentials") return std::nullopt;
-  RateDecision d = local_limits_->Hit(client.client_id + " " + grant, config_.token_rate_limit, 60);
+  // A client_credentials request is authenticated, so it counts now. A refresh request of a
+  // public client could come from anyone who knows the client_id: it counts only once it
+  // presented a live refresh token of that client (AnswerToken), so strangers sending garbage
+  // cannot lock the client out.
+  std::string key = client.client_id + " " + grant;
+  RateDecision d;
+  if (grant == "client_credentials") d = local_limits_->Hit(key, config_.token_rate_limit, 60);
+  else if (grant == "refresh_token") d = local_limits_->Check(key, config_.token_rate_limit, 60);
   if (d.allowed) return std::nullopt;
   return d;
 }
@@ -143,8 +152,11 @@ http::Response App::TokenRateLimited(const http::Request& request, const oauth::
 }
 
 http::Response App::AnswerToken(const http::Request& request, const storage::Client& client,
-                                  oauth::TokenAnswer answer) {
+                                const std::string& grant, oauth::TokenAnswer answer) {
   if (auto* e = std::get_if<oauth::OAuthError>(&answer)) return OAuthErrorResponse(*e, request);
+  if (grant == "refresh_token") {
+    (void)local_limits_->Hit(client.client_id + " " + grant, config_.token_rate_limit, 60);
+  }
   // A successful grant wrote the client's use mark if it was due (TokenService::TouchClient).
   int64_t now = clock_.Now();
   if (now - client.last_used_at >= oauth::kClientUseMarkInterval) {
@@ -164,7 +176,7 @@ http::Response App::TokenEndpoint(const http::Request& request) {
   if (auto denied = TokenRateDenied(c, params.Get("grant_type"))) {
     return TokenRateLimited(request, params, c, *denied);
   }
-  return AnswerToken(request, c, tokens_->Exchange(params, c));
+  return AnswerToken(request, c, params.Get("grant_type"), tokens_->Exchange(params, c));
 }
 
 http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
@@ -199,17 +211,17 @@ http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
       return TokenRateLimited(request, params, client, decision);
     }};
   }
-  if (signs_inline) return AnswerToken(request, client, tokens_->Exchange(params, client));
+  if (signs_inline) return AnswerToken(request, client, grant, tokens_->Exchange(params, client));
   auto begun = tokens_->Begin(params, client);
   if (auto* answer = std::get_if<oauth::TokenAnswer>(&begun)) {
-    return AnswerToken(request, client, std::move(*answer));
+    return AnswerToken(request, client, grant, std::move(*answer));
   }
   std::shared_ptr<oauth::PendingGrant> pending = std::get<std::shared_ptr<oauth::PendingGrant>>(begun);
   auto shared_client = std::make_shared<const storage::Client>(std::move(client));
-  return http::Suspended{[this, &request, pending, shared_client](const http::Resume& resume) {
-    pending->StartWrite([this, &request, pending, shared_client, resume] {
-      resume([this, &request, pending, shared_client] {
-        return AnswerToken(request, *shared_client, pending->Finish());
+  return http::Suspended{[this, &request, pending, shared_client, grant](const http::Resume& resume) {
+    pending->StartWrite([this, &request, pending, shared_client, grant, resume] {
+      resume([this, &request, pending, shared_client, grant] {
+        return AnswerToken(request, *shared_client, grant, pending->Finish());
       });
     });
   }};

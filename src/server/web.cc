@@ -1,5 +1,7 @@
 #include "server/web.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "core/log.h"
@@ -128,5 +130,38 @@ std::string ClientIp(const http::Request& request, const std::vector<std::string
   }
   return ip;
 }
+
+namespace {
+// An IPv4 address (or the one an IPv6 address maps) as it is (`v4_prefix` 32) or as its /24
+// ("a.b.c.0/24"); any other IPv6 address as its /64; anything else unchanged.
+std::string Masked(const std::string& ip, int v4_prefix) {
+  unsigned char v6[16];
+  unsigned char v4[4];
+  char text[INET6_ADDRSTRLEN];
+  bool is_v4 = inet_pton(AF_INET, ip.c_str(), v4) == 1;
+  if (!is_v4 && inet_pton(AF_INET6, ip.c_str(), v6) == 1) {
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(v6, v6 + 12, kMapped)) {
+      std::copy(v6 + 12, v6 + 16, v4);
+      is_v4 = true;
+    } else {
+      std::fill(v6 + 8, v6 + 16, 0);
+      inet_ntop(AF_INET6, v6, text, sizeof text);
+      return std::string(text) + "/64";
+    }
+  }
+  if (!is_v4) return ip;
+  if (v4_prefix == 32) {
+    inet_ntop(AF_INET, v4, text, sizeof text);
+    return text;
+  }
+  v4[3] = 0;
+  inet_ntop(AF_INET, v4, text, sizeof text);
+  return std::string(text) + "/24";
+}
+}  // namespace
+
+std::string RateLimitAddress(const std::string& ip) { return Masked(ip, 32); }
+std::string RateLimitNetwork(const std::string& ip) { return Masked(ip, 24); }
 
 }  // namespace authgent::server

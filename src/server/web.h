@@ -47,4 +47,11 @@ std::string SetCookie(const std::string& name, const std::string& value, int64_t
 // peer is one of `trusted_proxies`.
 std::string ClientIp(const http::Request& request, const std::vector<std::string>& trusted_proxies);
 
+// What a per-client rate limit counts for a client IP: an IPv4 address as it is, an IPv6 address
+// by its /64 (one subscriber's allocation: counting single IPv6 addresses would let one client
+// pass for 2^64 of them). IPv4-mapped IPv6 addresses count as IPv4.
+std::string RateLimitAddress(const std::string& ip);
+// What a per-network rate limit counts: the IPv4 /24 or the IPv6 /64 ("1.2.3.0/24").
+std::string RateLimitNetwork(const std::string& ip);
+
 }  // namespace authgent::server

@@ -37,6 +37,17 @@ TEST(Web, CrossSitePostsAreToldApartByFetchMetadataThenOrigin) {
       WithHeaders({{"sec-fetch-site", "same-origin"}, {"origin", issuer}}), issuer));
 }
 
+TEST(Web, RateLimitsCountIpv6ByItsSlash64AndNetworksBySlash24) {
+  EXPECT_EQ(RateLimitAddress("203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(RateLimitAddress("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(RateLimitAddress("2001:db8:1:2::1"), RateLimitAddress("2001:db8:1:2:ffff::9"));
+  EXPECT_EQ(RateLimitAddress("::ffff:203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(RateLimitNetwork("203.0.113.9"), "203.0.113.0/24");
+  EXPECT_EQ(RateLimitNetwork("::ffff:203.0.113.200"), "203.0.113.0/24");
+  EXPECT_EQ(RateLimitNetwork("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(RateLimitAddress("not an ip"), "not an ip");
+}
+
 TEST(Web, CookiesAreReadAndWrittenSafely) {
   auto r = WithHeaders({{"cookie", "a=1; authgent_session=tok; b=2"}});
   EXPECT_EQ(CookieValue(r, "authgent_session"), "tok");

@@ -223,9 +223,10 @@ class Store {
   virtual Status DeleteSigningKey(const std::string& kid) = 0;
 
   // ---- shared counters (rate limits across instances) ----
-  // Adds one to `key` (created at 1 if absent or expired) and returns the new value.
-  virtual StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
-                                             int64_t now) = 0;
+  // Adds `delta` to `key` (created at `delta` if absent or expired, expiring at `expires_at`) and
+  // returns the new value. A negative delta takes back an earlier addition.
+  virtual StatusOr<int64_t> AddToCounter(const std::string& key, int64_t delta, int64_t expires_at,
+                                         int64_t now) = 0;
   // The current value of `key` (0 when absent or expired).
   virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 

@@ -116,17 +116,17 @@ Status SqlStore::DeleteSigningKey(const std::string& kid) {
   return RunOne("DELETE FROM signing_keys WHERE kid = $1", {kid}, "signing key " + kid);
 }
 
-StatusOr<int64_t> SqlStore::IncrementCounter(const std::string& key, int64_t expires_at,
-                                             int64_t now) {
-  // One statement, atomic in both databases: an expired counter restarts at 1.
+StatusOr<int64_t> SqlStore::AddToCounter(const std::string& key, int64_t delta,
+                                         int64_t expires_at, int64_t now) {
+  // One statement, atomic in both databases: an expired counter restarts at `delta`.
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult r,
-      Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ($1, 1, $2) "
+      Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ($1, $4, $2) "
           "ON CONFLICT (counter_key) DO UPDATE SET "
-          "value = CASE WHEN counters.expires_at <= $3 THEN 1 ELSE counters.value + 1 END, "
+          "value = CASE WHEN counters.expires_at <= $3 THEN $4 ELSE counters.value + $4 END, "
           "expires_at = CASE WHEN counters.expires_at <= $3 THEN $2 ELSE counters.expires_at END "
           "RETURNING value",
-          {key, expires_at, now}));
+          {key, expires_at, now, delta}));
   if (r.rows.empty()) return InternalError("counter upsert returned no row");
   return Int(r.rows[0], 0);
 }

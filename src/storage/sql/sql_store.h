@@ -96,8 +96,8 @@ class SqlStore final : public Store {
   Status SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) override;
   Status DeleteSigningKey(const std::string& kid) override;
 
-  StatusOr<int64_t> IncrementCounter(const std::string& key, int64_t expires_at,
-                                     int64_t now) override;
+  StatusOr<int64_t> AddToCounter(const std::string& key, int64_t delta, int64_t expires_at,
+                                int64_t now) override;
   StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
   StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;

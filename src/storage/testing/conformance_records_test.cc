@@ -283,12 +283,15 @@ TEST_P(StoreConformance, FirstSigningKeyRaceHasOneWinnerAcrossInstances) {
 }
 
 TEST_P(StoreConformance, CountersCountAndRestartAfterExpiry) {
-  EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 60, now_), 1);
-  EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 60, now_ + 1), 2);
-  EXPECT_EQ(*store_->IncrementCounter("reg:5.6.7.8", now_ + 60, now_ + 1), 1);
-  EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 120, now_ + 60), 1);
-  EXPECT_EQ(*store_->IncrementCounter("reg:1.2.3.4", now_ + 120, now_ + 61), 2);
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 60, now_), 1);
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 60, now_ + 1), 2);
+  EXPECT_EQ(*store_->AddToCounter("reg:5.6.7.8", 1, now_ + 60, now_ + 1), 1);
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 120, now_ + 60), 1);
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 120, now_ + 61), 2);
   EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 61), 2);
+  // Taken back (a successful login is not a failure), and more than one at a time.
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", -1, now_ + 120, now_ + 62), 1);
+  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 5, now_ + 120, now_ + 62), 6);
   EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 120), 0);
   EXPECT_EQ(*store_->GetCounter("never", now_), 0);
 }
@@ -298,11 +301,11 @@ TEST_P(StoreConformance, CountersAreExactUnderConcurrency) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&] {
-      for (int j = 0; j < kEach; ++j) ASSERT_TRUE(store_->IncrementCounter("k", now_ + 60, now_).ok());
+      for (int j = 0; j < kEach; ++j) ASSERT_TRUE(store_->AddToCounter("k", 1, now_ + 60, now_).ok());
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(*store_->IncrementCounter("k", now_ + 60, now_), kThreads * kEach + 1);
+  EXPECT_EQ(*store_->AddToCounter("k", 1, now_ + 60, now_), kThreads * kEach + 1);
 }
 
 TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
@@ -312,7 +315,7 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
   ASSERT_TRUE(store_->CreateSession(MakeSession("new", "u1", now_ + 1000)).ok());
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());  // expires now_ + 600
   ASSERT_TRUE(store_->RevokeAccessToken({"jti-old", now_ + 10}).ok());
-  ASSERT_TRUE(store_->IncrementCounter("k", now_ + 10, now_).ok());
+  ASSERT_TRUE(store_->AddToCounter("k", 1, now_ + 10, now_).ok());
   auto purged = store_->PurgeExpired(now_ + 700);
   ASSERT_TRUE(purged.ok());
   EXPECT_EQ(*purged, 4);
