@@ -77,6 +77,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   app->AddAuthorizeRoutes();
   app->AddConsentDecisionRoute();
   app->AddUpstreamRoutes();
+  app->AddSessionRoutes();
 
   http::ServerOptions options;
   options.bind_address = app->config_.bind_address;

@@ -62,6 +62,13 @@ class App {
   void AddTokenRoutes();
   void AddAuthorizeRoutes();
   void AddUpstreamRoutes();
+  // GET and POST /oauth/logout (routes_session.cc).
+  void AddSessionRoutes();
+  // The sign-out form's token for this session (only pages we served to its browser have it).
+  std::string SignOutToken(const storage::LoginSession& session) const;
+  // After signing out (or with no session): the session cookie cleared, then on to the login of
+  // `transaction` when it is this browser's and live, else a page.
+  http::Response SignedOut(const http::Request& request, const std::string& transaction);
   // With an upstream IdP: the login step sends the browser there (GET /oauth/login).
   http::Response StartUpstreamLogin(storage::AuthorizationTransaction txn);
   // After a login: session cookie, transaction bound to it, on to consent.
@@ -174,6 +181,7 @@ class App {
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::string session_cookie_;  // __Host-authgent_session when the issuer is https
   std::string browser_cookie_;  // __Host-authgent_txn when the issuer is https
+  std::string sign_out_key_;    // HMAC key of sign-out tokens (KeyRing::DeriveSecret)
   bool secure_cookies_ = false;
   std::unique_ptr<federation::HttpFetcher> fetcher_;
   std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is

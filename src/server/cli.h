@@ -28,7 +28,10 @@ int RunClientsDelete(const Config& config, const std::string& client_id);
 int RunUsersAdd(const Config& config, const std::string& username);
 int RunUsersList(const Config& config);
 int RunUsersDelete(const Config& config, const std::string& username);
+// Also ends the user's sessions and revokes their refresh families (and their access tokens).
 int RunUsersPasswd(const Config& config, const std::string& username);
+// Disabling also ends the user's sessions and revokes their tokens; enabling only allows sign-in.
+int RunUsersSetDisabled(const Config& config, const std::string& username, bool disabled);
 int RunKeysList(const Config& config);
 int RunKeysRotate(const Config& config);
 

@@ -248,7 +248,31 @@ int RunUsersPasswd(const Config& config, const std::string& username) {
   user->updated_at = SystemClock::Instance().Now();
   Status updated = (*store)->UpdateUser(*user);
   if (!updated.ok()) return Fail(updated.message());
-  std::printf("changed the password of %s\n", username.c_str());
+  // Whoever knew the old password may be signed in, or hold tokens: all of it ends now.
+  Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
+  if (!ended.ok()) return Fail(ended.message());
+  std::printf("changed the password of %s; their sessions and tokens are revoked\n",
+              username.c_str());
+  return 0;
+}
+
+int RunUsersSetDisabled(const Config& config, const std::string& username, bool disabled) {
+  auto store = OpenMigratedStore(config);
+  if (!store.ok()) return Fail(store.status().message());
+  auto user = (*store)->GetUserByUsername(username);
+  if (!user.ok()) return Fail("no user " + username);
+  user->disabled = disabled;
+  user->updated_at = SystemClock::Instance().Now();
+  Status updated = (*store)->UpdateUser(*user);
+  if (!updated.ok()) return Fail(updated.message());
+  if (!disabled) {
+    std::printf("enabled %s\n", username.c_str());
+    return 0;
+  }
+  Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
+  if (!ended.ok()) return Fail(ended.message());
+  std::printf("disabled %s: they cannot sign in, and their sessions and tokens are revoked\n",
+              username.c_str());
   return 0;
 }
 

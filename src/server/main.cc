@@ -88,10 +88,16 @@ int main(int argc, char** argv) {
   CLI::App* users_list = users->add_subcommand("list", "List every user");
   CLI::App* users_delete = users->add_subcommand("delete", "Delete a user and their grants");
   users_delete->add_option("name", target, "The username")->required();
-  CLI::App* users_passwd = users->add_subcommand("passwd", "Set a user's password (as for add)");
+  CLI::App* users_passwd = users->add_subcommand(
+      "passwd", "Set a user's password (as for add); ends their sessions and revokes their tokens");
   users_passwd->add_option("name", target, "The username")->required();
+  CLI::App* users_disable = users->add_subcommand(
+      "disable", "Stop a user signing in; ends their sessions and revokes their tokens");
+  users_disable->add_option("name", target, "The username")->required();
+  CLI::App* users_enable = users->add_subcommand("enable", "Allow a disabled user to sign in again");
+  users_enable->add_option("name", target, "The username")->required();
   for (CLI::App* sub : {clients_add, clients_list, clients_show, clients_delete, users_add,
-                        users_list, users_delete, users_passwd}) {
+                        users_list, users_delete, users_passwd, users_disable, users_enable}) {
     server::AddConfigFlags(*sub, raw);
   }
 
@@ -131,5 +137,7 @@ int main(int argc, char** argv) {
   if (users_list->parsed()) return server::RunUsersList(*config);
   if (users_delete->parsed()) return server::RunUsersDelete(*config, target);
   if (users_passwd->parsed()) return server::RunUsersPasswd(*config, target);
+  if (users_disable->parsed()) return server::RunUsersSetDisabled(*config, target, true);
+  if (users_enable->parsed()) return server::RunUsersSetDisabled(*config, target, false);
   return Serve(*config);
 }

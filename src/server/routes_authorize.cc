@@ -162,6 +162,7 @@ http::Response App::ConsentPage(const std::string& transaction, const std::strin
   for (const std::string& scope : req.scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
   page.transaction = transaction;
   page.csrf_token = csrf;
+  page.sign_out_token = SignOutToken(session);
   return HtmlPage(200, ui::RenderConsent(page));
 }
 

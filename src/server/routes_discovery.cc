@@ -22,6 +22,7 @@ void App::BuildDocuments() {
   secure_cookies_ = config_.issuer.rfind("https://", 0) == 0;
   session_cookie_ = secure_cookies_ ? "__Host-authgent_session" : "authgent_session";
   browser_cookie_ = secure_cookies_ ? "__Host-authgent_txn" : "authgent_txn";
+  sign_out_key_ = keys_->DeriveSecret("authgent sign-out v1");
 
   oauth::MetadataSettings settings;
   settings.issuer = config_.issuer;

@@ -121,8 +121,13 @@ class Store {
 
   // ---- login sessions ----
   virtual Status CreateSession(const LoginSession& session) = 0;
+  // kNotFound too when the session's user is disabled.
   virtual StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) = 0;
   virtual Status DeleteSession(const std::string& session_hash) = 0;
+  // Ends everything the user holds now, in one transaction: deletes their login sessions and
+  // unredeemed authorization codes, revokes their refresh families and denies the unexpired
+  // access tokens issued in them. For a password change or a disabled account.
+  virtual Status RevokeUserAccess(const std::string& user_id, int64_t now) = 0;
 
   // ---- authorization transactions ----
   virtual Status CreateTransaction(const AuthorizationTransaction& txn) = 0;

@@ -44,6 +44,8 @@ ul.scopes code{font-size:13px;color:#4a5468}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;font-size:14px;margin:0 0 8px}
 dt{color:#6b7385}dd{margin:0;word-break:break-all}
 .tag{font-size:12px;color:#6b7385;font-weight:400}
+button.link{width:auto;padding:0;margin:0;border:0;background:none;color:#3056d3;font-weight:400;
+font-size:inherit;text-decoration:underline}
 </style></head><body><main><div class="brand">{{service_name}}</div>
 )";
 constexpr char kLayoutFoot[] = "</main></body></html>\n";
@@ -76,6 +78,19 @@ constexpr char kConsent[] = R"(<h1>Allow {{client_name}} <span class="tag">(name
 <input type="hidden" name="csrf_token" value="{{csrf_token}}">
 <button type="submit" name="decision" value="approve" class="primary">Allow</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>
+<form method="post" action="/oauth/logout">
+<input type="hidden" name="txn" value="{{transaction}}">
+<input type="hidden" name="csrf_token" value="{{sign_out_token}}">
+<p class="muted">Not {{user_name}}? <button type="submit" class="link">Sign out</button></p>
+</form>
+)";
+
+constexpr char kSignOut[] = R"(<h1>Sign out</h1>
+<p>Signed in as <strong>{{user_name}}</strong>.</p>
+<form method="post" action="/oauth/logout">
+<input type="hidden" name="csrf_token" value="{{sign_out_token}}">
+<button type="submit" class="primary">Sign out</button>
 </form>
 )";
 
@@ -127,6 +142,7 @@ std::string RenderConsent(const ConsentPage& p) {
   d.set("resource", p.resource);
   d.set("transaction", p.transaction);
   d.set("csrf_token", p.csrf_token);
+  d.set("sign_out_token", p.sign_out_token);
   data scopes{data::type::list};
   for (const ScopeLine& s : p.scopes) {
     data item;
@@ -147,6 +163,15 @@ std::string RenderClientError(const ClientErrorPage& p) {
   d.set("message", p.message);
   d.set("return_url", p.return_url);
   return Render(kClientError, d);
+}
+
+std::string RenderSignOut(const SignOutPage& p) {
+  data d;
+  d.set("title", "Sign out");
+  d.set("service_name", p.service_name);
+  d.set("user_name", p.user_name);
+  d.set("sign_out_token", p.sign_out_token);
+  return Render(kSignOut, d);
 }
 
 std::string RenderMessage(const MessagePage& p) {

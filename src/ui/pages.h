@@ -30,6 +30,14 @@ struct ConsentPage {
   std::vector<ScopeLine> scopes;
   std::string transaction;
   std::string csrf_token;
+  std::string sign_out_token;  // for the "Not you? Sign out" form (POST /oauth/logout)
+};
+
+// GET /oauth/logout for a signed-in browser: who is signed in, and the button that signs out.
+struct SignOutPage {
+  std::string service_name;
+  std::string user_name;
+  std::string sign_out_token;
 };
 
 struct MessagePage {
@@ -50,6 +58,7 @@ struct ClientErrorPage {
 
 std::string RenderLogin(const LoginPage& page);
 std::string RenderClientError(const ClientErrorPage& page);
+std::string RenderSignOut(const SignOutPage& page);
 std::string RenderConsent(const ConsentPage& page);
 std::string RenderMessage(const MessagePage& page);
 

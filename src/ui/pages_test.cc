@@ -19,12 +19,14 @@ TEST(Pages, LoginFormHasTheContractFieldsAndEscapes) {
 
 TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
   ConsentPage p{"authgent", "alice", "Evil \"App\"", "cid", "app.example", "https://mcp.example/mcp",
-                {{"mcp:read", "Read data"}, {"mcp:write", "Write data"}}, "T2", "CSRF"};
+                {{"mcp:read", "Read data"}, {"mcp:write", "Write data"}}, "T2", "CSRF", "OUT"};
   std::string html = RenderConsent(p);
   for (const char* needle : {"Evil &quot;App&quot;", "(name supplied by the application)", "app.example",
                              "https://mcp.example/mcp", "Read data", "mcp:write",
                              R"(name="decision" value="approve")", R"(name="decision" value="deny")",
-                             R"(name="csrf_token" value="CSRF")"}) {
+                             R"(name="csrf_token" value="CSRF")",
+                             R"(<form method="post" action="/oauth/logout">)",
+                             R"(name="csrf_token" value="OUT")", "Not alice?"}) {
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
   }
   EXPECT_EQ(html.find("<script"), std::string::npos);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "flow_helpers.h"
+#include "process.h"
 
 namespace authgent::testing {
 namespace {
@@ -111,6 +112,84 @@ TEST_F(AttackSession, PromptLoginForcesANewLoginThatReplacesTheSessionCookie) {
   EXPECT_NE(victim_.cookie(), first);
   HttpResult page = victim_.ConsentPage(login.Header("location"));
   EXPECT_NE(page.body.find("Signed in as mallory"), std::string::npos);
+}
+
+TEST_F(AttackSession, SignOutEndsTheSessionAndCannotBeForgedFromAnotherSite) {
+  HttpResult start = victim_.Authorize(victim_.AuthorizeParams(client_, kRedirect, pkce_));
+  HttpResult login = victim_.Login(start.Header("location"), "alice", "correct horse battery");
+  ASSERT_EQ(login.status, 303);
+  HttpResult consent = victim_.ConsentPage(login.Header("location"));
+  ASSERT_NE(consent.body.find("Not alice?"), std::string::npos);
+
+  HttpResult page = victim_.Visit("/oauth/logout");
+  ASSERT_EQ(page.status, 200);
+  std::string token = InputValue(page.body, "csrf_token");
+  ASSERT_EQ(token.size(), 43u);
+  // Another site posting the form: refused by origin; without the page's token: refused.
+  EXPECT_EQ(victim_.Submit("/oauth/logout", {{"csrf_token", token}},
+                           {{"Origin", "https://evil.example"}}).status,
+            403);
+  HttpResult forged = victim_.Submit("/oauth/logout", {{"csrf_token", "forged"}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_FALSE(victim_.cookie().empty());
+
+  // "Not you?" on the consent page: signed out, and on to the login of the same request.
+  HttpResult out = victim_.Submit("/oauth/logout", {{"csrf_token", token},
+                                                    {"txn", InputValue(consent.body, "txn")}});
+  ASSERT_EQ(out.status, 303);
+  EXPECT_EQ(out.Header("location"), "/oauth/login?txn=" + InputValue(consent.body, "txn"));
+  ASSERT_EQ(out.set_cookies.size(), 1u);
+  EXPECT_EQ(out.set_cookies[0].rfind("authgent_session=; Path=/; Max-Age=0", 0), 0u);
+  EXPECT_EQ(victim_.cookie(), "");
+  // The server forgot the session too: the old cookie no longer signs anyone in.
+  HttpResult replayed = Get(server_.port(), "/oauth/logout", {{"Cookie", login.set_cookies.at(0).substr(0, login.set_cookies.at(0).find(';'))}});
+  EXPECT_NE(replayed.body.find("You are not signed in"), std::string::npos);
+  HttpResult again = victim_.Authorize(victim_.AuthorizeParams(client_, kRedirect, pkce_));
+  EXPECT_EQ(again.status, 303);
+  EXPECT_EQ(again.Header("location").rfind("/oauth/login?txn=", 0), 0u);
+}
+
+// The operator's answer to a leaked password or a departed user: `authgent users passwd` and
+// `authgent users disable` end the sessions and the tokens at once, on a running server.
+TEST_F(AttackSession, PasswordChangeAndDisableEndSessionsAndTokensAtOnce) {
+  auto rs = AddOperatorClient(server_, {.resources = {server_.issuer()}, .introspect = true});
+  auto signed_in_with_tokens = [&](FlowDriver& browser, const std::string& user,
+                                   const std::string& password) {
+    Pkce pkce = Pkce::Make();
+    std::string code = QueryOf(browser.AuthorizeAndApprove(
+        browser.AuthorizeParams(client_, kRedirect, pkce), user, password))["code"];
+    return browser.ExchangeCode(client_, code, pkce.verifier, kRedirect).Json();
+  };
+  auto cli = [&](const std::vector<std::string>& args, const std::string& input = "") {
+    std::vector<std::string> argv = {AuthgentBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv, {{"DATABASE_URL", "sqlite://" + server_.dir() + "/authgent.db"}}, server_.dir(),
+              input);
+    return p.Wait(30000);
+  };
+  auto active = [&](const std::string& token) {
+    return PostForm(server_.port(), "/oauth/introspect", {{"token", token}},
+                    {{"Authorization", Basic(rs.first, rs.second)}})
+        .Json()["active"] == true;
+  };
+  for (const char* action : {"passwd", "disable"}) {
+    FlowDriver browser(server_);
+    nlohmann::json tokens = signed_in_with_tokens(browser, "alice", "correct horse battery");
+    ASSERT_TRUE(active(tokens["access_token"])) << action;
+    ASSERT_EQ(cli({"users", action, "alice"}, "correct horse battery\n"), 0) << action;
+    HttpResult to_login = browser.Authorize(browser.AuthorizeParams(client_, kRedirect, pkce_));
+    EXPECT_EQ(to_login.status, 303) << action;  // the session is gone
+    HttpResult refresh = browser.Refresh(client_, tokens["refresh_token"]);
+    EXPECT_EQ(refresh.status, 400);
+    EXPECT_EQ(refresh.Json()["error_description"], "the refresh token has been revoked");
+    EXPECT_FALSE(active(tokens["access_token"])) << action;
+  }
+  // Disabled: the right password no longer signs in.
+  FlowDriver browser(server_);
+  HttpResult start = browser.Authorize(browser.AuthorizeParams(client_, kRedirect, pkce_));
+  EXPECT_EQ(browser.Login(start.Header("location"), "alice", "correct horse battery").status, 401);
+  ASSERT_EQ(cli({"users", "enable", "alice"}), 0);
+  EXPECT_EQ(browser.Login(start.Header("location"), "alice", "correct horse battery").status, 303);
 }
 
 }  // namespace

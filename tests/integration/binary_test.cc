@@ -268,7 +268,7 @@ TEST(Binary, UsersSubcommandsReadPasswordsFromStandardInput) {
   EXPECT_EQ(shortpw.err, "authgent: the password must have at least 8 characters\n");
   EXPECT_NE(RunAuthgent({"users", "list"}, {}, dir).out.find("alice"), std::string::npos);
   EXPECT_EQ(RunAuthgent({"users", "passwd", "alice"}, {}, dir, "new-password-1\n").out,
-            "changed the password of alice\n");
+            "changed the password of alice; their sessions and tokens are revoked\n");
   EXPECT_EQ(RunAuthgent({"users", "passwd", "nobody"}, {}, dir, "new-password-1\n").err,
             "authgent: no user nobody\n");
   EXPECT_EQ(RunAuthgent({"users", "delete", "alice"}, {}, dir).code, 0);

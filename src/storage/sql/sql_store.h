@@ -45,6 +45,7 @@ class SqlStore final : public Store {
   Status CreateSession(const LoginSession& session) override;
   StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) override;
   Status DeleteSession(const std::string& session_hash) override;
+  Status RevokeUserAccess(const std::string& user_id, int64_t now) override;
 
   Status CreateTransaction(const AuthorizationTransaction& txn) override;
   StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,

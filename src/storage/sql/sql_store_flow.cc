@@ -12,12 +12,13 @@ Status SqlStore::CreateSession(const LoginSession& s) {
 }
 
 namespace {
-// A live session, joined with the user's name: on a busy SQLite server every read starts with a
-// cold page cache (another commit changed the WAL), so a second query would cost a second descent.
+// A live session of an enabled user, joined with the user's name: on a busy SQLite server every
+// read starts with a cold page cache (another commit changed the WAL), so a second query would
+// cost a second descent.
 constexpr std::string_view kSelectLiveSession =
     "SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "
     "COALESCE(u.username, u.email) FROM login_sessions s JOIN users u ON u.user_id = s.user_id "
-    "WHERE s.session_hash = $1 AND s.expires_at > $2";
+    "WHERE s.session_hash = $1 AND s.expires_at > $2 AND u.disabled = 0";
 
 LoginSession SessionFromRow(const SqlRow& row) {
   LoginSession session = DecodeSession(row);

@@ -247,6 +247,28 @@ Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {
   });
 }
 
+Status SqlStore::RevokeUserAccess(const std::string& user_id, int64_t now) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("DELETE FROM login_sessions WHERE user_id = $1", {user_id}).status());
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("DELETE FROM authorization_codes WHERE user_id = $1 AND consumed_at = 0", {user_id})
+            .status());
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("INSERT INTO revoked_access_tokens (jti, expires_at) "
+                "SELECT t.access_jti, t.access_expires_at FROM refresh_tokens t "
+                "JOIN refresh_families f ON f.family_id = t.family_id "
+                "WHERE f.user_id = $1 AND f.revoked_at = 0 AND t.access_expires_at > $2 "
+                "AND t.access_jti <> '' ON CONFLICT (jti) DO NOTHING",
+                {user_id, now})
+            .status());
+    return c.Query("UPDATE refresh_families SET revoked_at = $2 WHERE user_id = $1 AND "
+                   "revoked_at = 0",
+                   {user_id, now})
+        .status();
+  });
+}
+
 Status SqlStore::RevokeAccessToken(const RevokedAccessToken& e) {
   return Run("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) "
              "ON CONFLICT (jti) DO NOTHING",

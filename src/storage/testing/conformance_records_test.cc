@@ -134,6 +134,12 @@ TEST_P(StoreConformance, SessionsExpireAndNeedAUser) {
   EXPECT_EQ(store_->GetSession("sh", now_).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteSession("sh").code(), StatusCode::kNotFound);
 
+  // A disabled user's session is no session.
+  User disabled = *store_->GetUser("u2");
+  disabled.disabled = true;
+  ASSERT_TRUE(store_->UpdateUser(disabled).ok());
+  EXPECT_EQ(store_->GetSession("sh-u2", now_).status().code(), StatusCode::kNotFound);
+
   // Deleting a user ends their sessions.
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh3", "u1", now_ + 100)).ok());
   ASSERT_TRUE(store_->DeleteUser("u1").ok());

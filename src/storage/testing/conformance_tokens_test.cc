@@ -451,6 +451,28 @@ TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j2"));
 }
 
+TEST_P(TokenConformance, RevokingAUsersAccessEndsSessionsCodesAndFamiliesButNoOneElses) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f2", "c1", "u2"), MakeToken("rt2", "j2")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code1", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code2", "c1", "u2")).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("s1", "u1", now_ + 100)).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("s2", "u2", now_ + 100)).ok());
+
+  ASSERT_TRUE(store_->RevokeUserAccess("u1", now_ + 5).ok());
+  EXPECT_EQ(store_->GetSession("s1", now_).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("code1", now_ + 6)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 5);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
+  // The other user keeps everything.
+  EXPECT_TRUE(store_->GetSession("s2", now_).ok());
+  EXPECT_EQ(store_->RedeemCode("code2", now_ + 6)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(store_->GetFamily("f2")->revoked_at, 0);
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
+  EXPECT_TRUE(store_->RevokeUserAccess("nobody", now_).ok());
+}
+
 TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
   EXPECT_EQ(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt9", "j9")).code(),
