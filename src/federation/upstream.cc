@@ -252,7 +252,9 @@ StatusOr<UpstreamIdentity> UpstreamProvider::ValidateIdToken(const std::string& 
   UpstreamIdentity id;
   id.subject = c["sub"].get<std::string>();
   if (c["email"].is_string()) id.email = c["email"].get<std::string>();
+  // A boolean per OIDC Core §5.1; some providers send the string "true".
   if (c["email_verified"].is_boolean()) id.email_verified = c["email_verified"].get<bool>();
+  if (c["email_verified"].is_string()) id.email_verified = c["email_verified"] == "true";
   if (c["name"].is_string()) id.name = c["name"].get<std::string>();
   if (c["hd"].is_string()) id.hosted_domain = c["hd"].get<std::string>();
   auto groups = c.find(settings_.groups_claim);
@@ -264,6 +266,10 @@ StatusOr<UpstreamIdentity> UpstreamProvider::ValidateIdToken(const std::string& 
   return id;
 }
 
+namespace {
+constexpr std::string_view kGoogleIssuer = "https://accounts.google.com";
+}  // namespace
+
 Status UpstreamProvider::CheckAllowed(const UpstreamIdentity& id) const {
   if (!settings_.allowed_domains.empty()) {
     std::string domain;
@@ -273,10 +279,16 @@ Status UpstreamProvider::CheckAllowed(const UpstreamIdentity& id) const {
       return std::any_of(settings_.allowed_domains.begin(), settings_.allowed_domains.end(),
                          [&](const std::string& a) { return Lower(a) == d; });
     };
-    // Google Workspace says which organisation in `hd`; an email alone could be a personal alias.
-    bool ok = (!domain.empty() && allowed(domain)) ||
-              (!id.hosted_domain.empty() && allowed(Lower(id.hosted_domain)));
-    if (!ok) return FailedPreconditionError("email domain not allowed: " + domain);
+    // An email counts only when the provider says it verified it: anyone can type any address
+    // into a self-service account. Google Workspace says which organisation the account belongs
+    // to in `hd`, which only Google's own id_tokens can be trusted to mean.
+    bool email_ok = id.email_verified && !domain.empty() && allowed(domain);
+    bool hd_ok = settings_.issuer == kGoogleIssuer && !id.hosted_domain.empty() &&
+                 allowed(Lower(id.hosted_domain));
+    if (!email_ok && !hd_ok) {
+      return FailedPreconditionError("email domain not allowed: " + domain +
+                                     (id.email_verified ? "" : " (email not verified)"));
+    }
   }
   if (!settings_.allowed_groups.empty()) {
     bool member = std::any_of(id.groups.begin(), id.groups.end(), [&](const std::string& g) {

@@ -76,6 +76,8 @@ class UpstreamProvider {
   // Validation alone (exposed for tests).
   StatusOr<UpstreamIdentity> ValidateIdToken(const std::string& id_token, const std::string& nonce);
   // kPermissionDenied-like refusal (kFailedPrecondition) when outside the allowed domains/groups.
+  // An email's domain counts only when `email_verified` is true (boolean or "true"); Google's `hd`
+  // counts only when the upstream issuer is Google's (https://accounts.google.com).
   Status CheckAllowed(const UpstreamIdentity& identity) const;
 
  private:

@@ -203,8 +203,19 @@ TEST_F(UpstreamTest, AllowedDomainsAndGroups) {
   EXPECT_TRUE(p.CheckAllowed(ann).ok());
   UpstreamIdentity eve{"u", "eve@gmail.com", true, "Eve", "", {}};
   EXPECT_EQ(p.CheckAllowed(eve).message(), "email domain not allowed: gmail.com");
+  // An unverified address is anyone's claim.
+  UpstreamIdentity unverified{"u", "mallory@corp.example", false, "Mallory", "", {}};
+  EXPECT_EQ(p.CheckAllowed(unverified).message(),
+            "email domain not allowed: corp.example (email not verified)");
+  // `hd` means something only from Google: any other provider can put any claim in a token.
   UpstreamIdentity workspace{"u", "bob@alias.example", true, "Bob", "corp.example", {}};
-  EXPECT_TRUE(p.CheckAllowed(workspace).ok());
+  EXPECT_EQ(p.CheckAllowed(workspace).message(), "email domain not allowed: alias.example");
+  UpstreamSettings google = s;
+  google.issuer = "https://accounts.google.com";
+  UpstreamProvider from_google(google, fetcher_, clock_);
+  EXPECT_TRUE(from_google.CheckAllowed(workspace).ok());
+  workspace.email_verified = false;
+  EXPECT_TRUE(from_google.CheckAllowed(workspace).ok());  // hd alone is Google's own statement
   s.allowed_domains = {};
   s.allowed_groups = {"mcp-users"};
   UpstreamProvider g(s, fetcher_, clock_);

@@ -60,7 +60,7 @@ class UpstreamLogin : public ::testing::TestWithParam<std::string> {
     int64_t now = server_->clock().Now();
     return {{"iss", idp_->issuer()}, {"aud", "authgent-at-idp"}, {"sub", sub},
             {"nonce", r.nonce},      {"iat", now},               {"exp", now + 300},
-            {"email", "ann@corp.example"}, {"name", "Ann Example"}};
+            {"email", "ann@corp.example"}, {"email_verified", true}, {"name", "Ann Example"}};
   }
   HttpResult Callback(const Round& r, const std::string& extra = "code=upstream-code") {
     return flow_->Visit("/oauth/upstream/callback?state=" + r.state + "&" + extra);
@@ -194,6 +194,47 @@ TEST_P(UpstreamLogin, EmailOutsideTheAllowedDomainsIsRefused) {
   ExpectRefusedPage(Callback(r), 403, "This account is not allowed here");
   EXPECT_EQ(server_->app().store().GetUserByUpstream(idp_->issuer(), "outsider").status().code(),
             StatusCode::kNotFound);
+}
+
+// UPSTREAM_ALLOWED_DOMAINS: an address the provider did not verify is anyone's to type in.
+TEST_P(UpstreamLogin, AttackUnverifiedEmailInAnAllowedDomainIsRefused) {
+  Round r = Start();
+  idp_->SetClaims([&] {
+    nlohmann::json c = Claims(r, "mallory");
+    c["email"] = "mallory@corp.example";
+    c["email_verified"] = false;
+    return c;
+  });
+  ExpectRefusedPage(Callback(r), 403, "This account is not allowed here");
+  // Some providers send the string "true": it counts as verified.
+  Round again = Start();
+  idp_->SetClaims([&] {
+    nlohmann::json c = Claims(again, "ann-string");
+    c["email_verified"] = "true";
+    return c;
+  });
+  EXPECT_EQ(Callback(again).status, 303);
+  // No email_verified at all: not verified (in a fresh browser: the last round signed in).
+  flow_->ClearCookies();
+  Round bare = Start();
+  idp_->SetClaims([&] {
+    nlohmann::json c = Claims(bare, "bare");
+    c.erase("email_verified");
+    return c;
+  });
+  ExpectRefusedPage(Callback(bare), 403, "This account is not allowed here");
+}
+
+// Google's `hd` (hosted domain) claim means something only in Google's id_tokens.
+TEST_P(UpstreamLogin, AttackHostedDomainClaimFromAnotherProviderIsIgnored) {
+  Round r = Start();
+  idp_->SetClaims([&] {
+    nlohmann::json c = Claims(r, "eve");
+    c["email"] = "eve@elsewhere.example";
+    c["hd"] = "corp.example";
+    return c;
+  });
+  ExpectRefusedPage(Callback(r), 403, "This account is not allowed here");
 }
 
 TEST_P(UpstreamLogin, LocalPasswordLoginIsOff) {
