@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
   };
   nlohmann::json jwk = key.PublicJwk();
   jwk["kid"] = kid;
-  verify::Verifier verifier({"http://127.0.0.1:8080", "https://mcp.example.com/mcp"},
-                            verify::KeySource::Static(*verify::Jwks::Parse(nlohmann::json{{"keys", {jwk}}}.dump())));
+  verify::Verifier verifier = *verify::Verifier::Create(
+      {"http://127.0.0.1:8080", "https://mcp.example.com/mcp"},
+      verify::KeySource::Static(*verify::Jwks::Parse(nlohmann::json{{"keys", {jwk}}}.dump())));
   const std::string sample = *crypto::SignJwt(key, kid, "at+jwt", std::string_view(claims()));
 
   http::Router router;

@@ -86,9 +86,9 @@ void BM_VerifyAccessToken(benchmark::State& state) {
   std::string token = *crypto::SignJwt(Key(), "kid-1", "at+jwt", std::string_view(Claims()));
   nlohmann::json jwk = Key().PublicJwk();
   jwk["kid"] = "kid-1";
-  verify::Verifier verifier({"https://auth.example.com", "https://mcp.example.com/mcp"},
-                            verify::KeySource::Static(*verify::Jwks::Parse(
-                                nlohmann::json{{"keys", {jwk}}}.dump())));
+  verify::Verifier verifier = *verify::Verifier::Create(
+      {"https://auth.example.com", "https://mcp.example.com/mcp"},
+      verify::KeySource::Static(*verify::Jwks::Parse(nlohmann::json{{"keys", {jwk}}}.dump())));
   for (auto _ : state) benchmark::DoNotOptimize(verifier.Verify(token, {"mcp:read"}, 1800000100));
 }
 BENCHMARK(BM_VerifyAccessToken);

@@ -13,9 +13,11 @@ int main(int argc, char** argv) {
   std::string issuer = argv[1], resource = argv[2];
   auto jwks = std::make_shared<JwksCache>(issuer + "/.well-known/jwks.json",
                                           std::make_shared<CurlJwksFetcher>());
-  Verifier verifier({.issuer = issuer, .audience = resource}, KeySource::Remote(jwks));
+  auto verifier = Verifier::Create({.issuer = issuer, .audience = resource},
+                                   KeySource::Remote(jwks));
+  if (!verifier) return 2;  // an empty issuer or resource would check nothing
 
-  auto result = verifier.Verify(argv[3], {"mcp:read"});
+  auto result = verifier->Verify(argv[3], {"mcp:read"});
   if (auto* error = std::get_if<VerifyError>(&result)) {
     std::cout << "rejected: " << VerifyErrorName(*error) << "\n";  // answer 401 or 403
     return 1;

@@ -44,11 +44,11 @@ nlohmann::json RpcError(const nlohmann::json& id, int code, const std::string& m
 
 class McpServer {
  public:
-  McpServer(std::string issuer, std::string resource, std::shared_ptr<verify::KeySource> keys)
+  McpServer(std::string issuer, std::string resource, verify::Verifier verifier)
       : resource_(std::move(resource)),
         prm_url_(verify::ProtectedResourceMetadataUrl(resource_)),
-        issuer_(issuer),
-        verifier_({.issuer = issuer, .audience = resource_}, std::move(keys)) {}
+        issuer_(std::move(issuer)),
+        verifier_(std::move(verifier)) {}
 
   void AddRoutes(http::Router& router) {
     auto metadata = [this](const http::Request&) {
@@ -65,8 +65,11 @@ class McpServer {
   }
 
  private:
-  http::Response Challenge(int status, const std::string& header) {
-    http::Response r = http::Response::Json(status, {{"error", status == 403 ? "insufficient_scope" : "invalid_token"}});
+  // `error` is empty for a request that sent no token (RFC 6750 §3.1: no error code then).
+  http::Response Challenge(int status, const std::string& header, const std::string& error) {
+    nlohmann::json body = nlohmann::json::object();
+    if (!error.empty()) body["error"] = error;
+    http::Response r = http::Response::Json(status, body);
     r.Set("WWW-Authenticate", header);
     return r;
   }
@@ -75,12 +78,12 @@ class McpServer {
     // Every MCP request needs a valid token; tools add their own scope.
     std::string authorization(request.Header("authorization").value_or(""));
     if (authorization.rfind("Bearer ", 0) != 0) {
-      return Challenge(401, verify::Challenge401(prm_url_, {"mcp:read"}, false));
+      return Challenge(401, verify::Challenge401(prm_url_, {"mcp:read"}, false), "");
     }
     auto verified = verifier_.Verify(std::string_view(authorization).substr(7));
     if (auto* error = std::get_if<verify::VerifyError>(&verified)) {
       std::cerr << "token refused: " << verify::VerifyErrorName(*error) << "\n";
-      return Challenge(401, verify::Challenge401(prm_url_, {"mcp:read"}, true));
+      return Challenge(401, verify::Challenge401(prm_url_, {"mcp:read"}, true), "invalid_token");
     }
     const verify::VerifiedToken& token = std::get<verify::VerifiedToken>(verified);
     nlohmann::json rpc = nlohmann::json::parse(request.body, nullptr, false);
@@ -116,7 +119,7 @@ class McpServer {
         // Step-up: ask for everything this token has plus what the tool needs.
         std::vector<std::string> needed = token.scopes;
         needed.push_back(tool->scope);
-        return Challenge(403, verify::Challenge403(prm_url_, needed));
+        return Challenge(403, verify::Challenge403(prm_url_, needed), "insufficient_scope");
       }
       std::lock_guard lock(mu_);
       std::string text;
@@ -155,7 +158,14 @@ int main(int argc, char** argv) {
 
   auto cache = std::make_shared<verify::JwksCache>(issuer + "/.well-known/jwks.json",
                                                    std::make_shared<verify::CurlJwksFetcher>());
-  McpServer mcp(issuer, resource, verify::KeySource::Remote(cache));
+  std::string problem;
+  auto verifier = verify::Verifier::Create({.issuer = issuer, .audience = resource},
+                                           verify::KeySource::Remote(cache), &problem);
+  if (!verifier) {
+    std::cerr << "mcp-server: cannot verify tokens: " << problem << "\n";
+    return 2;
+  }
+  McpServer mcp(issuer, resource, std::move(*verifier));
   http::Router router;
   mcp.AddRoutes(router);
   http::ServerOptions options;

@@ -115,8 +115,11 @@ test('the example server answers 401 with resource_metadata, and serves its meta
   assert.equal(bare.status, 401);
   const prm = resource.replace('/mcp', '/.well-known/oauth-protected-resource/mcp');
   assert.equal(bare.headers.get('www-authenticate'), `Bearer resource_metadata="${prm}", scope="mcp:read"`);
+  // RFC 6750 §3.1: a request without a token gets no error code, in the header or the body.
+  assert.deepEqual(await bare.json(), {});
   const bad = await fetch(resource, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{}' });
   assert.match(bad.headers.get('www-authenticate'), /error="invalid_token"/);
+  assert.deepEqual(await bad.json(), { error: 'invalid_token' });
   const metadata = await (await fetch(prm)).json();
   assert.deepEqual(metadata, { resource, authorization_servers: [authgent.issuer],
     scopes_supported: ['mcp:read', 'mcp:write'], bearer_methods_supported: ['header'] });

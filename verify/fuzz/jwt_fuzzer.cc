@@ -19,9 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto keys = KeySource::Static(*Jwks::Parse(
       R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","use":"sig","alg":"ES256",)"
       R"("x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})"));
-  static const Verifier verifier({"https://auth.example.com", "https://mcp.example.com/mcp",
-                                  {Algorithm::kES256, Algorithm::kRS256}},
-                                 keys);
+  static const Verifier verifier = *Verifier::Create(
+      {"https://auth.example.com", "https://mcp.example.com/mcp",
+       {Algorithm::kES256, Algorithm::kRS256}},
+      keys);
   (void)verifier.Verify(input, {"mcp:read"}, 1800000000);
   return 0;
 }

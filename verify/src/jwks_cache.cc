@@ -37,10 +37,7 @@ JwksCache::JwksCache(std::string url, std::shared_ptr<JwksFetcher> fetcher,
                                         .count());
       }) {}
 
-bool JwksCache::FetchLocked(int64_t now) {
-  last_fetch_ = now;
-  fetched_once_ = true;
-  JwksFetchResult r = fetcher_->Fetch(url_);
+void JwksCache::Apply(const JwksFetchResult& r, int64_t now) {
   if (!r.ok) {
     last_error_ = "fetch failed: " + r.error;
   } else if (r.status != 200) {
@@ -53,28 +50,46 @@ bool JwksCache::FetchLocked(int64_t now) {
       int64_t ttl = MaxAge(r.cache_control).value_or(options_.default_ttl);
       expires_at_ = now + std::clamp(ttl, options_.min_ttl, options_.max_ttl);
       last_error_.clear();
-      return true;
+      return;
     }
     last_error_ = error;
   }
   // Keep the last good set; try again after the shortest interval rather than at every request.
   expires_at_ = now + options_.min_ttl;
-  return false;
+}
+
+std::shared_ptr<const Jwks> JwksCache::Fetch(std::unique_lock<std::mutex>& lock, int64_t now) {
+  if (fetching_) {
+    // Someone is fetching: verifications go on with the last good set. Only without one is
+    // there nothing to do but wait for that fetch.
+    if (!jwks_) fetched_.wait(lock, [this] { return !fetching_; });
+    return jwks_;
+  }
+  fetching_ = true;
+  last_fetch_ = now;
+  fetched_once_ = true;
+  lock.unlock();
+  JwksFetchResult r = fetcher_->Fetch(url_);  // network I/O, outside the lock
+  lock.lock();
+  Apply(r, now);
+  fetching_ = false;
+  fetched_.notify_all();
+  return jwks_;
 }
 
 std::shared_ptr<const Jwks> JwksCache::Get() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   int64_t now = now_();
-  if (!jwks_ && (!fetched_once_ || now >= expires_at_)) FetchLocked(now);
-  else if (jwks_ && now >= expires_at_) FetchLocked(now);
-  return jwks_;
+  bool due = jwks_ ? now >= expires_at_ : (!fetched_once_ || now >= expires_at_);
+  if (!due) return jwks_;
+  return Fetch(lock, now);
 }
 
 std::shared_ptr<const Jwks> JwksCache::RefreshForUnknownKid() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   int64_t now = now_();
-  if (!fetched_once_ || now - last_fetch_ >= options_.min_refetch_interval) FetchLocked(now);
-  return jwks_;
+  if (fetched_once_ && now - last_fetch_ < options_.min_refetch_interval) return jwks_;
+  return Fetch(lock, now);
 }
 
 std::string JwksCache::last_error() const {

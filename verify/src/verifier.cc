@@ -66,6 +66,21 @@ std::vector<std::string> TokenScopes(const nlohmann::json& claims) {
   return out;
 }
 
+std::optional<Verifier> Verifier::Create(VerifierOptions options, std::shared_ptr<KeySource> keys,
+                                         std::string* error) {
+  const char* problem = nullptr;
+  if (options.issuer.empty()) problem = "the issuer is empty";
+  else if (options.audience.empty()) problem = "the audience is empty";
+  else if (options.algorithms.empty()) problem = "no algorithm is allowed";
+  else if (!keys) problem = "there is no key source";
+  else if (options.leeway < 0) problem = "the leeway is negative";
+  if (problem) {
+    if (error) *error = problem;
+    return std::nullopt;
+  }
+  return Verifier(std::move(options), std::move(keys));
+}
+
 Verifier::Verifier(VerifierOptions options, std::shared_ptr<KeySource> keys)
     : options_(std::move(options)), keys_(std::move(keys)) {}
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+#include <thread>
+
 #include "authgent/verify/resource_server.h"
 #include "../testing/test_signer.h"
 
@@ -35,7 +39,7 @@ class VerifierTest : public ::testing::Test {
   Verifier Make(VerifierOptions extra = {}) {
     extra.issuer = kIssuer;
     if (extra.audience.empty()) extra.audience = kAudience;
-    return Verifier(extra, KeySource::Static(*Jwks::Parse(signer_.JwksJson())));
+    return *Verifier::Create(extra, KeySource::Static(*Jwks::Parse(signer_.JwksJson())));
   }
   VerifyError ErrorOf(const Verifier& v, const std::string& token,
                       const std::vector<std::string>& scopes = {}) {
@@ -50,6 +54,21 @@ class VerifierTest : public ::testing::Test {
   }
   TestSigner signer_{"ES256", "k1"};
 };
+
+TEST_F(VerifierTest, RefusesToBeBuiltWithoutIssuerOrAudience) {
+  auto keys = KeySource::Static(*Jwks::Parse(signer_.JwksJson()));
+  std::string error;
+  EXPECT_FALSE(Verifier::Create({.issuer = "", .audience = kAudience}, keys, &error).has_value());
+  EXPECT_EQ(error, "the issuer is empty");
+  EXPECT_FALSE(Verifier::Create({.issuer = kIssuer, .audience = ""}, keys, &error).has_value());
+  EXPECT_EQ(error, "the audience is empty");
+  EXPECT_FALSE(
+      Verifier::Create({.issuer = kIssuer, .audience = kAudience, .algorithms = {}}, keys, &error));
+  EXPECT_EQ(error, "no algorithm is allowed");
+  EXPECT_FALSE(Verifier::Create({.issuer = kIssuer, .audience = kAudience}, nullptr, &error));
+  EXPECT_EQ(error, "there is no key source");
+  EXPECT_TRUE(Verifier::Create({.issuer = kIssuer, .audience = kAudience}, keys).has_value());
+}
 
 TEST_F(VerifierTest, AcceptsAValidAccessToken) {
   auto r = Make().Verify(signer_.Sign(Claims(), "at+jwt"), {"mcp:read"}, kNow);
@@ -103,7 +122,7 @@ TEST_F(VerifierTest, EachRejectionHasItsPreciseError) {
 
 TEST_F(VerifierTest, Rs256OnlyWhenEnabled) {
   TestSigner rs("RS256", "r1");
-  Verifier v({kIssuer, kAudience, {Algorithm::kES256, Algorithm::kRS256}},
+  Verifier v = *Verifier::Create({kIssuer, kAudience, {Algorithm::kES256, Algorithm::kRS256}},
              KeySource::Static(*Jwks::Parse(rs.JwksJson())));
   EXPECT_TRUE(std::holds_alternative<VerifiedToken>(v.Verify(rs.Sign(Claims(), "at+jwt"), {}, kNow)));
 }
@@ -115,7 +134,7 @@ TEST(JwksCache, HonoursMaxAgeRefetchesUnknownKidsRarelyAndKeepsTheLastGoodSet) {
   int64_t now = kNow;
   auto cache = std::make_shared<JwksCache>("https://auth/jwks", fetcher, JwksCacheOptions{},
                                            [&] { return now; });
-  Verifier v({kIssuer, kAudience}, KeySource::Remote(cache));
+  Verifier v = *Verifier::Create({kIssuer, kAudience}, KeySource::Remote(cache));
   EXPECT_TRUE(std::holds_alternative<VerifiedToken>(v.Verify(a.Sign(Claims(), "at+jwt"), {}, kNow)));
   EXPECT_EQ(fetcher->calls, 1);
   // A new key appears. Its kid is unknown, but the set was fetched a moment ago: no refetch yet.
@@ -137,11 +156,48 @@ TEST(JwksCache, HonoursMaxAgeRefetchesUnknownKidsRarelyAndKeepsTheLastGoodSet) {
   EXPECT_EQ(cache->last_error(), "fetch failed: connection refused");
 }
 
+// A fetcher whose second fetch waits until the test releases it.
+class StallingFetcher : public JwksFetcher {
+ public:
+  std::string body;
+  std::promise<void> entered, release;
+  std::atomic<int> calls{0};
+  JwksFetchResult Fetch(const std::string&) override {
+    if (++calls == 2) {
+      entered.set_value();
+      release.get_future().wait();
+    }
+    return {true, 200, body, "max-age=60", ""};
+  }
+};
+
+TEST(JwksCache, ARefetchInFlightDoesNotHoldVerificationsUp) {
+  TestSigner a("ES256", "a");
+  auto fetcher = std::make_shared<StallingFetcher>();
+  fetcher->body = a.JwksJson();
+  std::atomic<int64_t> now{kNow};
+  auto cache = std::make_shared<JwksCache>("https://auth/jwks", fetcher, JwksCacheOptions{},
+                                           [&] { return now.load(); });
+  Verifier v = *Verifier::Create({kIssuer, kAudience}, KeySource::Remote(cache));
+  std::string token = a.Sign(Claims(), "at+jwt");
+  ASSERT_TRUE(std::holds_alternative<VerifiedToken>(v.Verify(token, {}, kNow)));
+  now += 61;  // stale: the next verification refetches, and the fetch stalls
+  std::thread refetching([&] { (void)v.Verify(token, {}, kNow); });
+  fetcher->entered.get_future().wait();
+  auto meanwhile = std::async(std::launch::async, [&] { return v.Verify(token, {}, kNow); });
+  ASSERT_EQ(meanwhile.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "a verification waited for the JWKS fetch";
+  EXPECT_TRUE(std::holds_alternative<VerifiedToken>(meanwhile.get()));
+  fetcher->release.set_value();
+  refetching.join();
+  EXPECT_EQ(fetcher->calls.load(), 2);
+}
+
 TEST(JwksCache, NoSetYetIsUnavailable) {
   auto fetcher = std::make_shared<ScriptedFetcher>();
   fetcher->next = {true, 500, "", "", ""};
   auto cache = std::make_shared<JwksCache>("https://auth/jwks", fetcher);
-  Verifier v({kIssuer, kAudience}, KeySource::Remote(cache));
+  Verifier v = *Verifier::Create({kIssuer, kAudience}, KeySource::Remote(cache));
   TestSigner a("ES256", "a");
   auto r = v.Verify(a.Sign(Claims(), "at+jwt"), {}, kNow);
   EXPECT_EQ(std::get<VerifyError>(r), VerifyError::kJwksUnavailable);

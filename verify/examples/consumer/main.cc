@@ -8,9 +8,10 @@
 int main(int argc, char** argv) {
   using namespace authgent::verify;
   auto jwks = Jwks::Parse(R"({"keys":[]})");
-  Verifier verifier({"https://auth.example.com", "https://mcp.example.com/mcp"},
-                    KeySource::Static(*jwks));
-  auto result = verifier.Verify(argc > 1 ? argv[1] : "not-a-token");
+  auto verifier = Verifier::Create({"https://auth.example.com", "https://mcp.example.com/mcp"},
+                                   KeySource::Static(*jwks));
+  if (!verifier) return 2;
+  auto result = verifier->Verify(argc > 1 ? argv[1] : "not-a-token");
   VerifyError error = std::holds_alternative<VerifyError>(result) ? std::get<VerifyError>(result)
                                                                    : VerifyError::kOk;
   std::cout << VerifyErrorName(error) << " "

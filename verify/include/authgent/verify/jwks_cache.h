@@ -5,10 +5,13 @@
 //    new keys are picked up quickly, and a flood of garbage kids cannot flood the server.
 //  - A failed fetch keeps the last good set (a brief outage of the authorization server must not
 //    take every MCP server down with it).
+//  - A fetch runs outside the lock: while it is in flight, other callers get the last good set at
+//    once (only before the first successful fetch do they wait for it).
 // Fetching goes through JwksFetcher, so any HTTP client can be used (CurlJwksFetcher is provided
 // in the optional authgent::verify_curl target). Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -60,13 +63,18 @@ class JwksCache {
   std::string last_error() const;
 
  private:
-  bool FetchLocked(int64_t now);  // mu_ held
+  // Fetches unless a fetch is in flight (then: the last good set, or wait when there is none).
+  // `lock` holds mu_ on entry and on return; it is released during the fetch.
+  std::shared_ptr<const Jwks> Fetch(std::unique_lock<std::mutex>& lock, int64_t now);
+  void Apply(const JwksFetchResult& result, int64_t now);  // mu_ held
 
   const std::string url_;
   const std::shared_ptr<JwksFetcher> fetcher_;
   const JwksCacheOptions options_;
   const std::function<int64_t()> now_;
   mutable std::mutex mu_;
+  std::condition_variable fetched_;
+  bool fetching_ = false;
   std::shared_ptr<const Jwks> jwks_;
   int64_t expires_at_ = 0;
   int64_t last_fetch_ = 0;

@@ -1,10 +1,10 @@
 // authgent/verify/verifier: what an MCP server calls on every request: is this bearer token an
 // access token from our authorization server, for us, still valid, with the scopes needed?
 //
-//   authgent::verify::Verifier verifier({.issuer = "https://auth.example.com",
-//                                        .audience = "https://mcp.example.com/mcp"},
-//                                       authgent::verify::KeySource::Remote(cache));
-//   auto result = verifier.Verify(token, {"mcp:read"});
+//   auto verifier = authgent::verify::Verifier::Create({.issuer = "https://auth.example.com",
+//                                                       .audience = "https://mcp.example.com/mcp"},
+//                                                      authgent::verify::KeySource::Remote(cache));
+//   auto result = verifier->Verify(token, {"mcp:read"});
 //
 // Strict by default: ES256 only (RS256 only when listed), P-256 keys, 64-byte signatures, typ
 // `at+jwt` (plain `JWT` only when allowed), `iss` exact, `aud` (string or array) containing the
@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -56,7 +57,11 @@ class KeySource {
 
 class Verifier {
  public:
-  Verifier(VerifierOptions options, std::shared_ptr<KeySource> keys);
+  // A verifier, or nullopt (and the reason in `error`, when given) for options that would accept
+  // tokens they must not: an empty issuer or audience (every token's `iss`/`aud` would have to be
+  // empty, or a caller's typo would check nothing), no algorithm, no key source, negative leeway.
+  static std::optional<Verifier> Create(VerifierOptions options, std::shared_ptr<KeySource> keys,
+                                        std::string* error = nullptr);
 
   // Verifies `token` at time `now` (Unix seconds; default: the system clock) and checks that it
   // carries every scope of `required_scopes` (kInsufficientScope otherwise).
@@ -67,6 +72,8 @@ class Verifier {
   const VerifierOptions& options() const { return options_; }
 
  private:
+  Verifier(VerifierOptions options, std::shared_ptr<KeySource> keys);
+
   VerifierOptions options_;
   std::shared_ptr<KeySource> keys_;
 };
