@@ -19,7 +19,8 @@ nlohmann::json AuthorizeRequest::ToJson() const {
           {"scopes", scopes},
           {"force_consent", force_consent},
           {"no_prompt", no_prompt},
-          {"force_login", force_login}};
+          {"force_login", force_login},
+          {"nonce", nonce}};
 }
 
 std::optional<AuthorizeRequest> AuthorizeRequest::FromJson(const std::string& text) {
@@ -36,7 +37,9 @@ std::optional<AuthorizeRequest> AuthorizeRequest::FromJson(const std::string& te
     r.scopes = j.at("scopes").get<std::vector<std::string>>();
     r.force_consent = j.at("force_consent").get<bool>();
     r.no_prompt = j.at("no_prompt").get<bool>();
-    r.force_login = j.value("force_login", false);  // absent in transactions of older versions
+    // Absent in transactions stored by older versions.
+    r.force_login = j.value("force_login", false);
+    r.nonce = j.value("nonce", "");
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // our own stored JSON: only corruption gets here
   }
@@ -105,6 +108,9 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
   if (params.Get("resource").size() > kMaxResourceLength) {
     return fail(InvalidRequest("resource is longer than 2048 characters"));
   }
+  if (params.Get("nonce").size() > kMaxNonceLength) {
+    return fail(InvalidRequest("nonce is longer than 512 characters"));
+  }
   if (!IsValidUtf8(r.state)) {
     // RFC 6749 asks for printable ASCII (Appendix A.5); any text is tolerated, but bytes that are
     // not UTF-8 can neither be stored in the transaction's JSON nor be echoed as what was sent.
@@ -131,6 +137,8 @@ AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* 
     return fail(InvalidRequest("code_challenge must be 43 base64url characters"));
   }
   r.code_challenge = challenge;
+  r.nonce = params.Get("nonce");
+  if (!IsValidUtf8(r.nonce)) return fail(InvalidRequest("nonce must be text (UTF-8)"));
   if (params.Has("request") || params.Has("request_uri")) {
     return fail({"request_not_supported", "request objects are not supported", "", 400});
   }

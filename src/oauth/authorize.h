@@ -34,6 +34,7 @@ struct AuthorizeRequest {
   bool force_consent = false;       // prompt=consent
   bool no_prompt = false;           // prompt=none
   bool force_login = false;         // prompt=login: sign in again, whatever the session
+  std::string nonce;                // OpenID Connect: echoed in the id_token; may be empty
 
   nlohmann::json ToJson() const;
   static std::optional<AuthorizeRequest> FromJson(const std::string& text);
@@ -62,6 +63,7 @@ inline constexpr size_t kMaxRedirectUriLength = 2000;
 inline constexpr size_t kMaxStateLength = 1024;
 inline constexpr size_t kMaxScopeLength = 1024;
 inline constexpr size_t kMaxResourceLength = 2048;
+inline constexpr size_t kMaxNonceLength = 512;
 
 // `client` is the stored client for params' client_id, or nullptr when there is none.
 AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* client,

@@ -1,5 +1,7 @@
 #include "oauth/metadata.h"
 
+#include <algorithm>
+
 namespace authgent::oauth {
 
 nlohmann::json BuildMetadata(const MetadataSettings& s) {
@@ -11,7 +13,13 @@ nlohmann::json BuildMetadata(const MetadataSettings& s) {
   if (s.registration_enabled) m["registration_endpoint"] = s.issuer + kRegisterPath;
   m["revocation_endpoint"] = s.issuer + kRevokePath;
   m["introspection_endpoint"] = s.issuer + kIntrospectPath;
-  m["scopes_supported"] = s.scopes;
+  m["userinfo_endpoint"] = s.issuer + kUserinfoPath;
+  // The resources' scopes, then OpenID Connect's (scope.h: granted when asked for).
+  std::vector<std::string> scopes = s.scopes;
+  for (const char* identity : {"openid", "profile", "email"}) {
+    if (std::find(scopes.begin(), scopes.end(), identity) == scopes.end()) scopes.push_back(identity);
+  }
+  m["scopes_supported"] = scopes;
   m["response_types_supported"] = {"code"};
   m["response_modes_supported"] = {"query"};
   m["grant_types_supported"] = {"authorization_code", "refresh_token", "client_credentials"};
@@ -23,9 +31,12 @@ nlohmann::json BuildMetadata(const MetadataSettings& s) {
   m["authorization_response_iss_parameter_supported"] = true;
   // Clients MUST refuse a server that does not list S256 (MCP spec); plain is never offered.
   m["code_challenge_methods_supported"] = {"S256"};
+  // OpenID Connect: an id_token from the code exchange when `openid` was granted, and userinfo.
   // Required by OpenID Discovery, and the TypeScript SDK checks them on the OIDC document.
   m["subject_types_supported"] = {"public"};
   m["id_token_signing_alg_values_supported"] = {"ES256"};
+  m["claims_supported"] = {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+                           "name", "preferred_username", "email"};
   return m;
 }
 

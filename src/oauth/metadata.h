@@ -21,6 +21,7 @@ inline constexpr char kTokenPath[] = "/oauth/token";
 inline constexpr char kRegisterPath[] = "/oauth/register";
 inline constexpr char kRevokePath[] = "/oauth/revoke";
 inline constexpr char kIntrospectPath[] = "/oauth/introspect";
+inline constexpr char kUserinfoPath[] = "/oauth/userinfo";
 
 struct MetadataSettings {
   std::string issuer;

@@ -11,7 +11,10 @@ TEST(Metadata, BuiltFromTheIssuerWithoutNulls) {
   EXPECT_EQ(m["jwks_uri"], "https://auth.example.com/.well-known/jwks.json");
   EXPECT_EQ(m["code_challenge_methods_supported"], nlohmann::json::array({"S256"}));
   EXPECT_EQ(m["response_types_supported"], nlohmann::json::array({"code"}));
-  EXPECT_EQ(m["scopes_supported"], nlohmann::json::array({"mcp:read", "mcp:write"}));
+  EXPECT_EQ(m["scopes_supported"],
+            nlohmann::json::array({"mcp:read", "mcp:write", "openid", "profile", "email"}));
+  EXPECT_EQ(m["userinfo_endpoint"], "https://auth.example.com/oauth/userinfo");
+  EXPECT_EQ(m["id_token_signing_alg_values_supported"], nlohmann::json::array({"ES256"}));
   EXPECT_EQ(m["authorization_endpoint"], "https://auth.example.com/oauth/authorize");
   EXPECT_EQ(m["token_endpoint"], "https://auth.example.com/oauth/token");
   EXPECT_EQ(m["registration_endpoint"], "https://auth.example.com/oauth/register");

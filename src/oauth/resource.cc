@@ -82,15 +82,18 @@ std::vector<std::string> ResourceCatalog::ScopesFor(const std::string& audience)
 std::vector<std::string> ResourceCatalog::GrantableScopes(const std::string& audience,
                                                           const std::string& requested) const {
   std::vector<std::string> allowed = ScopesFor(audience);
-  std::vector<std::string> granted;
+  std::vector<std::string> granted, identity;
   for (const std::string& s : SplitScope(requested)) {
     if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) granted.push_back(s);
+    else if (IsIdentityScope(s)) identity.push_back(s);
   }
   if (granted.empty()) {
     const ResourceServer* r = Find(audience);
     granted = (r && !r->default_scopes.empty()) ? r->default_scopes : allowed;
   }
+  granted.insert(granted.end(), identity.begin(), identity.end());
   std::sort(granted.begin(), granted.end());
+  granted.erase(std::unique(granted.begin(), granted.end()), granted.end());
   return granted;
 }
 

@@ -51,9 +51,14 @@ TEST(Scope, UnknownScopesAreDroppedAndEmptyMeansDefaults) {
   ResourceCatalog c("https://auth.example",
                     {{"https://a.example/mcp", {"files:read", "files:write"}, {"files:read"}}},
                     kScopes, {{"files:read", "Read your files"}});
-  EXPECT_EQ(c.GrantableScopes("https://auth.example", "mcp:write openid mcp:read"),
+  EXPECT_EQ(c.GrantableScopes("https://auth.example", "mcp:write offline_access mcp:read"),
             (std::vector<std::string>{"mcp:read", "mcp:write"}));
-  EXPECT_EQ(c.GrantableScopes("https://auth.example", "openid"), kScopes);
+  EXPECT_EQ(c.GrantableScopes("https://auth.example", "offline_access"), kScopes);
+  // The OpenID Connect scopes are granted besides the resource's (its defaults when none).
+  EXPECT_EQ(c.GrantableScopes("https://auth.example", "mcp:write openid mcp:read"),
+            (std::vector<std::string>{"mcp:read", "mcp:write", "openid"}));
+  EXPECT_EQ(c.GrantableScopes("https://a.example/mcp", "email openid profile openid"),
+            (std::vector<std::string>{"email", "files:read", "openid", "profile"}));
   EXPECT_EQ(c.GrantableScopes("https://a.example/mcp", ""), std::vector<std::string>{"files:read"});
   EXPECT_EQ(c.GrantableScopes("https://a.example/mcp", "files:write mcp:read"),
             std::vector<std::string>{"files:write"});

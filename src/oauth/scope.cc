@@ -25,12 +25,19 @@ bool IsScopeToken(std::string_view scope) {
   return true;
 }
 
+bool IsIdentityScope(std::string_view scope) {
+  return scope == "openid" || scope == "profile" || scope == "email";
+}
+
 std::string DescribeScope(const std::map<std::string, std::string>& descriptions,
                           const std::string& scope) {
   auto it = descriptions.find(scope);
   if (it != descriptions.end()) return it->second;
   if (scope == "mcp:read") return "Read data through the MCP server";
   if (scope == "mcp:write") return "Make changes through the MCP server";
+  if (scope == "openid") return "Know who you are on this server (your user id)";
+  if (scope == "profile") return "See your name";
+  if (scope == "email") return "See your email address";
   return "Use the permission \"" + scope + "\"";
 }
 

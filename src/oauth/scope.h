@@ -1,9 +1,11 @@
 // oauth/scope: scope strings (RFC 6749 §3.3) and the catalog of scopes this server issues.
 //
 // Unknown-scope policy (documented in README): scopes this server does not know are dropped from
-// a request, as RFC 6749 §3.3 allows, rather than failing it: generic clients add `openid`,
-// `profile` or `offline_access`. When nothing known remains, the resource's default scopes are
-// granted. The token response's `scope` always says what was granted.
+// a request, as RFC 6749 §3.3 allows, rather than failing it: generic clients add
+// `offline_access` and the like. When no scope of the resource remains, the resource's default
+// scopes are granted. The OpenID Connect scopes `openid`, `profile` and `email` are granted when
+// asked for, besides the resource's (an id_token and the userinfo claims). The token response's
+// `scope` always says what was granted.
 #pragma once
 
 #include <map>
@@ -19,6 +21,8 @@ std::vector<std::string> SplitScope(std::string_view text);
 std::string JoinScope(std::vector<std::string> scopes);
 // True when every scope of `subset` is in `superset`.
 bool ScopeSubset(const std::vector<std::string>& subset, const std::vector<std::string>& superset);
+// `openid`, `profile` or `email`: asks about the user, not for access to a resource.
+bool IsIdentityScope(std::string_view scope);
 // A valid RFC 6749 scope-token: printable ASCII except space, '"' and '\'.
 bool IsScopeToken(std::string_view scope);
 

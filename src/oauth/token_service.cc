@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/base64.h"
+#include "core/bytes.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
@@ -20,20 +22,55 @@ bool HasGrant(const storage::Client& c, std::string_view grant) {
 
 OAuthError Fault(const Status& status) { return ServerError(status.ToString()); }
 
+// Whether the space-separated `scope_list` has `scope`, without splitting it (every code
+// exchange asks).
+bool HasScope(std::string_view scope_list, std::string_view scope) {
+  for (size_t at = scope_list.find(scope); at != std::string_view::npos;
+       at = scope_list.find(scope, at + 1)) {
+    bool starts = at == 0 || scope_list[at - 1] == ' ';
+    size_t end = at + scope.size();
+    if (starts && (end == scope_list.size() || scope_list[end] == ' ')) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
-                                const std::string& scope, const std::string& refresh_token) {
+                                const std::string& scope, const std::string& refresh_token,
+                                const std::string& id_token) {
   TokenResponseBody body;
-  body.json.reserve(at.token.size() + scope.size() + refresh_token.size() + 96);
+  body.json.reserve(at.token.size() + scope.size() + refresh_token.size() + id_token.size() + 112);
   JsonObjectWriter writer(body.json);
   writer.String("access_token", at.token)
       .String("token_type", "Bearer")
       .Int("expires_in", at.expires_at - now)
       .String("scope", scope);
   if (!refresh_token.empty()) writer.String("refresh_token", refresh_token);
+  if (!id_token.empty()) writer.String("id_token", id_token);
   writer.Close();
   return body;
+}
+
+StatusOr<std::string> TokenService::SignIdToken(const storage::AuthorizationCode& code,
+                                                const std::string& access_token,
+                                                int64_t expires_at) {
+  AUTHGENT_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::KeySnapshot> keys, keys_.Current());
+  // OIDC Core §3.1.3.6: the left half of the access token's SHA-256, base64url.
+  std::string at_hash = Base64UrlEncode(Sha256(access_token).substr(0, 16));
+  std::string claims;
+  claims.reserve(384);
+  JsonObjectWriter writer(claims);
+  writer.String("iss", settings_.issuer)
+      .String("sub", code.user_id)
+      .String("aud", code.client_id)
+      .Int("exp", expires_at)
+      .Int("iat", clock_.Now())
+      .Int("auth_time", code.auth_time)
+      .String("at_hash", at_hash);
+  if (!code.nonce.empty()) writer.String("nonce", code.nonce);
+  writer.Close();
+  return crypto::SignJwt(*keys->active_key, keys->active_kid, "JWT", std::string_view(claims));
 }
 
 MintedAccessToken TokenService::ReserveAccessToken() {
@@ -90,6 +127,7 @@ TokenService::NewAuthorizationCode TokenService::CodeFor(std::string code,
   record.resource = request.resource;
   record.scope = JoinScope(request.scopes);
   record.auth_time = auth_time;
+  record.nonce = request.nonce;
   record.created_at = now;
   record.expires_at = record.created_at + settings_.code_ttl;
   return out;
@@ -196,7 +234,14 @@ class TokenService::CodeGrant final : public PendingGrant,
     StatusOr<MintedAccessToken> at =
         service_.SignAccessToken(reserved_, c.user_id, client_.client_id, c.resource, c.scope);
     if (!at.ok()) return Fault(at.status());
-    return TokenResponse(*at, now_, c.scope, refresh_);  // the use mark was written with the family
+    std::string id_token;
+    if (HasScope(c.scope, "openid")) {
+      StatusOr<std::string> signed_id = service_.SignIdToken(c, at->token, at->expires_at);
+      if (!signed_id.ok()) return Fault(signed_id.status());
+      id_token = std::move(signed_id).value();
+    }
+    // The use mark was written with the family.
+    return TokenResponse(*at, now_, c.scope, refresh_, id_token);
   }
 
  private:

@@ -109,6 +109,11 @@ class TokenService {
   // A jti and expiry for an access token about to be issued (stored with its refresh token
   // before it is signed).
   MintedAccessToken ReserveAccessToken();
+  // An OpenID Connect id_token (OIDC Core §3.1.3.3) for a redeemed code whose scope has `openid`:
+  // `iss`, `sub`, `aud` = the client, `exp`, `iat`, `auth_time`, the request's `nonce` (when it
+  // had one) and `at_hash` of `access_token`, signed ES256 with the active key, `typ` JWT.
+  StatusOr<std::string> SignIdToken(const storage::AuthorizationCode& code,
+                                    const std::string& access_token, int64_t expires_at);
   // Signs the reserved access token (RFC 9068) with the active key.
   StatusOr<MintedAccessToken> SignAccessToken(MintedAccessToken reserved, const std::string& subject,
                                               const std::string& client_id,
@@ -137,8 +142,10 @@ class TokenService {
   const ResourceCatalog& catalog_;
 };
 
-// {"access_token", "token_type": "Bearer", "expires_in", "scope", ["refresh_token"]}.
+// {"access_token", "token_type": "Bearer", "expires_in", "scope", ["refresh_token"],
+// ["id_token"]}: the optional members only when not empty.
 TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
-                                const std::string& scope, const std::string& refresh_token);
+                                const std::string& scope, const std::string& refresh_token,
+                                const std::string& id_token = "");
 
 }  // namespace authgent::oauth

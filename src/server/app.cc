@@ -78,6 +78,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   app->AddConsentDecisionRoute();
   app->AddUpstreamRoutes();
   app->AddSessionRoutes();
+  app->AddUserinfoRoutes();
 
   http::ServerOptions options;
   options.bind_address = app->config_.bind_address;

@@ -62,6 +62,8 @@ class App {
   void AddTokenRoutes();
   void AddAuthorizeRoutes();
   void AddUpstreamRoutes();
+  // GET and POST /oauth/userinfo (routes_userinfo.cc).
+  void AddUserinfoRoutes();
   // GET and POST /oauth/logout (routes_session.cc).
   void AddSessionRoutes();
   // The sign-out form's token for this session (only pages we served to its browser have it).

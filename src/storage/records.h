@@ -97,6 +97,7 @@ struct AuthorizationCode {
   int64_t expires_at = 0;
   int64_t consumed_at = 0;    // or 0
   std::string family_id;      // the refresh family issued from this code, set at redemption
+  std::string nonce;          // the OpenID Connect nonce of the request, or empty
 };
 
 // One chain of refresh tokens from one grant. Revoking the family kills every token in it.

@@ -163,6 +163,11 @@ constexpr std::string_view kRefreshSuccessor = R"SQL(
 ALTER TABLE refresh_tokens ADD COLUMN successor_hash TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// The OpenID Connect `nonce` of the authorization request, echoed in the code's id_token.
+constexpr std::string_view kCodeNonce = R"SQL(
+ALTER TABLE authorization_codes ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -171,6 +176,7 @@ const std::vector<Migration>& Migrations() {
       {2, "client privileges", kClientPrivileges},
       {3, "transaction browser", kTransactionBrowser},
       {4, "refresh successor", kRefreshSuccessor},
+      {5, "code nonce", kCodeNonce},
   };
   return migrations;
 }

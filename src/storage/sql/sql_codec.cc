@@ -107,6 +107,7 @@ AuthorizationCode DecodeCode(const SqlRow& r) {
   c.expires_at = Int(r, 10);
   c.consumed_at = Int(r, 11);
   c.family_id = Text(r, 12);
+  c.nonce = Text(r, 13);
   return c;
 }
 
@@ -143,11 +144,12 @@ Consent DecodeConsent(const SqlRow& r) {
 
 Status InsertCode(SqlConnection& c, const AuthorizationCode& code) {
   return c.Query("INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
-                 ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
+                 ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                 "$14, 0)",
                  {code.code_hash, code.client_id, code.user_id, code.redirect_uri,
                   code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
                   code.auth_time, code.created_at, code.expires_at, code.consumed_at,
-                  code.family_id})
+                  code.family_id, code.nonce})
       .status();
 }
 

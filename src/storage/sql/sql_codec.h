@@ -36,7 +36,7 @@ AuthorizationTransaction DecodeTransaction(const SqlRow& row);
 
 #define AUTHGENT_CODE_COLUMNS                                                                  \
   "code_hash, client_id, user_id, redirect_uri, redirect_uri_in_request, code_challenge, "     \
-  "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id"
+  "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id, nonce"
 AuthorizationCode DecodeCode(const SqlRow& row);
 // INSERTs the code (not yet replayed) on `c`.
 Status InsertCode(SqlConnection& c, const AuthorizationCode& code);

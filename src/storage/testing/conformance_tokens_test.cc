@@ -186,6 +186,7 @@ TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
   EXPECT_EQ(first->code.resource, code.resource);
   EXPECT_EQ(first->code.scope, "mcp:read");
   EXPECT_TRUE(first->code.redirect_uri_in_request);
+  EXPECT_EQ(first->code.nonce, "n-0S6_WzA2Mj");
   EXPECT_EQ(first->code.consumed_at, now_ + 1);
   EXPECT_EQ(store_->RedeemCode("code", now_ + 2)->outcome, CodeRedemption::Outcome::kReplayed);
   EXPECT_EQ(store_->RedeemCode("unknown", now_)->outcome, CodeRedemption::Outcome::kNotFound);

@@ -78,6 +78,7 @@ AuthorizationCode StoreConformance::MakeCode(const std::string& hash, const std:
   c.auth_time = now_;
   c.created_at = now_;
   c.expires_at = now_ + 600;
+  c.nonce = "n-0S6_WzA2Mj";
   return c;
 }
 
