@@ -45,7 +45,15 @@ bool Registered(const std::string& uri) {
 void CheckAccepted(const AuthorizeRequest& r, const ResourceCatalog& catalog) {
   FUZZ_CHECK(Registered(r.redirect_uri));
   FUZZ_CHECK(IsValidCodeChallenge(r.code_challenge));
-  FUZZ_CHECK(ScopeSubset(r.scopes, catalog.ScopesFor(r.resource)));
+  // The resource's scopes (at least one), plus the OpenID Connect ones when asked for.
+  std::vector<std::string> resource_scopes;
+  for (const std::string& s : r.scopes) {
+    if (!IsIdentityScope(s)) resource_scopes.push_back(s);
+  }
+  FUZZ_CHECK(!resource_scopes.empty());
+  FUZZ_CHECK(ScopeSubset(resource_scopes, catalog.ScopesFor(r.resource)));
+  FUZZ_CHECK(r.state.size() <= kMaxStateLength && r.nonce.size() <= kMaxNonceLength);
+  FUZZ_CHECK(!CheckRedirectUri(r.redirect_uri).has_value());
   FUZZ_CHECK(!(r.force_consent && r.no_prompt));
   auto stored = AuthorizeRequest::FromJson(r.ToJson().dump());
   FUZZ_CHECK(stored.has_value());
