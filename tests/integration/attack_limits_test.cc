@@ -19,6 +19,18 @@ std::map<std::string, std::string> From(const std::string& ip) {
 
 void BehindProxy(server::RawConfig& raw) { raw.trusted_proxies = "127.0.0.1"; }
 
+// A browser at the login page of a fresh request: what a guesser posts with.
+struct LoginPage {
+  std::string location, txn, cookies;
+};
+LoginPage OpenLoginPage(FlowDriver& flow) {
+  std::string client = flow.RegisterPublicClient({kRedirect});
+  Pkce pkce = Pkce::Make();
+  std::string location =
+      flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location");
+  return {location, QueryOf(location)["txn"], flow.cookies()};
+}
+
 TEST(AttackLimits, TransactionFloodFromOneAddressGets429) {
   TestServer server([](server::RawConfig& raw) {
     BehindProxy(raw);
@@ -53,11 +65,7 @@ TEST(AttackLimits, ConcurrentWrongPasswordsNeverPassTheLimit) {
   });
   AddUser(server, "alice", "correct horse battery");
   FlowDriver flow(server);
-  std::string client = flow.RegisterPublicClient({kRedirect});
-  Pkce pkce = Pkce::Make();
-  std::string login = flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location");
-  std::string txn = QueryOf(login)["txn"];
-  std::string cookies = flow.cookies();
+  auto [login, txn, cookies] = OpenLoginPage(flow);
   std::atomic<int> wrong{0}, throttled{0}, other{0};
   std::vector<std::thread> guesses;
   for (int i = 0; i < 10; ++i) {
@@ -84,11 +92,7 @@ TEST(AttackLimits, LoginFloodIsTurnedAwayInsteadOfOccupyingTheWorkers) {
     raw.login_failure_limit = "1000";
   });
   FlowDriver flow(server);
-  std::string client = flow.RegisterPublicClient({kRedirect});
-  Pkce pkce = Pkce::Make();
-  std::string login = flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location");
-  std::string txn = QueryOf(login)["txn"];
-  std::string cookies = flow.cookies();
+  auto [login, txn, cookies] = OpenLoginPage(flow);
   std::atomic<int> checked{0}, busy{0}, other{0};
   std::vector<std::thread> flood;
   for (int i = 0; i < 14; ++i) {
@@ -122,12 +126,9 @@ TEST(AttackLimits, LoginFloodIsTurnedAwayInsteadOfOccupyingTheWorkers) {
 TEST(AttackLimits, LongUsernameIsRefusedAndNotEchoed) {
   TestServer server;
   FlowDriver flow(server);
-  std::string client = flow.RegisterPublicClient({kRedirect});
-  Pkce pkce = Pkce::Make();
-  std::string login = flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location");
   std::string name(20000, 'n');
   HttpResult r = flow.Submit("/oauth/login",
-                             {{"txn", QueryOf(login)["txn"]}, {"username", name}, {"password", "x"}});
+                             {{"txn", OpenLoginPage(flow).txn}, {"username", name}, {"password", "x"}});
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("Incorrect username or password."), std::string::npos);
   EXPECT_EQ(r.body.find(std::string(200, 'n')), std::string::npos);
@@ -139,12 +140,10 @@ TEST(AttackLimits, Ipv6ClientsAreCountedByTheirSlash64AtLogin) {
     raw.login_failure_limit = "1";  // five per address
   });
   FlowDriver flow(server);
-  std::string client = flow.RegisterPublicClient({kRedirect});
-  Pkce pkce = Pkce::Make();
-  std::string login = flow.Authorize(flow.AuthorizeParams(client, kRedirect, pkce)).Header("location");
+  std::string txn = OpenLoginPage(flow).txn;
   auto attempt = [&](const std::string& ip, int n) {
     std::map<std::string, std::string> headers = From(ip);
-    return flow.Submit("/oauth/login", {{"txn", QueryOf(login)["txn"]},
+    return flow.Submit("/oauth/login", {{"txn", txn},
                                         {"username", "u" + std::to_string(n)},
                                         {"password", "x"}},
                        headers).status;

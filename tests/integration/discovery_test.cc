@@ -116,7 +116,7 @@ TEST(Health, HealthzAndReadyz) {
 }
 
 // A stranger learns only which part is not ready; the detail (versions, errors) is logged.
-TEST(Health, ReadyzIs503WithAReasonCodeWhenTheSchemaIsBehind) {
+TEST(Health, AttackReadyzTellsStrangersOnlyAReasonCode) {
   TestServer server;
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((server.dir() + "/authgent.db").c_str(), &db), SQLITE_OK);

@@ -85,6 +85,8 @@ TEST_F(TokenEndpoint, ResourceBecomesTheAudience) {
                            {"redirect_uri", kRedirect}, {"resource", "https://other.example.com/mcp"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Json()["error"], "invalid_target");
+  // True even with RESOURCES empty: the server would serve that resource, not on this grant.
+  EXPECT_EQ(r.Json()["error_description"], "the requested resource is not part of this grant");
   // The code was spent by that attempt; a clean exchange with a new code carries the audience.
   code = QueryOf(flow_.AuthorizeAndApprove(params, "alice", "correct horse battery"))["code"];
   HttpResult ok = PostForm(server_.port(), "/oauth/token",
@@ -93,6 +95,14 @@ TEST_F(TokenEndpoint, ResourceBecomesTheAudience) {
                             {"redirect_uri", kRedirect}, {"resource", "https://mcp.example.com/mcp"}});
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(JwtPart(ok.Json()["access_token"], 1)["aud"], "https://mcp.example.com/mcp");
+  // A refresh may not move the family to another resource either.
+  HttpResult moved = PostForm(server_.port(), "/oauth/token",
+                              {{"grant_type", "refresh_token"}, {"client_id", client_id_},
+                               {"refresh_token", ok.Json()["refresh_token"]},
+                               {"resource", "https://other.example.com/mcp"}});
+  EXPECT_EQ(moved.status, 400);
+  EXPECT_EQ(moved.Json()["error"], "invalid_target");
+  EXPECT_EQ(moved.Json()["error_description"], "the requested resource is not part of this grant");
 }
 
 TEST_F(TokenEndpoint, WrongVerifierIsInvalidGrant) {
