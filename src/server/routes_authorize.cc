@@ -1,9 +1,12 @@
 // The front-channel: /oauth/authorize, the login page and the consent page (MCP-AUTH.md §4).
 //
 // A validated request waits in an authorization transaction (stored, 10 minutes, single use) whose
-// token travels in the login and consent URLs and forms. The login session is a cookie naming a
-// stored session. Consent posts carry a CSRF token whose hash is on the transaction, and the
-// transaction must belong to the session that posts: any instance can serve any step.
+// token travels in the login and consent URLs and forms. The transaction is bound to the browser
+// that started it (the transaction cookie, whose hash it stores), so every later step must come
+// from that browser. The login session is a cookie naming a stored session. Consent posts carry a
+// CSRF token whose hash is on the transaction, and the transaction must belong to the session
+// that posts: any instance can serve any step. Errors go back to the client at once only when
+// oauth/client_policy says the client may be trusted with them (docs/security.md).
 #include <boost/url/parse.hpp>
 
 #include "core/base64.h"
