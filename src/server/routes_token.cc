@@ -86,12 +86,18 @@ void App::AddRegistrationRoutes() {
         // Count every attempt, valid or not: the limits exist against floods. The network limit
         // keeps a handful of hosts (or one IPv6 allocation) from using up the global one.
         std::string ip = ClientIp(request, config_.trusted_proxies);
-        for (const auto& [key, limit] : {
-                 std::pair<std::string, int64_t>{"register:ip:" + RateLimitAddress(ip),
-                                                 config_.registration_rate_limit},
-                 {"register:net:" + RateLimitNetwork(ip), config_.registration_network_rate_limit},
-                 {"register:all", config_.registration_global_rate_limit}}) {
-          StatusOr<RateDecision> decision = shared_limits_->Hit(key, limit, 3600);
+        const struct {
+          const char* prefix;
+          std::string (*scope)(const std::string& ip);  // none for the global counter
+          int64_t limit;
+        } limits[] = {{"register:ip:", &RateLimitAddress, config_.registration_rate_limit},
+                      {"register:net:", &RateLimitNetwork, config_.registration_network_rate_limit},
+                      {"register:all", nullptr, config_.registration_global_rate_limit}};
+        for (const auto& l : limits) {
+          if (l.limit <= 0) continue;  // off: no key to build, no counter to write
+          std::string key = l.prefix;
+          if (l.scope) key += l.scope(ip);
+          StatusOr<RateDecision> decision = shared_limits_->Hit(key, l.limit, 3600);
           if (!decision.ok()) {
             return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
                                       request);

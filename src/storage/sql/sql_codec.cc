@@ -16,6 +16,7 @@ int64_t Int(const SqlRow& row, size_t i) {
 }
 
 std::string EncodeList(const std::vector<std::string>& items) {
+  if (items.empty()) return "[]";  // most clients' resources: no JSON tree to build
   return nlohmann::json(items).dump();
 }
 
