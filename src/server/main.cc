@@ -1,4 +1,5 @@
-// authgent: the command line. `serve` (the default), `migrate`, `keys list|rotate`, `version`.
+// authgent: the command line. `serve` (the default), `migrate`, `keys`, `clients`, `users`,
+// `healthcheck` (the container probe) and `version`.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "core/log.h"
 #include "server/app.h"
 #include "server/cli.h"
+#include "server/healthcheck.h"
 #include "server/version.h"
 
 using namespace authgent;
@@ -101,6 +103,13 @@ int main(int argc, char** argv) {
     server::AddConfigFlags(*sub, raw);
   }
 
+  CLI::App* healthcheck = cli.add_subcommand(
+      "healthcheck", "Ask this instance's /readyz on loopback: exit 0 when ready, 1 otherwise");
+  int healthcheck_seconds = 5;
+  healthcheck->add_option("--timeout", healthcheck_seconds, "Seconds to wait for the answer")
+      ->check(CLI::Range(1, 60));
+  server::AddConfigFlags(*healthcheck, raw);
+
   CLI::App* version = cli.add_subcommand("version", "Print the version");
 
   // `serve` is the default: `authgent --port 9000` means `authgent serve --port 9000`.
@@ -126,6 +135,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::Init(config->log_level, /*to_stderr=*/!serve->parsed());
+  if (healthcheck->parsed()) {
+    return server::RunHealthcheck(*config, std::chrono::seconds(healthcheck_seconds));
+  }
   if (migrate->parsed()) return server::RunMigrate(*config);
   if (keys_list->parsed()) return server::RunKeysList(*config);
   if (keys_rotate->parsed()) return server::RunKeysRotate(*config);

@@ -15,21 +15,6 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
-struct RunResult {
-  int code;
-  std::string out, err;
-};
-
-// Runs a subcommand to completion in a fresh directory.
-RunResult RunAuthgent(const std::vector<std::string>& args, Env env, const std::string& dir = "",
-                      const std::string& input = "") {
-  std::vector<std::string> argv = {AuthgentBinary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Process p(argv, env, dir.empty() ? MakeTempDir("authgent-bin") : dir, input);
-  int code = p.Wait(30000);
-  return {code, p.Stdout(), p.Stderr()};
-}
-
 // Starts `authgent serve` on a free port; waits until it serves.
 class Served {
  public:
@@ -152,6 +137,38 @@ TEST(Binary, GracefulShutdownFinishesTheRequestInFlight) {
   EXPECT_EQ(r->Header("connection"), "close");
   EXPECT_EQ(s.process().Wait(10000), 0);
   EXPECT_NE(s.process().Stdout().find("\"msg\":\"shutdown complete\""), std::string::npos);
+}
+
+// The container probe: exit 0 only on a 200 from /readyz, one line saying why otherwise.
+TEST(Binary, HealthcheckExitsZeroOnlyWhenReady) {
+  Served s;
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  std::string where = "127.0.0.1:" + std::to_string(s.port());
+  // A wildcard bind is probed on loopback.
+  RunResult ready = RunAuthgent({"healthcheck"}, {{"PORT", std::to_string(s.port())},
+                                                  {"BIND_ADDRESS", "0.0.0.0"}});
+  EXPECT_EQ(ready.code, 0) << ready.err;
+  EXPECT_EQ(ready.err, "authgent healthcheck: " + where + ": ready\n");
+  s.process().Signal(SIGTERM);
+  ASSERT_EQ(s.process().Wait(10000), 0);
+  RunResult gone = RunAuthgent({"healthcheck", "--port", std::to_string(s.port())}, {});
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_EQ(gone.err, "authgent healthcheck: " + where + ": connect: Connection refused\n");
+}
+
+TEST(Binary, HealthcheckFailsWhileTheUpstreamIsUnreachable) {
+  int closed = FreePort();
+  Served s({{"UPSTREAM_ISSUER", "http://127.0.0.1:" + std::to_string(closed)},
+            {"UPSTREAM_CLIENT_ID", "authgent"}, {"UPSTREAM_CLIENT_SECRET", "secret"}});
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  RunResult r = RunAuthgent({"healthcheck"}, {{"PORT", std::to_string(s.port())}});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "authgent healthcheck: 127.0.0.1:" + std::to_string(s.port()) +
+                       ": not ready (HTTP 503)\n");
+  RunResult no_port = RunAuthgent({"healthcheck"}, {{"PORT", "0"}});
+  EXPECT_EQ(no_port.code, 1);
+  EXPECT_EQ(no_port.err,
+            "authgent healthcheck: PORT is 0 (a free port chosen at start): name the port\n");
 }
 
 TEST(Binary, SigningKeySurvivesARestart) {

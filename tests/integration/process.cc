@@ -105,4 +105,14 @@ bool Process::WaitForStderr(const std::string& text, int timeout_ms) {
   return false;
 }
 
+RunResult RunAuthgent(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env, const std::string& dir,
+                      const std::string& input) {
+  std::vector<std::string> argv = {AuthgentBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process p(argv, env, dir.empty() ? MakeTempDir("authgent-bin") : dir, input);
+  int code = p.Wait(30000);
+  return {code, p.Stdout(), p.Stderr()};
+}
+
 }  // namespace authgent::testing

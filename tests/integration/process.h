@@ -37,6 +37,16 @@ class Process {
 
 // The path of the authgent binary under test.
 std::string AuthgentBinary();
+
+struct RunResult {
+  int code;
+  std::string out, err;
+};
+// Runs `authgent ARGS...` to completion (30 s at most) with `env` in `dir` (a fresh temporary
+// directory when empty), `input` on its standard input.
+RunResult RunAuthgent(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env, const std::string& dir = "",
+                      const std::string& input = "");
 // A TCP port that was free a moment ago on 127.0.0.1.
 int FreePort();
 
