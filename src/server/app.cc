@@ -36,6 +36,7 @@ StatusOr<std::unique_ptr<crypto::KeyRing>> OpenKeyRing(const Config& config, sto
                                                     config.key_encryption_key_file, sqlite, random));
   crypto::KeyRingOptions options;
   options.publish_delay = config.key_publish_delay;
+  options.reload_interval = config.key_reload_interval;
   options.token_lifetime = config.access_token_ttl;
   return std::make_unique<crypto::KeyRing>(store, clock, random, std::move(kek), options);
 }

@@ -35,6 +35,8 @@ const std::vector<Setting>& Settings() {
       {"SIGNING_KEY_FILE", &RawConfig::signing_key_file, "PEM file of a P-256 key to sign with"},
       {"KEY_PUBLISH_DELAY", &RawConfig::key_publish_delay,
        "Seconds a rotated key is published before it signs"},
+      {"KEY_RELOAD_INTERVAL", &RawConfig::key_reload_interval,
+       "Seconds between reloads of the key ring (other instances' rotations)"},
       {"ACCESS_TOKEN_TTL", &RawConfig::access_token_ttl, "Access-token lifetime in seconds"},
       {"ALLOW_INSECURE_ISSUER", &RawConfig::allow_insecure_issuer,
        "Allow an http ISSUER on a non-loopback host (true/false)"},
@@ -297,6 +299,8 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
   }
   AUTHGENT_ASSIGN_OR_RETURN(c.key_publish_delay,
                             ParseInt("KEY_PUBLISH_DELAY", raw.key_publish_delay, 0, 30 * 86400));
+  AUTHGENT_ASSIGN_OR_RETURN(c.key_reload_interval,
+                            ParseInt("KEY_RELOAD_INTERVAL", raw.key_reload_interval, 1, 3600));
   AUTHGENT_ASSIGN_OR_RETURN(c.access_token_ttl,
                             ParseInt("ACCESS_TOKEN_TTL", raw.access_token_ttl, 60, 86400));
 

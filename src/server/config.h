@@ -29,6 +29,7 @@ struct RawConfig {
   std::string key_encryption_key;
   std::string signing_key_file;
   std::string key_publish_delay = "600";
+  std::string key_reload_interval = "30";
   std::string access_token_ttl = "3600";
   std::string allow_insecure_issuer = "false";
   std::string scopes = "mcp:read mcp:write";
@@ -84,6 +85,7 @@ struct Config {
   std::string key_encryption_key_file;  // SQLite only: beside the database
   std::string signing_key_file;
   int64_t key_publish_delay = 600;
+  int64_t key_reload_interval = 30;  // seconds between reloads of the shared key ring
   int64_t access_token_ttl = 3600;
   bool allow_insecure_issuer = false;
   std::vector<std::string> scopes;

@@ -62,6 +62,9 @@ TEST(Config, EachInvalidValueNamesItsVariable) {
   r = {};
   r.signing_key_file = "/nonexistent.pem";
   EXPECT_EQ(ErrorOf(r), "SIGNING_KEY_FILE is not a readable file (got '/nonexistent.pem')");
+  r = {};
+  r.key_reload_interval = "0";
+  EXPECT_EQ(ErrorOf(r), "KEY_RELOAD_INTERVAL must be an integer from 1 to 3600 (got '0')");
 }
 
 TEST(Config, InsecureIssuerNeedsExplicitPermission) {

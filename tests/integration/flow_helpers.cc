@@ -116,7 +116,7 @@ std::string Basic(const std::string& id, const std::string& secret) {
 }
 
 std::string FlowDriver::RegisterPublicClient(const std::vector<std::string>& redirect_uris) {
-  HttpResult r = PostJson(server_.port(), "/oauth/register",
+  HttpResult r = PostJson(port_, "/oauth/register",
                           {{"redirect_uris", redirect_uris},
                            {"token_endpoint_auth_method", "none"},
                            {"grant_types", {"authorization_code", "refresh_token"}},
@@ -130,7 +130,7 @@ std::pair<std::string, std::string> FlowDriver::RegisterConfidentialClient(
   nlohmann::json body = {{"grant_types", grants}, {"token_endpoint_auth_method", "client_secret_basic"},
                          {"client_name", "Confidential"}};
   if (!redirect_uris.empty()) body["redirect_uris"] = redirect_uris;
-  HttpResult r = PostJson(server_.port(), "/oauth/register", body);
+  HttpResult r = PostJson(port_, "/oauth/register", body);
   EXPECT_EQ(r.status, 201) << r.body;
   return {r.Json().value("client_id", ""), r.Json().value("client_secret", "")};
 }
@@ -165,7 +165,7 @@ std::map<std::string, std::string> FlowDriver::CookieHeader() const {
 }
 
 HttpResult FlowDriver::Visit(const std::string& path) {
-  HttpResult r = Get(server_.port(), path, CookieHeader());
+  HttpResult r = Get(port_, path, CookieHeader());
   Keep(r);
   return r;
 }
@@ -173,7 +173,7 @@ HttpResult FlowDriver::Visit(const std::string& path) {
 HttpResult FlowDriver::Submit(const std::string& path, const Form& form,
                               std::map<std::string, std::string> headers) {
   for (const auto& [k, v] : CookieHeader()) headers.emplace(k, v);
-  HttpResult r = PostForm(server_.port(), path, form, headers);
+  HttpResult r = PostForm(port_, path, form, headers);
   Keep(r);
   return r;
 }
@@ -224,7 +224,7 @@ std::string FlowDriver::AuthorizeAndApprove(const Form& params, const std::strin
 
 HttpResult FlowDriver::ExchangeCode(const std::string& client_id, const std::string& code,
                                     const std::string& verifier, const std::string& redirect_uri) {
-  return PostForm(server_.port(), "/oauth/token",
+  return PostForm(port_, "/oauth/token",
                   {{"grant_type", "authorization_code"}, {"client_id", client_id}, {"code", code},
                    {"code_verifier", verifier}, {"redirect_uri", redirect_uri}});
 }
@@ -234,7 +234,7 @@ HttpResult FlowDriver::Refresh(const std::string& client_id, const std::string& 
   Form form = {{"grant_type", "refresh_token"}, {"client_id", client_id},
                {"refresh_token", refresh_token}};
   if (!scope.empty()) form.emplace_back("scope", scope);
-  return PostForm(server_.port(), "/oauth/token", form);
+  return PostForm(port_, "/oauth/token", form);
 }
 
 }  // namespace authgent::testing

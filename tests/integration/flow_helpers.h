@@ -53,7 +53,9 @@ std::string Basic(const std::string& id, const std::string& secret);
 // A registered client plus the browser that acts for its user.
 class FlowDriver {
  public:
-  explicit FlowDriver(TestServer& server) : server_(server) {}
+  explicit FlowDriver(TestServer& server) : port_(server.port()) {}
+  // A server (or load balancer) listening on 127.0.0.1:port.
+  explicit FlowDriver(int port) : port_(port) {}
 
   // Registers a public client (token_endpoint_auth_method none) with these redirect URIs.
   std::string RegisterPublicClient(const std::vector<std::string>& redirect_uris);
@@ -96,7 +98,7 @@ class FlowDriver {
  private:
   void Keep(const HttpResult& r);
   std::map<std::string, std::string> CookieHeader() const;
-  TestServer& server_;
+  int port_;
   std::map<std::string, std::string> jar_;  // cookie name -> value
 };
 
