@@ -20,9 +20,11 @@ export async function launchBrowser() {
 
 // Opens `authorizeUrl`, logs in if asked, approves (or denies) consent, and returns the URL the
 // browser was finally sent to (which starts with `callbackPrefix`). When `intercept` is true the
-// callback is answered here instead of by a real server.
+// callback is answered here instead of by a real server. `username` and `password` sign in
+// (default: the user startAuthgent creates).
 export async function authorizeInBrowser(browser, authorizeUrl, {
   callbackPrefix, decision = 'approve', intercept = true, screenshotPrefix = 'flow',
+  username = USERNAME, password = PASSWORD,
 }) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await browser.newContext();
@@ -39,8 +41,8 @@ export async function authorizeInBrowser(browser, authorizeUrl, {
   await page.goto(authorizeUrl);
   if (await page.locator('input[name="password"]').count() > 0) {
     await page.screenshot({ path: join(ARTIFACTS, `${screenshotPrefix}-login.png`), fullPage: true });
-    await page.fill('input[name="username"]', USERNAME);
-    await page.fill('input[name="password"]', PASSWORD);
+    await page.fill('input[name="username"]', username);
+    await page.fill('input[name="password"]', password);
     await Promise.all([page.waitForLoadState('load'), page.click('button[type="submit"]')]);
   }
   const consent = page.locator(`button[name="decision"][value="${decision}"]`);
