@@ -184,11 +184,15 @@ class Server::Impl {
 
   awaitable<void> ServeRequests(Connection& conn, const std::string& remote) {
     beast::flat_buffer buffer;
+    // A connection that has not sent its first request yet gets only the read timeout: the idle
+    // timeout is for keep-alive connections that earned it, or a crowd of silent sockets would
+    // hold descriptors for a minute each.
+    bool served_one = false;
     for (;;) {
       if (buffer.size() == 0) {
         conn.idle = true;
         if (stopping_) co_return;
-        conn.stream.expires_after(options_.idle_timeout);
+        conn.stream.expires_after(served_one ? options_.idle_timeout : options_.read_timeout);
         auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), kNoThrow);
         if (ec) co_return;  // closed, idle timeout, or shutdown
         buffer.commit(n);
@@ -196,6 +200,7 @@ class Server::Impl {
       conn.idle = false;
       ++in_flight_;
       bool keep_going = co_await ServeOne(conn, buffer, remote);
+      served_one = true;
       --in_flight_;
       if (!keep_going) co_return;
     }

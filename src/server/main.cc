@@ -1,6 +1,8 @@
 // authgent: the command line. `serve` (the default), `migrate`, `keys`, `clients`, `users`,
 // `healthcheck` (the container probe) and `version`.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -16,7 +18,21 @@ using namespace authgent;
 
 namespace {
 
+// Each connection is a descriptor, and the usual soft limit (1024) is far below what one instance
+// can hold: take the hard limit, which needs no privilege.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur;
+}
+
 int Serve(const server::Config& config) {
+  rlim_t open_files = RaiseOpenFileLimit();
   auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
   if (!app.ok()) {
     std::cerr << "authgent: cannot start: " << app.status().message() << "\n";
@@ -30,6 +46,7 @@ int Serve(const server::Config& config) {
   log::Info("listening", {{"address", config.bind_address},
                           {"port", *port},
                           {"issuer", (*app)->issuer()},
+                          {"open_files", static_cast<int64_t>(open_files)},
                           {"version", server::kVersion}});
   log::Flush();
   std::cerr << "authgent " << server::kVersion << " serving on " << config.bind_address << ":"

@@ -2,7 +2,10 @@
 // and the operator subcommands.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "http_client.h"
@@ -137,6 +140,33 @@ TEST(Binary, GracefulShutdownFinishesTheRequestInFlight) {
   EXPECT_EQ(r->Header("connection"), "close");
   EXPECT_EQ(s.process().Wait(10000), 0);
   EXPECT_NE(s.process().Stdout().find("\"msg\":\"shutdown complete\""), std::string::npos);
+}
+
+// Started under a soft open-file limit below the hard one, serve raises it to the hard limit
+// (each connection is a descriptor) and says so in its "listening" line.
+TEST(Binary, ServeRaisesTheOpenFileLimitToTheHardLimit) {
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+  ASSERT_GT(original.rlim_max, 256u) << "the hard limit leaves nothing to raise";
+  rlimit lowered = original;
+  lowered.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  Served s;  // inherits the lowered soft limit
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &original), 0);
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  std::ifstream limits("/proc/" + std::to_string(s.process().pid()) + "/limits");
+  std::string line, soft, hard;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream fields(line.substr(14));
+      fields >> soft >> hard;
+    }
+  }
+  EXPECT_EQ(soft, std::to_string(original.rlim_max));
+  EXPECT_EQ(hard, std::to_string(original.rlim_max));
+  EXPECT_NE(s.process().Stdout().find("\"open_files\":" + std::to_string(original.rlim_max)),
+            std::string::npos)
+      << s.process().Stdout();
 }
 
 // The container probe: exit 0 only on a 200 from /readyz, one line saying why otherwise.

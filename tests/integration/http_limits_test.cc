@@ -71,6 +71,24 @@ TEST(HttpLimits, SlowClientIsDisconnectedAfterTheReadTimeout) {
   EXPECT_TRUE(conn.ClosedByPeer(4000));
 }
 
+// A connection that never sends a byte is cut at READ_TIMEOUT, not kept for IDLE_TIMEOUT; one
+// that was served stays open as a keep-alive connection past READ_TIMEOUT.
+TEST(HttpLimits, SilentConnectionIsCutAtTheReadTimeoutNotTheIdleTimeout) {
+  TestServer server([](server::RawConfig& raw) {
+    raw.read_timeout = "1";
+    raw.idle_timeout = "60";
+  });
+  Connection silent(server.port());
+  Connection served(server.port());
+  ASSERT_TRUE(served.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(served.Read()->status, 200);
+  EXPECT_TRUE(silent.ClosedByPeer(4000));
+  ASSERT_TRUE(served.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto again = served.Read();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200);
+}
+
 TEST(HttpLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
   TestServer server;
   Connection conn(server.port());
