@@ -67,7 +67,7 @@ std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storag
     if (client.status().code() == StatusCode::kNotFound) {
       return InvalidClient("unknown client " + creds.client_id);
     }
-    return ServerError(client.status().ToString());
+    return FromFailure(client.status());
   }
   const std::string& registered = client->token_endpoint_auth_method;
   if (registered == "none") {

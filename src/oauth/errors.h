@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "core/status.h"
+
 namespace authgent::oauth {
 
 struct OAuthError {
@@ -46,6 +48,12 @@ inline OAuthError ServerError(std::string debug = "") {
 inline OAuthError TemporarilyUnavailable(std::string debug = "") {
   return {"temporarily_unavailable", "the service is temporarily unavailable, try again",
           std::move(debug), 503};
+}
+// A failure of storage or of another dependency: 503 temporarily_unavailable when retrying may
+// help (the database is unreachable or restarting, the disk is full, a lock timed out), else 500.
+inline OAuthError FromFailure(const Status& status) {
+  if (status.code() == StatusCode::kUnavailable) return TemporarilyUnavailable(status.ToString());
+  return ServerError(status.ToString());
 }
 
 }  // namespace authgent::oauth

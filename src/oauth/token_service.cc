@@ -20,7 +20,7 @@ bool HasGrant(const storage::Client& c, std::string_view grant) {
   return std::find(c.grant_types.begin(), c.grant_types.end(), grant) != c.grant_types.end();
 }
 
-OAuthError Fault(const Status& status) { return ServerError(status.ToString()); }
+OAuthError Fault(const Status& status) { return FromFailure(status); }
 
 // Whether the space-separated `scope_list` has `scope`, without splitting it (every code
 // exchange asks).

@@ -111,7 +111,7 @@ void App::AddRegistrationRoutes() {
         if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
         const oauth::Registration& reg = std::get<oauth::Registration>(result);
         Status stored = store_->CreateClient(reg.client);
-        if (!stored.ok()) return OAuthErrorResponse(oauth::ServerError(stored.ToString()), request);
+        if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
         client_cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once
         log::Info("client registered", {{"request_id", request.request_id},
                                         {"client_id", reg.client.client_id},
@@ -255,7 +255,7 @@ void App::AddTokenRoutes() {
         Status revoked = oauth::RevokeToken(*store_, **keys, config_.issuer,
                                             std::get<storage::Client>(client).client_id, token,
                                             clock_.Now());
-        if (!revoked.ok()) return OAuthErrorResponse(oauth::ServerError(revoked.ToString()), request);
+        if (!revoked.ok()) return OAuthErrorResponse(oauth::FromFailure(revoked), request);
         // RFC 7009 §2.2: 200 whether or not the token existed.
         http::Response r;
         r.status = 200;
@@ -287,7 +287,7 @@ void App::AddTokenRoutes() {
         if (!keys.ok()) return OAuthErrorResponse(oauth::TemporarilyUnavailable(keys.status().ToString()), request);
         auto answer = oauth::IntrospectToken(*store_, *keys, introspected_, config_.issuer,
                                              caller, token, clock_.Now());
-        if (!answer.ok()) return OAuthErrorResponse(oauth::ServerError(answer.status().ToString()), request);
+        if (!answer.ok()) return OAuthErrorResponse(oauth::FromFailure(answer.status()), request);
         return JsonNoStore(200, *answer);
       },
       {.blocking = true});

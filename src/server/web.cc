@@ -42,6 +42,7 @@ http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Re
   else log::Info("request rejected", fields);
   http::Response r = http::Response::Error(error.status, error.code, error.description);
   r.Set("Pragma", "no-cache");
+  if (error.status == 503) r.Set("Retry-After", "2");  // a storage outage, or a busy server
   return r;
 }
 

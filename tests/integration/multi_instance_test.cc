@@ -28,22 +28,28 @@ constexpr int kInstances = 3;
 constexpr char kRedirect[] = "http://127.0.0.1:9/callback";
 constexpr char kResource[] = "https://mcp.example/mcp";
 
-// A new, empty database in the test command's PostgreSQL; returns its URL, or "" after a failure.
-std::string CreateDatabase() {
+// Runs `sql` as the test PostgreSQL's superuser; false (and a test failure) when it fails.
+bool AdminExec(const std::string& sql) {
   const char* base = std::getenv("AUTHGENT_TEST_POSTGRES_URL");
   if (!base || !*base) {
     ADD_FAILURE() << "AUTHGENT_TEST_POSTGRES_URL is not set: run through `make test` or "
                      "`make check`, which start PostgreSQL (these tests never skip)";
-    return "";
+    return false;
   }
-  std::string name = "multi_" + SecureRandom::Instance().Hex(6);
   PGconn* conn = PQconnectdb(base);
-  PGresult* r = PQexec(conn, ("CREATE DATABASE " + name).c_str());
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) ADD_FAILURE() << "CREATE DATABASE: " << PQerrorMessage(conn);
+  PGresult* r = PQexec(conn, sql.c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (!ok) ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
   PQclear(r);
   PQfinish(conn);
-  if (!ok) return "";
+  return ok;
+}
+
+// A new, empty database named `name` in the test command's PostgreSQL; returns its URL, or ""
+// after a failure.
+std::string CreateDatabase(const std::string& name) {
+  if (!AdminExec("CREATE DATABASE " + name)) return "";
+  const char* base = std::getenv("AUTHGENT_TEST_POSTGRES_URL");
   // The URL names the database in its path: postgresql://user@/DB?host=...
   std::string url = base;
   size_t slash = url.find('/', url.find("://") + 3);
@@ -96,7 +102,8 @@ class MultiInstance : public ::testing::Test {
   // Starts three instances at once on an empty database (each migration is applied by exactly
   // one of them: the advisory lock) and the balancer; waits until all serve.
   void Start(Env extra = {}) {
-    database_url_ = CreateDatabase();
+    database_name_ = "multi_" + SecureRandom::Instance().Hex(6);
+    database_url_ = CreateDatabase(database_name_);
     ASSERT_FALSE(database_url_.empty());
     balancer_port_ = FreePort();
     std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
@@ -178,7 +185,7 @@ class MultiInstance : public ::testing::Test {
     }
   }
 
-  std::string database_url_;
+  std::string database_name_, database_url_;
   Env env_;
   std::vector<int> ports_;
   std::vector<std::string> dirs_;
@@ -393,6 +400,63 @@ TEST_F(MultiInstance, RateLimitsCountAcrossInstances) {
   EXPECT_EQ(fifth.status, 429) << fifth.body;
   EXPECT_EQ(fifth.Json()["error"], "temporarily_unavailable");
   EXPECT_FALSE(fifth.Header("retry-after").empty());
+}
+
+// PostgreSQL refuses this database's connections and drops the open ones: every instance answers
+// 503 temporarily_unavailable with Retry-After (never 500, never a hang) and /readyz says
+// `storage`; once the database is back they serve again by themselves, without a restart.
+TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
+  ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"}}));
+  AddUser("alice", "alice-password-1");
+  FlowDriver flow(balancer_port_);
+  std::string client = flow.RegisterPublicClient({kRedirect});
+  std::string refresh = Authorize(flow, client)["refresh_token"];
+  nlohmann::json registration = {{"redirect_uris", {kRedirect}},
+                                 {"token_endpoint_auth_method", "none"}};
+
+  ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS false"));
+  ASSERT_TRUE(AdminExec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                        database_name_ + "'"));
+  int unavailable = 0;
+  for (int port : ports_) {
+    HttpResult reg = PostJson(port, "/oauth/register", registration);
+    EXPECT_EQ(reg.status, 503) << reg.body;
+    EXPECT_EQ(reg.Json()["error"], "temporarily_unavailable");
+    EXPECT_EQ(reg.Header("retry-after"), "2");
+    HttpResult token = PostForm(port, "/oauth/token",
+                                {{"grant_type", "refresh_token"}, {"refresh_token", refresh},
+                                 {"client_id", client}});
+    EXPECT_EQ(token.status, 503) << token.body;
+    EXPECT_EQ(token.Json()["error"], "temporarily_unavailable");
+    unavailable += (reg.status == 503) + (token.status == 503);
+    HttpResult ready = Get(port, "/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_EQ(ready.Json()["reason"], "storage") << ready.body;
+  }
+
+  ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS true"));
+  auto back = std::chrono::steady_clock::now();
+  for (int port : ports_) {
+    HttpResult reg;
+    do {
+      reg = PostJson(port, "/oauth/register", registration);
+      if (reg.status == 201) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(10));
+    EXPECT_EQ(reg.status, 201) << "instance on " << port << ": " << reg.body;
+    EXPECT_EQ(Get(port, "/readyz").status, 200);
+  }
+  HttpResult rotated = PostForm(balancer_port_, "/oauth/token",
+                                {{"grant_type", "refresh_token"}, {"refresh_token", refresh},
+                                 {"client_id", client}});
+  EXPECT_EQ(rotated.status, 200) << rotated.body;
+  std::cout << "database outage: " << unavailable << " requests answered 503; all three instances "
+            << "served again "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - back).count()
+            << " ms after the database came back\n";
 }
 
 }  // namespace

@@ -30,7 +30,10 @@ Status MapError(sqlite3* db, int rc, std::string_view what) {
     default:
       break;
   }
-  if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) return UnavailableError(message);
+  // A full disk is an outage like a busy lock: writes work again once space is freed.
+  if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED || (rc & 0xFF) == SQLITE_FULL) {
+    return UnavailableError(message);
+  }
   if ((rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB) return DataLossError(message);
   return InternalError(message);
 }
