@@ -1,6 +1,6 @@
 // crypto/key_ring: the ES256 signing keys every instance shares through the store.
 //
-// Life of a key (MCP-AUTH.md §6): `Rotate()` adds a key that is published in the JWKS at once and
+// Life of a key (docs/mcp-clients.md §6): `Rotate()` adds a key that is published in the JWKS at once and
 // becomes the signing key `publish_delay` later, so every verifier's JWKS cache has seen it before
 // a token signed with it arrives. A superseded key stays published until every token it could have
 // signed has expired (`token_lifetime` + `retire_grace` after it stopped signing), then is retired

@@ -1,4 +1,4 @@
-// federation/upstream: login through an upstream OpenID Connect provider (MCP-AUTH.md §8): Okta,
+// federation/upstream: login through an upstream OpenID Connect provider (docs/mcp-clients.md §8): Okta,
 // Microsoft Entra ID, Google, or any issuer with discovery.
 //
 // Discovery runs in the background from start-up, retrying with backoff until it succeeds and

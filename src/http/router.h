@@ -2,7 +2,7 @@
 //
 // Owns the uniform answers every endpoint shares: 404 with a JSON body for unknown paths, 405
 // with `Allow` for a known path and another method, HEAD for every GET, and CORS for the paths
-// registered with `cors` (MCP-AUTH.md §7): `Access-Control-Allow-Origin: *` without credentials
+// registered with `cors` (docs/mcp-clients.md §7): `Access-Control-Allow-Origin: *` without credentials
 // on every answer, and a 204 for the preflight OPTIONS.
 //
 // A request runs in one of three places (Place()): inline on the network thread (fast, never

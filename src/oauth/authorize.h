@@ -1,4 +1,4 @@
-// oauth/authorize: validation of an /oauth/authorize request, in the order MCP-AUTH.md §4 gives.
+// oauth/authorize: validation of an /oauth/authorize request, in the order docs/mcp-clients.md §4 gives.
 //
 //  1. client_id and redirect_uri first: if either is bad (or the registered URI has a scheme that
 //     executes) the user sees an error page and is never redirected (an attacker must not bounce
@@ -55,7 +55,7 @@ struct AuthorizeErrorRedirect {
 
 using AuthorizeOutcome = std::variant<AuthorizeRequest, AuthorizeErrorPage, AuthorizeErrorRedirect>;
 
-// Length caps (MCP-AUTH.md §7): a stranger must not fill the store with long transactions.
+// Length caps (docs/mcp-clients.md §7): a stranger must not fill the store with long transactions.
 // Beyond the first two, the request is refused with an error page; beyond the others, with
 // invalid_request (state is then not echoed).
 inline constexpr size_t kMaxClientIdLength = 256;

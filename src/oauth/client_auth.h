@@ -1,5 +1,5 @@
 // oauth/client_auth: who is calling the token, revocation and introspection endpoints
-// (RFC 6749 §2.3, MCP-AUTH.md §5): `none` (client_id in the body), `client_secret_post`, or
+// (RFC 6749 §2.3, docs/mcp-clients.md §5): `none` (client_id in the body), `client_secret_post`, or
 // `client_secret_basic`. Failures are 401 invalid_client, and the caller adds
 // `WWW-Authenticate: Basic` when the client tried Basic.
 #pragma once

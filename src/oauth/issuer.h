@@ -1,4 +1,4 @@
-// oauth/issuer: what makes a valid authorization-server issuer (RFC 8414 §2, MCP-AUTH.md §1) and
+// oauth/issuer: what makes a valid authorization-server issuer (RFC 8414 §2, docs/mcp-clients.md §1) and
 // which hosts count as loopback (RFC 8252 §7.3, also used for redirect URIs and resources).
 #pragma once
 

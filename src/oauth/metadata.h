@@ -2,7 +2,7 @@
 // /.well-known/oauth-authorization-server and /.well-known/openid-configuration.
 //
 // Built from configuration, never from the request (no Host header): every URL is ISSUER plus a
-// fixed path. Lists only what this server implements, and never a `null` (MCP-AUTH.md §1).
+// fixed path. Lists only what this server implements, and never a `null` (docs/mcp-clients.md §1).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 
 namespace authgent::oauth {
 
-// Endpoint paths: a contract (DESIGN.md).
+// Endpoint paths: a contract with clients and the docs (README, Endpoints).
 inline constexpr char kMetadataPath[] = "/.well-known/oauth-authorization-server";
 inline constexpr char kOpenIdConfigurationPath[] = "/.well-known/openid-configuration";
 inline constexpr char kJwksPath[] = "/.well-known/jwks.json";

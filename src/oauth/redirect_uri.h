@@ -1,4 +1,4 @@
-// oauth/redirect_uri: which redirect URIs a client may register (MCP-AUTH.md §3) and how a
+// oauth/redirect_uri: which redirect URIs a client may register (docs/mcp-clients.md §3) and how a
 // requested redirect URI is matched against the registered ones (§4, RFC 8252 §7.3).
 #pragma once
 
@@ -28,7 +28,7 @@ bool IsLoopbackRedirect(std::string_view uri);
 class RedirectAllowlist {
  public:
   explicit RedirectAllowlist(std::vector<std::string> rules) : rules_(std::move(rules)) {}
-  // The default: the known MCP clients' callbacks (MCP-AUTH.md §3) plus any loopback URI.
+  // The default: the known MCP clients' callbacks (docs/mcp-clients.md §3) plus any loopback URI.
   static std::vector<std::string> DefaultRules();
   bool Allows(std::string_view uri) const;
   const std::vector<std::string>& rules() const { return rules_; }

@@ -93,7 +93,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   if (!policy.by_operator && !Contains(c.grant_types, "authorization_code")) {
     return BadMetadata("grant_types must include authorization_code");
   }
-  // Every code client gets refresh tokens (MCP-AUTH.md §3), so the registration says so
+  // Every code client gets refresh tokens (docs/mcp-clients.md §3), so the registration says so
   // (RFC 7591 §3.2.1: the response holds what was registered).
   if (Contains(c.grant_types, "authorization_code") && !Contains(c.grant_types, "refresh_token")) {
     c.grant_types.push_back("refresh_token");

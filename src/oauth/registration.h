@@ -1,5 +1,5 @@
 // oauth/registration: dynamic client registration (RFC 7591) as MCP clients use it
-// (MCP-AUTH.md §3): validate the metadata, choose what is assigned, build the 201 response.
+// (docs/mcp-clients.md §3): validate the metadata, choose what is assigned, build the 201 response.
 //
 // Lenient where clients differ (unknown fields ignored, client_name text in any language and with
 // any punctuation) and strict where safety is at stake (redirect URIs, auth methods, grant types,

@@ -19,7 +19,7 @@ std::string Lower(std::string_view s) {
 std::optional<std::string> NormalizeResource(std::string_view uri) {
   if (uri.size() > 2000) return std::nullopt;
   auto url = boost::urls::parse_uri(uri);
-  // No user information: an MCP server's canonical URI never has one (MCP-AUTH.md), and the
+  // No user information: an MCP server's canonical URI never has one (docs/mcp-clients.md), and the
   // normal form below would silently drop it (found by fuzz/redirect_uri_fuzzer).
   if (!url || url->has_fragment() || url->has_userinfo() || !url->has_authority() ||
       url->host().empty()) {

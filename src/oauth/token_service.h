@@ -1,5 +1,5 @@
 // oauth/token_service: what the token endpoint does once the client is authenticated
-// (MCP-AUTH.md §5 and §6): the authorization_code, refresh_token and client_credentials grants,
+// (docs/mcp-clients.md §5 and §6): the authorization_code, refresh_token and client_credentials grants,
 // minting RFC 9068 ES256 access tokens, and issuing authorization codes for /authorize.
 //
 // Every grant is one atomic store call at its heart (RedeemCode, which also creates the code's

@@ -1,4 +1,4 @@
-// The front-channel: /oauth/authorize, the login page and the consent page (MCP-AUTH.md §4).
+// The front-channel: /oauth/authorize, the login page and the consent page (docs/mcp-clients.md §4).
 //
 // A validated request waits in an authorization transaction (stored, 10 minutes, single use) whose
 // token travels in the login and consent URLs and forms. The transaction is bound to the browser

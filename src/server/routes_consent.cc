@@ -1,4 +1,4 @@
-// POST /oauth/consent: the user's decision on the consent page (MCP-AUTH.md §4).
+// POST /oauth/consent: the user's decision on the consent page (docs/mcp-clients.md §4).
 //
 // An approval is one store call that reads the transaction and the login session and decides
 // inside its commit (Store::ApproveTransaction): the transaction must belong to the session that

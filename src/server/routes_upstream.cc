@@ -1,4 +1,4 @@
-// Login through the upstream OpenID Connect provider (MCP-AUTH.md §8): the round trip from
+// Login through the upstream OpenID Connect provider (docs/mcp-clients.md §8): the round trip from
 // /oauth/login to the provider and back to /oauth/upstream/callback, then authgent's own consent.
 //
 // The round trip's state, nonce and PKCE verifier live on the stored authorization transaction,

@@ -62,7 +62,7 @@ using DecideApproval =
     std::function<std::optional<Approval>(const AuthorizationTransaction&, const LoginSession&)>;
 enum class ApprovalOutcome { kApproved, kRefused, kNotFound };
 
-// The result of presenting a refresh token (MCP-AUTH.md §5).
+// The result of presenting a refresh token (docs/mcp-clients.md §5).
 struct Rotation {
   enum class Outcome {
     kRotated,        // first use: `new_token` is now live, the presented one used, and new_token
@@ -169,7 +169,7 @@ class Store {
   // The token and its family (kNotFound when missing; expiry is the caller's to judge).
   virtual StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) = 0;
-  // Presents `token_hash` (MCP-AUTH.md §5). `accept` runs inside the transaction on the live
+  // Presents `token_hash` (docs/mcp-clients.md §5). `accept` runs inside the transaction on the live
   // family; returning false makes the outcome kRejected with nothing changed. On kRotated,
   // `new_token` (family_id filled in here) is stored as the presented token's successor; a family
   // never has more than one live branch (see Rotation::Outcome).

@@ -385,7 +385,7 @@ TEST_P(TokenConformance, RejectedRotationChangesNothing) {
             Outcome::kRotated);
 }
 
-// MCP-AUTH.md §5: clients fire parallel refreshes with one token. Inside the grace window each
+// docs/mcp-clients.md §5: clients fire parallel refreshes with one token. Inside the grace window each
 // gets a valid pair, the same one: exactly one rotation, the rest grace reissues of its
 // successor, one new token stored, nothing revoked.
 TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
