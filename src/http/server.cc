@@ -155,8 +155,44 @@ class Server::Impl {
         co_await pause.async_wait(kNoThrow);
         continue;
       }
+      if (open_connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        Refuse(std::move(socket));
+        continue;
+      }
+      open_connections_.fetch_add(1, std::memory_order_relaxed);
       auto executor = socket.get_executor();
       asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  // Over MAX_CONNECTIONS: a short 503 written without waiting (a new socket's send buffer is
+  // empty), then closed. Logged once when the limit is reached, and once when connections fall
+  // back below 90% of it with the number refused meanwhile: a flood writes two lines, not one
+  // per connection.
+  void Refuse(tcp::socket socket) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Retry-After: 2\r\nConnection: close\r\nContent-Length: 78\r\n\r\n"
+        "{\"error\":\"temporarily_unavailable\",\"error_description\":\"too many connections\"}";
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    if (refused_.fetch_add(1, std::memory_order_relaxed) == 0) {
+      log::Warn("connection limit reached: refusing new connections",
+                {{"max_connections", options_.max_connections}});
+    }
+  }
+  void ConnectionClosed() {
+    int open = open_connections_.fetch_sub(1, std::memory_order_relaxed) - 1;
+    if (refused_.load(std::memory_order_relaxed) == 0 ||
+        open >= options_.max_connections - options_.max_connections / 10) {
+      return;
+    }
+    int64_t refused = refused_.exchange(0, std::memory_order_relaxed);
+    if (refused > 0) {
+      log::Info("accepting connections again", {{"open_connections", open}, {"refused", refused}});
     }
   }
 
@@ -167,6 +203,10 @@ class Server::Impl {
     std::string remote = ec ? std::string() : peer.address().to_string();
     auto conn = std::make_shared<Connection>(std::move(socket));
     uint64_t id = next_id_++;
+    struct Closed {
+      Impl* impl;
+      ~Closed() { impl->ConnectionClosed(); }
+    } closed{this};
     {
       std::lock_guard lock(mu_);
       if (stopping_) co_return;
@@ -376,6 +416,8 @@ class Server::Impl {
   asio::signal_set signals_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> in_flight_{0};
+  std::atomic<int> open_connections_{0};  // accepted and not yet closed
+  std::atomic<int64_t> refused_{0};       // over MAX_CONNECTIONS since the limit was last logged
   std::atomic<uint64_t> next_id_{0};
   std::mutex mu_;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;

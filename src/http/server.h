@@ -30,6 +30,8 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds shutdown_timeout{10};
+  // Connections open at once; more are answered 503 and closed at once (see MAX_CONNECTIONS).
+  int max_connections = 10000;
   bool access_log = true;
 };
 

@@ -12,12 +12,19 @@
 
 namespace authgent::server {
 
-StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
-                                                            bool open_all_connections) {
+storage::OpenOptions StoreOptions(const Config& config) {
   storage::OpenOptions options;
   options.pool_size = config.db_pool_size;
-  options.open_all_connections = open_all_connections;
   options.sqlite_synchronous = config.sqlite_synchronous;
+  options.postgres_connect_timeout_seconds = config.database_connect_timeout;
+  options.postgres_statement_timeout_ms = config.database_statement_timeout * 1000;
+  return options;
+}
+
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
+                                                            bool open_all_connections) {
+  storage::OpenOptions options = StoreOptions(config);
+  options.open_all_connections = open_all_connections;
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                             storage::OpenStore(config.database, options));
   AUTHGENT_ASSIGN_OR_RETURN(int applied, store->Migrate());
@@ -91,6 +98,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   options.idle_timeout = std::chrono::seconds(app->config_.idle_timeout);
   options.shutdown_timeout = std::chrono::seconds(app->config_.shutdown_timeout);
   options.access_log = app->config_.access_log;
+  options.max_connections = app->config_.max_connections;
   app->server_ = std::make_unique<http::Server>(options, app->router_);
   return app;
 }

@@ -24,10 +24,13 @@
 #include "server/client_cache.h"
 #include "server/config.h"
 #include "server/rate_limiter.h"
+#include "server/readiness.h"
 #include "storage/store.h"
 
 namespace authgent::server {
 
+// The storage options that follow from the configuration (pool size, timeouts).
+storage::OpenOptions StoreOptions(const Config& config);
 // Opens the configured store and applies pending migrations.
 // With `open_all_connections` (the server), a PostgreSQL pool opens all its connections now.
 StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
@@ -58,6 +61,9 @@ class App {
   void BuildDocuments();
   void AddDiscoveryRoutes();
   void AddHealthRoutes();
+  // /readyz's checks (routes_discovery.cc), run by readiness_ within kReadinessTimeout.
+  Readiness CheckReadiness();
+  static constexpr std::chrono::milliseconds kReadinessTimeout{2000};
   void AddRegistrationRoutes();
   void AddTokenRoutes();
   void AddAuthorizeRoutes();
@@ -190,6 +196,8 @@ class App {
   std::mutex housekeeping_mu_;
   std::condition_variable housekeeping_cv_;
   bool stopping_ = false;  // guarded by housekeeping_mu_
+  // Last: destroyed first, waiting for a check still running over store_, keys_ and upstream_.
+  std::unique_ptr<ReadinessProbe> readiness_;
 };
 
 }  // namespace authgent::server

@@ -37,7 +37,7 @@ int ExitCodeFor(const Status& status) {
 }
 
 int RunMigrate(const Config& config) {
-  storage::OpenOptions options;
+  storage::OpenOptions options = StoreOptions(config);
   options.pool_size = 1;
   auto store = storage::OpenStore(config.database, options);
   if (!store.ok()) return Fail(store.status());

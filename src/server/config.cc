@@ -29,6 +29,10 @@ const std::vector<Setting>& Settings() {
       {"BIND_ADDRESS", &RawConfig::bind_address, "Address to listen on"},
       {"DATABASE_URL", &RawConfig::database_url, "sqlite://PATH or postgres://user:pass@host:5432/db"},
       {"DB_POOL_SIZE", &RawConfig::db_pool_size, "Database connections per instance"},
+      {"DATABASE_CONNECT_TIMEOUT", &RawConfig::database_connect_timeout,
+       "Seconds to open a PostgreSQL connection"},
+      {"DATABASE_STATEMENT_TIMEOUT", &RawConfig::database_statement_timeout,
+       "Seconds one PostgreSQL statement may take"},
       {"SQLITE_SYNCHRONOUS", &RawConfig::sqlite_synchronous, "SQLite durability: normal or full"},
       {"KEY_ENCRYPTION_KEY", &RawConfig::key_encryption_key,
        "Base64 of 32 bytes sealing the private signing keys (required with PostgreSQL)"},
@@ -46,6 +50,8 @@ const std::vector<Setting>& Settings() {
        "Threads for storage and signing work (default: 8 per core, at least 16)"},
       {"MAX_BODY_BYTES", &RawConfig::max_body_bytes, "Largest accepted request body"},
       {"READ_TIMEOUT", &RawConfig::read_timeout, "Seconds to receive one whole request"},
+      {"MAX_CONNECTIONS", &RawConfig::max_connections,
+       "Client connections open at once; more are answered 503"},
       {"IDLE_TIMEOUT", &RawConfig::idle_timeout, "Seconds a keep-alive connection may idle"},
       {"SHUTDOWN_TIMEOUT", &RawConfig::shutdown_timeout,
        "Seconds in-flight requests get to finish on SIGTERM"},
@@ -279,6 +285,13 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
   c.database = *db;
   AUTHGENT_ASSIGN_OR_RETURN(int64_t pool, ParseInt("DB_POOL_SIZE", raw.db_pool_size, 1, 256));
   c.db_pool_size = static_cast<int>(pool);
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t connect_timeout,
+                            ParseInt("DATABASE_CONNECT_TIMEOUT", raw.database_connect_timeout, 1, 300));
+  c.database_connect_timeout = static_cast<int>(connect_timeout);
+  AUTHGENT_ASSIGN_OR_RETURN(
+      int64_t statement_timeout,
+      ParseInt("DATABASE_STATEMENT_TIMEOUT", raw.database_statement_timeout, 1, 3600));
+  c.database_statement_timeout = static_cast<int>(statement_timeout);
   if (raw.sqlite_synchronous != "normal" && raw.sqlite_synchronous != "full") {
     return Bad("SQLITE_SYNCHRONOUS", "must be normal or full (got '" + raw.sqlite_synchronous + "')");
   }
@@ -338,6 +351,9 @@ StatusOr<Config> ValidateConfig(const RawConfig& raw) {
   AUTHGENT_ASSIGN_OR_RETURN(int64_t shutdown,
                             ParseInt("SHUTDOWN_TIMEOUT", raw.shutdown_timeout, 0, 3600));
   c.read_timeout = static_cast<int>(read);
+  AUTHGENT_ASSIGN_OR_RETURN(int64_t max_connections,
+                            ParseInt("MAX_CONNECTIONS", raw.max_connections, 1, 1000000));
+  c.max_connections = static_cast<int>(max_connections);
   c.idle_timeout = static_cast<int>(idle);
   c.shutdown_timeout = static_cast<int>(shutdown);
   if (!log::ParseLevel(raw.log_level, &c.log_level)) {

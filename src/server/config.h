@@ -25,6 +25,8 @@ struct RawConfig {
   std::string bind_address = "0.0.0.0";
   std::string database_url = "sqlite://./data/authgent.db";
   std::string db_pool_size = "8";
+  std::string database_connect_timeout = "5";
+  std::string database_statement_timeout = "5";
   std::string sqlite_synchronous = "normal";
   std::string key_encryption_key;
   std::string signing_key_file;
@@ -37,6 +39,7 @@ struct RawConfig {
   std::string worker_threads;
   std::string max_body_bytes = "65536";
   std::string read_timeout = "10";
+  std::string max_connections = "10000";
   std::string idle_timeout = "60";
   std::string shutdown_timeout = "10";
   std::string log_level = "info";
@@ -80,6 +83,8 @@ struct Config {
   std::string database_url;
   storage::DatabaseUrl database;
   int db_pool_size = 8;
+  int database_connect_timeout = 5;    // seconds (PostgreSQL)
+  int database_statement_timeout = 5;  // seconds (PostgreSQL)
   std::string sqlite_synchronous;
   std::string key_encryption_key;
   std::string key_encryption_key_file;  // SQLite only: beside the database
@@ -93,6 +98,7 @@ struct Config {
   int worker_threads = 4;
   size_t max_body_bytes = 65536;
   int read_timeout = 10;
+  int max_connections = 10000;  // lowered at start to fit the open-file limit
   int idle_timeout = 60;
   int shutdown_timeout = 10;
   log::Level log_level = log::Level::kInfo;

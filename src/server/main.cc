@@ -31,8 +31,23 @@ rlim_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
-int Serve(const server::Config& config) {
+// Descriptors kept apart from client connections: database connections, the log, the SQLite
+// files, upstream fetches.
+constexpr rlim_t kReservedFiles = 128;
+
+int Serve(server::Config config) {
   rlim_t open_files = RaiseOpenFileLimit();
+  // MAX_CONNECTIONS above what the process may open would fail in accept() instead, silently:
+  // lower it to fit, and say so.
+  if (open_files > 0 && open_files != RLIM_INFINITY &&
+      static_cast<rlim_t>(config.max_connections) + kReservedFiles > open_files) {
+    int fitted = static_cast<int>(open_files > 2 * kReservedFiles ? open_files - kReservedFiles
+                                                                   : open_files / 2);
+    log::Warn("MAX_CONNECTIONS lowered to fit the open-file limit",
+              {{"max_connections", config.max_connections}, {"open_files", static_cast<int64_t>(open_files)},
+               {"now", fitted}});
+    config.max_connections = fitted;
+  }
   auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
   if (!app.ok()) {
     std::cerr << "authgent: cannot start: " << app.status().message() << "\n";
@@ -47,6 +62,7 @@ int Serve(const server::Config& config) {
                           {"port", *port},
                           {"issuer", (*app)->issuer()},
                           {"open_files", static_cast<int64_t>(open_files)},
+                          {"max_connections", config.max_connections},
                           {"version", server::kVersion}});
   log::Flush();
   std::cerr << "authgent " << server::kVersion << " serving on " << config.bind_address << ":"

@@ -63,32 +63,36 @@ void App::AddHealthRoutes() {
     return http::Response::Json(200, {{"status", "ok"}});
   });
   // Strangers learn which part is not ready (a reason code), never why: versions and error
-  // texts go to the log.
+  // texts go to the log, once per change (server/readiness).
+  readiness_ = std::make_unique<ReadinessProbe>([this] { return CheckReadiness(); },
+                                                kReadinessTimeout);
   router_.Add(
       "GET", "/readyz",
-      [this](const http::Request& request) {
-        auto not_ready = [&](const char* reason, const std::string& detail) {
-          log::Warn("not ready", {{"request_id", request.request_id}, {"reason", reason},
-                                  {"detail", detail}});
-          return http::Response::Json(503, {{"status", "unavailable"}, {"reason", reason}});
-        };
-        Status ping = store_->Ping();
-        if (!ping.ok()) return not_ready("storage", "unreachable: " + ping.message());
-        StatusOr<int> version = store_->SchemaVersion();
-        if (!version.ok()) {
-          return not_ready("storage", "schema unreadable: " + version.status().message());
-        }
-        if (*version != store_->LatestSchemaVersion()) {
-          return not_ready("storage", "schema is at version " + std::to_string(*version) +
-                                          ", this build needs " +
-                                          std::to_string(store_->LatestSchemaVersion()));
-        }
-        auto keys = keys_->Current();
-        if (!keys.ok()) return not_ready("signing_key", keys.status().message());
-        if (upstream_ && !upstream_->ready()) return not_ready("upstream", upstream_->last_error());
-        return http::Response::Json(200, {{"status", "ready"}});
+      [this](const http::Request&) {
+        Readiness verdict = readiness_->Probe();
+        if (verdict.ready) return http::Response::Json(200, {{"status", "ready"}});
+        return http::Response::Json(503, {{"status", "unavailable"}, {"reason", verdict.reason}});
       },
       {.blocking = true});
+}
+
+Readiness App::CheckReadiness() {
+  auto not_ready = [](const char* reason, std::string detail) {
+    return Readiness{false, reason, std::move(detail)};
+  };
+  Status ping = store_->Ping();
+  if (!ping.ok()) return not_ready("storage", "unreachable: " + ping.message());
+  StatusOr<int> version = store_->SchemaVersion();
+  if (!version.ok()) return not_ready("storage", "schema unreadable: " + version.status().message());
+  if (*version != store_->LatestSchemaVersion()) {
+    return not_ready("storage", "schema is at version " + std::to_string(*version) +
+                                    ", this build needs " +
+                                    std::to_string(store_->LatestSchemaVersion()));
+  }
+  auto keys = keys_->Current();
+  if (!keys.ok()) return not_ready("signing_key", keys.status().message());
+  if (upstream_ && !upstream_->ready()) return not_ready("upstream", upstream_->last_error());
+  return Readiness{};
 }
 
 }  // namespace authgent::server

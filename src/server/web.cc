@@ -38,7 +38,10 @@ http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Re
   nlohmann::json fields = {{"request_id", request.request_id}, {"path", request.path},
                            {"error", error.code}};
   if (!error.debug.empty()) fields["debug"] = error.debug;
-  if (error.status >= 500) log::Error("request failed", fields);
+  // A 503 is an outage of storage (logged once when it starts and ends, storage/sql/
+  // outage_monitor) or of a dependency with its own log line: not one error line per request.
+  if (error.status == 503) log::Debug("request failed", fields);
+  else if (error.status >= 500) log::Error("request failed", fields);
   else log::Info("request rejected", fields);
   http::Response r = http::Response::Error(error.status, error.code, error.description);
   r.Set("Pragma", "no-cache");

@@ -26,6 +26,8 @@ struct OpenOptions {
   std::string sqlite_synchronous = "normal";
   std::string postgres_schema;  // tests only
   bool open_all_connections = false;  // PostgreSQL: see PostgresOptions (the server sets it)
+  int postgres_connect_timeout_seconds = 5;  // PostgreSQL: see PostgresOptions
+  int postgres_statement_timeout_ms = 5000;
 };
 
 StatusOr<std::unique_ptr<Store>> OpenStore(const DatabaseUrl& url, const OpenOptions& options);

@@ -2,12 +2,16 @@
 // and the operator subcommands.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "flow_helpers.h"
 #include "http_client.h"
 #include "process.h"
 #include "storage/sql/schema.h"
@@ -372,6 +376,105 @@ TEST(Binary, ClientsSubcommands) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_EQ(bad.err, "authgent: http redirect URIs are allowed only for loopback hosts (127.0.0.1, "
                      "[::1], localhost)\n");
+}
+
+// SQLite on a 4 MiB tmpfs that the test fills up: writes answer 503 temporarily_unavailable,
+// /readyz says `storage` (its write probe), reads (metadata, JWKS, introspection of a token issued
+// before) keep working; once space is freed writes work again without a restart, and the database
+// passes `PRAGMA integrity_check`. Mounting needs root, as the test command runs; elsewhere the
+// test fails with one line saying so.
+TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
+  std::string mount_dir = MakeTempDir("authgent-tmpfs");
+  ASSERT_EQ(::mount("tmpfs", mount_dir.c_str(), "tmpfs", 0, "size=4m"), 0)
+      << "cannot mount a tmpfs (" << std::strerror(errno) << "): this test needs root";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{mount_dir};
+  Env env = {{"DATABASE_URL", "sqlite://" + mount_dir + "/authgent.db"},
+             {"REGISTRATION_RATE_LIMIT", "0"},
+             {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
+             {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"},
+             {"ACCESS_LOG", "false"}};
+  RunResult added = RunAuthgent({"clients", "add", "--name", "Batch", "--grant",
+                                 "client_credentials", "--resource", "https://mcp.example/mcp",
+                                 "--introspect"},
+                                env);
+  ASSERT_EQ(added.code, 0) << added.err;
+  std::string id = added.out.substr(11, 32);
+  size_t at = added.out.find("client_secret: ");
+  std::string secret = added.out.substr(at + 15, added.out.find('\n', at) - at - 15);
+  Served s(env);
+  ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  std::map<std::string, std::string> basic = {{"Authorization", Basic(id, secret)}};
+  HttpResult token = PostForm(s.port(), "/oauth/token",
+                              {{"grant_type", "client_credentials"},
+                               {"resource", "https://mcp.example/mcp"}},
+                              basic);
+  ASSERT_EQ(token.status, 200) << token.body;
+  std::string access = token.Json()["access_token"];
+  nlohmann::json registration = {{"redirect_uris", {"http://127.0.0.1:9/cb"}},
+                                 {"token_endpoint_auth_method", "none"}};
+  ASSERT_EQ(PostJson(s.port(), "/oauth/register", registration).status, 201);
+
+  // Fill the disk, then register until SQLite runs out of room (pages its files already hold
+  // may take the first few).
+  std::string filler = mount_dir + "/filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    std::string block(64 * 1024, 'x');
+    while (out.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    }
+  }
+  HttpResult full;
+  int accepted_while_full = 0;
+  for (int i = 0; i < 500; ++i) {
+    full = PostJson(s.port(), "/oauth/register", registration);
+    if (full.status != 201) break;
+    ++accepted_while_full;
+  }
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.Json()["error"], "temporarily_unavailable");
+  EXPECT_EQ(full.Header("retry-after"), "2");
+  HttpResult ready = Get(s.port(), "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.Json()["reason"], "storage");
+  EXPECT_EQ(Get(s.port(), "/.well-known/oauth-authorization-server").status, 200);
+  EXPECT_EQ(Get(s.port(), "/.well-known/jwks.json").status, 200);
+  HttpResult introspected = PostForm(s.port(), "/oauth/introspect", {{"token", access}}, basic);
+  EXPECT_EQ(introspected.status, 200) << introspected.body;
+  EXPECT_EQ(introspected.Json()["active"], true);
+
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  HttpResult again;
+  for (int i = 0; i < 100; ++i) {
+    again = PostJson(s.port(), "/oauth/register", registration);
+    if (again.status == 201) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(Get(s.port(), "/readyz").status, 200);
+  s.process().Signal(SIGTERM);
+  EXPECT_EQ(s.process().Wait(15000), 0);
+  std::string log = s.process().Stdout();
+  EXPECT_NE(log.find("\"storage unavailable\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"storage recovered\""), std::string::npos) << log;
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((mount_dir + "/authgent.db").c_str(), &db), SQLITE_OK);
+  std::string integrity;
+  sqlite3_exec(
+      db, "PRAGMA integrity_check",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
+        return 0;
+      },
+      &integrity, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(integrity, "ok");
+  std::cout << "disk full: " << accepted_while_full
+            << " registrations still fitted in SQLite's pages after the disk filled; then 503, "
+               "reads served, writes again after freeing space, integrity ok\n";
 }
 
 }  // namespace

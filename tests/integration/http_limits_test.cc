@@ -89,6 +89,35 @@ TEST(HttpLimits, SilentConnectionIsCutAtTheReadTimeoutNotTheIdleTimeout) {
   EXPECT_EQ(again->status, 200);
 }
 
+// Over MAX_CONNECTIONS a new connection gets an immediate 503 and is closed; the open ones keep
+// being served, and once one closes a new connection is served again.
+TEST(HttpLimits, ConnectionsOverTheLimitAreAnswered503AndClosed) {
+  TestServer server([](server::RawConfig& raw) { raw.max_connections = "3"; });
+  std::vector<std::unique_ptr<Connection>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<Connection>(server.port()));
+    ASSERT_TRUE(open.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_EQ(open.back()->Read()->status, 200);
+  }
+  Connection excess(server.port());
+  auto refused = excess.Read();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->Json()["error"], "temporarily_unavailable");
+  EXPECT_EQ(refused->Json()["error_description"], "too many connections");
+  EXPECT_EQ(refused->Header("retry-after"), "2");
+  EXPECT_TRUE(excess.ClosedByPeer(2000));
+  ASSERT_TRUE(open[0]->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(open[0]->Read()->status, 200);
+  open.pop_back();  // closes one: a new connection fits again
+  HttpResult after;
+  for (int i = 0; i < 50 && after.status != 200; ++i) {
+    after = Get(server.port(), "/healthz");
+    if (after.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(after.status, 200);
+}
+
 TEST(HttpLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
   TestServer server;
   Connection conn(server.port());

@@ -18,6 +18,7 @@
 #include "core/base64.h"
 #include "core/random.h"
 #include "flow_helpers.h"
+#include "freezable_proxy.h"
 #include "process.h"
 
 namespace authgent::testing {
@@ -105,6 +106,10 @@ class MultiInstance : public ::testing::Test {
     database_name_ = "multi_" + SecureRandom::Instance().Hex(6);
     database_url_ = CreateDatabase(database_name_);
     ASSERT_FALSE(database_url_.empty());
+    if (proxy_) {
+      database_url_ = "postgresql://postgres@127.0.0.1:" + std::to_string(proxy_->port()) + "/" +
+                      database_name_;
+    }
     balancer_port_ = FreePort();
     std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
     env_ = {{"DATABASE_URL", database_url_},
@@ -192,7 +197,15 @@ class MultiInstance : public ::testing::Test {
   std::vector<std::unique_ptr<Process>> instances_;
   int balancer_port_ = 0;
   std::unique_ptr<Balancer> balancer_;
+  std::unique_ptr<FreezableProxy> proxy_;  // when set before Start(), instances connect through it
 };
+
+// The lines of `log` that contain `text`.
+int CountLines(const std::string& log, const std::string& text) {
+  int n = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+  return n;
+}
 
 TEST_F(MultiInstance, WholeFlowWithEveryRequestOnAnotherInstance) {
   ASSERT_NO_FATAL_FAILURE(Start());
@@ -452,11 +465,87 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
                                 {{"grant_type", "refresh_token"}, {"refresh_token", refresh},
                                  {"client_id", client}});
   EXPECT_EQ(rotated.status, 200) << rotated.body;
+  // One line when the outage starts and one when it ends, per instance, whatever the number of
+  // failed requests and readiness checks in between.
+  for (auto& p : instances_) {
+    std::string log = p->Stdout();
+    EXPECT_EQ(CountLines(log, "\"storage unavailable\""), 1) << log;
+    EXPECT_EQ(CountLines(log, "\"storage recovered\""), 1) << log;
+    EXPECT_EQ(CountLines(log, "\"not ready\""), 1) << log;
+    EXPECT_EQ(CountLines(log, "\"ready again\""), 1) << log;
+    EXPECT_EQ(CountLines(log, "\"request failed\""), 0) << log;
+  }
   std::cout << "database outage: " << unavailable << " requests answered 503; all three instances "
             << "served again "
             << std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - back).count()
             << " ms after the database came back\n";
+}
+
+// The database stops answering without closing anything (a frozen host, a partition: the proxy
+// forwards no byte and keeps every socket open). With DATABASE_STATEMENT_TIMEOUT=1 and
+// DATABASE_CONNECT_TIMEOUT=1, requests that need the database answer 503 within the client's 5 s
+// read timeout instead of hanging, /readyz answers 503 `storage` within its own 2 s, requests
+// that need no database (metadata, JWKS) keep their 200, and every instance recovers by itself.
+TEST_F(MultiInstance, StalledDatabaseFailsFastAndRecovers) {
+  std::string socket = TestPostgresSocket();
+  ASSERT_FALSE(socket.empty()) << "AUTHGENT_TEST_POSTGRES_URL names no unix socket";
+  proxy_ = std::make_unique<FreezableProxy>(socket);
+  ASSERT_NO_FATAL_FAILURE(Start({{"DATABASE_STATEMENT_TIMEOUT", "1"},
+                                 {"DATABASE_CONNECT_TIMEOUT", "1"},
+                                 {"REGISTRATION_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"}}));
+  nlohmann::json registration = {{"redirect_uris", {kRedirect}},
+                                 {"token_endpoint_auth_method", "none"}};
+  for (int port : ports_) ASSERT_EQ(PostJson(port, "/oauth/register", registration).status, 201);
+
+  proxy_->Freeze();
+  auto frozen = std::chrono::steady_clock::now();
+  int64_t slowest_ms = 0;
+  for (int port : ports_) {
+    auto start = std::chrono::steady_clock::now();
+    HttpResult reg = PostJson(port, "/oauth/register", registration);
+    slowest_ms = std::max<int64_t>(slowest_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::steady_clock::now() - start).count());
+    EXPECT_EQ(reg.status, 503) << "instance on " << port << " (0: no answer in 5 s): " << reg.body;
+    EXPECT_EQ(reg.Json()["error"], "temporarily_unavailable");
+    HttpResult ready = Get(port, "/readyz");
+    EXPECT_EQ(ready.status, 503) << ready.body;
+    EXPECT_EQ(ready.Json()["reason"], "storage") << ready.body;
+    EXPECT_EQ(Get(port, "/.well-known/oauth-authorization-server").status, 200);
+    EXPECT_EQ(Get(port, "/.well-known/jwks.json").status, 200);
+  }
+  auto stalled_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - frozen).count();
+
+  proxy_->Thaw();
+  auto back = std::chrono::steady_clock::now();
+  for (int port : ports_) {
+    HttpResult reg;
+    do {
+      reg = PostJson(port, "/oauth/register", registration);
+      if (reg.status == 201) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(15));
+    EXPECT_EQ(reg.status, 201) << "instance on " << port << ": " << reg.body;
+  }
+  for (int port : ports_) {
+    HttpResult ready;
+    do {
+      ready = Get(port, "/readyz");
+      if (ready.status == 200) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(15));
+    EXPECT_EQ(ready.status, 200) << ready.body;
+  }
+  for (auto& p : instances_) EXPECT_EQ(CountLines(p->Stdout(), "\"storage recovered\""), 1);
+  std::cout << "stalled database: the slowest request needing it answered 503 after " << slowest_ms
+            << " ms (statement timeout 1 s), three instances checked in " << stalled_ms
+            << " ms; all served again "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - back).count()
+            << " ms after the database answered again\n";
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ struct PostgresOptions {
   // database without seeing each other's tables.
   std::string schema;
   int connect_timeout_seconds = 5;
+  // The server ends any statement running longer (statement_timeout), and the client gives up
+  // on a connection whose reply is a second later than that (a frozen database): requests fail
+  // fast with kUnavailable instead of hanging. The migration transaction is exempt.
+  int statement_timeout_ms = 5000;
   // Open all pool_size connections at start-up instead of as requests first need them: for the
   // server (a burst of first requests on a loaded machine would otherwise wait on connects
   // together), not for one-shot commands.

@@ -8,9 +8,13 @@
 
 namespace authgent::storage::sql {
 
-SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes)
-    : pool_(factory, pool_size, std::chrono::seconds(10)) {
-  if (batch_writes) batcher_ = std::make_unique<WriteBatcher>(std::move(factory));
+SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes,
+                   std::string database)
+    : monitor_(std::make_shared<OutageMonitor>(std::move(database))),
+      pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)) {
+  if (batch_writes) {
+    batcher_ = std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_));
+  }
 }
 
 namespace {
@@ -81,7 +85,13 @@ StatusOr<int> SqlStore::SchemaVersion() {
 
 int SqlStore::LatestSchemaVersion() const { return Migrations().back().version; }
 
-Status SqlStore::Ping() { return Run("SELECT 1", {}).status(); }
+Status SqlStore::Ping() {
+  AUTHGENT_RETURN_IF_ERROR(Run("SELECT 1", {}).status());
+  if (!write_probe_) return Status::Ok();
+  Status probe = write_probe_();
+  monitor_->Record(probe);
+  return probe;
+}
 
 Status SqlStore::InsertSigningKey(const SigningKey& k, bool only_if_none) {
   return InTransaction(true, [&](SqlConnection& c) -> Status {
@@ -142,17 +152,29 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
   int64_t total = 0;
   // Codes and transactions are kept a little past expiry only while they matter: a consumed
   // code's row is what lets a replay be detected, so it lives until it expires.
+  //
+  // Each statement deletes at most kPurgeBatch rows and is repeated until less are left: one
+  // DELETE of 300,000 expired transactions held SQLite's write lock for about a second, and
+  // every grant waited behind it. Small batches let the writes of requests pass in between.
+  static constexpr int64_t kPurgeBatch = 500;
+#define AUTHGENT_PURGE(table, key)                                                   \
+  "DELETE FROM " table " WHERE " key " IN (SELECT " key " FROM " table              \
+  " WHERE expires_at <= $1 LIMIT $2)"
   static constexpr std::string_view kPurges[] = {
-      "DELETE FROM login_sessions WHERE expires_at <= $1",
-      "DELETE FROM authorization_transactions WHERE expires_at <= $1",
-      "DELETE FROM authorization_codes WHERE expires_at <= $1",
-      "DELETE FROM revoked_access_tokens WHERE expires_at <= $1",
-      "DELETE FROM counters WHERE expires_at <= $1",
-      "DELETE FROM refresh_families WHERE expires_at <= $1",
+      AUTHGENT_PURGE("login_sessions", "session_hash"),
+      AUTHGENT_PURGE("authorization_transactions", "transaction_hash"),
+      AUTHGENT_PURGE("authorization_codes", "code_hash"),
+      AUTHGENT_PURGE("revoked_access_tokens", "jti"),
+      AUTHGENT_PURGE("counters", "counter_key"),
+      AUTHGENT_PURGE("refresh_families", "family_id"),
   };
+#undef AUTHGENT_PURGE
   for (std::string_view sql : kPurges) {
-    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, {now}));
-    total += r.affected;
+    for (;;) {
+      AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, {now, kPurgeBatch}));
+      total += r.affected;
+      if (r.affected < kPurgeBatch) break;
+    }
   }
   return total;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "storage/sql/connection_pool.h"
+#include "storage/sql/outage_monitor.h"
 #include "storage/sql/write_batcher.h"
 #include "storage/store.h"
 
@@ -15,10 +16,14 @@ class SqlStore final : public Store {
  public:
   // With `batch_writes` (SQLite), write transactions that arrive together share one commit
   // (storage/sql/write_batcher.h); reads keep using the pool.
-  SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes = false);
+  // `database` names the backend in the outage log lines.
+  SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes = false,
+           std::string database = "database");
   // Opens every connection of the pool now (see ConnectionPool::OpenAll).
   Status OpenAllConnections() { return pool_.OpenAll(); }
   ConnectionPool& pool() { return pool_; }
+  // An extra check for Ping(): SQLite's store checks that its disk still takes writes.
+  void SetWriteProbe(std::function<Status()> probe) { write_probe_ = std::move(probe); }
 
   StatusOr<int> Migrate() override;
   StatusOr<int> SchemaVersion() override;
@@ -146,8 +151,10 @@ class SqlStore final : public Store {
   // A DELETE or UPDATE that must touch one row: kNotFound when it touched none.
   Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
 
+  std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
   ConnectionPool pool_;
   std::unique_ptr<WriteBatcher> batcher_;
+  std::function<Status()> write_probe_;
 };
 
 }  // namespace authgent::storage::sql

@@ -1,8 +1,12 @@
 #include "storage/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -229,6 +233,21 @@ void ConfigureSqliteOnce() {
   });
 }
 
+// The readiness write probe: reserves kProbeBytes in a scratch file beside the database and
+// removes it. A full disk fails here (ENOSPC) even while SQLite could still reuse pages its WAL
+// already holds, so /readyz turns 503 before writes start failing, not after.
+constexpr off_t kProbeBytes = 64 * 1024;
+Status ProbeDiskSpace(const std::string& database_path) {
+  std::string path = database_path + "-probe";
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return UnavailableError("cannot write beside the database: " + std::string(std::strerror(errno)));
+  int err = ::posix_fallocate(fd, 0, kProbeBytes);
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (err != 0) return UnavailableError("disk cannot take writes: " + std::string(std::strerror(err)));
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
@@ -247,9 +266,11 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> probe, Connect(options, shared));
   probe.reset();
   SqliteOptions copy = options;
-  return std::unique_ptr<Store>(std::make_unique<sql::SqlStore>(
+  auto store = std::make_unique<sql::SqlStore>(
       [copy, shared]() { return Connect(copy, shared); }, options.pool_size,
-      /*batch_writes=*/true));
+      /*batch_writes=*/true, "sqlite");
+  store->SetWriteProbe([path = options.path]() { return ProbeDiskSpace(path); });
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace authgent::storage

@@ -329,6 +329,21 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti-old"));
 }
 
+TEST_P(StoreConformance, PurgeExpiredDeletesMoreRowsThanOneBatch) {
+  // The purge deletes in batches of 500: 1,203 expired rows take three batches of one table.
+  constexpr int kExpired = 1203;
+  for (int i = 0; i < kExpired; ++i) {
+    ASSERT_TRUE(store_->RevokeAccessToken({"jti-" + std::to_string(i), now_ + 10}).ok());
+  }
+  ASSERT_TRUE(store_->RevokeAccessToken({"jti-live", now_ + 1000}).ok());
+  auto purged = store_->PurgeExpired(now_ + 700);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, kExpired);
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti-0"));
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti-1202"));
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("jti-live"));
+}
+
 TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicClients) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   Client never_used = MakeClient("never-used");

@@ -1,0 +1,48 @@
+// storage/sql/outage_monitor: notices when the database stops answering and when it answers
+// again, and says so in the log once each, not once per failed request.
+//
+// Every connection the store opens is wrapped (Observe()), so every statement, transaction and
+// connection attempt reports its outcome. kUnavailable (unreachable, restarting, timed out, disk
+// full) starts an outage; any other outcome, errors included, means the database answered and
+// ends it. The healthy path costs one relaxed atomic load per statement.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/sql/connection_pool.h"
+#include "storage/sql/sql_connection.h"
+
+namespace authgent::storage::sql {
+
+class OutageMonitor {
+ public:
+  explicit OutageMonitor(std::string database) : database_(std::move(database)) {}
+
+  // Records one outcome. Logs "storage unavailable" on the first failure of an outage and
+  // "storage recovered" (with its length and the calls that failed) on the first answer after.
+  void Record(const Status& status);
+  // Record(Status::Ok()) without building a Status: the hot path.
+  void RecordAnswer() {
+    if (down_.load(std::memory_order_relaxed)) Record(Status::Ok());
+  }
+  bool in_outage() const { return down_.load(std::memory_order_relaxed); }
+
+  // Wraps a driver's connection so that every call is recorded here.
+  std::unique_ptr<SqlConnection> Observe(std::unique_ptr<SqlConnection> connection);
+  // Wraps a connection factory: its failures are recorded, and its connections observed.
+  static ConnectionFactory Observed(ConnectionFactory factory,
+                                    std::shared_ptr<OutageMonitor> monitor);
+
+ private:
+  const std::string database_;
+  std::atomic<bool> down_{false};
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point since_;
+  int64_t failed_calls_ = 0;
+};
+
+}  // namespace authgent::storage::sql
