@@ -1,9 +1,11 @@
 // authgent: the command line. `serve` (the default), `migrate`, `keys`, `clients`, `users`,
 // `healthcheck` (the container probe) and `version`.
 #include <CLI/CLI.hpp>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -31,6 +33,44 @@ rlim_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
+// Waits `delay`, or less when SIGTERM or SIGINT arrives; true when one did. Before the server
+// installs its handlers, so that a container's PID 1 (which ignores signals that have no handler)
+// still stops at once while it waits for the database.
+bool StopRequestedWithin(std::chrono::seconds delay) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigset_t before;
+  pthread_sigmask(SIG_BLOCK, &stop, &before);
+  timespec wait{static_cast<time_t>(delay.count()), 0};
+  int got = sigtimedwait(&stop, nullptr, &wait);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return got == SIGTERM || got == SIGINT;
+}
+
+// App::Create, retried with backoff (1 s doubling to 30 s) while PostgreSQL cannot be reached:
+// an instance started before its database (a rollout, a host reboot) waits for it instead of
+// exiting. Any other failure, and SQLite's, ends the start at once. nullptr after a stop signal.
+StatusOr<std::unique_ptr<server::App>> CreateWhenTheDatabaseAnswers(const server::Config& config) {
+  std::chrono::seconds delay(1);
+  for (int attempt = 1;; ++attempt) {
+    auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
+    if (app.ok() || app.status().code() != StatusCode::kUnavailable ||
+        config.database.kind != storage::DatabaseUrl::Kind::kPostgres) {
+      return app;
+    }
+    log::Warn("database unavailable at start: retrying",
+              {{"attempt", attempt}, {"retry_in_s", static_cast<int64_t>(delay.count())},
+               {"error", app.status().message()}});
+    std::cerr << "authgent: waiting for the database (" << app.status().message()
+              << "); retrying in " << delay.count() << " s\n"
+              << std::flush;
+    if (StopRequestedWithin(delay)) return std::unique_ptr<server::App>();
+    delay = std::min(delay * 2, std::chrono::seconds(30));
+  }
+}
+
 // Descriptors kept apart from client connections: database connections, the log, the SQLite
 // files, upstream fetches.
 constexpr rlim_t kReservedFiles = 128;
@@ -48,10 +88,14 @@ int Serve(server::Config config) {
                {"now", fitted}});
     config.max_connections = fitted;
   }
-  auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
+  auto app = CreateWhenTheDatabaseAnswers(config);
   if (!app.ok()) {
     std::cerr << "authgent: cannot start: " << app.status().message() << "\n";
     return server::ExitCodeFor(app.status());
+  }
+  if (*app == nullptr) {
+    std::cerr << "authgent: stopped while waiting for the database\n";
+    return 0;
   }
   auto port = (*app)->Listen();
   if (!port.ok()) {

@@ -550,3 +550,44 @@ TEST_F(MultiInstance, StalledDatabaseFailsFastAndRecovers) {
 
 }  // namespace
 }  // namespace authgent::testing
+
+namespace authgent::testing {
+namespace {
+
+// An instance started while its PostgreSQL database refuses connections waits, retrying with
+// backoff and saying so, and serves once the database lets it in; one waiting for a database that
+// never comes stops cleanly (exit 0) on SIGTERM.
+TEST(StartBeforeTheDatabase, WaitsForTheDatabaseAndStopsCleanlyWhileWaiting) {
+  std::string name = "late_" + SecureRandom::Instance().Hex(6);
+  std::string url = CreateDatabase(name);
+  ASSERT_FALSE(url.empty());
+  ASSERT_TRUE(AdminExec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false"));
+  int port = FreePort();
+  std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
+  Env env = {{"DATABASE_URL", url},
+             {"KEY_ENCRYPTION_KEY", Base64Encode(std::string(kek.begin(), kek.end()))},
+             {"BIND_ADDRESS", "127.0.0.1"},
+             {"PORT", std::to_string(port)}};
+  Process late({AuthgentBinary(), "serve"}, env, MakeTempDir("authgent-late"));
+  ASSERT_TRUE(late.WaitForStderr("retrying in 2 s", 20000)) << late.Stderr();
+  EXPECT_NE(late.Stderr().find("authgent: waiting for the database (cannot connect to PostgreSQL"),
+            std::string::npos)
+      << late.Stderr();
+  ASSERT_TRUE(AdminExec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true"));
+  ASSERT_TRUE(late.WaitForStderr("serving on", 30000)) << late.Stderr();
+  EXPECT_EQ(Get(port, "/readyz").status, 200);
+  late.Signal(SIGTERM);
+  EXPECT_EQ(late.Wait(15000), 0);
+
+  Env nowhere = env;
+  nowhere["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:" + std::to_string(FreePort()) + "/x";
+  nowhere["PORT"] = std::to_string(FreePort());
+  Process never({AuthgentBinary(), "serve"}, nowhere, MakeTempDir("authgent-never"));
+  ASSERT_TRUE(never.WaitForStderr("waiting for the database", 20000)) << never.Stderr();
+  never.Signal(SIGTERM);
+  EXPECT_EQ(never.Wait(5000), 0) << never.Stderr();
+  EXPECT_NE(never.Stderr().find("stopped while waiting for the database"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace authgent::testing
