@@ -18,6 +18,7 @@ storage::OpenOptions StoreOptions(const Config& config) {
   options.sqlite_synchronous = config.sqlite_synchronous;
   options.postgres_connect_timeout_seconds = config.database_connect_timeout;
   options.postgres_statement_timeout_ms = config.database_statement_timeout * 1000;
+  options.postgres_password = config.database_password;
   return options;
 }
 

@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <boost/url/parse.hpp>
@@ -28,6 +30,11 @@ const std::vector<Setting>& Settings() {
       {"PORT", &RawConfig::port, "TCP port to listen on (0: any free port)"},
       {"BIND_ADDRESS", &RawConfig::bind_address, "Address to listen on"},
       {"DATABASE_URL", &RawConfig::database_url, "sqlite://PATH or postgres://user:pass@host:5432/db"},
+      {"DATABASE_URL_FILE", &RawConfig::database_url_file, "A file holding DATABASE_URL"},
+      {"DATABASE_PASSWORD", &RawConfig::database_password,
+       "PostgreSQL password, when DATABASE_URL has none"},
+      {"DATABASE_PASSWORD_FILE", &RawConfig::database_password_file,
+       "A file holding DATABASE_PASSWORD"},
       {"DB_POOL_SIZE", &RawConfig::db_pool_size, "Database connections per instance"},
       {"DATABASE_CONNECT_TIMEOUT", &RawConfig::database_connect_timeout,
        "Seconds to open a PostgreSQL connection"},
@@ -36,6 +43,8 @@ const std::vector<Setting>& Settings() {
       {"SQLITE_SYNCHRONOUS", &RawConfig::sqlite_synchronous, "SQLite durability: normal or full"},
       {"KEY_ENCRYPTION_KEY", &RawConfig::key_encryption_key,
        "Base64 of 32 bytes sealing the private signing keys (required with PostgreSQL)"},
+      {"KEY_ENCRYPTION_KEY_FILE", &RawConfig::key_encryption_key_file,
+       "A file holding KEY_ENCRYPTION_KEY"},
       {"SIGNING_KEY_FILE", &RawConfig::signing_key_file, "PEM file of a P-256 key to sign with"},
       {"KEY_PUBLISH_DELAY", &RawConfig::key_publish_delay,
        "Seconds a rotated key is published before it signs"},
@@ -99,6 +108,8 @@ const std::vector<Setting>& Settings() {
       {"UPSTREAM_CLIENT_ID", &RawConfig::upstream_client_id, "authgent's client id at the upstream"},
       {"UPSTREAM_CLIENT_SECRET", &RawConfig::upstream_client_secret,
        "authgent's client secret at the upstream"},
+      {"UPSTREAM_CLIENT_SECRET_FILE", &RawConfig::upstream_client_secret_file,
+       "A file holding UPSTREAM_CLIENT_SECRET"},
       {"UPSTREAM_SCOPES", &RawConfig::upstream_scopes, "Scopes asked of the upstream"},
       {"UPSTREAM_ALLOWED_DOMAINS", &RawConfig::upstream_allowed_domains,
        "Comma-separated email domains allowed to log in (Google: also the hd claim)"},
@@ -261,8 +272,35 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
 }
 }  // namespace
 
-StatusOr<Config> ValidateConfig(const RawConfig& raw) {
+namespace {
+// NAME_FILE: the setting's value is the file's content, less trailing line breaks (container
+// secrets are mounted as files). Setting both is an error: one of them would be ignored.
+Status ReadSecretFile(const char* name, const std::string& path, std::string& value,
+                      const std::string& default_value = "") {
+  if (path.empty()) return Status::Ok();
+  std::string file_name = std::string(name) + "_FILE";
+  if (!value.empty() && value != default_value) return Bad(file_name.c_str(), std::string("and ") + name + " are both set");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Bad(file_name.c_str(), "is not a readable file (got '" + path + "')");
+  value.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (value.empty()) return Bad(file_name.c_str(), "names an empty file (got '" + path + "')");
+  return Status::Ok();
+}
+}  // namespace
+
+StatusOr<Config> ValidateConfig(const RawConfig& given) {
+  RawConfig raw = given;
+  AUTHGENT_RETURN_IF_ERROR(ReadSecretFile("DATABASE_URL", raw.database_url_file, raw.database_url,
+                                          RawConfig{}.database_url));
+  AUTHGENT_RETURN_IF_ERROR(
+      ReadSecretFile("DATABASE_PASSWORD", raw.database_password_file, raw.database_password));
+  AUTHGENT_RETURN_IF_ERROR(ReadSecretFile("KEY_ENCRYPTION_KEY", raw.key_encryption_key_file,
+                                          raw.key_encryption_key));
+  AUTHGENT_RETURN_IF_ERROR(ReadSecretFile("UPSTREAM_CLIENT_SECRET", raw.upstream_client_secret_file,
+                                          raw.upstream_client_secret));
   Config c;
+  c.database_password = raw.database_password;
   AUTHGENT_ASSIGN_OR_RETURN(c.allow_insecure_issuer,
                             ParseBool("ALLOW_INSECURE_ISSUER", raw.allow_insecure_issuer));
   if (!raw.issuer.empty()) {

@@ -24,11 +24,15 @@ struct RawConfig {
   std::string port = "8080";
   std::string bind_address = "0.0.0.0";
   std::string database_url = "sqlite://./data/authgent.db";
+  std::string database_url_file;  // NAME_FILE: the value is read from that file
+  std::string database_password;
+  std::string database_password_file;
   std::string db_pool_size = "8";
   std::string database_connect_timeout = "5";
   std::string database_statement_timeout = "5";
   std::string sqlite_synchronous = "normal";
   std::string key_encryption_key;
+  std::string key_encryption_key_file;
   std::string signing_key_file;
   std::string key_publish_delay = "600";
   std::string key_reload_interval = "30";
@@ -68,6 +72,7 @@ struct RawConfig {
   std::string upstream_issuer;
   std::string upstream_client_id;
   std::string upstream_client_secret;
+  std::string upstream_client_secret_file;
   std::string upstream_scopes = "openid email profile";
   std::string upstream_allowed_domains;
   std::string upstream_allowed_groups;
@@ -82,6 +87,7 @@ struct Config {
   std::string bind_address;
   std::string database_url;
   storage::DatabaseUrl database;
+  std::string database_password;  // PostgreSQL, when the URL carries none
   int db_pool_size = 8;
   int database_connect_timeout = 5;    // seconds (PostgreSQL)
   int database_statement_timeout = 5;  // seconds (PostgreSQL)

@@ -67,6 +67,34 @@ TEST(Config, EachInvalidValueNamesItsVariable) {
   EXPECT_EQ(ErrorOf(r), "KEY_RELOAD_INTERVAL must be an integer from 1 to 3600 (got '0')");
 }
 
+// Container secrets arrive as files: NAME_FILE reads the value (less its line break).
+TEST(Config, SecretsComeFromFiles) {
+  const std::string dir = MakeTempDir("authgent-secrets");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+    return dir + "/" + name;
+  };
+  std::string kek = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+  RawConfig r;
+  r.database_url_file = write("url", "postgres://authgent@db:5432/authgent\n");
+  r.database_password_file = write("password", "s3cret\r\n");
+  r.key_encryption_key_file = write("kek", kek + "\n");
+  auto config = ValidateConfig(r);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->database_url, "postgres://authgent@db:5432/authgent");
+  EXPECT_EQ(config->database_password, "s3cret");
+  EXPECT_EQ(config->key_encryption_key, kek);
+
+  r.key_encryption_key = kek;
+  EXPECT_EQ(ErrorOf(r), "KEY_ENCRYPTION_KEY_FILE and KEY_ENCRYPTION_KEY are both set");
+  r = {};
+  r.database_password_file = dir + "/missing";
+  EXPECT_EQ(ErrorOf(r), "DATABASE_PASSWORD_FILE is not a readable file (got '" + dir + "/missing')");
+  r = {};
+  r.upstream_client_secret_file = write("empty", "\n");
+  EXPECT_EQ(ErrorOf(r), "UPSTREAM_CLIENT_SECRET_FILE names an empty file (got '" + dir + "/empty')");
+}
+
 TEST(Config, InsecureIssuerNeedsExplicitPermission) {
   RawConfig r;
   r.issuer = "http://auth.internal:8080";

@@ -27,6 +27,7 @@ struct OpenOptions {
   std::string postgres_schema;  // tests only
   bool open_all_connections = false;  // PostgreSQL: see PostgresOptions (the server sets it)
   int postgres_connect_timeout_seconds = 5;  // PostgreSQL: see PostgresOptions
+  std::string postgres_password;
   int postgres_statement_timeout_ms = 5000;
 };
 

@@ -195,10 +195,13 @@ class PostgresConnection final : public SqlConnection {
 };
 
 StatusOr<std::unique_ptr<SqlConnection>> Connect(const PostgresOptions& options) {
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  // expand_dbname=1: the conninfo (URI or key=value) is expanded in place. libpq keeps the last
+  // value given for a key: the password comes first so that one in the URL wins, the time-out
+  // and application name after it so that ours do. An empty value counts as absent.
+  const char* keys[] = {"password", "dbname", "connect_timeout", "application_name", nullptr};
   std::string timeout = std::to_string(options.connect_timeout_seconds);
-  const char* values[] = {options.conninfo.c_str(), timeout.c_str(), "authgent", nullptr};
-  // expand_dbname=1: the conninfo (URI or key=value) is expanded; the later keys fill defaults.
+  const char* values[] = {options.password.c_str(), options.conninfo.c_str(), timeout.c_str(),
+                          "authgent", nullptr};
   PGconn* raw = PQconnectdbParams(keys, values, 1);
   if (raw == nullptr) return UnavailableError("postgres: out of memory");
   auto conn = std::make_unique<PostgresConnection>(

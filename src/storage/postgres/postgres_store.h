@@ -12,6 +12,7 @@ namespace authgent::storage {
 
 struct PostgresOptions {
   std::string conninfo;  // a libpq URI (postgres://...) or key=value string
+  std::string password;  // used when conninfo carries none (DATABASE_PASSWORD)
   int pool_size = 8;
   // When set, every connection uses this schema (created if missing): lets tests share one
   // database without seeing each other's tables.
