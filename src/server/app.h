@@ -183,7 +183,8 @@ class App {
   oauth::RegistrationPolicy registration_policy_;
   std::unique_ptr<oauth::TokenService> tokens_;
   oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
-  ClientCache client_cache_{5, 10000};    // clients token and authorize read in the last 5 s
+  // Clients token and authorize read in the last 5 s; during a storage outage, in the last 5 min.
+  ClientCache client_cache_{5, 10000, 300};
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login

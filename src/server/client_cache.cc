@@ -2,13 +2,18 @@
 
 namespace authgent::server {
 
-std::optional<storage::Client> ClientCache::Peek(const std::string& client_id, int64_t now) {
+std::optional<storage::Client> ClientCache::Find(const std::string& client_id, int64_t now,
+                                                 int64_t ttl) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(client_id);
-  if (it == entries_.end() || now - it->second.read_at >= ttl_ || now < it->second.read_at) {
+  if (it == entries_.end() || now - it->second.read_at >= ttl || now < it->second.read_at) {
     return std::nullopt;
   }
   return it->second.client;
+}
+
+std::optional<storage::Client> ClientCache::Peek(const std::string& client_id, int64_t now) {
+  return Find(client_id, now, ttl_);
 }
 
 StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::string& client_id,
@@ -16,6 +21,9 @@ StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::str
   if (auto cached = Peek(client_id, now)) return *std::move(cached);
   StatusOr<storage::Client> read = store.GetClient(client_id);
   if (read.ok()) Put(*read, now);
+  if (read.status().code() == StatusCode::kUnavailable) {
+    if (auto kept = Find(client_id, now, outage_ttl_)) return *std::move(kept);
+  }
   return read;
 }
 

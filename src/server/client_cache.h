@@ -8,6 +8,11 @@
 // on the network thread (see App::AddTokenRoutes). The price is staleness: a client deleted or changed by another
 // process (the CLI, another instance) is still accepted here for up to `ttl` seconds. Unknown
 // client_ids are never kept, so guessing them cannot fill the cache.
+//
+// While the store is unavailable (kUnavailable: an outage), a client read less than `outage_ttl`
+// seconds ago is still answered from memory, so client_credentials, which needs no write, keeps
+// working through a database restart. A client deleted just before the outage is then accepted
+// for that long at most.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +28,11 @@ namespace authgent::server {
 
 class ClientCache {
  public:
-  ClientCache(int64_t ttl_seconds, size_t capacity) : ttl_(ttl_seconds), capacity_(capacity) {}
+  ClientCache(int64_t ttl_seconds, size_t capacity, int64_t outage_ttl_seconds = 0)
+      : ttl_(ttl_seconds), capacity_(capacity), outage_ttl_(outage_ttl_seconds) {}
 
-  // The client from memory if read less than `ttl` ago, else from the store (and kept).
+  // The client from memory if read less than `ttl` ago, else from the store (and kept); when
+  // the store is unavailable, from memory if read less than `outage_ttl` ago.
   StatusOr<storage::Client> Get(storage::Store& store, const std::string& client_id, int64_t now);
   // Keeps a client this process has just written (a registration): the next requests of a new
   // client's first connection (/oauth/authorize, the code exchange) then need no read for it.
@@ -43,8 +50,11 @@ class ClientCache {
     storage::Client client;
     int64_t read_at = 0;
   };
+  std::optional<storage::Client> Find(const std::string& client_id, int64_t now, int64_t ttl);
+
   const int64_t ttl_;
   const size_t capacity_;
+  const int64_t outage_ttl_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
 };

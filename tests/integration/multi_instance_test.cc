@@ -417,7 +417,8 @@ TEST_F(MultiInstance, RateLimitsCountAcrossInstances) {
 
 // PostgreSQL refuses this database's connections and drops the open ones: every instance answers
 // 503 temporarily_unavailable with Retry-After (never 500, never a hang) and /readyz says
-// `storage`; once the database is back they serve again by themselves, without a restart.
+// `storage`, while client_credentials keeps working from clients read before the outage; once
+// the database is back they serve again by themselves, without a restart.
 TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
   ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
                                  {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
@@ -428,6 +429,9 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
   std::string refresh = Authorize(flow, client)["refresh_token"];
   nlohmann::json registration = {{"redirect_uris", {kRedirect}},
                                  {"token_endpoint_auth_method", "none"}};
+  auto machine = AddMachineClient(/*introspect=*/false);
+  for (int port : ports_) ASSERT_EQ(ClientCredentials(port, machine).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5100));  // past the 5 s client cache
 
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS false"));
   ASSERT_TRUE(AdminExec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
@@ -447,6 +451,9 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
     HttpResult ready = Get(port, "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.Json()["reason"], "storage") << ready.body;
+    // client_credentials needs no write: it keeps working from the clients read before.
+    HttpResult machine_token = ClientCredentials(port, machine);
+    EXPECT_EQ(machine_token.status, 200) << machine_token.body;
   }
 
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS true"));
