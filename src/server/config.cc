@@ -12,6 +12,7 @@
 
 #include "oauth/issuer.h"
 #include "oauth/scope.h"
+#include "server/web.h"
 
 namespace authgent::server {
 namespace {
@@ -263,9 +264,8 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
   AUTHGENT_RETURN_IF_ERROR(ValidateUpstream(raw, c));
   c.trusted_proxies = SplitCommas(raw.trusted_proxies);
   for (const std::string& ip : c.trusted_proxies) {
-    unsigned char addr[sizeof(in6_addr)];
-    if (inet_pton(AF_INET, ip.c_str(), addr) != 1 && inet_pton(AF_INET6, ip.c_str(), addr) != 1) {
-      return Bad("TRUSTED_PROXIES", "must list IP addresses (got '" + ip + "')");
+    if (!ParseIpRange(ip)) {
+      return Bad("TRUSTED_PROXIES", "must list IP addresses or networks (got '" + ip + "')");
     }
   }
   return Status::Ok();

@@ -141,7 +141,7 @@ TEST(Config, ResourcesAndConfigFile) {
   EXPECT_EQ(ErrorOf(r), "CODE_TTL must be an integer from 10 to 600 (got '601')");
   r = {};
   r.trusted_proxies = "proxy.internal";
-  EXPECT_EQ(ErrorOf(r), "TRUSTED_PROXIES must list IP addresses (got 'proxy.internal')");
+  EXPECT_EQ(ErrorOf(r), "TRUSTED_PROXIES must list IP addresses or networks (got 'proxy.internal')");
 }
 
 TEST(Config, UpstreamSettingsComeAsATrio) {

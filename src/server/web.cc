@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/log.h"
 
@@ -112,10 +113,56 @@ std::string SetCookie(const std::string& name, const std::string& value, int64_t
   return c;
 }
 
+namespace {
+// `text` as 16 bytes (IPv4 as its IPv4-mapped IPv6 form, so both spellings of one address
+// match), or nullopt.
+std::optional<std::array<unsigned char, 16>> Ip16(const std::string& text) {
+  std::array<unsigned char, 16> out{};
+  if (inet_pton(AF_INET6, text.c_str(), out.data()) == 1) return out;
+  out = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (inet_pton(AF_INET, text.c_str(), out.data() + 12) == 1) return out;
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<IpRange> ParseIpRange(const std::string& text) {
+  size_t slash = text.find('/');
+  std::string address = text.substr(0, slash);
+  auto ip = Ip16(address);
+  if (!ip) return std::nullopt;
+  bool v4 = address.find(':') == std::string::npos;
+  int max_bits = v4 ? 32 : 128;
+  int bits = max_bits;
+  if (slash != std::string::npos) {
+    std::string_view digits = std::string_view(text).substr(slash + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || bits < 0 ||
+        bits > max_bits) {
+      return std::nullopt;
+    }
+  }
+  return IpRange{*ip, v4 ? bits + 96 : bits};
+}
+
+bool InIpRanges(const std::string& address, const std::vector<std::string>& ranges) {
+  auto ip = Ip16(address);
+  if (!ip) return false;
+  for (const std::string& text : ranges) {
+    auto range = ParseIpRange(text);
+    if (!range) continue;
+    int bits = range->prefix_bits;
+    bool match = true;
+    for (int i = 0; i < 16 && bits > 0 && match; ++i, bits -= 8) {
+      unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
+      match = ((*ip)[i] & mask) == (range->address[i] & mask);
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
 std::string ClientIp(const http::Request& request, const std::vector<std::string>& trusted) {
-  auto is_trusted = [&](const std::string& ip) {
-    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
-  };
+  auto is_trusted = [&](const std::string& ip) { return InIpRanges(ip, trusted); };
   std::string ip = request.remote_address;
   if (!is_trusted(ip)) return ip;
   auto forwarded = request.Header("x-forwarded-for");

@@ -3,6 +3,7 @@
 // client's IP address.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,16 @@ std::string SetCookie(const std::string& name, const std::string& value, int64_t
 // The client's address: the peer, or the right-most untrusted X-Forwarded-For entry when the
 // peer is one of `trusted_proxies`.
 std::string ClientIp(const http::Request& request, const std::vector<std::string>& trusted_proxies);
+
+// An address or network of TRUSTED_PROXIES: "10.0.0.5", "10.0.0.0/8", "fd00::/8". IPv4 is held
+// in its IPv4-mapped IPv6 form, so that "::ffff:10.0.0.5" and "10.0.0.5" are one address.
+struct IpRange {
+  std::array<unsigned char, 16> address;
+  int prefix_bits;  // of the 128
+};
+std::optional<IpRange> ParseIpRange(const std::string& text);
+// Whether `address` is one of `ranges` (addresses or networks; unparsable entries match nothing).
+bool InIpRanges(const std::string& address, const std::vector<std::string>& ranges);
 
 // What a per-client rate limit counts for a client IP: an IPv4 address as it is, an IPv6 address
 // by its /64 (one subscriber's allocation: counting single IPv6 addresses would let one client

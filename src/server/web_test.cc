@@ -13,6 +13,27 @@ http::Request WithHeaders(std::vector<std::pair<std::string, std::string>> heade
   return r;
 }
 
+TEST(Web, TrustedProxiesMayBeNetworks) {
+  std::vector<std::string> ranges = {"10.0.0.0/8", "fd00::/8", "192.0.2.7"};
+  EXPECT_TRUE(InIpRanges("10.1.2.3", ranges));
+  EXPECT_TRUE(InIpRanges("::ffff:10.1.2.3", ranges));  // the same address, IPv4-mapped
+  EXPECT_FALSE(InIpRanges("11.0.0.1", ranges));
+  EXPECT_TRUE(InIpRanges("fd12::1", ranges));
+  EXPECT_FALSE(InIpRanges("fe80::1", ranges));
+  EXPECT_TRUE(InIpRanges("192.0.2.7", ranges));
+  EXPECT_FALSE(InIpRanges("192.0.2.8", ranges));
+  EXPECT_TRUE(InIpRanges("172.30.77.200", {"172.30.77.0/25", "172.30.77.128/25"}));
+  EXPECT_FALSE(InIpRanges("172.30.78.1", {"172.30.77.0/24"}));
+  EXPECT_TRUE(InIpRanges("203.0.113.1", {"0.0.0.0/0"}));
+  EXPECT_FALSE(InIpRanges("not-an-ip", ranges));
+  for (const char* bad : {"10.0.0.0/33", "fd00::/129", "10.0.0.0/", "10.0.0.0/8x", "proxy/8"}) {
+    EXPECT_FALSE(ParseIpRange(bad).has_value()) << bad;
+  }
+  http::Request r = WithHeaders({{"x-forwarded-for", "198.51.100.7"}});
+  r.remote_address = "172.30.77.10";
+  EXPECT_EQ(ClientIp(r, {"172.16.0.0/12"}), "198.51.100.7");
+}
+
 TEST(Web, ClientIpBelievesForwardedForOnlyFromTrustedProxies) {
   auto r = WithHeaders({{"x-forwarded-for", "198.51.100.7, 203.0.113.9"}});
   EXPECT_EQ(ClientIp(r, {}), "10.0.0.5");
