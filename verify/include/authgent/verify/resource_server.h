@@ -1,6 +1,7 @@
 // authgent/verify/resource_server: what an MCP server answers about authorization
-// (MCP-AUTH.md §2): its protected-resource metadata (RFC 9728) and the WWW-Authenticate
-// challenges of 401 (no or bad token) and 403 (insufficient scope, for step-up).
+// (docs/mcp-clients.md §2 in the authgent repository): its protected-resource metadata
+// (RFC 9728) and the WWW-Authenticate challenges of 401 (no or bad token) and 403 (insufficient
+// scope, for step-up).
 #pragma once
 
 #include <nlohmann/json.hpp>
