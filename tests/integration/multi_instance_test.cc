@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -199,6 +200,19 @@ class MultiInstance : public ::testing::Test {
   std::unique_ptr<Balancer> balancer_;
   std::unique_ptr<FreezableProxy> proxy_;  // when set before Start(), instances connect through it
 };
+
+// Repeats `request` every 50 ms until it answers `status` or `within` has passed since `since`;
+// returns the last answer.
+HttpResult RetryUntil(int status, std::chrono::steady_clock::time_point since,
+                      std::chrono::seconds within, const std::function<HttpResult()>& request) {
+  HttpResult r;
+  do {
+    r = request();
+    if (r.status == status) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() - since < within);
+  return r;
+}
 
 // The lines of `log` that contain `text`.
 int CountLines(const std::string& log, const std::string& text) {
@@ -459,12 +473,8 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS true"));
   auto back = std::chrono::steady_clock::now();
   for (int port : ports_) {
-    HttpResult reg;
-    do {
-      reg = PostJson(port, "/oauth/register", registration);
-      if (reg.status == 201) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(10));
+    HttpResult reg = RetryUntil(201, back, std::chrono::seconds(10),
+                                [&] { return PostJson(port, "/oauth/register", registration); });
     EXPECT_EQ(reg.status, 201) << "instance on " << port << ": " << reg.body;
     EXPECT_EQ(Get(port, "/readyz").status, 200);
   }
@@ -529,21 +539,13 @@ TEST_F(MultiInstance, StalledDatabaseFailsFastAndRecovers) {
   proxy_->Thaw();
   auto back = std::chrono::steady_clock::now();
   for (int port : ports_) {
-    HttpResult reg;
-    do {
-      reg = PostJson(port, "/oauth/register", registration);
-      if (reg.status == 201) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(15));
+    HttpResult reg = RetryUntil(201, back, std::chrono::seconds(15),
+                                [&] { return PostJson(port, "/oauth/register", registration); });
     EXPECT_EQ(reg.status, 201) << "instance on " << port << ": " << reg.body;
   }
   for (int port : ports_) {
-    HttpResult ready;
-    do {
-      ready = Get(port, "/readyz");
-      if (ready.status == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() - back < std::chrono::seconds(15));
+    HttpResult ready = RetryUntil(200, back, std::chrono::seconds(15),
+                                  [&] { return Get(port, "/readyz"); });
     EXPECT_EQ(ready.status, 200) << ready.body;
   }
   for (auto& p : instances_) EXPECT_EQ(CountLines(p->Stdout(), "\"storage recovered\""), 1);
