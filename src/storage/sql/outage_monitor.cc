@@ -4,24 +4,27 @@
 
 namespace authgent::storage::sql {
 
-void OutageMonitor::Record(const Status& status) {
+void OutageMonitor::Record(const Status& status, Clock::time_point started) {
   bool failed = status.code() == StatusCode::kUnavailable;
   if (!failed && !down_.load(std::memory_order_relaxed)) return;
   std::lock_guard lock(mu_);
   bool down = down_.load(std::memory_order_relaxed);
   if (failed) {
-    ++failed_calls_;
-    if (down) return;
+    if (down) {
+      ++failed_calls_;
+      return;
+    }
+    if (started < recovered_at_) return;  // a straggler of the outage that already ended
     down_.store(true, std::memory_order_relaxed);
-    since_ = std::chrono::steady_clock::now();
+    since_ = Clock::now();
     failed_calls_ = 1;
     log::Error("storage unavailable", {{"database", database_}, {"error", status.message()}});
     return;
   }
   if (!down) return;
   down_.store(false, std::memory_order_relaxed);
-  auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - since_);
+  recovered_at_ = Clock::now();
+  auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(recovered_at_ - since_);
   log::Info("storage recovered", {{"database", database_},
                                   {"outage_ms", static_cast<int64_t>(lasted.count())},
                                   {"failed_calls", failed_calls_}});
@@ -36,23 +39,39 @@ class ObservedConnection final : public SqlConnection {
       : inner_(std::move(inner)), monitor_(monitor) {}
 
   StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+    auto started = OutageMonitor::Clock::now();
     StatusOr<SqlResult> result = inner_->Query(sql, params);
     if (result.ok()) monitor_.RecordAnswer();
-    else monitor_.Record(result.status());
+    else monitor_.Record(result.status(), started);
     return result;
   }
-  Status Script(std::string_view sql) override { return Recorded(inner_->Script(sql)); }
-  Status Begin(bool write) override { return Recorded(inner_->Begin(write)); }
-  Status Commit() override { return Recorded(inner_->Commit()); }
-  Status Rollback() override { return Recorded(inner_->Rollback()); }
-  Status LockForMigration() override { return Recorded(inner_->LockForMigration()); }
-  Status LockTable(std::string_view table) override { return Recorded(inner_->LockTable(table)); }
+  Status Script(std::string_view sql) override {
+    return Recorded([&] { return inner_->Script(sql); });
+  }
+  Status Begin(bool write) override {
+    return Recorded([&] { return inner_->Begin(write); });
+  }
+  Status Commit() override {
+    return Recorded([&] { return inner_->Commit(); });
+  }
+  Status Rollback() override {
+    return Recorded([&] { return inner_->Rollback(); });
+  }
+  Status LockForMigration() override {
+    return Recorded([&] { return inner_->LockForMigration(); });
+  }
+  Status LockTable(std::string_view table) override {
+    return Recorded([&] { return inner_->LockTable(table); });
+  }
   bool healthy() const override { return inner_->healthy(); }
 
  private:
-  Status Recorded(Status status) {
+  template <typename Call>
+  Status Recorded(Call call) {
+    auto started = OutageMonitor::Clock::now();
+    Status status = call();
     if (status.ok()) monitor_.RecordAnswer();
-    else monitor_.Record(status);
+    else monitor_.Record(status, started);
     return status;
   }
   std::unique_ptr<SqlConnection> inner_;
@@ -73,9 +92,10 @@ ConnectionFactory OutageMonitor::Observed(ConnectionFactory factory,
                                           std::shared_ptr<OutageMonitor> monitor) {
   return [factory = std::move(factory),
           monitor = std::move(monitor)]() -> StatusOr<std::unique_ptr<SqlConnection>> {
+    auto started = Clock::now();
     StatusOr<std::unique_ptr<SqlConnection>> opened = factory();
     if (!opened.ok()) {
-      monitor->Record(opened.status());
+      monitor->Record(opened.status(), started);
       return opened;
     }
     monitor->RecordAnswer();

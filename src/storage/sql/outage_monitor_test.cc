@@ -43,6 +43,21 @@ TEST(OutageMonitor, OnlyUnavailableStartsAnOutageAndAnyAnswerEndsIt) {
   EXPECT_FALSE(monitor.in_outage());
 }
 
+TEST(OutageMonitor, ALateFailureOfACallBegunDuringTheOutageStartsNoNewOne) {
+  OutageMonitor monitor("test");
+  auto begun_during_outage = OutageMonitor::Clock::now();
+  monitor.Record(UnavailableError("connection refused"), begun_during_outage);
+  EXPECT_TRUE(monitor.in_outage());
+  monitor.RecordAnswer();
+  EXPECT_FALSE(monitor.in_outage());
+  // A call stuck since before the recovery times out now: the outage it saw has ended.
+  monitor.Record(UnavailableError("timed out"), begun_during_outage);
+  EXPECT_FALSE(monitor.in_outage());
+  // A call begun after the recovery that fails is a new outage.
+  monitor.Record(UnavailableError("connection refused"));
+  EXPECT_TRUE(monitor.in_outage());
+}
+
 TEST(OutageMonitor, ObservedConnectionReportsEveryCall) {
   auto monitor = std::make_shared<OutageMonitor>("test");
   Status next = Status::Ok();
