@@ -205,11 +205,13 @@ class TokenService::CodeGrant final : public PendingGrant,
         first_token_(service.NewRefreshToken(refresh_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
 
-  void Write() override { redeemed_ = service_.store_.RedeemCode(code_hash_, now_, Issuer()); }
+  void Write() override {
+    redeemed_ = service_.store_.RedeemCode(code_hash_, now_, Issuer(), RetryCheck());
+  }
 
   void StartWrite(std::function<void()> written) override {
     service_.store_.RedeemCodeAsync(
-        code_hash_, now_, Issuer(),
+        code_hash_, now_, Issuer(), RetryCheck(),
         [self = shared_from_this(), written = std::move(written)](
             StatusOr<storage::CodeRedemption> r) {
           self->redeemed_ = std::move(r);
@@ -226,6 +228,13 @@ class TokenService::CodeGrant final : public PendingGrant,
         log::Warn("authorization code replayed; its tokens are revoked",
                   {{"client_id", client_.client_id}, {"family_id", redeemed_->code.family_id}});
         return InvalidGrant("the authorization code was already used", "code replay");
+      case Outcome::kRetried:
+        log::Info("authorization code presented again by its client; nothing revoked",
+                  {{"client_id", client_.client_id}, {"family_id", redeemed_->code.family_id}});
+        return InvalidGrant(
+            "the authorization code was already redeemed by this client; its tokens were issued "
+            "in an earlier answer, so start a new authorization if that answer was lost",
+            "code retried within " + std::to_string(kCodeRetryWindow) + " s");
       case Outcome::kExpired: return InvalidGrant("the authorization code has expired");
       case Outcome::kNotFound: return InvalidGrant("the authorization code is invalid");
     }
@@ -248,17 +257,7 @@ class TokenService::CodeGrant final : public PendingGrant,
   // Runs inside the transaction; the grant outlives it (the store keeps the callback until done).
   storage::IssueForCode Issuer() {
     return [this](const storage::AuthorizationCode& c) -> std::optional<storage::IssuedFamily> {
-      if (c.client_id != client_.client_id) {
-        refusal_ = InvalidGrant("the authorization code was issued to another client",
-                                "code client " + c.client_id);
-      } else if ((c.redirect_uri_in_request || !redirect_.empty()) && redirect_ != c.redirect_uri) {
-        refusal_ = InvalidGrant("redirect_uri does not match the authorization request");
-      } else if (!ChallengeMatches(challenge_, c.code_challenge)) {
-        refusal_ = InvalidGrant("code_verifier does not match the code_challenge");
-      } else if (audience_ && *audience_ != c.resource) {
-        refusal_ = TargetNotGranted("the requested resource is not part of this grant",
-                                    "resource differs from the authorized one");
-      }
+      refusal_ = Mismatch(c);
       if (refusal_) return std::nullopt;
       storage::IssuedFamily issued;
       storage::RefreshFamily& family = issued.family;
@@ -274,6 +273,34 @@ class TokenService::CodeGrant final : public PendingGrant,
       if (now_ - client_.last_used_at >= kClientUseMarkInterval) issued.client_used_at = now_;
       return issued;
     };
+  }
+
+  // Runs inside the transaction on an already consumed code. The same client proving the same
+  // PKCE verifier (and redirect URI) soon after the redemption is that client retrying a request
+  // whose answer it lost, not a thief: a thief holding the verifier too could have redeemed first.
+  storage::IsRetryOfCode RetryCheck() {
+    return [this](const storage::AuthorizationCode& c) {
+      return now_ - c.consumed_at <= kCodeRetryWindow && !Mismatch(c);
+    };
+  }
+
+  // Why this request may not have the code's tokens, or nothing when it matches the code.
+  std::optional<OAuthError> Mismatch(const storage::AuthorizationCode& c) const {
+    if (c.client_id != client_.client_id) {
+      return InvalidGrant("the authorization code was issued to another client",
+                          "code client " + c.client_id);
+    }
+    if ((c.redirect_uri_in_request || !redirect_.empty()) && redirect_ != c.redirect_uri) {
+      return InvalidGrant("redirect_uri does not match the authorization request");
+    }
+    if (!ChallengeMatches(challenge_, c.code_challenge)) {
+      return InvalidGrant("code_verifier does not match the code_challenge");
+    }
+    if (audience_ && *audience_ != c.resource) {
+      return TargetNotGranted("the requested resource is not part of this grant",
+                              "resource differs from the authorized one");
+    }
+    return std::nullopt;
   }
 
   TokenService& service_;

@@ -41,6 +41,9 @@ struct TokenSettings {
 
 // A client's last_used_at (which drives reaping) is written at most this often.
 constexpr int64_t kClientUseMarkInterval = 3600;
+// For this long after a code's redemption, its own client presenting it again with the same PKCE
+// verifier is retrying a lost answer: refused, but nothing is revoked (docs/security.md).
+constexpr int64_t kCodeRetryWindow = 30;
 
 struct MintedAccessToken {
   std::string token;

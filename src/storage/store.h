@@ -35,11 +35,12 @@ struct CodeRedemption {
   enum class Outcome {
     kRedeemed,  // this caller consumed the code: it alone may issue tokens for it
     kReplayed,  // the code had been consumed before: tokens issued from it are now revoked
+    kRetried,   // consumed before, and `is_retry` says its client is retrying: nothing revoked
     kExpired,
     kNotFound,
   };
   Outcome outcome = Outcome::kNotFound;
-  AuthorizationCode code;  // set for kRedeemed, kReplayed and kExpired
+  AuthorizationCode code;  // set for kRedeemed, kReplayed, kRetried and kExpired
   bool family_issued = false;  // kRedeemed and the caller's `issue` returned a family
 };
 
@@ -49,6 +50,11 @@ struct CodeRedemption {
 // (PostgreSQL), the outcome is kReplayed and what it returned is dropped. It should only compare:
 // anything slower lengthens SQLite's serialised write.
 using IssueForCode = std::function<std::optional<IssuedFamily>(const AuthorizationCode&)>;
+// Decides, inside the transaction, whether a presentation of an already consumed code is its own
+// client retrying an answer it never received (the caller compares the client, the PKCE
+// verifier, the redirect URI and the time since consumption). True makes the outcome kRetried,
+// which revokes nothing.
+using IsRetryOfCode = std::function<bool(const AuthorizationCode&)>;
 
 // What a consent approval stores: the consent and the authorization code.
 struct Approval {
@@ -159,9 +165,11 @@ class Store {
   // Consumes the code atomically and, when `issue` (may be null) returns a family for it, creates
   // that family and its first token in the same transaction (one commit per code exchange). A
   // second presentation is kReplayed and revokes the family issued from the code (and denies its
-  // access tokens), also in one transaction.
+  // access tokens), also in one transaction; unless `is_retry` (may be null) calls it a retry of
+  // the first: kRetried, nothing revoked.
   virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
-                                              const IssueForCode& issue = nullptr) = 0;
+                                              const IssueForCode& issue = nullptr,
+                                              const IsRetryOfCode& is_retry = nullptr) = 0;
 
   // ---- refresh tokens ----
   virtual Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) = 0;
@@ -191,8 +199,9 @@ class Store {
   // quick, must not block and must not call the store; the store keeps the callbacks (`issue`,
   // `accept`, `decide`) until it has run.
   virtual void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                               IsRetryOfCode is_retry,
                                std::function<void(StatusOr<CodeRedemption>)> done) {
-    done(RedeemCode(code_hash, now, issue));
+    done(RedeemCode(code_hash, now, issue, is_retry));
   }
   virtual void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
                                        int64_t grace_seconds,

@@ -323,11 +323,21 @@ TEST_F(MultiInstance, CodeRedeemedThroughTwoInstancesSucceedsOnceAndTheReplayRev
   const HttpResult& lost = a.status == 200 ? b : a;
   EXPECT_EQ(lost.status, 400);
   EXPECT_EQ(lost.Json()["error"], "invalid_grant");
-  // The replay revoked what the code issued, on every instance.
+  // The loser proved the verifier: it is the client's own retry and revokes nothing...
+  HttpResult alive = PostForm(ports_[2], "/oauth/token",
+                              {{"grant_type", "refresh_token"},
+                               {"refresh_token", won.Json()["refresh_token"]}, {"client_id", client}});
+  ASSERT_EQ(alive.status, 200) << alive.body;
+  // ...while a presentation without it (a thief of the code) revokes what the code issued, on
+  // every instance.
+  Form stolen = exchange;
+  stolen[2].second = Pkce::Make().verifier;
+  EXPECT_EQ(PostForm(ports_[2], "/oauth/token", stolen).Json()["error_description"],
+            "the authorization code was already used");
   for (int port : ports_) {
     HttpResult r = PostForm(port, "/oauth/token",
                             {{"grant_type", "refresh_token"},
-                             {"refresh_token", won.Json()["refresh_token"]}, {"client_id", client}});
+                             {"refresh_token", alive.Json()["refresh_token"]}, {"client_id", client}});
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(r.Json()["error"], "invalid_grant");
   }

@@ -118,11 +118,12 @@ TEST_F(TokenEndpoint, RedirectUriMustMatchTheAuthorizeRequest) {
   EXPECT_EQ(r.Json()["error"], "invalid_grant");
 }
 
+// A code presented again by someone who does not hold its PKCE verifier (a thief of the code).
 TEST_F(TokenEndpoint, ReplayedCodeIsRejectedAndRevokesItsTokens) {
   std::string code = Code();
   HttpResult first = flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect);
   ASSERT_EQ(first.status, 200);
-  HttpResult replay = flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect);
+  HttpResult replay = flow_.ExchangeCode(client_id_, code, Pkce::Make().verifier, kRedirect);
   EXPECT_EQ(replay.status, 400);
   EXPECT_EQ(replay.Json()["error"], "invalid_grant");
   EXPECT_EQ(replay.Json()["error_description"], "the authorization code was already used");
@@ -131,6 +132,31 @@ TEST_F(TokenEndpoint, ReplayedCodeIsRejectedAndRevokesItsTokens) {
   EXPECT_EQ(refresh.status, 400);
   EXPECT_EQ(refresh.Json()["error"], "invalid_grant");
   EXPECT_EQ(Introspect(first.Json()["access_token"]).Json()["active"], false);
+}
+
+// The client's own retry of an exchange whose answer it lost (same client, verifier and redirect
+// URI, within 30 s of the redemption) is refused with a clear error and revokes nothing; the same
+// presentation after the window is a replay.
+TEST_F(TokenEndpoint, ARetryOfALostAnswerIsRefusedWithoutRevokingThenAReplayAfterTheWindow) {
+  std::string code = Code();
+  HttpResult first = flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect);
+  ASSERT_EQ(first.status, 200);
+  server_.clock().Advance(30);
+  HttpResult retry = flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect);
+  EXPECT_EQ(retry.status, 400);
+  EXPECT_EQ(retry.Json()["error"], "invalid_grant");
+  EXPECT_EQ(retry.Json()["error_description"],
+            "the authorization code was already redeemed by this client; its tokens were issued "
+            "in an earlier answer, so start a new authorization if that answer was lost");
+  EXPECT_EQ(Introspect(first.Json()["access_token"]).Json()["active"], true);
+  HttpResult refreshed = flow_.Refresh(client_id_, first.Json()["refresh_token"]);
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+
+  server_.clock().Advance(1);
+  HttpResult replay = flow_.ExchangeCode(client_id_, code, pkce_.verifier, kRedirect);
+  EXPECT_EQ(replay.Json()["error_description"], "the authorization code was already used");
+  EXPECT_EQ(flow_.Refresh(client_id_, refreshed.Json()["refresh_token"]).Json()["error_description"],
+            "the refresh token has been revoked");
 }
 
 TEST_F(TokenEndpoint, RefreshRotatesWithAGraceWindowThenRevokesTheFamily) {
@@ -162,8 +188,6 @@ TEST_F(TokenEndpoint, RefreshRotatesWithAGraceWindowThenRevokesTheFamily) {
   EXPECT_EQ(Introspect(r1.Json()["access_token"]).Json()["active"], false);
 }
 
-// A code issued just before an upgrade (43 characters, keyed by its plain hash) must still
-// redeem after it, and its replay must still revoke what it issued.
 // The client's use mark (what the reaper of unused clients reads) is written with the family of
 // its first code exchange, then at most once an hour.
 TEST_F(TokenEndpoint, TheFirstCodeExchangeMarksTheClientUsed) {
@@ -188,6 +212,8 @@ TEST_F(TokenEndpoint, TheFirstCodeExchangeMarksTheClientUsed) {
   EXPECT_EQ(store.GetClient(client_id_)->last_used_at, 0);
 }
 
+// A code issued just before an upgrade (43 characters, keyed by its plain hash) must still
+// redeem after it, and its replay must still revoke what it issued.
 TEST_F(TokenEndpoint, ACodeIssuedBeforeSortableKeysStillRedeems) {
   int64_t now = server_.clock().Now();
   std::string legacy = SecureRandom::Instance().NewToken();
@@ -210,6 +236,7 @@ TEST_F(TokenEndpoint, ACodeIssuedBeforeSortableKeysStillRedeems) {
   auto stored = server_.app().store().GetRefreshToken(SortableTokenKey(refresh));
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->second.family_id.size(), 32u);
+  server_.clock().Advance(31);  // past the window in which the client's own retry revokes nothing
   EXPECT_EQ(flow_.ExchangeCode(client_id_, legacy, pkce_.verifier, kRedirect).status, 400);
   EXPECT_EQ(flow_.Refresh(client_id_, refresh).Json()["error_description"],
             "the refresh token has been revoked");  // the replay revoked that family

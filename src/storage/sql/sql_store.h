@@ -66,7 +66,8 @@ class SqlStore final : public Store {
 
   Status CreateCode(const AuthorizationCode& code) override;
   StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
-                                      const IssueForCode& issue) override;
+                                      const IssueForCode& issue,
+                                      const IsRetryOfCode& is_retry) override;
 
   Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
   StatusOr<RefreshFamily> GetFamily(const std::string& family_id) override;
@@ -78,6 +79,7 @@ class SqlStore final : public Store {
   Status RevokeFamily(const std::string& family_id, int64_t now) override;
   bool WritesCompleteAsynchronously() const override { return batcher_ != nullptr; }
   void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                       IsRetryOfCode is_retry,
                        std::function<void(StatusOr<CodeRedemption>)> done) override;
   void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
                                int64_t grace_seconds,

@@ -45,7 +45,8 @@ Status RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t no
 
 // One redemption inside the caller's write transaction (RedeemCode's contract).
 Status RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
-                    const IssueForCode& issue, CodeRedemption& result) {
+                    const IssueForCode& issue, const IsRetryOfCode& is_retry,
+                    CodeRedemption& result) {
   // The common case costs one read and one UPDATE of the code: the read decides, the
   // conditional UPDATE consumes (and records the family) only if no one consumed it meanwhile.
   AUTHGENT_ASSIGN_OR_RETURN(
@@ -84,8 +85,10 @@ Status RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
       return Status::Ok();
     }
     // PostgreSQL only: a concurrent redemption committed between our read and our UPDATE
-    // (SQLite write transactions are serial). Ours is a replay of it.
+    // (SQLite write transactions are serial). Ours is a replay of it, or a retry.
   }
+  // The UPDATE (not a SELECT) both records the presentation and, on PostgreSQL, waits for a
+  // concurrent redemption to commit, so the row read is the committed one.
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
                                 "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
@@ -94,8 +97,12 @@ Status RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
     result.outcome = CodeRedemption::Outcome::kNotFound;
     return Status::Ok();
   }
-  result.outcome = CodeRedemption::Outcome::kReplayed;
   result.code = DecodeCode(replay.rows[0]);
+  if (is_retry && is_retry(result.code)) {
+    result.outcome = CodeRedemption::Outcome::kRetried;
+    return Status::Ok();
+  }
+  result.outcome = CodeRedemption::Outcome::kReplayed;
   if (!result.code.family_id.empty()) return RevokeFamilyIn(c, result.code.family_id, now);
   return Status::Ok();
 }
@@ -106,19 +113,24 @@ Status SqlStore::CreateCode(const AuthorizationCode& code) {
 }
 
 StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now,
-                                              const IssueForCode& issue) {
+                                              const IssueForCode& issue,
+                                              const IsRetryOfCode& is_retry) {
   return WriteFor<CodeRedemption>([&](SqlConnection& c, CodeRedemption& result) {
-    return RedeemCodeIn(c, code_hash, now, issue, result);
+    return RedeemCodeIn(c, code_hash, now, issue, is_retry, result);
   });
 }
 
 void SqlStore::RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
+                               IsRetryOfCode is_retry,
                                std::function<void(StatusOr<CodeRedemption>)> done) {
-  if (!batcher_) return Store::RedeemCodeAsync(std::move(code_hash), now, std::move(issue), std::move(done));
+  if (!batcher_) {
+    return Store::RedeemCodeAsync(std::move(code_hash), now, std::move(issue), std::move(is_retry),
+                                  std::move(done));
+  }
   SubmitWriteFor<CodeRedemption>(
-      [code_hash = std::move(code_hash), now, issue = std::move(issue)](SqlConnection& c,
-                                                                       CodeRedemption& result) {
-        return RedeemCodeIn(c, code_hash, now, issue, result);
+      [code_hash = std::move(code_hash), now, issue = std::move(issue),
+       is_retry = std::move(is_retry)](SqlConnection& c, CodeRedemption& result) {
+        return RedeemCodeIn(c, code_hash, now, issue, is_retry, result);
       },
       std::move(done));
 }

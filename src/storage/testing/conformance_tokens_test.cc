@@ -221,6 +221,39 @@ TEST_P(TokenConformance, ACodeRefusedByTheIssuerIsConsumedWithoutAFamily) {
   EXPECT_EQ(store_->GetFamily("f1").status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"))->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+  AuthorizationCode seen;
+  auto retry = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"),
+                                  [&](const AuthorizationCode& c) {
+                                    seen = c;
+                                    return true;
+                                  });
+  EXPECT_EQ(retry->outcome, CodeRedemption::Outcome::kRetried);
+  EXPECT_FALSE(retry->family_issued);
+  EXPECT_EQ(retry->code.family_id, "f1");
+  EXPECT_EQ(seen.client_id, "c1");  // the check saw the consumed code
+  EXPECT_EQ(seen.consumed_at, now_);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, 0);
+  EXPECT_EQ(store_->GetFamily("f2").status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti1"));
+  // The check is asked only about consumed codes: a fresh one redeems without it.
+  ASSERT_TRUE(store_->CreateCode(MakeCode("fresh", "c1", "u1")).ok());
+  bool asked = false;
+  EXPECT_EQ(store_->RedeemCode("fresh", now_, nullptr,
+                               [&](const AuthorizationCode&) { return asked = true; })
+                ->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+  EXPECT_FALSE(asked);
+  // A check that says no makes it a replay, which revokes.
+  auto replay = store_->RedeemCode("code", now_ + 6, nullptr,
+                                   [](const AuthorizationCode&) { return false; });
+  EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 6);
+}
+
 TEST_P(TokenConformance, CodeReplayRevokesTheFamilyIssuedFromIt) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"))->outcome,
@@ -243,7 +276,7 @@ TEST_P(TokenConformance, AsynchronousGrantWritesDecideLikeTheBlockingOnes) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   auto redeem = [&](const std::string& family, int64_t at) {
     std::promise<StatusOr<CodeRedemption>> answer;
-    store_->RedeemCodeAsync("code", at, IssueFamily(family, "rt-" + family, "j-" + family),
+    store_->RedeemCodeAsync("code", at, IssueFamily(family, "rt-" + family, "j-" + family), nullptr,
                             [&](StatusOr<CodeRedemption> r) { answer.set_value(std::move(r)); });
     return answer.get_future().get();
   };
