@@ -69,6 +69,7 @@ class Balancer {
     cfg << "global\n  log stdout format raw local0 info\n  maxconn 2000\n"
         << "defaults\n  mode http\n  log global\n  option forwardfor\n"
         << "  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n"
+        << "  retries 3\n  option redispatch 1\n"
         << "  log-format \"served %s %HM %HP %ST\"\n"
         << "frontend authgent\n  bind 127.0.0.1:" << port << "\n  default_backend instances\n"
         << "backend instances\n  balance roundrobin\n  option httpchk GET /readyz\n"
@@ -437,6 +438,85 @@ TEST_F(MultiInstance, RateLimitsCountAcrossInstances) {
   EXPECT_EQ(fifth.status, 429) << fifth.body;
   EXPECT_EQ(fifth.Json()["error"], "temporarily_unavailable");
   EXPECT_FALSE(fifth.Header("retry-after").empty());
+}
+
+// kill -9 of one instance of three while clients rotate refresh tokens through the balancer: the
+// balancer routes around it (a refused connection is retried on another instance), so the only
+// failed requests are those in flight on the killed instance (at most one per client, 502), and
+// every refresh token and access token answered before or after is still good.
+TEST_F(MultiInstance, OneInstanceKilledUnderLoadFailsOnlyItsRequestsInFlight) {
+  ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
+                                 {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"},
+                                 {"TOKEN_RATE_LIMIT", "0"}}));
+  AddUser("alice", "alice-password-1");
+  auto introspector = AddMachineClient(/*introspect=*/true);
+  constexpr int kClients = 3;
+  struct Chain {
+    std::string client, refresh;
+    std::vector<std::string> access_tokens;
+    int answered = 0, failed = 0;
+    std::set<int> failures;
+  };
+  std::vector<Chain> chains(kClients);
+  for (Chain& chain : chains) {
+    FlowDriver flow(balancer_port_);
+    chain.client = flow.RegisterPublicClient({kRedirect});
+    Pkce pkce = Pkce::Make();
+    Form params = flow.AuthorizeParams(chain.client, kRedirect, pkce);
+    params.push_back({"resource", kResource});
+    std::string url = flow.AuthorizeAndApprove(params, "alice", "alice-password-1");
+    HttpResult token = flow.ExchangeCode(chain.client, QueryOf(url)["code"], pkce.verifier, kRedirect);
+    ASSERT_EQ(token.status, 200) << token.body;
+    chain.refresh = token.Json()["refresh_token"];
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (Chain& chain : chains) {
+    threads.emplace_back([&, c = &chain] {
+      FlowDriver flow(balancer_port_);
+      while (!stop) {
+        HttpResult r = flow.Refresh(c->client, c->refresh);
+        if (r.status != 200) {
+          ++c->failed;
+          c->failures.insert(r.status);
+          continue;
+        }
+        ++c->answered;
+        c->refresh = r.Json()["refresh_token"];
+        c->access_tokens.push_back(r.Json()["access_token"]);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  instances_[1]->Signal(SIGKILL);
+  EXPECT_EQ(instances_[1]->Wait(10000), 128 + SIGKILL);
+  instances_.erase(instances_.begin() + 1);  // TearDown stops the two left
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  int answered = 0, failed = 0, access_tokens = 0;
+  for (const Chain& chain : chains) {
+    EXPECT_LE(chain.failed, 1) << "a client had more than its one request in flight fail";
+    for (int status : chain.failures) EXPECT_EQ(status, 502);
+    HttpResult next = PostForm(balancer_port_, "/oauth/token",
+                               {{"grant_type", "refresh_token"}, {"refresh_token", chain.refresh},
+                                {"client_id", chain.client}});
+    EXPECT_EQ(next.status, 200) << next.body;
+    for (const std::string& token : chain.access_tokens) {
+      HttpResult r = PostForm(balancer_port_, "/oauth/introspect", {{"token", token}},
+                              {{"Authorization", Basic(introspector.first, introspector.second)}});
+      EXPECT_EQ(r.Json()["active"], true) << r.body;
+    }
+    answered += chain.answered;
+    failed += chain.failed;
+    access_tokens += static_cast<int>(chain.access_tokens.size());
+  }
+  EXPECT_GT(answered, 0);
+  std::cout << "one instance killed: " << answered + failed << " refreshes through the balancer, "
+            << failed << " failed (in flight on the killed instance, 502); all " << access_tokens
+            << " access tokens and " << kClients << " refresh chains answered are still good\n";
 }
 
 // PostgreSQL refuses this database's connections and drops the open ones: every instance answers
