@@ -519,10 +519,11 @@ TEST_F(MultiInstance, OneInstanceKilledUnderLoadFailsOnlyItsRequestsInFlight) {
             << " access tokens and " << kClients << " refresh chains answered are still good\n";
 }
 
-// PostgreSQL refuses this database's connections and drops the open ones: every instance answers
-// 503 temporarily_unavailable with Retry-After (never 500, never a hang) and /readyz says
-// `storage`, while client_credentials keeps working from clients read before the outage; once
-// the database is back they serve again by themselves, without a restart.
+// PostgreSQL refuses this database's connections and drops the open ones for five seconds, while
+// clients keep rotating refresh tokens through the balancer: every instance answers 503
+// temporarily_unavailable with Retry-After (never 500, never a hang) and /readyz says `storage`,
+// while client_credentials keeps working from clients read before the outage; once the database
+// is back they serve again by themselves, without a restart, and every chain goes on.
 TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
   ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
                                  {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
@@ -535,9 +536,40 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
                                  {"token_endpoint_auth_method", "none"}};
   auto machine = AddMachineClient(/*introspect=*/false);
   for (int port : ports_) ASSERT_EQ(ClientCredentials(port, machine).status, 200);
+  // The load: two clients rotating their refresh tokens through the balancer all along.
+  struct Chain {
+    std::string client, refresh;
+    std::map<int, int> statuses;
+    int balancer_503 = 0;  // HAProxy's own, once every instance's /readyz says 503
+  };
+  std::vector<Chain> chains(2);
+  for (Chain& chain : chains) {
+    chain.client = flow.RegisterPublicClient({kRedirect});
+    chain.refresh = Authorize(flow, chain.client)["refresh_token"];
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(5100));  // past the 5 s client cache
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> load;
+  for (Chain& chain : chains) {
+    load.emplace_back([&, c = &chain] {
+      FlowDriver driver(balancer_port_);
+      while (!stop) {
+        HttpResult r = driver.Refresh(c->client, c->refresh);
+        ++c->statuses[r.status];
+        if (r.status == 200) c->refresh = r.Json()["refresh_token"];
+        if (r.status == 503 && r.body.find("No server is available") != std::string::npos) {
+          ++c->balancer_503;
+        } else if (r.status == 503) {
+          EXPECT_EQ(r.Json()["error"], "temporarily_unavailable") << r.body;
+        }
+        if (r.status == 503) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS false"));
+  auto down = std::chrono::steady_clock::now();
   ASSERT_TRUE(AdminExec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
                         database_name_ + "'"));
   int unavailable = 0;
@@ -559,6 +591,7 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
     HttpResult machine_token = ClientCredentials(port, machine);
     EXPECT_EQ(machine_token.status, 200) << machine_token.body;
   }
+  std::this_thread::sleep_until(down + std::chrono::seconds(5));
 
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + database_name_ + " ALLOW_CONNECTIONS true"));
   auto back = std::chrono::steady_clock::now();
@@ -567,6 +600,24 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
                                 [&] { return PostJson(port, "/oauth/register", registration); });
     EXPECT_EQ(reg.status, 201) << "instance on " << port << ": " << reg.body;
     EXPECT_EQ(Get(port, "/readyz").status, 200);
+  }
+  auto recovered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - back).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  for (auto& t : load) t.join();
+  int load_requests = 0, load_unavailable = 0, balancer_unavailable = 0;
+  for (Chain& chain : chains) {
+    // Only answers: 200 or 503. No 500, no 502 (a crash), no 0 (a hang past the read timeout).
+    for (auto [status, count] : chain.statuses) {
+      EXPECT_TRUE(status == 200 || status == 503) << count << " answers " << status;
+      load_requests += count;
+    }
+    load_unavailable += chain.statuses[503] - chain.balancer_503;
+    balancer_unavailable += chain.balancer_503;
+    EXPECT_GT(chain.statuses[503] - chain.balancer_503, 0);
+    HttpResult next = flow.Refresh(chain.client, chain.refresh);
+    EXPECT_EQ(next.status, 200) << next.body;
   }
   HttpResult rotated = PostForm(balancer_port_, "/oauth/token",
                                 {{"grant_type", "refresh_token"}, {"refresh_token", refresh},
@@ -582,11 +633,12 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
     EXPECT_EQ(CountLines(log, "\"ready again\""), 1) << log;
     EXPECT_EQ(CountLines(log, "\"request failed\""), 0) << log;
   }
-  std::cout << "database outage: " << unavailable << " requests answered 503; all three instances "
-            << "served again "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - back).count()
-            << " ms after the database came back\n";
+  std::cout << "database outage: 5 s under load; of " << load_requests
+            << " refreshes through the balancer " << load_unavailable
+            << " were answered 503 temporarily_unavailable by an instance and "
+            << balancer_unavailable << " 503 by HAProxy (every instance out of its rotation), "
+            << unavailable << " checks on the instances 503, none 500 or hung; all three instances "
+            << "served again " << recovered_ms << " ms after the database came back\n";
 }
 
 // The database stops answering without closing anything (a frozen host, a partition: the proxy
