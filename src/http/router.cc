@@ -49,6 +49,7 @@ std::string Router::AllowHeader(const Path& path) const {
 Response Router::Dispatch(const Request& request) const {
   auto it = paths_.find(request.path);
   if (it == paths_.end()) {
+    if (unknown_path_) return unknown_path_(request);
     return Response::Error(404, "not_found", "no such endpoint");
   }
   const Path& path = it->second;

@@ -61,6 +61,9 @@ class Router {
  public:
   void Add(const std::string& method, const std::string& path, Handler handler,
            RouteOptions options = {});
+  // Answers every path nothing was added for (default: 404 not_found). Runs inline: it must be
+  // quick and must not block.
+  void SetUnknownPathHandler(Handler handler) { unknown_path_ = std::move(handler); }
 
   // Where `request` runs (unknown paths: inline).
   Placement Place(const Request& request) const;
@@ -84,6 +87,7 @@ class Router {
   static std::optional<Response> Caught(const Request& request, Fn&& fn);
 
   std::unordered_map<std::string, Path> paths_;
+  Handler unknown_path_;
 };
 
 }  // namespace authgent::http

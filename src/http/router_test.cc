@@ -32,6 +32,18 @@ TEST(Router, UnknownPathIs404WithJsonBody) {
   EXPECT_EQ(r.body, R"({"error":"not_found","error_description":"no such endpoint"})");
 }
 
+TEST(Router, UnknownPathHandlerAnswersOnlyUnknownPaths) {
+  Router router = MakeRouter();
+  router.SetUnknownPathHandler(
+      [](const Request& r) { return Response::Error(503, "temporarily_unavailable", r.path); });
+  Response unknown = router.Dispatch(Make("POST", "/nope"));
+  EXPECT_EQ(unknown.status, 503);
+  EXPECT_NE(unknown.body.find("/nope"), std::string::npos);
+  EXPECT_EQ(router.Place(Make("POST", "/nope")), Placement::kInline);
+  EXPECT_EQ(router.Dispatch(Make("GET", "/doc")).status, 200);
+  EXPECT_EQ(router.Dispatch(Make("GET", "/form")).status, 405);
+}
+
 TEST(Router, WrongMethodIs405WithAllow) {
   Response r = MakeRouter().Dispatch(Make("DELETE", "/form"));
   EXPECT_EQ(r.status, 405);

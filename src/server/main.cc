@@ -14,6 +14,7 @@
 #include "server/app.h"
 #include "server/cli.h"
 #include "server/healthcheck.h"
+#include "server/startup_listener.h"
 #include "server/version.h"
 
 using namespace authgent;
@@ -33,42 +34,61 @@ rlim_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
-// Waits `delay`, or less when SIGTERM or SIGINT arrives; true when one did. Before the server
-// installs its handlers, so that a container's PID 1 (which ignores signals that have no handler)
-// still stops at once while it waits for the database.
-bool StopRequestedWithin(std::chrono::seconds delay) {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  sigset_t before;
-  pthread_sigmask(SIG_BLOCK, &stop, &before);
-  timespec wait{static_cast<time_t>(delay.count()), 0};
-  int got = sigtimedwait(&stop, nullptr, &wait);
-  pthread_sigmask(SIG_SETMASK, &before, nullptr);
-  return got == SIGTERM || got == SIGINT;
-}
+// SIGTERM and SIGINT blocked in this thread, and in the threads it starts, while alive: they
+// wait for StopRequestedWithin(). Before the server installs its handlers, so that a container's
+// PID 1 (which ignores signals that have no handler) still stops at once while it waits for the
+// database.
+class StopSignalsBlocked {
+ public:
+  StopSignalsBlocked() {
+    sigemptyset(&stop_);
+    sigaddset(&stop_, SIGTERM);
+    sigaddset(&stop_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_, &before_);
+  }
+  ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  StopSignalsBlocked(const StopSignalsBlocked&) = delete;
+  StopSignalsBlocked& operator=(const StopSignalsBlocked&) = delete;
+
+  // Waits `delay`, or less when SIGTERM or SIGINT arrives; true when one did.
+  bool StopRequestedWithin(std::chrono::seconds delay) const {
+    timespec wait{static_cast<time_t>(delay.count()), 0};
+    int got = sigtimedwait(&stop_, nullptr, &wait);
+    return got == SIGTERM || got == SIGINT;
+  }
+
+ private:
+  sigset_t stop_, before_;
+};
 
 // App::Create, retried with backoff (1 s doubling to 30 s) while PostgreSQL cannot be reached:
 // an instance started before its database (a rollout, a host reboot) waits for it instead of
-// exiting. Any other failure, and SQLite's, ends the start at once. nullptr after a stop signal.
+// exiting, and its port answers meanwhile (server/startup_listener: alive, not ready). Any other
+// failure, and SQLite's, ends the start at once. nullptr after a stop signal.
 StatusOr<std::unique_ptr<server::App>> CreateWhenTheDatabaseAnswers(const server::Config& config) {
+  auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
+  auto waits_for_database = [&] {
+    return !app.ok() && app.status().code() == StatusCode::kUnavailable &&
+           config.database.kind == storage::DatabaseUrl::Kind::kPostgres;
+  };
+  if (!waits_for_database()) return app;
+  StopSignalsBlocked blocked;
+  auto listener = server::StartupListener::Start(config);
+  if (!listener.ok()) return listener.status();
   std::chrono::seconds delay(1);
-  for (int attempt = 1;; ++attempt) {
-    auto app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
-    if (app.ok() || app.status().code() != StatusCode::kUnavailable ||
-        config.database.kind != storage::DatabaseUrl::Kind::kPostgres) {
-      return app;
-    }
+  for (int attempt = 1; waits_for_database(); ++attempt) {
     log::Warn("database unavailable at start: retrying",
               {{"attempt", attempt}, {"retry_in_s", static_cast<int64_t>(delay.count())},
                {"error", app.status().message()}});
     std::cerr << "authgent: waiting for the database (" << app.status().message()
               << "); retrying in " << delay.count() << " s\n"
               << std::flush;
-    if (StopRequestedWithin(delay)) return std::unique_ptr<server::App>();
+    if (blocked.StopRequestedWithin(delay)) return std::unique_ptr<server::App>();
     delay = std::min(delay * 2, std::chrono::seconds(30));
+    app = server::App::Create(config, SystemClock::Instance(), SecureRandom::Instance());
   }
+  (*listener)->Stop();  // the port is the server's now
+  return app;
 }
 
 // Descriptors kept apart from client connections: database connections, the log, the SQLite

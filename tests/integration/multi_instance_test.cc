@@ -706,8 +706,9 @@ namespace authgent::testing {
 namespace {
 
 // An instance started while its PostgreSQL database refuses connections waits, retrying with
-// backoff and saying so, and serves once the database lets it in; one waiting for a database that
-// never comes stops cleanly (exit 0) on SIGTERM.
+// backoff and saying so, its port answering meanwhile that it is alive and not ready, and serves
+// once the database lets it in; one waiting for a database that never comes stops cleanly
+// (exit 0) on SIGTERM.
 TEST(StartBeforeTheDatabase, WaitsForTheDatabaseAndStopsCleanlyWhileWaiting) {
   std::string name = "late_" + SecureRandom::Instance().Hex(6);
   std::string url = CreateDatabase(name);
@@ -724,6 +725,14 @@ TEST(StartBeforeTheDatabase, WaitsForTheDatabaseAndStopsCleanlyWhileWaiting) {
   EXPECT_NE(late.Stderr().find("authgent: waiting for the database (cannot connect to PostgreSQL"),
             std::string::npos)
       << late.Stderr();
+  EXPECT_EQ(Get(port, "/healthz").status, 200);
+  HttpResult waiting = Get(port, "/readyz");
+  EXPECT_EQ(waiting.status, 503);
+  EXPECT_EQ(waiting.body, R"({"reason":"storage","status":"unavailable"})");
+  HttpResult token = PostForm(port, "/oauth/token", {{"grant_type", "client_credentials"}});
+  EXPECT_EQ(token.status, 503);
+  EXPECT_EQ(token.Json()["error"], "temporarily_unavailable");
+  EXPECT_EQ(token.Header("retry-after"), "2");
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true"));
   ASSERT_TRUE(late.WaitForStderr("serving on", 30000)) << late.Stderr();
   EXPECT_EQ(Get(port, "/readyz").status, 200);
