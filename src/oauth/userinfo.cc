@@ -37,12 +37,12 @@ UserinfoAnswer Userinfo(storage::Store& store, const crypto::KeySnapshot& keys,
     return Challenge(401, issuer, "invalid_token");
   }
   StatusOr<bool> revoked = store.IsAccessTokenRevoked((*claims)["jti"].get<std::string>());
-  if (!revoked.ok()) return {500, {}, ""};
+  if (!revoked.ok()) return {0, {}, "", revoked.status()};
   if (*revoked) return Challenge(401, issuer, "invalid_token");
   std::vector<std::string> scopes = SplitScope((*claims)["scope"].get<std::string>());
   if (!Has(scopes, "openid")) return Challenge(403, issuer, "insufficient_scope");
   StatusOr<storage::User> user = store.GetUser((*claims)["sub"].get<std::string>());
-  if (!user.ok() && user.status().code() != StatusCode::kNotFound) return {500, {}, ""};
+  if (!user.ok() && user.status().code() != StatusCode::kNotFound) return {0, {}, "", user.status()};
   if (!user.ok() || user->disabled) return Challenge(401, issuer, "invalid_token");
 
   UserinfoAnswer a;

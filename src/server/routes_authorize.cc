@@ -93,10 +93,14 @@ http::Response App::CodeRedirect(const oauth::AuthorizeRequest& request, const s
 
 http::Response App::CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
                                   const http::Request& http_request) {
-  log::Error("cannot store authorization code",
-             {{"request_id", http_request.request_id}, {"error", status.ToString()}});
-  return Redirect(oauth::ErrorRedirectUrl(
-      {request.redirect_uri, request.state, oauth::ServerError()}, config_.issuer));
+  // An outage answers temporarily_unavailable (RFC 6749 §4.1.2.1) and is logged once by the
+  // store's outage monitor; anything else is a server_error worth a line of its own.
+  oauth::OAuthError error = oauth::FromFailure(status);
+  nlohmann::json fields = {{"request_id", http_request.request_id}, {"error", status.ToString()}};
+  if (error.status == 503) log::Debug("cannot store authorization code", fields);
+  else log::Error("cannot store authorization code", fields);
+  return Redirect(oauth::ErrorRedirectUrl({request.redirect_uri, request.state, error},
+                                          config_.issuer));
 }
 
 http::Response App::FinishAuthorization(const oauth::AuthorizeRequest& request,

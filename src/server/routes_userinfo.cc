@@ -1,8 +1,8 @@
 // GET and POST /oauth/userinfo: the OpenID Connect UserInfo endpoint (oauth/userinfo).
-#include "core/log.h"
 #include "oauth/metadata.h"
 #include "oauth/userinfo.h"
 #include "server/app.h"
+#include "server/web.h"
 
 namespace authgent::server {
 
@@ -15,10 +15,8 @@ void App::AddUserinfoRoutes() {
     oauth::UserinfoAnswer answer = oauth::Userinfo(
         *store_, **keys, config_.issuer, request.Header("authorization").value_or(""),
         clock_.Now());
-    if (answer.status == 500) {
-      log::Error("userinfo failed", {{"request_id", request.request_id}});
-      return http::Response::Error(500, "server_error", "internal error");
-    }
+    // 503 temporarily_unavailable in a storage outage, 500 for anything else (server/web).
+    if (!answer.fault.ok()) return OAuthErrorResponse(oauth::FromFailure(answer.fault), request);
     if (answer.status != 200) {
       http::Response r;
       r.status = answer.status;

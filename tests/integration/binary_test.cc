@@ -404,8 +404,19 @@ TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
   std::string id = added.out.substr(11, 32);
   size_t at = added.out.find("client_secret: ");
   std::string secret = added.out.substr(at + 15, added.out.find('\n', at) - at - 15);
+  ASSERT_EQ(RunAuthgent({"users", "add", "alice"}, env, "", "alice-password-1\n").code, 0);
   Served s(env);
   ASSERT_TRUE(s.ready()) << s.process().Stderr();
+  // A user signed in, on the consent page, when the disk fills up.
+  FlowDriver browser(s.port());
+  std::string public_client = browser.RegisterPublicClient({"http://127.0.0.1:9/cb"});
+  HttpResult to_login = browser.Authorize(
+      browser.AuthorizeParams(public_client, "http://127.0.0.1:9/cb", Pkce::Make()));
+  ASSERT_EQ(to_login.status, 303) << to_login.body;
+  HttpResult logged_in = browser.Login(to_login.Header("location"), "alice", "alice-password-1");
+  ASSERT_EQ(logged_in.status, 303) << logged_in.body;
+  HttpResult consent = browser.ConsentPage(logged_in.Header("location"));
+  ASSERT_EQ(consent.status, 200) << consent.body;
   std::map<std::string, std::string> basic = {{"Authorization", Basic(id, secret)}};
   HttpResult token = PostForm(s.port(), "/oauth/token",
                               {{"grant_type", "client_credentials"},
@@ -436,6 +447,12 @@ TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_EQ(full.Json()["error"], "temporarily_unavailable");
   EXPECT_EQ(full.Header("retry-after"), "2");
+  // The approval cannot store its code: the client is told to try again later, not of a fault.
+  HttpResult approved = browser.Decide(consent, "approve");
+  ASSERT_EQ(approved.status, 302) << approved.body;
+  std::map<std::string, std::string> answer = QueryOf(approved.Header("location"));
+  EXPECT_EQ(answer["error"], "temporarily_unavailable") << approved.Header("location");
+  EXPECT_EQ(answer.count("code"), 0u);
   HttpResult ready = Get(s.port(), "/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_EQ(ready.Json()["reason"], "storage");

@@ -532,6 +532,14 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
   FlowDriver flow(balancer_port_);
   std::string client = flow.RegisterPublicClient({kRedirect});
   std::string refresh = Authorize(flow, client)["refresh_token"];
+  Pkce pkce = Pkce::Make();
+  std::string url = flow.AuthorizeAndApprove(
+      flow.AuthorizeParams(client, kRedirect, pkce, "openid mcp:read"), "alice", "alice-password-1");
+  HttpResult signed_in = flow.ExchangeCode(client, QueryOf(url)["code"], pkce.verifier, kRedirect);
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  std::map<std::string, std::string> bearer = {
+      {"Authorization", "Bearer " + signed_in.Json()["access_token"].get<std::string>()}};
+  ASSERT_EQ(Get(balancer_port_, "/oauth/userinfo", bearer).status, 200);
   nlohmann::json registration = {{"redirect_uris", {kRedirect}},
                                  {"token_endpoint_auth_method", "none"}};
   auto machine = AddMachineClient(/*introspect=*/false);
@@ -583,7 +591,10 @@ TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
                                  {"client_id", client}});
     EXPECT_EQ(token.status, 503) << token.body;
     EXPECT_EQ(token.Json()["error"], "temporarily_unavailable");
-    unavailable += (reg.status == 503) + (token.status == 503);
+    HttpResult userinfo = Get(port, "/oauth/userinfo", bearer);
+    EXPECT_EQ(userinfo.status, 503) << userinfo.body;
+    EXPECT_EQ(userinfo.Json()["error"], "temporarily_unavailable");
+    unavailable += (reg.status == 503) + (token.status == 503) + (userinfo.status == 503);
     HttpResult ready = Get(port, "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.Json()["reason"], "storage") << ready.body;
