@@ -86,7 +86,7 @@ class Server::Impl {
   // One io_context per network thread, each run by that thread alone: a connection lives on one
   // of them from accept to close, so its coroutine needs no strand, and the threads share no
   // scheduler lock and wake no one else to run a ready connection (a fifth of the server's CPU
-  // per request went to that sharing: docs/performance.md, item 29).
+  // per request went to that sharing: docs/performance.md, "One `io_context` per network thread").
   static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
     std::vector<std::unique_ptr<asio::io_context>> contexts;
     for (int i = 0; i < std::max(1, threads); ++i) {
