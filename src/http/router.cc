@@ -12,24 +12,26 @@ constexpr char kCorsAllowHeaders[] = "Authorization, Content-Type, MCP-Protocol-
 void Router::Add(const std::string& method, const std::string& path, Handler handler,
                  RouteOptions options) {
   Path& p = paths_[path];
-  p.by_method[method] = std::move(handler);
-  p.options.cors = p.options.cors || options.cors;
-  p.options.blocking = p.options.blocking || options.blocking;
-  if (options.blocking_when) p.options.blocking_when = options.blocking_when;
-  if (options.async_when) p.options.async_when = options.async_when;
-  if (options.async_handler) {
-    p.options.async_handler = options.async_handler;
-    p.async_method = method;
-  }
+  p.cors = p.cors || options.cors;
+  p.by_method[method] = Route{std::move(handler), std::move(options)};
+}
+
+const Router::Route* Router::Find(const Path& path, const std::string& method) {
+  auto it = path.by_method.find(method);
+  if (it == path.by_method.end() && method == "HEAD") it = path.by_method.find("GET");
+  return it == path.by_method.end() ? nullptr : &it->second;
 }
 
 Placement Router::Place(const Request& request) const {
   auto it = paths_.find(request.path);
   if (it == paths_.end()) return Placement::kInline;
-  const RouteOptions& o = it->second.options;
+  const Route* route = Find(it->second, request.method);
+  if (!route) return Placement::kInline;  // 405, or a preflight
+  const RouteOptions& o = route->options;
   if (o.blocking || (o.blocking_when && o.blocking_when(request))) return Placement::kWorker;
-  if (o.async_handler && request.method == it->second.async_method && o.async_when &&
-      o.async_when(request)) {
+  // A HEAD runs its GET's handler, never the asynchronous one.
+  bool own_method = it->second.by_method.count(request.method) > 0;
+  if (o.async_handler && own_method && o.async_when && o.async_when(request)) {
     return Placement::kAsync;
   }
   return Placement::kInline;
@@ -42,7 +44,7 @@ std::string Router::AllowHeader(const Path& path) const {
     allow += method;
     if (method == "GET" && !path.by_method.count("HEAD")) allow += ", HEAD";
   }
-  if (path.options.cors) allow += ", OPTIONS";
+  if (path.cors) allow += ", OPTIONS";
   return allow;
 }
 
@@ -54,26 +56,22 @@ Response Router::Dispatch(const Request& request) const {
   }
   const Path& path = it->second;
   Response response;
-  if (request.method == "OPTIONS" && path.options.cors) {
+  if (request.method == "OPTIONS" && path.cors) {
     response.status = 204;
     response.Set("Access-Control-Allow-Methods", AllowHeader(path));
     response.Set("Access-Control-Allow-Headers", kCorsAllowHeaders);
     response.Set("Access-Control-Max-Age", "86400");
   } else {
-    const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
-    auto handler = path.by_method.find(method);
-    if (request.method == "HEAD" && path.by_method.count("HEAD")) {
-      handler = path.by_method.find("HEAD");
-    }
-    if (handler == path.by_method.end()) {
+    const Route* route = Find(path, request.method);
+    if (!route) {
       response = Response::Error(405, "method_not_allowed",
                                  "this endpoint does not accept " + request.method);
       response.Set("Allow", AllowHeader(path));
     } else {
-      return Guarded(request, [&] { return handler->second(request); }, path.options.cors);
+      return Guarded(request, [&] { return route->handler(request); }, path.cors);
     }
   }
-  if (path.options.cors) response.Set("Access-Control-Allow-Origin", "*");
+  if (path.cors) response.Set("Access-Control-Allow-Origin", "*");
   return response;
 }
 
@@ -100,12 +98,13 @@ Response Router::Guarded(const Request& request, const Finish& finish, bool cors
 
 AsyncStep Router::DispatchAsync(const Request& request) const {
   auto it = paths_.find(request.path);
-  if (it == paths_.end() || !it->second.options.async_handler ||
-      request.method != it->second.async_method) {
+  if (it == paths_.end()) return Dispatch(request);
+  auto route = it->second.by_method.find(request.method);
+  if (route == it->second.by_method.end() || !route->second.options.async_handler) {
     return Dispatch(request);
   }
-  const RouteOptions& options = it->second.options;
-  const bool cors = options.cors;
+  const RouteOptions& options = route->second.options;
+  const bool cors = it->second.cors;
   auto answer = [cors](Response r) {
     if (cors) r.Set("Access-Control-Allow-Origin", "*");
     return r;

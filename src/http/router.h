@@ -65,7 +65,8 @@ class Router {
   // quick and must not block.
   void SetUnknownPathHandler(Handler handler) { unknown_path_ = std::move(handler); }
 
-  // Where `request` runs (unknown paths: inline).
+  // Where `request` runs, from the options its method was added with (unknown paths and
+  // methods: inline).
   Placement Place(const Request& request) const;
   // Runs the matching handler, or answers 404/405/OPTIONS itself. Never throws: a handler that
   // throws becomes a 500 with a generic body (the exception text is logged, not sent).
@@ -75,11 +76,18 @@ class Router {
   AsyncStep DispatchAsync(const Request& request) const;
 
  private:
-  struct Path {
-    std::map<std::string, Handler> by_method;
+  // One method of a path: its handler and where it runs. Each method's options are its own (a
+  // blocking GET does not make the POST beside it blocking).
+  struct Route {
+    Handler handler;
     RouteOptions options;
-    std::string async_method;  // the method the async handler was added with
   };
+  struct Path {
+    std::map<std::string, Route> by_method;
+    bool cors = false;  // any method added with `cors`: the path answers preflights
+  };
+  // The route `request` runs (HEAD runs GET's unless HEAD was added), or null.
+  static const Route* Find(const Path& path, const std::string& method);
   std::string AllowHeader(const Path& path) const;
   // `finish` run with Dispatch's guarantees: a throw becomes a generic 500, CORS is added.
   static Response Guarded(const Request& request, const Finish& finish, bool cors);

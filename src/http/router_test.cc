@@ -44,6 +44,25 @@ TEST(Router, UnknownPathHandlerAnswersOnlyUnknownPaths) {
   EXPECT_EQ(router.Dispatch(Make("GET", "/form")).status, 405);
 }
 
+// Where a request runs is decided by its own method's options: a blocking GET does not send the
+// POST beside it to a worker, and an asynchronous POST does not make the GET asynchronous.
+TEST(Router, PlacementIsPerMethod) {
+  Router router;
+  router.Add("GET", "/page", [](const Request&) { return Response::Json(200, {}); },
+             {.blocking = true});
+  router.Add("POST", "/page", [](const Request&) { return Response::Json(200, {}); },
+             {.async_when = [](const Request&) { return true; },
+              .async_handler = [](const Request&) -> AsyncStep { return Response::Json(202, {}); }});
+  router.Add("PUT", "/page", [](const Request&) { return Response::Json(200, {}); });
+  EXPECT_EQ(router.Place(Make("GET", "/page")), Placement::kWorker);
+  EXPECT_EQ(router.Place(Make("HEAD", "/page")), Placement::kWorker);
+  EXPECT_EQ(router.Place(Make("POST", "/page")), Placement::kAsync);
+  EXPECT_EQ(router.Place(Make("PUT", "/page")), Placement::kInline);
+  EXPECT_EQ(router.Place(Make("DELETE", "/page")), Placement::kInline);  // 405
+  EXPECT_EQ(std::get<Response>(router.DispatchAsync(Make("POST", "/page"))).status, 202);
+  EXPECT_EQ(router.Dispatch(Make("DELETE", "/page")).status, 405);
+}
+
 TEST(Router, WrongMethodIs405WithAllow) {
   Response r = MakeRouter().Dispatch(Make("DELETE", "/form"));
   EXPECT_EQ(r.status, 405);

@@ -53,6 +53,8 @@ class App {
   const Config& config() const { return config_; }
   const std::string& issuer() const { return config_.issuer; }
   storage::Store& store() { return *store_; }
+  // The routes, for tests that check where each runs.
+  const http::Router& router() const { return router_; }
   federation::UpstreamProvider* upstream() { return upstream_.get(); }
   crypto::KeyRing& keys() { return *keys_; }
 
