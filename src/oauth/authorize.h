@@ -65,6 +65,10 @@ inline constexpr size_t kMaxScopeLength = 1024;
 inline constexpr size_t kMaxResourceLength = 2048;
 inline constexpr size_t kMaxNonceLength = 512;
 
+// How long an authorization transaction (the sign-in and consent between /oauth/authorize and
+// the redirect back, local or through the upstream IdP) stays usable, in seconds.
+inline constexpr int64_t kAuthorizationTransactionTtl = 600;
+
 // `client` is the stored client for params' client_id, or nullptr when there is none.
 AuthorizeOutcome ValidateAuthorize(const Params& params, const storage::Client* client,
                                    const ResourceCatalog& catalog);

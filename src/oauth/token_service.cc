@@ -324,14 +324,18 @@ std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginCode
   if (params.Get("code_verifier").empty()) {
     return TokenAnswer(InvalidRequest("code_verifier is required (PKCE)"));
   }
-  // A resource parameter must name the authorized resource; resolve it before the transaction.
-  std::optional<std::string> audience;
-  if (params.Has("resource")) {
-    auto resolved = catalog_.ResolveAudience(params.Get("resource"));
-    if (auto* e = std::get_if<OAuthError>(&resolved)) return TokenAnswer(*e);
-    audience = std::get<std::string>(resolved);
-  }
-  return std::make_shared<CodeGrant>(*this, params, client, std::move(audience));
+  auto audience = RequestedAudience(params);
+  if (auto* e = std::get_if<OAuthError>(&audience)) return TokenAnswer(*e);
+  return std::make_shared<CodeGrant>(*this, params, client,
+                                     std::get<std::optional<std::string>>(std::move(audience)));
+}
+
+std::variant<std::optional<std::string>, OAuthError> TokenService::RequestedAudience(
+    const Params& params) {
+  if (!params.Has("resource")) return std::optional<std::string>();
+  auto resolved = catalog_.ResolveAudience(params.Get("resource"));
+  if (auto* e = std::get_if<OAuthError>(&resolved)) return *e;
+  return std::optional<std::string>(std::get<std::string>(std::move(resolved)));
 }
 
 bool TokenService::RefreshWouldFail(const Params& params, const storage::Client& client) {
@@ -472,13 +476,10 @@ std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginRefr
   if (params.Get("refresh_token").empty()) {
     return TokenAnswer(InvalidRequest("refresh_token is required"));
   }
-  std::optional<std::string> audience;
-  if (params.Has("resource")) {
-    auto resolved = catalog_.ResolveAudience(params.Get("resource"));
-    if (auto* e = std::get_if<OAuthError>(&resolved)) return TokenAnswer(*e);
-    audience = std::get<std::string>(resolved);
-  }
-  return std::make_shared<RefreshGrant>(*this, params, client, std::move(audience));
+  auto audience = RequestedAudience(params);
+  if (auto* e = std::get_if<OAuthError>(&audience)) return TokenAnswer(*e);
+  return std::make_shared<RefreshGrant>(*this, params, client,
+                                        std::get<std::optional<std::string>>(std::move(audience)));
 }
 
 TokenAnswer TokenService::ClientCredentialsGrant(const Params& params,

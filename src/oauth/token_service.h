@@ -131,6 +131,9 @@ class TokenService {
   std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> BeginRefreshGrant(
       const Params& params, const storage::Client& client);
   TokenAnswer ClientCredentialsGrant(const Params& params, const storage::Client& client);
+  // The audience a code or refresh request's `resource` names (resolved before its transaction,
+  // where the grant must match it), nothing without one, or why it names none we serve.
+  std::variant<std::optional<std::string>, OAuthError> RequestedAudience(const Params& params);
   // The first refresh token of a family, or the next one.
   storage::RefreshToken NewRefreshToken(const std::string& plaintext, const MintedAccessToken& at,
                                         int64_t family_expires_at);

@@ -25,7 +25,6 @@
 namespace authgent::server {
 namespace {
 
-constexpr int64_t kTransactionTtl = 600;
 constexpr int64_t kLoginWindow = 900;  // failed logins are counted per 15 minutes
 constexpr size_t kMaxUsername = 100;   // as `authgent users add` allows
 
@@ -54,7 +53,7 @@ std::string App::BrowserToken(const http::Request& request) {
 }
 
 std::string App::BrowserCookie(const std::string& token) {
-  return SetCookie(browser_cookie_, token, kTransactionTtl, secure_cookies_);
+  return SetCookie(browser_cookie_, token, oauth::kAuthorizationTransactionTtl, secure_cookies_);
 }
 
 bool App::SameBrowser(const http::Request& request, const storage::AuthorizationTransaction& txn) {
@@ -288,7 +287,7 @@ void App::AddAuthorizeRoutes() {
       txn.csrf_hash = TokenHash(csrf);
     }
     txn.created_at = now;
-    txn.expires_at = now + kTransactionTtl;
+    txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
     Status stored = store_->CreateTransaction(txn);
     if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
     http::Response next = session ? ConsentPage(transaction, csrf, req, *client, *session)

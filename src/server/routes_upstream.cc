@@ -14,10 +14,6 @@
 #include "server/web.h"
 
 namespace authgent::server {
-namespace {
-constexpr int64_t kTransactionTtl = 600;
-}  // namespace
-
 http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
   if (!upstream_->ready()) {
     log::Warn("login refused: identity provider unavailable", {{"error", upstream_->last_error()}});
@@ -140,7 +136,7 @@ void App::AddUpstreamRoutes() {
         next.request_json = txn->request_json;
         next.browser_hash = txn->browser_hash;
         next.created_at = now;
-        next.expires_at = now + kTransactionTtl;
+        next.expires_at = now + oauth::kAuthorizationTransactionTtl;
         if (!store_->CreateTransaction(next).ok()) {
           return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
         }
