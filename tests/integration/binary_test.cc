@@ -2,7 +2,6 @@
 // and the operator subcommands.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "flow_helpers.h"
 #include "http_client.h"
 #include "process.h"
+#include "sqlite_check.h"
 #include "storage/sql/schema.h"
 #include "test_server.h"
 
@@ -477,18 +477,7 @@ TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
   EXPECT_NE(log.find("\"storage unavailable\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"storage recovered\""), std::string::npos) << log;
 
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((mount_dir + "/authgent.db").c_str(), &db), SQLITE_OK);
-  std::string integrity;
-  sqlite3_exec(
-      db, "PRAGMA integrity_check",
-      [](void* out, int, char** values, char**) {
-        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
-        return 0;
-      },
-      &integrity, nullptr);
-  sqlite3_close(db);
-  EXPECT_EQ(integrity, "ok");
+  EXPECT_EQ(SqliteIntegrityCheck(mount_dir + "/authgent.db"), "ok");
   std::cout << "disk full: " << accepted_while_full
             << " registrations still fitted in SQLite's pages after the disk filled; then 503, "
                "reads served, writes again after freeing space, integrity ok\n";

@@ -5,7 +5,6 @@
 // introspects active. Nothing that authgent answered 200 (or 302 with a code) may be lost.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <mutex>
@@ -15,6 +14,7 @@
 #include "flow_helpers.h"
 #include "http_client.h"
 #include "process.h"
+#include "sqlite_check.h"
 
 namespace authgent::testing {
 namespace {
@@ -77,21 +77,6 @@ void Load(const std::string& client_id, FlowDriver& browser, Answered& answered)
   }
 }
 
-std::string IntegrityCheck(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return "cannot open " + path;
-  std::string result;
-  sqlite3_exec(
-      db, "PRAGMA integrity_check",
-      [](void* out, int, char** values, char**) {
-        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
-        return 0;
-      },
-      &result, nullptr);
-  sqlite3_close(db);
-  return result;
-}
-
 TEST(Crash, KillNineUnderLoadLosesNothingThatWasAnswered) {
   std::string dir = MakeTempDir("authgent-crash");
   std::string db_path = dir + "/authgent.db";
@@ -150,7 +135,7 @@ TEST(Crash, KillNineUnderLoadLosesNothingThatWasAnswered) {
     for (auto& t : threads) t.join();
     server.reset();
 
-    ASSERT_EQ(IntegrityCheck(db_path), "ok") << "after kill " << kill + 1;
+    ASSERT_EQ(SqliteIntegrityCheck(db_path), "ok") << "after kill " << kill + 1;
     ASSERT_GT(answered.requests, 0) << "no load reached the server before the kill";
     server = std::make_unique<Process>(std::vector<std::string>{AuthgentBinary(), "serve"}, env,
                                        dir);
