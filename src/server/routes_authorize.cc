@@ -92,12 +92,10 @@ http::Response App::CodeRedirect(const oauth::AuthorizeRequest& request, const s
 
 http::Response App::CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
                                   const http::Request& http_request) {
-  // An outage answers temporarily_unavailable (RFC 6749 §4.1.2.1) and is logged once by the
-  // store's outage monitor; anything else is a server_error worth a line of its own.
+  // An outage answers temporarily_unavailable (RFC 6749 §4.1.2.1), anything else server_error.
   oauth::OAuthError error = oauth::FromFailure(status);
-  nlohmann::json fields = {{"request_id", http_request.request_id}, {"error", status.ToString()}};
-  if (error.status == 503) log::Debug("cannot store authorization code", fields);
-  else log::Error("cannot store authorization code", fields);
+  LogFailure("cannot store authorization code", error.status,
+             {{"request_id", http_request.request_id}, {"error", status.ToString()}});
   return Redirect(oauth::ErrorRedirectUrl({request.redirect_uri, request.state, error},
                                           config_.issuer));
 }

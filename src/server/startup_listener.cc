@@ -23,6 +23,7 @@ StatusOr<std::unique_ptr<StartupListener>> StartupListener::Start(const Config& 
   options.port = config.port;
   options.io_threads = 1;
   options.worker_threads = 1;
+  options.max_body_bytes = config.max_body_bytes;
   options.read_timeout = std::chrono::seconds(config.read_timeout);
   options.idle_timeout = std::chrono::seconds(config.idle_timeout);
   options.shutdown_timeout = std::chrono::seconds(2);

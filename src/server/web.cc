@@ -35,14 +35,16 @@ oauth::Params RequestParams(const http::Request& request) {
   return oauth::Params::Parse("%");  // invalid: callers answer invalid_request
 }
 
+void LogFailure(std::string_view message, int status, nlohmann::json fields) {
+  if (status == 503) log::Debug(message, std::move(fields));
+  else log::Error(message, std::move(fields));
+}
+
 http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Request& request) {
   nlohmann::json fields = {{"request_id", request.request_id}, {"path", request.path},
                            {"error", error.code}};
   if (!error.debug.empty()) fields["debug"] = error.debug;
-  // A 503 is an outage of storage (logged once when it starts and ends, storage/sql/
-  // outage_monitor) or of a dependency with its own log line: not one error line per request.
-  if (error.status == 503) log::Debug("request failed", fields);
-  else if (error.status >= 500) log::Error("request failed", fields);
+  if (error.status >= 500) LogFailure("request failed", error.status, std::move(fields));
   else log::Info("request rejected", fields);
   http::Response r = http::Response::Error(error.status, error.code, error.description);
   r.Set("Pragma", "no-cache");

@@ -22,6 +22,11 @@ bool IsFormPost(const http::Request& request);
 // that type cross-site only after a CORS preflight, unlike a form's text/plain.
 bool IsJsonPost(const http::Request& request);
 
+// Logs a request that failed on our side (`status` 500 or above): at debug level for a 503, an
+// outage of storage (logged once when it starts and ends, storage/sql/outage_monitor) or of a
+// dependency with its own log line, not one error line per request; as an error otherwise.
+void LogFailure(std::string_view message, int status, nlohmann::json fields);
+
 // The single writer of OAuth errors (RFC 6749 §5.2): JSON {"error","error_description"},
 // no-store; `debug` goes to the log with the request id, never to the client.
 http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Request& request);
