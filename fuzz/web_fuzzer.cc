@@ -2,8 +2,8 @@
 // X-Forwarded-For (the client's address for rate limiting, behind trusted proxies) and the
 // Content-Type that decides whether a body is a form. Properties: a cookie value never runs into
 // the next cookie; the client address is the peer or one whole, trimmed X-Forwarded-For entry,
-// and never one of the trusted proxies while an untrusted entry exists; parameters come only from
-// a form body or the query.
+// and never one of the trusted proxies (in any spelling of its address) while an untrusted entry
+// exists; parameters come only from a form body or the query.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -39,10 +39,11 @@ void CheckClientIp(const http::Request& request, const std::string& forwarded) {
     std::string item = forwarded.substr(start, comma - start);
     item.erase(0, item.find_first_not_of(' '));
     item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty() && item != kTrusted[0] && item != kTrusted[1]) any_untrusted = true;
+    // Trusted means the same address as a proxy in any spelling (::ffff:10.0.0.1 is 10.0.0.1).
+    if (!item.empty() && !server::InIpRanges(item, kTrusted)) any_untrusted = true;
     start = comma + 1;
   }
-  if (any_untrusted) FUZZ_CHECK(ip != kTrusted[0] && ip != kTrusted[1]);
+  if (any_untrusted) FUZZ_CHECK(!server::InIpRanges(ip, kTrusted));
 }
 
 }  // namespace

@@ -41,6 +41,9 @@ TEST(Web, ClientIpBelievesForwardedForOnlyFromTrustedProxies) {
   // A client cannot spoof through a chain of trusted proxies: the right-most untrusted entry wins.
   EXPECT_EQ(ClientIp(r, {"10.0.0.5", "203.0.113.9"}), "198.51.100.7");
   EXPECT_EQ(ClientIp(WithHeaders({}), {"10.0.0.5"}), "10.0.0.5");
+  // A proxy that writes its own address IPv4-mapped is still that proxy, not the client.
+  auto mapped = WithHeaders({{"x-forwarded-for", "198.51.100.7, ::ffff:10.0.0.6"}});
+  EXPECT_EQ(ClientIp(mapped, {"10.0.0.5", "10.0.0.6"}), "198.51.100.7");
 }
 
 TEST(Web, CrossSitePostsAreToldApartByFetchMetadataThenOrigin) {
