@@ -60,8 +60,9 @@ class McpServer {
     // The path-specific location (RFC 9728 §3.1) and the root one, for older clients.
     router.Add("GET", prm_url_.substr(prm_url_.find("/.well-known")), metadata, {.cors = true});
     router.Add("GET", "/.well-known/oauth-protected-resource", metadata, {.cors = true});
-    router.Add("POST", "/mcp", [this](const http::Request& r) { return Handle(r); },
-               {.cors = true, .blocking = true});
+    // A JWKS fetch may block: /mcp runs on a worker.
+    router.Add("POST", "/mcp", http::OnWorkers([this](const http::Request& r) { return Handle(r); }),
+               {.cors = true});
   }
 
  private:

@@ -15,18 +15,42 @@ Request Make(std::string method, std::string path) {
   return r;
 }
 
+// Which kind of step `step` is: "answer", "worker" or "suspended".
+std::string KindOf(const AsyncStep& step) {
+  if (std::holds_alternative<Response>(step)) return "answer";
+  return std::holds_alternative<OnWorker>(step) ? "worker" : "suspended";
+}
+
+// Runs every step of `step` on this thread, the first Resume counting, and returns the answer.
+Response RunSteps(const AsyncStep& step) {
+  if (auto* r = std::get_if<Response>(&step)) return *r;
+  if (auto* w = std::get_if<OnWorker>(&step)) return w->run();
+  Finish finish;
+  std::get<Suspended>(step).start([&](Finish f) {
+    if (!finish) finish = std::move(f);
+  });
+  return finish();
+}
+
+Response Answer(const Router& router, const Request& request) {
+  return RunSteps(router.Dispatch(request));
+}
+
 Router MakeRouter() {
   Router router;
   router.Add("GET", "/doc", [](const Request&) { return Response::Json(200, {{"a", 1}}); },
              {.cors = true});
   router.Add("POST", "/form", [](const Request&) { return Response::Json(200, {{"ok", true}}); });
-  router.Add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); },
-             {.blocking = true});
+  router.Add("GET", "/boom", OnWorkers([](const Request&) -> Response {
+               throw std::runtime_error("secret detail");
+             }));
   return router;
 }
 
 TEST(Router, UnknownPathIs404WithJsonBody) {
-  Response r = MakeRouter().Dispatch(Make("GET", "/nope"));
+  AsyncStep step = MakeRouter().Dispatch(Make("GET", "/nope"));
+  ASSERT_EQ(KindOf(step), "answer");
+  const Response& r = std::get<Response>(step);
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.Get("Content-Type"), "application/json");
   EXPECT_EQ(r.body, R"({"error":"not_found","error_description":"no such endpoint"})");
@@ -36,39 +60,39 @@ TEST(Router, UnknownPathHandlerAnswersOnlyUnknownPaths) {
   Router router = MakeRouter();
   router.SetUnknownPathHandler(
       [](const Request& r) { return Response::Error(503, "temporarily_unavailable", r.path); });
-  Response unknown = router.Dispatch(Make("POST", "/nope"));
+  Response unknown = Answer(router, Make("POST", "/nope"));
   EXPECT_EQ(unknown.status, 503);
   EXPECT_NE(unknown.body.find("/nope"), std::string::npos);
-  EXPECT_EQ(router.Place(Make("POST", "/nope")), Placement::kInline);
-  EXPECT_EQ(router.Dispatch(Make("GET", "/doc")).status, 200);
-  EXPECT_EQ(router.Dispatch(Make("GET", "/form")).status, 405);
+  EXPECT_EQ(Answer(router, Make("GET", "/doc")).status, 200);
+  EXPECT_EQ(Answer(router, Make("GET", "/form")).status, 405);
 }
 
-// Where a request runs is decided by its own method's options: a blocking GET does not send the
-// POST beside it to a worker, and an asynchronous POST does not make the GET asynchronous.
-TEST(Router, PlacementIsPerMethod) {
+// Each method of a path has its own handler, and where it runs is that handler's alone: a GET
+// on a worker does not send the POST beside it there. HEAD runs GET's handler; the router's own
+// answers (405, preflight) are immediate.
+TEST(Router, WhereARequestRunsIsItsOwnHandlersStep) {
   Router router;
-  router.Add("GET", "/page", [](const Request&) { return Response::Json(200, {}); },
-             {.blocking = true});
-  router.Add("POST", "/page", [](const Request&) { return Response::Json(200, {}); },
-             {.async_when = [](const Request&) { return true; },
-              .async_handler = [](const Request&) -> AsyncStep { return Response::Json(202, {}); }});
+  router.Add("GET", "/page", OnWorkers([](const Request&) { return Response::Json(200, {}); }));
+  router.Add("POST", "/page", [](const Request&) -> AsyncStep {
+    return Suspended{[](Resume resume) { resume([] { return Response::Json(202, {}); }); }};
+  });
   router.Add("PUT", "/page", [](const Request&) { return Response::Json(200, {}); });
-  EXPECT_EQ(router.Place(Make("GET", "/page")), Placement::kWorker);
-  EXPECT_EQ(router.Place(Make("HEAD", "/page")), Placement::kWorker);
-  EXPECT_EQ(router.Place(Make("POST", "/page")), Placement::kAsync);
-  EXPECT_EQ(router.Place(Make("PUT", "/page")), Placement::kInline);
-  EXPECT_EQ(router.Place(Make("DELETE", "/page")), Placement::kInline);  // 405
-  EXPECT_EQ(std::get<Response>(router.DispatchAsync(Make("POST", "/page"))).status, 202);
-  EXPECT_EQ(router.Dispatch(Make("DELETE", "/page")).status, 405);
+  EXPECT_EQ(KindOf(router.Dispatch(Make("GET", "/page"))), "worker");
+  EXPECT_EQ(KindOf(router.Dispatch(Make("HEAD", "/page"))), "worker");
+  EXPECT_EQ(KindOf(router.Dispatch(Make("POST", "/page"))), "suspended");
+  EXPECT_EQ(KindOf(router.Dispatch(Make("PUT", "/page"))), "answer");
+  EXPECT_EQ(KindOf(router.Dispatch(Make("DELETE", "/page"))), "answer");
+  EXPECT_EQ(Answer(router, Make("POST", "/page")).status, 202);
+  EXPECT_EQ(Answer(router, Make("GET", "/page")).status, 200);
+  EXPECT_EQ(Answer(router, Make("DELETE", "/page")).status, 405);
 }
 
 TEST(Router, WrongMethodIs405WithAllow) {
-  Response r = MakeRouter().Dispatch(Make("DELETE", "/form"));
+  Response r = Answer(MakeRouter(), Make("DELETE", "/form"));
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.Get("Allow"), "POST");
   EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "method_not_allowed");
-  Response doc = MakeRouter().Dispatch(Make("POST", "/doc"));
+  Response doc = Answer(MakeRouter(), Make("POST", "/doc"));
   EXPECT_EQ(doc.status, 405);
   EXPECT_EQ(doc.Get("Allow"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(doc.Get("Access-Control-Allow-Origin"), "*");
@@ -76,135 +100,121 @@ TEST(Router, WrongMethodIs405WithAllow) {
 
 TEST(Router, CorsPathsAnswerPreflightAndCarryAllowOrigin) {
   Router router = MakeRouter();
-  Response pre = router.Dispatch(Make("OPTIONS", "/doc"));
+  Response pre = Answer(router, Make("OPTIONS", "/doc"));
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.Get("Access-Control-Allow-Origin"), "*");
   EXPECT_EQ(pre.Get("Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(pre.Get("Access-Control-Allow-Headers"),
             "Authorization, Content-Type, MCP-Protocol-Version");
   EXPECT_FALSE(pre.Has("Access-Control-Allow-Credentials"));
-  EXPECT_EQ(router.Dispatch(Make("GET", "/doc")).Get("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(Answer(router, Make("GET", "/doc")).Get("Access-Control-Allow-Origin"), "*");
   // Paths without CORS neither answer preflight nor carry the header.
-  Response form = router.Dispatch(Make("OPTIONS", "/form"));
+  Response form = Answer(router, Make("OPTIONS", "/form"));
   EXPECT_EQ(form.status, 405);
   EXPECT_FALSE(form.Has("Access-Control-Allow-Origin"));
 }
 
-TEST(Router, ConditionallyBlockingRoutesAskPerRequest) {
-  Router router;
-  bool stale = false;
-  router.Add("GET", "/cached", [](const Request&) { return Response::Json(200, {}); },
-             {.blocking_when = [&](const Request&) { return stale; }});
-  EXPECT_EQ(router.Place(Make("GET", "/cached")), Placement::kInline);
-  stale = true;
-  EXPECT_EQ(router.Place(Make("GET", "/cached")), Placement::kWorker);
-}
-
 TEST(Router, HeadFollowsGet) {
-  EXPECT_EQ(MakeRouter().Dispatch(Make("HEAD", "/doc")).status, 200);
+  EXPECT_EQ(Answer(MakeRouter(), Make("HEAD", "/doc")).status, 200);
 }
 
 TEST(Router, ThrowingHandlerIsAGeneric500) {
   Router router = MakeRouter();
-  EXPECT_EQ(router.Place(Make("GET", "/boom")), Placement::kWorker);
-  EXPECT_EQ(router.Place(Make("GET", "/doc")), Placement::kInline);
-  EXPECT_EQ(router.Place(Make("GET", "/nope")), Placement::kInline);
-  Response r = router.Dispatch(Make("GET", "/boom"));
+  AsyncStep step = router.Dispatch(Make("GET", "/boom"));
+  ASSERT_EQ(KindOf(step), "worker");  // it throws only once it runs there
+  Response r = RunSteps(step);
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body.find("secret"), std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "server_error");
 }
 
-// A route with an asynchronous handler: "now" answers at once, "later" waits for a Resume,
-// "worker" asks for the pool, and "throw" throws at each of those points.
-Router MakeAsyncRouter(bool* asked) {
+// A route whose handler's step depends on the request: "now" answers at once, "later" waits for
+// a Resume, "worker" asks for the pool, and "throw" throws at each of those points.
+Router MakeStepRouter() {
   Router router;
   router.Add(
-      "POST", "/async", [](const Request&) { return Response::Json(200, {{"sync", true}}); },
-      {.cors = true,
-       .async_when = [asked](const Request& r) { *asked = true; return r.body != "sync"; },
-       .async_handler = [](const Request& r) -> AsyncStep {
-         if (r.body == "now") return Response::Json(200, {{"now", true}});
-         if (r.body == "throw") throw std::runtime_error("secret detail");
-         if (r.body == "worker") return OnWorker{[] { return Response::Json(200, {{"w", 1}}); }};
-         if (r.body == "start throws") {
-           return Suspended{[](Resume) { throw std::runtime_error("secret detail"); }};
-         }
-         return Suspended{[&r](Resume resume) {
-           resume([&r]() -> Response {
-             if (r.body == "finish throws") throw std::runtime_error("secret detail");
-             return Response::Json(200, {{"later", true}});
-           });
-         }};
-       }});
+      "POST", "/steps",
+      [](const Request& r) -> AsyncStep {
+        if (r.body == "now") return Response::Json(200, {{"now", true}});
+        if (r.body == "throw") throw std::runtime_error("secret detail");
+        if (r.body == "worker") return OnWorker{[] { return Response::Json(200, {{"w", 1}}); }};
+        if (r.body == "start throws") {
+          return Suspended{[](Resume) { throw std::runtime_error("secret detail"); }};
+        }
+        return Suspended{[&r](Resume resume) {
+          resume([&r]() -> Response {
+            if (r.body == "finish throws") throw std::runtime_error("secret detail");
+            return Response::Json(200, {{"later", true}});
+          });
+        }};
+      },
+      {.cors = true});
   return router;
 }
 
 Request Post(std::string body) {
-  Request r = Make("POST", "/async");
+  Request r = Make("POST", "/steps");
   r.body = std::move(body);
   return r;
 }
 
-// Runs a suspended step the way the server does and returns the response it leads to.
-Response Resumed(const AsyncStep& step) {
-  Finish finish;
-  std::get<Suspended>(step).start([&](Finish f) {
-    if (!finish) finish = std::move(f);  // the first Resume counts
-  });
-  return finish();
-}
-
-TEST(Router, AsyncRoutesAreAskedPerRequestAndAnswerWithCors) {
-  bool asked = false;
-  Router router = MakeAsyncRouter(&asked);
-  EXPECT_EQ(router.Place(Post("sync")), Placement::kInline);
-  EXPECT_TRUE(asked);
-  EXPECT_EQ(router.Place(Post("now")), Placement::kAsync);
+TEST(Router, EveryStepAnswersWithCors) {
+  Router router = MakeStepRouter();
   Request preflight = Post("now");
   preflight.method = "OPTIONS";
-  EXPECT_EQ(router.Place(preflight), Placement::kInline);
-  EXPECT_EQ(router.Dispatch(preflight).status, 204);
+  EXPECT_EQ(Answer(router, preflight).status, 204);
   preflight.method = "GET";
-  EXPECT_EQ(router.Place(preflight), Placement::kInline);
-  AsyncStep wrong_method = router.DispatchAsync(preflight);
-  EXPECT_EQ(std::get<Response>(wrong_method).status, 405);
+  EXPECT_EQ(Answer(router, preflight).status, 405);
 
   Request now = Post("now");
-  AsyncStep step = router.DispatchAsync(now);
-  ASSERT_TRUE(std::holds_alternative<Response>(step));
+  AsyncStep step = router.Dispatch(now);
+  ASSERT_EQ(KindOf(step), "answer");
   EXPECT_EQ(std::get<Response>(step).body, R"({"now":true})");
   EXPECT_EQ(std::get<Response>(step).Get("Access-Control-Allow-Origin"), "*");
 
   Request later = Post("later");
-  Response resumed = Resumed(router.DispatchAsync(later));
+  step = router.Dispatch(later);
+  ASSERT_EQ(KindOf(step), "suspended");
+  Response resumed = RunSteps(step);
   EXPECT_EQ(resumed.body, R"({"later":true})");
   EXPECT_EQ(resumed.Get("Access-Control-Allow-Origin"), "*");
 
   Request worker = Post("worker");
-  step = router.DispatchAsync(worker);
-  ASSERT_TRUE(std::holds_alternative<OnWorker>(step));
-  Response on_worker = std::get<OnWorker>(step).run();
+  step = router.Dispatch(worker);
+  ASSERT_EQ(KindOf(step), "worker");
+  Response on_worker = RunSteps(step);
   EXPECT_EQ(on_worker.body, R"({"w":1})");
   EXPECT_EQ(on_worker.Get("Access-Control-Allow-Origin"), "*");
 }
 
-TEST(Router, AThrowAnywhereInAnAsyncHandlerIsAGeneric500WithCors) {
-  bool asked = false;
-  Router router = MakeAsyncRouter(&asked);
-  Request thrown = Post("throw");
-  AsyncStep step = router.DispatchAsync(thrown);
-  ASSERT_TRUE(std::holds_alternative<Response>(step));
-  std::vector<Response> answers = {std::get<Response>(step)};
-  Request start_throws = Post("start throws");
-  answers.push_back(Resumed(router.DispatchAsync(start_throws)));
-  Request finish_throws = Post("finish throws");
-  answers.push_back(Resumed(router.DispatchAsync(finish_throws)));
+TEST(Router, AThrowAtAnyStepIsAGeneric500WithCors) {
+  Router router = MakeStepRouter();
+  std::vector<Response> answers;
+  for (const char* body : {"throw", "start throws", "finish throws"}) {
+    Request request = Post(body);
+    answers.push_back(Answer(router, request));
+  }
   for (const Response& r : answers) {
     EXPECT_EQ(r.status, 500);
     EXPECT_EQ(r.body, R"({"error":"server_error","error_description":"internal error"})");
     EXPECT_EQ(r.Get("Access-Control-Allow-Origin"), "*");
   }
+}
+
+// The observer hears of every step, in order: the handler, then a worker's run, or a Resume and
+// the Finish it handed over.
+TEST(Router, TheStepObserverHearsEveryStep) {
+  Router router = MakeStepRouter();
+  std::vector<std::pair<std::string, Step>> heard;
+  router.SetStepObserver([&](const Request& r, Step s) { heard.emplace_back(r.body, s); });
+  for (const char* body : {"now", "worker", "later"}) {
+    Request request = Post(body);
+    (void)Answer(router, request);
+  }
+  std::vector<std::pair<std::string, Step>> expected = {
+      {"now", Step::kHandler},   {"worker", Step::kHandler}, {"worker", Step::kWorker},
+      {"later", Step::kHandler}, {"later", Step::kResume},   {"later", Step::kFinish}};
+  EXPECT_EQ(heard, expected);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread_role.h"
 #include "http/wire.h"
 
 namespace authgent::http {
@@ -70,9 +71,15 @@ class Server::Impl {
     asio::co_spawn(Home(), Accept(), asio::detached);
     std::vector<std::thread> threads;
     for (size_t i = 1; i < contexts_.size(); ++i) {
-      threads.emplace_back([context = contexts_[i].get()] { context->run(); });
+      threads.emplace_back([context = contexts_[i].get()] {
+        SetThreadRole(ThreadRole::kNetwork);
+        context->run();
+      });
     }
+    ThreadRole caller_role = CurrentThreadRole();
+    SetThreadRole(ThreadRole::kNetwork);
     Home().run();
+    SetThreadRole(caller_role);
     for (auto& t : threads) t.join();
     workers_.join();
     AwaitOpenWaits();
@@ -326,13 +333,7 @@ class Server::Impl {
   }
 
   awaitable<Response> Handle(const Request& request) {
-    switch (router_.Place(request)) {
-      case Placement::kInline: co_return router_.Dispatch(request);
-      case Placement::kWorker:
-        co_return co_await OnWorkers([this, &request] { return router_.Dispatch(request); });
-      case Placement::kAsync: break;
-    }
-    AsyncStep step = router_.DispatchAsync(request);
+    AsyncStep step = router_.Dispatch(request);
     if (auto* r = std::get_if<Response>(&step)) co_return std::move(*r);
     if (auto* w = std::get_if<OnWorker>(&step)) co_return co_await OnWorkers(w->run);
     Finish finish = co_await Suspend(std::get<Suspended>(step).start);
@@ -342,7 +343,12 @@ class Server::Impl {
   // Storage and slow crypto run on the worker pool; this coroutine resumes on its own thread.
   awaitable<Response> OnWorkers(const Finish& run) {
     co_return co_await asio::co_spawn(
-        workers_, [&run]() -> awaitable<Response> { co_return run(); }, use_awaitable);
+        workers_,
+        [&run]() -> awaitable<Response> {
+          SetThreadRole(ThreadRole::kWorker);  // a pool thread is only ever a worker
+          co_return run();
+        },
+        use_awaitable);
   }
 
   // Waits, parking no thread, until `start`'s Resume is called; returns what it was given. The

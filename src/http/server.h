@@ -6,7 +6,8 @@
 //  - header block <= 8 KiB (else 431) and body <= max_body_bytes (else 413), JSON error bodies;
 //  - an `X-Request-Id` on every response (the client's when sane, else a random one) and one
 //    JSON access-log line per request (no query string, no header values, no body);
-//  - handlers marked `blocking` run on a worker pool, never on the network threads.
+//  - each request runs where its handler's steps say (http/router.h): on the network thread,
+//    on the worker pool, or suspended until another thread resumes it.
 // Shutdown() is graceful: stop accepting, close idle connections, let in-flight requests finish
 // (their responses go out with `Connection: close`) for up to shutdown_timeout, then stop.
 #pragma once

@@ -53,8 +53,9 @@ class App {
   const Config& config() const { return config_; }
   const std::string& issuer() const { return config_.issuer; }
   storage::Store& store() { return *store_; }
-  // The routes, for tests that check where each runs.
-  const http::Router& router() const { return router_; }
+  // Tells `observer` of every step of every request (http::Router::SetStepObserver), for the
+  // test that checks where each route runs. Call it before Run().
+  void ObserveSteps(http::StepObserver observer) { router_.SetStepObserver(std::move(observer)); }
   federation::UpstreamProvider* upstream() { return upstream_.get(); }
   crypto::KeyRing& keys() { return *keys_; }
 

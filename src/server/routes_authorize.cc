@@ -293,12 +293,12 @@ void App::AddAuthorizeRoutes() {
     next.Add("Set-Cookie", BrowserCookie(browser));
     return next;
   };
-  router_.Add("GET", oauth::kAuthorizePath, authorize, {.blocking = true});
-  router_.Add("POST", oauth::kAuthorizePath, authorize, {.blocking = true});
+  router_.Add("GET", oauth::kAuthorizePath, http::OnWorkers(authorize));
+  router_.Add("POST", oauth::kAuthorizePath, http::OnWorkers(authorize));
 
   router_.Add(
       "GET", "/oauth/login",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         oauth::Params params = RequestParams(request);
         const std::string& transaction = params.Get("txn");
         StatusOr<storage::AuthorizationTransaction> txn =
@@ -315,12 +315,11 @@ void App::AddAuthorizeRoutes() {
         std::string name = client.ok() && !client->client_name.empty() ? client->client_name
                                                                         : "an application";
         return HtmlPage(200, ui::RenderLogin({config_.service_name, name, transaction, "", ""}));
-      },
-      {.blocking = true});
+      }));
 
   router_.Add(
       "POST", "/oauth/login",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         oauth::Params params = RequestParams(request);
         const std::string& transaction = params.Get("txn");
         const std::string& username = params.Get("username");
@@ -396,19 +395,17 @@ void App::AddAuthorizeRoutes() {
         refund();
         log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
         return LoggedIn(user->user_id, transaction, *txn);
-      },
-      {.blocking = true});
+      }));
 
   router_.Add(
       "GET", "/oauth/consent",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         oauth::Params params = RequestParams(request);
         const std::string& transaction = params.Get("txn");
         std::optional<storage::LoginSession> session = CurrentSession(request);
         if (!session) return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
         return ConsentStep(transaction, *session, request);
-      },
-      {.blocking = true});
+      }));
 }
 
 }  // namespace authgent::server

@@ -163,11 +163,8 @@ http::Response App::ConsentDenied(const http::Request& request, const oauth::Par
 }
 
 void App::AddConsentDecisionRoute() {
-  router_.Add(
-      "POST", "/oauth/consent",
-      [this](const http::Request& request) { return ConsentDecision(request); },
-      {.async_when = [](const http::Request&) { return true; },
-       .async_handler = [this](const http::Request& r) { return ConsentDecisionWithoutBlocking(r); }});
+  router_.Add("POST", "/oauth/consent",
+              [this](const http::Request& r) { return ConsentDecisionWithoutBlocking(r); });
 }
 
 }  // namespace authgent::server

@@ -42,20 +42,24 @@ void App::AddDiscoveryRoutes() {
 
   // The snapshot is reloaded from the store only when due: almost always this is a pointer read
   // served on the network thread; when a reload is due the request goes to the worker pool.
+  auto jwks = [this](const http::Request& request) {
+    auto snapshot = keys_->Current();
+    if (!snapshot.ok()) {
+      log::Error("jwks unavailable",
+                 {{"request_id", request.request_id}, {"error", snapshot.status().ToString()}});
+      return http::Response::Error(503, "temporarily_unavailable", "signing keys unavailable");
+    }
+    http::Response r = http::Response::JsonText(200, (*snapshot)->jwks_json);
+    r.Set("Cache-Control", "public, max-age=300");
+    return r;
+  };
   router_.Add(
       "GET", oauth::kJwksPath,
-      [this](const http::Request& request) {
-        auto snapshot = keys_->Current();
-        if (!snapshot.ok()) {
-          log::Error("jwks unavailable",
-                     {{"request_id", request.request_id}, {"error", snapshot.status().ToString()}});
-          return http::Response::Error(503, "temporarily_unavailable", "signing keys unavailable");
-        }
-        http::Response r = http::Response::JsonText(200, (*snapshot)->jwks_json);
-        r.Set("Cache-Control", "public, max-age=300");
-        return r;
+      [this, jwks](const http::Request& request) -> http::AsyncStep {
+        if (keys_->NeedsReload()) return http::OnWorker{[jwks, &request] { return jwks(request); }};
+        return jwks(request);
       },
-      {.cors = true, .blocking_when = [this](const http::Request&) { return keys_->NeedsReload(); }});
+      {.cors = true});
 }
 
 void App::AddHealthRoutes() {
@@ -68,12 +72,11 @@ void App::AddHealthRoutes() {
                                                 kReadinessTimeout);
   router_.Add(
       "GET", "/readyz",
-      [this](const http::Request&) {
+      http::OnWorkers([this](const http::Request&) {
         Readiness verdict = readiness_->Probe();
         if (verdict.ready) return http::Response::Json(200, {{"status", "ready"}});
         return http::Response::Json(503, {{"status", "unavailable"}, {"reason", verdict.reason}});
-      },
-      {.blocking = true});
+      }));
 }
 
 Readiness App::CheckReadiness() {

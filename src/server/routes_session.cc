@@ -39,17 +39,16 @@ http::Response App::SignedOut(const http::Request& request, const std::string& t
 void App::AddSessionRoutes() {
   router_.Add(
       "GET", "/oauth/logout",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         std::optional<storage::LoginSession> session = CurrentSession(request);
         if (!session) return ErrorPage(200, "You are not signed in", "There is nothing to sign out of.");
         return HtmlPage(200, ui::RenderSignOut({config_.service_name, session->user_display_name,
                                                 SignOutToken(*session)}));
-      },
-      {.blocking = true});
+      }));
 
   router_.Add(
       "POST", "/oauth/logout",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
         oauth::Params params = RequestParams(request);
         std::optional<storage::LoginSession> session = CurrentSession(request);
@@ -65,8 +64,7 @@ void App::AddSessionRoutes() {
         }
         log::Info("signed out", {{"request_id", request.request_id}, {"user_id", session->user_id}});
         return SignedOut(request, params.Get("txn"));
-      },
-      {.blocking = true});
+      }));
 }
 
 }  // namespace authgent::server

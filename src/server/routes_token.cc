@@ -67,7 +67,7 @@ std::variant<storage::Client, http::Response> App::AuthenticatedClient(
 void App::AddRegistrationRoutes() {
   router_.Add(
       "POST", oauth::kRegisterPath,
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         if (config_.dcr_mode == oauth::DcrMode::kDisabled) {
           return OAuthErrorResponse({"access_denied", "dynamic client registration is disabled",
                                      "", 403},
@@ -117,8 +117,8 @@ void App::AddRegistrationRoutes() {
                                         {"client_id", reg.client.client_id},
                                         {"auth_method", reg.client.token_endpoint_auth_method}});
         return JsonNoStore(201, reg.response);
-      },
-      {.cors = true, .blocking = true});
+      }),
+      {.cors = true});
 }
 
 // A client's use mark can come due between the placement of a request and its grant: requests
@@ -236,14 +236,12 @@ http::AsyncStep App::TokenWithoutBlocking(const http::Request& request) {
 void App::AddTokenRoutes() {
   router_.Add(
       "POST", oauth::kTokenPath,
-      [this](const http::Request& request) { return TokenEndpoint(request); },
-      {.cors = true,
-       .async_when = [](const http::Request&) { return true; },
-       .async_handler = [this](const http::Request& r) { return TokenWithoutBlocking(r); }});
+      [this](const http::Request& request) { return TokenWithoutBlocking(request); },
+      {.cors = true});
 
   router_.Add(
       "POST", oauth::kRevokePath,
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         oauth::Params params = RequestParams(request);
         if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
         auto client = AuthenticatedClient(request, params);
@@ -261,12 +259,12 @@ void App::AddTokenRoutes() {
         r.status = 200;
         r.Set("Cache-Control", "no-store");
         return r;
-      },
-      {.cors = true, .blocking = true});
+      }),
+      {.cors = true});
 
   router_.Add(
       "POST", oauth::kIntrospectPath,
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         oauth::Params params = RequestParams(request);
         if (auto e = CheckForm(request, params)) return OAuthErrorResponse(*e, request);
         auto client = AuthenticatedClient(request, params);
@@ -289,8 +287,7 @@ void App::AddTokenRoutes() {
                                              caller, token, clock_.Now());
         if (!answer.ok()) return OAuthErrorResponse(oauth::FromFailure(answer.status()), request);
         return JsonNoStore(200, *answer);
-      },
-      {.blocking = true});
+      }));
 }
 
 }  // namespace authgent::server

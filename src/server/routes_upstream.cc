@@ -41,7 +41,7 @@ http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
 void App::AddUpstreamRoutes() {
   router_.Add(
       "GET", "/oauth/upstream/callback",
-      [this](const http::Request& request) {
+      http::OnWorkers([this](const http::Request& request) {
         if (!upstream_) return http::Response::Error(404, "not_found", "no such endpoint");
         oauth::Params params = RequestParams(request);
         const std::string& state = params.Get("state");
@@ -142,8 +142,7 @@ void App::AddUpstreamRoutes() {
         }
         log::Info("upstream login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
         return LoggedIn(user->user_id, transaction, next);
-      },
-      {.blocking = true});
+      }));
 }
 
 }  // namespace authgent::server

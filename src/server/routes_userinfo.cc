@@ -25,8 +25,8 @@ void App::AddUserinfoRoutes() {
     }
     return http::Response::Json(200, answer.claims);
   };
-  router_.Add("GET", oauth::kUserinfoPath, userinfo, {.cors = true, .blocking = true});
-  router_.Add("POST", oauth::kUserinfoPath, userinfo, {.cors = true, .blocking = true});
+  router_.Add("GET", oauth::kUserinfoPath, http::OnWorkers(userinfo), {.cors = true});
+  router_.Add("POST", oauth::kUserinfoPath, http::OnWorkers(userinfo), {.cors = true});
 }
 
 }  // namespace authgent::server

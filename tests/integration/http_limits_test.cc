@@ -228,18 +228,15 @@ TEST(HttpLimits, ConnectionsAreSpreadOverTheNetworkThreadsAndStayOnTheirs) {
 TEST(HttpLimits, AsyncHandlersResumeFromAnyThreadAndAnswer500WhenDropped) {
   std::vector<std::thread> resumers;
   http::Router router;
-  router.Add(
-      "POST", "/wait", [](const http::Request&) { return http::Response::Json(200, {}); },
-      {.async_when = [](const http::Request&) { return true; },
-       .async_handler = [&resumers](const http::Request& r) -> http::AsyncStep {
-         if (r.body == "drop") return http::Suspended{[](http::Resume) {}};
-         std::string body = r.body;
-         return http::Suspended{[&resumers, body](http::Resume resume) {
-           resumers.emplace_back([resume, body] {
-             resume([body] { return http::Response::Json(200, {{"echo", body}}); });
-           });
-         }};
-       }});
+  router.Add("POST", "/wait", [&resumers](const http::Request& r) -> http::AsyncStep {
+    if (r.body == "drop") return http::Suspended{[](http::Resume) {}};
+    std::string body = r.body;
+    return http::Suspended{[&resumers, body](http::Resume resume) {
+      resumers.emplace_back([resume, body] {
+        resume([body] { return http::Response::Json(200, {{"echo", body}}); });
+      });
+    }};
+  });
   {
     RawServer server(router);
     HttpResult resumed = Request(server.port(), "POST", "/wait", "from elsewhere");
@@ -260,16 +257,13 @@ TEST(HttpLimits, RunWaitsForRequestsStillSuspendedAfterTheShutdownTimeout) {
   http::Resume held;
   std::atomic<bool> resumed{false}, resumed_before_run_returned{false};
   http::Router router;
-  router.Add(
-      "POST", "/wait", [](const http::Request&) { return http::Response::Json(200, {}); },
-      {.async_when = [](const http::Request&) { return true; },
-       .async_handler = [&](const http::Request&) -> http::AsyncStep {
-         return http::Suspended{[&](http::Resume resume) {
-           std::lock_guard lock(mu);
-           held = std::move(resume);
-           cv.notify_all();
-         }};
-       }});
+  router.Add("POST", "/wait", [&](const http::Request&) -> http::AsyncStep {
+    return http::Suspended{[&](http::Resume resume) {
+      std::lock_guard lock(mu);
+      held = std::move(resume);
+      cv.notify_all();
+    }};
+  });
   auto server = std::make_unique<RawServer>(
       router, [&] { resumed_before_run_returned = resumed.load(); });
   std::thread client([&, port = server->port()] { (void)Request(port, "POST", "/wait", "x"); });

@@ -25,6 +25,7 @@
 #include "flow_helpers.h"
 #include "freezable_proxy.h"
 #include "process.h"
+#include "test_database.h"
 
 namespace authgent::testing {
 
@@ -33,11 +34,6 @@ constexpr int kInstances = 3;
 constexpr char kRedirect[] = "http://127.0.0.1:9/callback";
 constexpr char kResource[] = "https://mcp.example/mcp";
 
-// Runs `sql` as the test PostgreSQL's superuser; false (and a test failure) when it fails.
-bool AdminExec(const std::string& sql);
-// A new, empty database named `name` in the test command's PostgreSQL; returns its URL, or ""
-// after a failure.
-std::string CreateDatabase(const std::string& name);
 // Repeats `request` every 50 ms until it answers `status` or `within` has passed since `since`;
 // returns the last answer.
 HttpResult RetryUntil(int status, std::chrono::steady_clock::time_point since,

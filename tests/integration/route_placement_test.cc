@@ -1,55 +1,175 @@
-// Where every route of the server runs, on SQLite: inline on the network thread (answers from
-// memory), on the worker pool (storage reads and writes that block, password hashing), or
-// asynchronously (the grant and approval writes that wait for SQLite's batch writer without a
-// thread). A route that blocks must never be placed inline, and the writes that can wait without
-// a thread must not be sent to a worker by a sibling method's options.
+// Where every step of every route runs, on SQLite and on PostgreSQL, observed in a running server
+// while a whole flow goes through it: on a network thread (answers from memory; it must never
+// block), on a worker (storage that blocks, password hashing), or suspended until a store's writer
+// thread completes a commit (SQLite's batch writer), then finished back on a network thread.
+// Each request's trace is the roles of the threads its steps ran on (core/thread_role.h): a
+// route that moved from a worker to the network thread, or a write that stopped waiting on the
+// batch writer, changes a line of the table below.
 #include <gtest/gtest.h>
 
-#include "test_server.h"
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "core/base64.h"
+#include "core/random.h"
+#include "core/thread_role.h"
+#include "flow_helpers.h"
+#include "test_database.h"
 
 namespace authgent::testing {
 namespace {
 
-struct Expected {
-  const char* method;
-  const char* path;
-  http::Placement placement;
+constexpr char kRedirect[] = "http://127.0.0.1:3000/callback";
+using Traces = std::map<std::string, std::set<std::string>>;
+
+// What each request went through, by "METHOD PATH" (plus the grant type at the token endpoint).
+class StepRecorder {
+ public:
+  void Heard(const http::Request& request, http::Step step) {
+    std::lock_guard lock(mu_);
+    auto [it, added] = traces_.try_emplace(request.request_id);
+    if (added) order_.push_back(request.request_id);
+    Trace& t = it->second;
+    if (step == http::Step::kHandler) t.route = RouteOf(request);
+    if (!t.roles.empty()) t.roles += " ";
+    t.roles += ThreadRoleName(CurrentThreadRole());
+  }
+  Traces Take() {
+    std::lock_guard lock(mu_);
+    Traces out;
+    for (const std::string& id : order_) out[traces_[id].route].insert(traces_[id].roles);
+    traces_.clear();
+    order_.clear();
+    return out;
+  }
+
+ private:
+  struct Trace {
+    std::string route;
+    std::string roles;
+  };
+  static std::string RouteOf(const http::Request& request) {
+    std::string route = request.method + " " + request.path;
+    size_t grant = request.body.find("grant_type=");
+    if (request.path == "/oauth/token" && grant != std::string::npos) {
+      route += " " + request.body.substr(grant + 11, request.body.find('&', grant) - grant - 11);
+    }
+    return route;
+  }
+  std::mutex mu_;
+  std::map<std::string, Trace> traces_;
+  std::vector<std::string> order_;
 };
 
-TEST(RoutePlacement, EveryRouteRunsWhereItShould) {
-  TestServer server;
-  using P = http::Placement;
-  const Expected routes[] = {
-      {"GET", "/.well-known/oauth-authorization-server", P::kInline},
-      {"GET", "/.well-known/openid-configuration", P::kInline},
-      {"GET", "/.well-known/jwks.json", P::kInline},  // the key snapshot is fresh
-      {"GET", "/healthz", P::kInline},
-      {"GET", "/readyz", P::kWorker},
-      {"POST", "/oauth/register", P::kWorker},
-      {"POST", "/oauth/token", P::kAsync},
-      {"POST", "/oauth/revoke", P::kWorker},
-      {"POST", "/oauth/introspect", P::kWorker},
-      {"GET", "/oauth/authorize", P::kWorker},
-      {"POST", "/oauth/authorize", P::kWorker},
-      {"GET", "/oauth/login", P::kWorker},
-      {"POST", "/oauth/login", P::kWorker},
-      {"GET", "/oauth/consent", P::kWorker},
-      {"POST", "/oauth/consent", P::kAsync},
-      {"GET", "/oauth/logout", P::kWorker},
-      {"POST", "/oauth/logout", P::kWorker},
-      {"GET", "/oauth/userinfo", P::kWorker},
-      {"POST", "/oauth/userinfo", P::kWorker},
-      {"GET", "/oauth/upstream/callback", P::kWorker},
-      {"GET", "/no/such/path", P::kInline},
-  };
-  for (const Expected& e : routes) {
-    http::Request request;
-    request.method = e.method;
-    request.path = e.path;
-    EXPECT_EQ(static_cast<int>(server.app().router().Place(request)),
-              static_cast<int>(e.placement))
-        << e.method << " " << e.path;
+// Runs every route at least once: discovery, registration, the whole browser flow, every grant,
+// revocation, introspection, userinfo, sign-out, an upstream callback (refused: no provider) and
+// an unknown path (which the router answers itself, before any handler: no trace).
+Traces RunEveryRoute(TestServer& server, StepRecorder& recorder) {
+  AddUser(server, "alice", "correct horse battery");
+  auto rs = AddOperatorClient(server, {.resources = {"https://mcp.example.com/mcp"},
+                                       .introspect = true});
+  FlowDriver flow(server);
+  int port = server.port();
+  for (const char* path : {"/.well-known/oauth-authorization-server",
+                           "/.well-known/openid-configuration", "/.well-known/jwks.json",
+                           "/healthz", "/readyz", "/no/such/path", "/oauth/upstream/callback"}) {
+    (void)Get(port, path);
   }
+  std::string client = flow.RegisterPublicClient({kRedirect});
+  Pkce pkce = Pkce::Make();
+  Form params = flow.AuthorizeParams(client, kRedirect, pkce);
+  HttpResult authorize = flow.Authorize(params);
+  (void)flow.Submit("/oauth/authorize", params);  // the POST form of the same request
+  HttpResult login_page = flow.Visit(authorize.Header("location"));
+  HttpResult login = flow.Login(authorize.Header("location"), "alice", "correct horse battery");
+  HttpResult consent = flow.ConsentPage(login.Header("location"));
+  HttpResult approved = flow.Decide(consent, "approve");
+  std::string code = QueryOf(approved.Header("location"))["code"];
+  HttpResult exchanged = flow.ExchangeCode(client, code, pkce.verifier, kRedirect);
+  EXPECT_EQ(exchanged.status, 200) << exchanged.body;
+  HttpResult refresh = flow.Refresh(client, exchanged.Json()["refresh_token"]);
+  EXPECT_EQ(refresh.status, 200) << refresh.body;
+  nlohmann::json refreshed = refresh.Json();
+  auto bearer = std::map<std::string, std::string>{
+      {"Authorization", "Bearer " + refreshed["access_token"].get<std::string>()}};
+  (void)Request(port, "GET", "/oauth/userinfo", "", bearer);
+  (void)PostForm(port, "/oauth/userinfo", {}, bearer);
+  auto basic = std::map<std::string, std::string>{{"Authorization", Basic(rs.first, rs.second)}};
+  for (int i = 0; i < 2; ++i) {  // the second finds the client in memory
+    (void)PostForm(port, "/oauth/token", {{"grant_type", "client_credentials"}}, basic);
+  }
+  (void)PostForm(port, "/oauth/introspect", {{"token", refreshed["access_token"]}}, basic);
+  (void)PostForm(port, "/oauth/revoke",
+                 {{"token", refreshed["refresh_token"]}, {"client_id", client}});
+  HttpResult logout = flow.Visit("/oauth/logout");
+  HttpResult signed_out =
+      flow.Submit("/oauth/logout", {{"csrf_token", InputValue(logout.body, "csrf_token")}});
+  EXPECT_NE(signed_out.status, 403) << signed_out.body;
+  return recorder.Take();
+}
+
+// The routes whose trace does not depend on the database.
+Traces Common() {
+  const std::string net = "network", worker = "network worker";
+  return {
+      {"GET /.well-known/oauth-authorization-server", {net}},
+      {"GET /.well-known/openid-configuration", {net}},
+      {"GET /.well-known/jwks.json", {net}},  // the key snapshot is fresh
+      {"GET /healthz", {net}},
+      {"GET /readyz", {worker}},
+      {"GET /oauth/upstream/callback", {worker}},
+      {"POST /oauth/register", {worker}},
+      {"GET /oauth/authorize", {worker}},
+      {"POST /oauth/authorize", {worker}},
+      {"GET /oauth/login", {worker}},
+      {"POST /oauth/login", {worker}},
+      {"GET /oauth/consent", {worker}},
+      {"GET /oauth/userinfo", {worker}},
+      {"POST /oauth/userinfo", {worker}},
+      // The client is read from the store the first time, signed from memory the second.
+      {"POST /oauth/token client_credentials", {worker, net}},
+      {"POST /oauth/introspect", {worker}},
+      {"POST /oauth/revoke", {worker}},
+      {"GET /oauth/logout", {worker}},
+      {"POST /oauth/logout", {worker}},
+  };
+}
+
+// On SQLite the approval and the two grants wait for the batch writer's commit without a thread.
+TEST(RoutePlacement, SqliteWritesWaitForTheBatchWriterWithoutAThread) {
+  StepRecorder recorder;
+  TestServer server(nullptr, [&](server::App& app) {
+    app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
+  });
+  Traces expected = Common();
+  const std::string committed = "network writer network";
+  expected["POST /oauth/consent"] = {committed};
+  expected["POST /oauth/token authorization_code"] = {committed};
+  expected["POST /oauth/token refresh_token"] = {committed};
+  EXPECT_EQ(RunEveryRoute(server, recorder), expected);
+}
+
+// On PostgreSQL every write blocks its thread, so the approval and the grants run on a worker.
+TEST(RoutePlacement, PostgresWritesRunOnAWorker) {
+  std::string url = CreateDatabase("placement_" + SecureRandom::Instance().Hex(6));
+  ASSERT_FALSE(url.empty());
+  StepRecorder recorder;
+  TestServer server(
+      [&](server::RawConfig& raw) {
+        raw.database_url = url;
+        std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
+        raw.key_encryption_key = Base64Encode(std::string(kek.begin(), kek.end()));
+      },
+      [&](server::App& app) {
+        app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
+      });
+  Traces expected = Common();
+  const std::string worker = "network worker";
+  expected["POST /oauth/consent"] = {worker};
+  expected["POST /oauth/token authorization_code"] = {worker};
+  expected["POST /oauth/token refresh_token"] = {worker};
+  EXPECT_EQ(RunEveryRoute(server, recorder), expected);
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 
 namespace authgent::testing {
 
-TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust) {
+TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
+                       const std::function<void(server::App&)>& prepare) {
   dir_ = MakeTempDir("authgent-it");
   server::RawConfig raw;
   raw.port = "0";
@@ -28,6 +29,7 @@ TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust) {
     return;
   }
   app_ = std::move(app).value();
+  if (prepare) prepare(*app_);
   auto port = app_->Listen();
   if (!port.ok()) {
     ADD_FAILURE() << port.status().ToString();

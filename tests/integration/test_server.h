@@ -18,8 +18,10 @@ using authgent::MakeTempDir;
 
 class TestServer {
  public:
-  // `adjust` may change the raw configuration before validation.
-  explicit TestServer(const std::function<void(server::RawConfig&)>& adjust = nullptr);
+  // `adjust` may change the raw configuration before validation; `prepare` sees the app before
+  // it serves (to observe its router, say).
+  explicit TestServer(const std::function<void(server::RawConfig&)>& adjust = nullptr,
+                      const std::function<void(server::App&)>& prepare = nullptr);
   ~TestServer();
 
   int port() const { return port_; }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/thread_role.h"
+
 namespace authgent::storage::sql {
 
 // `open_` counts slots: connections idle or leased, and those being opened. A slot freed while
@@ -9,6 +11,7 @@ namespace authgent::storage::sql {
 // arriving meanwhile cannot take it and push the pool over its size.
 
 StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  CheckMayBlock("a database connection");
   std::unique_lock lock(mu_);
   // Nobody in line: take an idle connection or open one. Otherwise queue behind the others.
   if (waiters_.empty()) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/thread_role.h"
 
 namespace authgent::storage::sql {
 namespace {
@@ -70,6 +71,7 @@ void WriteBatcher::Enqueue(Job* job) {
 }
 
 Status WriteBatcher::Run(const Work& work) {
+  CheckMayBlock("a batched commit");
   Job job;
   job.work = &work;
   Enqueue(&job);
@@ -99,6 +101,7 @@ void WriteBatcher::Release(Job* job) {
 
 void WriteBatcher::Loop() {
   pthread_setname_np(pthread_self(), "authgent-write");  // for top -H, perf and gdb
+  SetThreadRole(ThreadRole::kWriter);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (queue_.empty()) {
