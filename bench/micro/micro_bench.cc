@@ -184,7 +184,7 @@ void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
   for (auto _ : state) {
     storage::AuthorizationCode code = NewCode();
     (void)store->CreateCode(code);
-    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001));
+    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, nullptr, nullptr));
   }
 }
 BENCHMARK(BM_SqliteCodeInsertAndConsume)->UseRealTime();
@@ -203,7 +203,7 @@ void BM_SqliteCodeExchange(benchmark::State& state) {
     issued.first_token = {SortableTokenKey(NewSortableToken(random, UnixMillisNow())), "",
                           random.Hex(16), 1800003601, 1800000001, 1801296001, 0, ""};
     auto issue = [&](const storage::AuthorizationCode&) { return std::optional(issued); };
-    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue));
+    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue, nullptr));
   }
 }
 BENCHMARK(BM_SqliteCodeExchange)->UseRealTime();

@@ -31,10 +31,12 @@ class ClientCacheTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();  // its directory goes with the others after a green run (core/test_main)
   }
+  // Changes the stored client behind the cache's back (by replacing it).
   void Rename(const std::string& name) {
     storage::Client c = *store_->GetClient("c1");
     c.client_name = name;
-    ASSERT_TRUE(store_->UpdateClient(c).ok());
+    ASSERT_TRUE(store_->DeleteClient("c1").ok());
+    ASSERT_TRUE(store_->CreateClient(c).ok());
   }
   std::string dir_;
   std::unique_ptr<storage::Store> store_;

@@ -139,15 +139,15 @@ struct Consent {
   int64_t updated_at = 0;
 };
 
-// An ES256 signing key. Published in the JWKS from `created_at`; signs from `activate_at`;
-// `retire_at` (0 = not yet known) is when it leaves the JWKS. The private key is sealed.
+// An ES256 signing key. Published in the JWKS from `created_at`; signs from `activate_at`. When
+// it leaves the JWKS follows from the next key's activation (crypto/key_ring). The private key is
+// sealed.
 struct SigningKey {
   std::string kid;
   std::string public_jwk_json;
   std::string sealed_private_key;  // base64 of AES-256-GCM(nonce||ct||tag) of the PKCS#8 PEM
   int64_t created_at = 0;
   int64_t activate_at = 0;
-  int64_t retire_at = 0;
 };
 
 // An access token denied before its expiry (revocation, code replay, family revocation).

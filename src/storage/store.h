@@ -105,13 +105,10 @@ class Store {
   // ---- clients ----
   virtual Status CreateClient(const Client& client) = 0;
   virtual StatusOr<Client> GetClient(const std::string& client_id) = 0;
-  // Replaces every field but client_id and created_at.
-  virtual Status UpdateClient(const Client& client) = 0;
   // Deletes the client and, by cascade, its codes, refresh families and consents.
   virtual Status DeleteClient(const std::string& client_id) = 0;
   // Ordered by client_id; at most `limit` records with client_id > `after`.
   virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
-  virtual StatusOr<int64_t> CountClients() = 0;
   virtual Status TouchClient(const std::string& client_id, int64_t now) = 0;
 
   // ---- users ----
@@ -168,12 +165,11 @@ class Store {
   // access tokens), also in one transaction; unless `is_retry` (may be null) calls it a retry of
   // the first: kRetried, nothing revoked.
   virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
-                                              const IssueForCode& issue = nullptr,
-                                              const IsRetryOfCode& is_retry = nullptr) = 0;
+                                              const IssueForCode& issue,
+                                              const IsRetryOfCode& is_retry) = 0;
 
   // ---- refresh tokens ----
   virtual Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) = 0;
-  virtual StatusOr<RefreshFamily> GetFamily(const std::string& family_id) = 0;
   // The token and its family (kNotFound when missing; expiry is the caller's to judge).
   virtual StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) = 0;
@@ -220,11 +216,8 @@ class Store {
   virtual StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) = 0;
 
   // ---- consents ----
-  virtual Status UpsertConsent(const Consent& consent) = 0;
   virtual StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) = 0;
-  virtual Status DeleteConsent(const std::string& user_id, const std::string& client_id,
-                               const std::string& resource) = 0;
   virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
 
   // ---- signing keys ----
@@ -233,8 +226,6 @@ class Store {
   virtual Status InsertSigningKey(const SigningKey& key, bool only_if_none) = 0;
   // Ordered by activate_at, then kid.
   virtual StatusOr<std::vector<SigningKey>> ListSigningKeys() = 0;
-  virtual Status SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) = 0;
-  virtual Status DeleteSigningKey(const std::string& kid) = 0;
 
   // ---- shared counters (rate limits across instances) ----
   // Adds `delta` to `key` (created at `delta` if absent or expired, expiring at `expires_at`) and

@@ -163,7 +163,7 @@ Status UpsertConsentRow(SqlConnection& c, const Consent& consent) {
 }
 
 SigningKey DecodeSigningKey(const SqlRow& r) {
-  return {Text(r, 0), Text(r, 1), Text(r, 2), Int(r, 3), Int(r, 4), Int(r, 5)};
+  return {Text(r, 0), Text(r, 1), Text(r, 2), Int(r, 3), Int(r, 4)};
 }
 
 }  // namespace authgent::storage::sql

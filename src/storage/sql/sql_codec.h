@@ -57,7 +57,7 @@ Consent DecodeConsent(const SqlRow& row);
 Status UpsertConsentRow(SqlConnection& c, const Consent& consent);
 
 #define AUTHGENT_KEY_COLUMNS \
-  "kid, public_jwk_json, sealed_private_key, created_at, activate_at, retire_at"
+  "kid, public_jwk_json, sealed_private_key, created_at, activate_at"
 SigningKey DecodeSigningKey(const SqlRow& row);
 
 }  // namespace authgent::storage::sql

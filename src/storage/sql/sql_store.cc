@@ -100,10 +100,11 @@ Status SqlStore::InsertSigningKey(const SigningKey& k, bool only_if_none) {
       AUTHGENT_ASSIGN_OR_RETURN(SqlResult n, c.Query("SELECT COUNT(*) FROM signing_keys", {}));
       if (Int(n.rows.at(0), 0) > 0) return AlreadyExistsError("a signing key already exists");
     }
+    // retire_at is never read: instances of the previous release still read it, so it stays
+    // (written 0) until a later release's migration drops it (storage/sql/schema.cc).
     return c.Query("INSERT INTO signing_keys (" AUTHGENT_KEY_COLUMNS
-                   ") VALUES ($1, $2, $3, $4, $5, $6)",
-                   {k.kid, k.public_jwk_json, k.sealed_private_key, k.created_at, k.activate_at,
-                    k.retire_at})
+                   ", retire_at) VALUES ($1, $2, $3, $4, $5, 0)",
+                   {k.kid, k.public_jwk_json, k.sealed_private_key, k.created_at, k.activate_at})
         .status();
   });
 }
@@ -115,15 +116,6 @@ StatusOr<std::vector<SigningKey>> SqlStore::ListSigningKeys() {
   std::vector<SigningKey> out;
   for (const SqlRow& row : r.rows) out.push_back(DecodeSigningKey(row));
   return out;
-}
-
-Status SqlStore::SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) {
-  return RunOne("UPDATE signing_keys SET retire_at = $2 WHERE kid = $1", {kid, retire_at},
-                "signing key " + kid);
-}
-
-Status SqlStore::DeleteSigningKey(const std::string& kid) {
-  return RunOne("DELETE FROM signing_keys WHERE kid = $1", {kid}, "signing key " + kid);
 }
 
 StatusOr<int64_t> SqlStore::AddToCounter(const std::string& key, int64_t delta,

@@ -32,10 +32,8 @@ class SqlStore final : public Store {
 
   Status CreateClient(const Client& client) override;
   StatusOr<Client> GetClient(const std::string& client_id) override;
-  Status UpdateClient(const Client& client) override;
   Status DeleteClient(const std::string& client_id) override;
   StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;
-  StatusOr<int64_t> CountClients() override;
   Status TouchClient(const std::string& client_id, int64_t now) override;
 
   Status CreateUser(const User& user) override;
@@ -70,7 +68,6 @@ class SqlStore final : public Store {
                                       const IsRetryOfCode& is_retry) override;
 
   Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
-  StatusOr<RefreshFamily> GetFamily(const std::string& family_id) override;
   StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) override;
   StatusOr<Rotation> RotateRefreshToken(
@@ -92,17 +89,12 @@ class SqlStore final : public Store {
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;
 
-  Status UpsertConsent(const Consent& consent) override;
   StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                const std::string& resource) override;
-  Status DeleteConsent(const std::string& user_id, const std::string& client_id,
-                       const std::string& resource) override;
   StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) override;
 
   Status InsertSigningKey(const SigningKey& key, bool only_if_none) override;
   StatusOr<std::vector<SigningKey>> ListSigningKeys() override;
-  Status SetSigningKeyRetireAt(const std::string& kid, int64_t retire_at) override;
-  Status DeleteSigningKey(const std::string& kid) override;
 
   StatusOr<int64_t> AddToCounter(const std::string& key, int64_t delta, int64_t expires_at,
                                 int64_t now) override;

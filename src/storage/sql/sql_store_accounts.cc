@@ -24,20 +24,6 @@ StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
   return DecodeClient(r.rows[0]);
 }
 
-Status SqlStore::UpdateClient(const Client& c) {
-  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
-              responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
-  return RunOne(
-      "UPDATE clients SET secret_hash = $2, secret_expires_at = $3, client_name = $4, "
-      "redirect_uris = $5, grant_types = $6, response_types = $7, token_endpoint_auth_method = $8, "
-      "scope = $9, application_type = $10, source = $11, metadata_json = $12, last_used_at = $13, "
-      "resources = $14, may_introspect = $15 WHERE client_id = $1",
-      {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
-       responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-       c.metadata_json, c.last_used_at, resources, c.may_introspect},
-      "client " + c.client_id);
-}
-
 Status SqlStore::DeleteClient(const std::string& client_id) {
   return RunOne("DELETE FROM clients WHERE client_id = $1", {client_id}, "client " + client_id);
 }
@@ -50,11 +36,6 @@ StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, in
   std::vector<Client> out;
   for (const SqlRow& row : r.rows) out.push_back(DecodeClient(row));
   return out;
-}
-
-StatusOr<int64_t> SqlStore::CountClients() {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT COUNT(*) FROM clients", {}));
-  return Int(r.rows.at(0), 0);
 }
 
 Status SqlStore::TouchClient(const std::string& client_id, int64_t now) {

@@ -148,10 +148,6 @@ void SqlStore::ApproveTransactionAsync(std::string transaction_hash, std::string
       std::move(done));
 }
 
-Status SqlStore::UpsertConsent(const Consent& consent) {
-  return Write([&](SqlConnection& c) { return UpsertConsentRow(c, consent); });
-}
-
 StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) {
   AUTHGENT_ASSIGN_OR_RETURN(
@@ -160,12 +156,6 @@ StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::st
                        {user_id, client_id, resource}));
   if (r.rows.empty()) return NotFoundError("consent");
   return DecodeConsent(r.rows[0]);
-}
-
-Status SqlStore::DeleteConsent(const std::string& user_id, const std::string& client_id,
-                               const std::string& resource) {
-  return RunOne("DELETE FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3",
-                {user_id, client_id, resource}, "consent");
 }
 
 StatusOr<std::vector<Consent>> SqlStore::ListConsents(const std::string& user_id) {

@@ -142,14 +142,6 @@ Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& f
   });
 }
 
-StatusOr<RefreshFamily> SqlStore::GetFamily(const std::string& family_id) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_FAMILY_COLUMNS
-                                             " FROM refresh_families WHERE family_id = $1",
-                                             {family_id}));
-  if (r.rows.empty()) return NotFoundError("refresh family " + family_id);
-  return DecodeFamily(r.rows[0]);
-}
-
 namespace {
 constexpr std::string_view kSelectTokenAndFamily =
     "SELECT t.token_hash, t.family_id, t.access_jti, t.access_expires_at, t.created_at, "

@@ -12,36 +12,11 @@ namespace {
 
 using Outcome = Rotation::Outcome;
 
-AuthorizationTransaction MakeTransaction(const std::string& hash, int64_t now) {
-  AuthorizationTransaction t;
-  t.transaction_hash = hash;
-  t.request_json = R"({"client_id":"c1"})";
-  t.session_hash = "sh";
-  t.user_id = "u1";
-  t.csrf_hash = "csrf";
-  t.created_at = now;
-  t.expires_at = now + 600;
-  return t;
-}
-
-// Approves as the consent page does, on session "sh": stores `consent` and `code`. kNotFound
-// when the store found no live transaction or session.
-Status Approve(Store& store, const std::string& hash, int64_t now, const Consent& consent,
-               const AuthorizationCode& code) {
-  StatusOr<ApprovalOutcome> r = store.ApproveTransaction(
-      hash, "sh", now, [&](const AuthorizationTransaction&, const LoginSession&) {
-        return std::optional<Approval>(Approval{consent, code});
-      });
-  if (!r.ok()) return r.status();
-  if (*r != ApprovalOutcome::kApproved) return NotFoundError("approval");
-  return Status::Ok();
-}
-
 TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeOnce) {
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_ + 1};
-  ASSERT_TRUE(Approve(*store_, "th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
+  ASSERT_TRUE(Approve("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
   EXPECT_EQ(store_->GetTransaction("th", now_ + 1).status().code(), StatusCode::kNotFound);
   auto stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
   ASSERT_TRUE(stored.ok());
@@ -50,11 +25,11 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 
   // A second approval of the same page (a double submit, a replay) writes nothing.
   consent.scope = "mcp:read mcp:write";
-  EXPECT_EQ(Approve(*store_, "th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
+  EXPECT_EQ(Approve("th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k2", now_ + 3)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(store_->RedeemCode("k2", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
 
   // An approval over a standing consent adds its scopes to the standing ones (a union, sorted,
   // each once) and keeps when the consent was first given.
@@ -62,7 +37,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   consent.scope = "mcp:write admin";
   consent.created_at = now_ + 5;
   consent.updated_at = now_ + 5;
-  ASSERT_TRUE(Approve(*store_, "th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
+  ASSERT_TRUE(Approve("th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
   stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
   EXPECT_EQ(stored->scope, "admin mcp:read mcp:write");
   EXPECT_EQ(stored->created_at, now_);
@@ -72,7 +47,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   for (std::string scope : {"mcp:read", ""}) {
     ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th3" + scope, now_)).ok());
     consent.scope = scope;
-    ASSERT_TRUE(Approve(*store_, "th3" + scope, now_ + 6, consent,
+    ASSERT_TRUE(Approve("th3" + scope, now_ + 6, consent,
                                            MakeCode("k5" + scope, "c1", "u1"))
                     .ok());
     EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope,
@@ -84,9 +59,9 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("old", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
-  EXPECT_EQ(Approve(*store_, "old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
+  EXPECT_EQ(Approve("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k3", now_ + 600)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("k3", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
             StatusCode::kNotFound);
 
@@ -94,12 +69,12 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
   // consent is recorded, so the user can still approve.
   ASSERT_TRUE(store_->CreateCode(MakeCode("taken", "c1", "u1")).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  EXPECT_EQ(Approve(*store_, "th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
+  EXPECT_EQ(Approve("th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
             StatusCode::kAlreadyExists);
   EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(Approve(*store_, "nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
+  EXPECT_EQ(Approve("nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
             StatusCode::kNotFound);
 }
 
@@ -135,14 +110,14 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
             ApprovalOutcome::kNotFound);
   EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 100, decide(true)),
             ApprovalOutcome::kNotFound);  // the session expired
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 2)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
 
   std::promise<StatusOr<ApprovalOutcome>> answer;
   store_->ApproveTransactionAsync("th", "sh", now_ + 2, decide(true),
                                   [&](StatusOr<ApprovalOutcome> r) { answer.set_value(r); });
   EXPECT_EQ(*answer.get_future().get(), ApprovalOutcome::kApproved);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 3, decide(true)),
             ApprovalOutcome::kNotFound);  // consumed
   EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 600, decide(true)),
@@ -151,7 +126,7 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
 
 TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("plain", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("plain", now_ + 1, IssueFamily("f1", "t1", "j1"))->outcome,
+  ASSERT_EQ(store_->RedeemCode("plain", now_ + 1, IssueFamily("f1", "t1", "j1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, 0);
 
@@ -162,10 +137,10 @@ TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
     issued->client_used_at = now_ + 2;
     return issued;
   };
-  ASSERT_EQ(store_->RedeemCode("marking", now_ + 2, marking)->outcome,
+  ASSERT_EQ(store_->RedeemCode("marking", now_ + 2, marking, nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 2);
-  EXPECT_TRUE(store_->GetFamily("f2").ok());
+  EXPECT_TRUE(FamilyOf("t2").ok());
 }
 
 TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
@@ -178,7 +153,7 @@ TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
 TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
   AuthorizationCode code = MakeCode("code", "c1", "u1");
   ASSERT_TRUE(store_->CreateCode(code).ok());
-  auto first = store_->RedeemCode("code", now_ + 1);
+  auto first = store_->RedeemCode("code", now_ + 1, nullptr, nullptr);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(first->code.client_id, "c1");
@@ -188,42 +163,41 @@ TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
   EXPECT_TRUE(first->code.redirect_uri_in_request);
   EXPECT_EQ(first->code.nonce, "n-0S6_WzA2Mj");
   EXPECT_EQ(first->code.consumed_at, now_ + 1);
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 2)->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(store_->RedeemCode("unknown", now_)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("code", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(store_->RedeemCode("unknown", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
 }
 
 TEST_P(TokenConformance, ExpiredCodeIsNotRedeemed) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 600)->outcome, CodeRedemption::Outcome::kExpired);
+  EXPECT_EQ(store_->RedeemCode("code", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kExpired);
 }
 
 TEST_P(TokenConformance, RedeemingCreatesTheFamilyInTheSameTransaction) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   AuthorizationCode seen;
-  auto r = store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1", &seen));
+  auto r = store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1", &seen), nullptr);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_TRUE(r->family_issued);
   EXPECT_EQ(r->code.family_id, "f1");
   EXPECT_EQ(seen.client_id, "c1");  // the issuer saw the redeemed code
   EXPECT_EQ(seen.consumed_at, now_);
-  EXPECT_EQ(store_->GetFamily("f1")->client_id, "c1");
+  EXPECT_EQ(FamilyOf("rt")->client_id, "c1");
   EXPECT_EQ(store_->GetRefreshToken("rt")->second.family_id, "f1");
 }
 
 TEST_P(TokenConformance, ACodeRefusedByTheIssuerIsConsumedWithoutAFamily) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   auto refuse = [](const AuthorizationCode&) -> std::optional<IssuedFamily> { return std::nullopt; };
-  auto r = store_->RedeemCode("code", now_, refuse);
+  auto r = store_->RedeemCode("code", now_, refuse, nullptr);
   EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_FALSE(r->family_issued);
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 1)->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(store_->GetFamily("f1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RedeemCode("code", now_ + 1, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
 }
 
 TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"))->outcome,
+  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   AuthorizationCode seen;
   auto retry = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"),
@@ -236,8 +210,8 @@ TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
   EXPECT_EQ(retry->code.family_id, "f1");
   EXPECT_EQ(seen.client_id, "c1");  // the check saw the consumed code
   EXPECT_EQ(seen.consumed_at, now_);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, 0);
-  EXPECT_EQ(store_->GetFamily("f2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(FamilyOf("rt")->revoked_at, 0);
+  EXPECT_EQ(FamilyOf("rt-other").status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti1"));
   // The check is asked only about consumed codes: a fresh one redeems without it.
   ASSERT_TRUE(store_->CreateCode(MakeCode("fresh", "c1", "u1")).ok());
@@ -251,21 +225,21 @@ TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
   auto replay = store_->RedeemCode("code", now_ + 6, nullptr,
                                    [](const AuthorizationCode&) { return false; });
   EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 6);
+  EXPECT_EQ(FamilyOf("rt")->revoked_at, now_ + 6);
 }
 
 TEST_P(TokenConformance, CodeReplayRevokesTheFamilyIssuedFromIt) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"))->outcome,
+  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti1"));
 
-  auto replay = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"));
+  auto replay = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"), nullptr);
   EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
   EXPECT_FALSE(replay->family_issued);
   EXPECT_EQ(replay->code.family_id, "f1");
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 5);
-  EXPECT_EQ(store_->GetFamily("f2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(FamilyOf("rt")->revoked_at, now_ + 5);
+  EXPECT_EQ(FamilyOf("rt-other").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("jti1"));
   EXPECT_EQ(store_->RotateRefreshToken("rt", MakeToken("rt2", "jti2"), now_ + 6, 60, nullptr)->outcome,
             Outcome::kRevoked);
@@ -286,7 +260,7 @@ TEST_P(TokenConformance, AsynchronousGrantWritesDecideLikeTheBlockingOnes) {
   EXPECT_TRUE(first->family_issued);
   EXPECT_EQ(store_->GetRefreshToken("rt-f1")->second.family_id, "f1");
   EXPECT_EQ(redeem("f2", now_ + 1)->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 1);
+  EXPECT_EQ(FamilyOf("rt-f1")->revoked_at, now_ + 1);
 
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f3", "c1", "u1"), MakeToken("rt1", "j1")).ok());
   auto rotate = [&](const std::string& next, bool accepted) {
@@ -317,7 +291,7 @@ TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       auto r = instances[static_cast<size_t>(i)]->RedeemCode(
-          "code", now_, IssueFamily("f" + std::to_string(i), "rt" + std::to_string(i), "j" + std::to_string(i)));
+          "code", now_, IssueFamily("f" + std::to_string(i), "rt" + std::to_string(i), "j" + std::to_string(i)), nullptr);
       if (!r.ok()) ++other;
       else if (r->outcome == CodeRedemption::Outcome::kRedeemed) ++redeemed;
       else if (r->outcome == CodeRedemption::Outcome::kReplayed) ++replayed;
@@ -331,7 +305,7 @@ TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
   // The winner's family was created and then revoked by the replays; no loser got one.
   int families = 0;
   for (int i = 0; i < kThreads; ++i) {
-    auto f = store_->GetFamily("f" + std::to_string(i));
+    auto f = FamilyOf("rt" + std::to_string(i));
     if (f.ok()) {
       ++families;
       EXPECT_NE(f->revoked_at, 0);
@@ -368,7 +342,7 @@ TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
   auto r3 = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 71, 60, nullptr);
   EXPECT_EQ(r3->outcome, Outcome::kReuseDetected);
   EXPECT_EQ(store_->GetRefreshToken("rt4").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 71);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 71);
   for (const char* jti : {"j1", "j2"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
   EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt5", "j5"), now_ + 72, 60, nullptr)->outcome,
             Outcome::kRevoked);
@@ -384,7 +358,7 @@ TEST_P(TokenConformance, ReuseAfterTheSuccessorWasUsedIsTheftEvenWithinGrace) {
             Outcome::kRotated);
   auto stolen = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 10, 60, nullptr);
   EXPECT_EQ(stolen->outcome, Outcome::kReuseDetected);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 10);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 10);
   for (const char* jti : {"j1", "j2", "j3"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
   EXPECT_EQ(store_->RotateRefreshToken("rt3", MakeToken("rt5", "j5"), now_ + 11, 60, nullptr)->outcome,
             Outcome::kRevoked);
@@ -450,7 +424,7 @@ TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
   EXPECT_EQ(reissued.load(), kThreads - 1);
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(handed_out.size(), 1u);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, 0);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, 0);
   int stored = 0;
   for (int i = 0; i < kThreads; ++i) stored += store_->GetRefreshToken("new" + std::to_string(i)).ok();
   EXPECT_EQ(stored, 1);
@@ -481,7 +455,7 @@ TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
   EXPECT_GE(detected.load(), 1);
   EXPECT_EQ(detected.load() + revoked.load(), kThreads);
   EXPECT_EQ(other.load(), 0);
-  EXPECT_NE(store_->GetFamily("f1")->revoked_at, 0);
+  EXPECT_NE(FamilyOf("rt1")->revoked_at, 0);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j2"));
 }
 
@@ -496,13 +470,13 @@ TEST_P(TokenConformance, RevokingAUsersAccessEndsSessionsCodesAndFamiliesButNoOn
 
   ASSERT_TRUE(store_->RevokeUserAccess("u1", now_ + 5).ok());
   EXPECT_EQ(store_->GetSession("s1", now_).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("code1", now_ + 6)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 5);
+  EXPECT_EQ(store_->RedeemCode("code1", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 5);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
   // The other user keeps everything.
   EXPECT_TRUE(store_->GetSession("s2", now_).ok());
-  EXPECT_EQ(store_->RedeemCode("code2", now_ + 6)->outcome, CodeRedemption::Outcome::kRedeemed);
-  EXPECT_EQ(store_->GetFamily("f2")->revoked_at, 0);
+  EXPECT_EQ(store_->RedeemCode("code2", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(FamilyOf("rt2")->revoked_at, 0);
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
   EXPECT_TRUE(store_->RevokeUserAccess("nobody", now_).ok());
 }
@@ -515,7 +489,7 @@ TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {
             StatusCode::kForeignKey);
   ASSERT_TRUE(store_->RevokeFamily("f1", now_ + 3).ok());
   ASSERT_TRUE(store_->RevokeFamily("f1", now_ + 4).ok());  // idempotent; keeps the first time
-  EXPECT_EQ(store_->GetFamily("f1")->revoked_at, now_ + 3);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 3);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
   EXPECT_EQ(store_->RevokeFamily("ghost", now_).code(), StatusCode::kNotFound);
 

@@ -119,4 +119,33 @@ RefreshToken StoreConformance::MakeToken(const std::string& hash, const std::str
   return t;
 }
 
+StatusOr<RefreshFamily> StoreConformance::FamilyOf(const std::string& token_hash) {
+  auto found = store_->GetRefreshToken(token_hash);
+  if (!found.ok()) return found.status();
+  return found->second;
+}
+
+AuthorizationTransaction StoreConformance::MakeTransaction(const std::string& hash, int64_t now) {
+  AuthorizationTransaction t;
+  t.transaction_hash = hash;
+  t.request_json = R"({"client_id":"c1"})";
+  t.session_hash = "sh";
+  t.user_id = "u1";
+  t.csrf_hash = "csrf";
+  t.created_at = now;
+  t.expires_at = now + 600;
+  return t;
+}
+
+Status StoreConformance::Approve(const std::string& transaction_hash, int64_t now,
+                                 const Consent& consent, const AuthorizationCode& code) {
+  StatusOr<ApprovalOutcome> r = store_->ApproveTransaction(
+      transaction_hash, "sh", now, [&](const AuthorizationTransaction&, const LoginSession&) {
+        return std::optional<Approval>(Approval{consent, code});
+      });
+  if (!r.ok()) return r.status();
+  if (*r != ApprovalOutcome::kApproved) return NotFoundError("approval");
+  return Status::Ok();
+}
+
 }  // namespace authgent::storage::testing

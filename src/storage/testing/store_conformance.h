@@ -42,6 +42,14 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   // `seen` is set, record the code the store handed over).
   IssueForCode IssueFamily(const std::string& family_id, const std::string& token,
                            const std::string& jti, AuthorizationCode* seen = nullptr);
+  // The family of the refresh token `token_hash` (kNotFound when there is no such token).
+  StatusOr<RefreshFamily> FamilyOf(const std::string& token_hash);
+  // Approves as the consent page does, on session "sh": stores `consent` and `code`. kNotFound
+  // when the store found no live transaction or session.
+  Status Approve(const std::string& transaction_hash, int64_t now, const Consent& consent,
+                 const AuthorizationCode& code);
+  // A live transaction of user u1 on session "sh".
+  AuthorizationTransaction MakeTransaction(const std::string& hash, int64_t now);
 
   std::string unique_;
   std::unique_ptr<Store> store_;
