@@ -84,7 +84,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   app->AddRegistrationRoutes();
   app->AddTokenRoutes();
   app->AddAuthorizeRoutes();
-  app->AddConsentDecisionRoute();
+  app->AddLoginRoutes();
+  app->AddConsentRoutes();
   app->AddUpstreamRoutes();
   app->AddSessionRoutes();
   app->AddUserinfoRoutes();

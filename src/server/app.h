@@ -69,7 +69,24 @@ class App {
   static constexpr std::chrono::milliseconds kReadinessTimeout{2000};
   void AddRegistrationRoutes();
   void AddTokenRoutes();
+  // GET and POST /oauth/authorize (routes_authorize.cc): validates the request and ends it
+  // silently under a standing consent, or starts its transaction toward login and consent.
   void AddAuthorizeRoutes();
+  http::Response Authorize(const http::Request& request);
+  http::Response StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
+                                  const storage::Client& client,
+                                  const std::optional<storage::LoginSession>& session);
+  // GET and POST /oauth/login (routes_login.cc).
+  void AddLoginRoutes();
+  http::Response LoginPage(const http::Request& request);
+  http::Response LoginSubmit(const http::Request& request);
+  // The login form again, with this status and error message.
+  using LoginForm = std::function<http::Response(int status, const std::string& error)>;
+  // The password check of a login, within the per-account and per-address failure limits and
+  // the password-hashing gate.
+  http::Response CheckLogin(const http::Request& request, const std::string& username,
+                            const std::string& password, const std::string& transaction,
+                            const storage::AuthorizationTransaction& txn, const LoginForm& again);
   void AddUpstreamRoutes();
   // GET and POST /oauth/userinfo (routes_userinfo.cc).
   void AddUserinfoRoutes();
@@ -80,8 +97,13 @@ class App {
   // After signing out (or with no session): the session cookie cleared, then on to the login of
   // `transaction` when it is this browser's and live, else a page.
   http::Response SignedOut(const http::Request& request, const std::string& transaction);
-  // With an upstream IdP: the login step sends the browser there (GET /oauth/login).
+  // With an upstream IdP (routes_upstream.cc): the login step sends the browser there (GET
+  // /oauth/login), and GET /oauth/upstream/callback brings it back.
   http::Response StartUpstreamLogin(storage::AuthorizationTransaction txn);
+  http::Response UpstreamCallback(const http::Request& request);
+  http::Response UpstreamLoginExpired();
+  http::Response FinishUpstreamLogin(const http::Request& request, const std::string& code,
+                                     const storage::AuthorizationTransaction& txn);
   // After a login: session cookie, transaction bound to it, on to consent.
   http::Response LoggedIn(const std::string& user_id, const std::string& transaction,
                           storage::AuthorizationTransaction txn);
@@ -105,10 +127,10 @@ class App {
   // The hash of the session the cookie names (not checked against the store).
   std::optional<std::string> SessionHashOf(const http::Request& request);
 
-  // POST /oauth/consent (routes_consent.cc): an approval is decided inside its commit
+  // GET and POST /oauth/consent (routes_consent.cc): an approval is decided inside its commit
   // (ConsentApproval, Decide) and waits for it without a thread on SQLite.
   struct ConsentApproval;
-  void AddConsentDecisionRoute();
+  void AddConsentRoutes();
   http::Response ConsentDecision(const http::Request& request);
   http::AsyncStep ConsentDecisionWithoutBlocking(const http::Request& request);
   // The approval's inputs from the form and the cookie, or the 403 when they cannot be right.

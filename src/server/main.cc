@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -137,76 +138,125 @@ int Serve(server::Config config) {
   return 0;
 }
 
+// A subcommand and what it runs with the validated configuration.
+struct Command {
+  CLI::App* app;
+  std::function<int(const server::Config&)> run;
+};
+
+// Adds `name` under `parent`, with every configuration flag.
+CLI::App* AddCommand(CLI::App& parent, const char* name, const char* help, server::RawConfig& raw) {
+  CLI::App* sub = parent.add_subcommand(name, help);
+  server::AddConfigFlags(*sub, raw);
+  return sub;
+}
+
+// serve, migrate and keys.
+std::vector<Command> AddServerCommands(CLI::App& cli, server::RawConfig& raw) {
+  CLI::App* serve = AddCommand(cli, "serve", "Run the authorization server (the default)", raw);
+  CLI::App* migrate = AddCommand(cli, "migrate", "Apply pending database migrations and exit", raw);
+  CLI::App* keys = cli.add_subcommand("keys", "Manage the ES256 signing keys");
+  keys->require_subcommand(1);
+  CLI::App* keys_list = AddCommand(*keys, "list", "Show every signing key with its state and dates", raw);
+  CLI::App* keys_rotate = AddCommand(
+      *keys, "rotate", "Add a key: published now, signing after KEY_PUBLISH_DELAY", raw);
+  return {
+      {serve, [](const server::Config& c) { return Serve(c); }},
+      {migrate, server::RunMigrate},
+      {keys_list, server::RunKeysList},
+      {keys_rotate, server::RunKeysRotate},
+  };
+}
+
+// healthcheck, added after the commands that manage data so that --help lists it there.
+Command AddHealthcheckCommand(CLI::App& cli, server::RawConfig& raw, int& timeout) {
+  CLI::App* healthcheck = AddCommand(
+      cli, "healthcheck", "Ask this instance's /readyz on loopback: exit 0 when ready, 1 otherwise",
+      raw);
+  healthcheck->add_option("--timeout", timeout, "Seconds to wait for the answer")
+      ->check(CLI::Range(1, 60));
+  return {healthcheck, [&timeout](const server::Config& c) {
+            return server::RunHealthcheck(c, std::chrono::seconds(timeout));
+          }};
+}
+
+std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
+                                       server::ClientArgs& args, std::string& target) {
+  CLI::App* clients = cli.add_subcommand("clients", "Manage pre-registered OAuth clients");
+  clients->require_subcommand(1);
+  CLI::App* add =
+      AddCommand(*clients, "add", "Register a client; prints its id (and secret, once)", raw);
+  add->add_option("--name", args.name, "Client name shown on the consent page")->required();
+  add->add_option("--redirect-uri", args.redirect_uris, "Redirect URI (repeatable)");
+  add->add_flag("--confidential", args.confidential, "Issue a client secret");
+  add->add_option("--grant", args.grants,
+                  "Grant type (repeatable; default authorization_code refresh_token; "
+                  "client_credentials needs --resource and implies --confidential)");
+  add->add_option("--scope", args.scope, "Scopes the client may request");
+  add->add_option("--resource", args.resources,
+                  "Resource (MCP server URI) it may get client_credentials tokens for or "
+                  "introspect tokens of (repeatable)");
+  add->add_flag("--introspect", args.introspect,
+                "May introspect tokens of its --resource URIs (implies --confidential)");
+  CLI::App* list = AddCommand(*clients, "list", "List every client", raw);
+  CLI::App* show = AddCommand(*clients, "show", "Show one client's registration", raw);
+  show->add_option("client_id", target, "The client id")->required();
+  CLI::App* remove = AddCommand(*clients, "delete", "Delete a client and its grants", raw);
+  remove->add_option("client_id", target, "The client id")->required();
+  return {
+      {add, [&args](const server::Config& c) { return server::RunClientsAdd(c, args); }},
+      {list, server::RunClientsList},
+      {show, [&target](const server::Config& c) { return server::RunClientsShow(c, target); }},
+      {remove, [&target](const server::Config& c) { return server::RunClientsDelete(c, target); }},
+  };
+}
+
+std::vector<Command> AddUserCommands(CLI::App& cli, server::RawConfig& raw, std::string& target) {
+  CLI::App* users = cli.add_subcommand("users", "Manage local user accounts");
+  users->require_subcommand(1);
+  auto named = [&](const char* name, const char* help) {
+    CLI::App* sub = AddCommand(*users, name, help, raw);
+    sub->add_option("name", target, "The username")->required();
+    return sub;
+  };
+  auto on = [&target](int (*run)(const server::Config&, const std::string&)) {
+    return [run, &target](const server::Config& c) { return run(c, target); };
+  };
+  auto set_disabled = [&target](bool disabled) {
+    return [&target, disabled](const server::Config& c) {
+      return server::RunUsersSetDisabled(c, target, disabled);
+    };
+  };
+  return {
+      {named("add", "Add a user; the password comes from standard input, or a prompt on a "
+                    "terminal"),
+       on(server::RunUsersAdd)},
+      {AddCommand(*users, "list", "List every user", raw), server::RunUsersList},
+      {named("delete", "Delete a user and their grants"), on(server::RunUsersDelete)},
+      {named("passwd", "Set a user's password (as for add); ends their sessions and revokes "
+                       "their tokens"),
+       on(server::RunUsersPasswd)},
+      {named("disable", "Stop a user signing in; ends their sessions and revokes their tokens"),
+       set_disabled(true)},
+      {named("enable", "Allow a disabled user to sign in again"), set_disabled(false)},
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"authgent: the OAuth 2.1 authorization server for MCP"};
   cli.require_subcommand(0, 1);
   server::RawConfig raw;
-
-  CLI::App* serve = cli.add_subcommand("serve", "Run the authorization server (the default)");
-  server::AddConfigFlags(*serve, raw);
-  CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending database migrations and exit");
-  server::AddConfigFlags(*migrate, raw);
-  CLI::App* keys = cli.add_subcommand("keys", "Manage the ES256 signing keys");
-  keys->require_subcommand(1);
-  CLI::App* keys_list = keys->add_subcommand("list", "Show every signing key with its state and dates");
-  server::AddConfigFlags(*keys_list, raw);
-  CLI::App* keys_rotate =
-      keys->add_subcommand("rotate", "Add a key: published now, signing after KEY_PUBLISH_DELAY");
-  server::AddConfigFlags(*keys_rotate, raw);
   server::ClientArgs client_args;
   std::string target;
-  CLI::App* clients = cli.add_subcommand("clients", "Manage pre-registered OAuth clients");
-  clients->require_subcommand(1);
-  CLI::App* clients_add = clients->add_subcommand("add", "Register a client; prints its id (and secret, once)");
-  clients_add->add_option("--name", client_args.name, "Client name shown on the consent page")->required();
-  clients_add->add_option("--redirect-uri", client_args.redirect_uris, "Redirect URI (repeatable)");
-  clients_add->add_flag("--confidential", client_args.confidential, "Issue a client secret");
-  clients_add->add_option(
-      "--grant", client_args.grants,
-      "Grant type (repeatable; default authorization_code refresh_token; client_credentials "
-      "needs --resource and implies --confidential)");
-  clients_add->add_option("--scope", client_args.scope, "Scopes the client may request");
-  clients_add->add_option("--resource", client_args.resources,
-                          "Resource (MCP server URI) it may get client_credentials tokens for or "
-                          "introspect tokens of (repeatable)");
-  clients_add->add_flag("--introspect", client_args.introspect,
-                        "May introspect tokens of its --resource URIs (implies --confidential)");
-  CLI::App* clients_list = clients->add_subcommand("list", "List every client");
-  CLI::App* clients_show = clients->add_subcommand("show", "Show one client's registration");
-  clients_show->add_option("client_id", target, "The client id")->required();
-  CLI::App* clients_delete = clients->add_subcommand("delete", "Delete a client and its grants");
-  clients_delete->add_option("client_id", target, "The client id")->required();
-
-  CLI::App* users = cli.add_subcommand("users", "Manage local user accounts");
-  users->require_subcommand(1);
-  CLI::App* users_add = users->add_subcommand(
-      "add", "Add a user; the password comes from standard input, or a prompt on a terminal");
-  users_add->add_option("name", target, "The username")->required();
-  CLI::App* users_list = users->add_subcommand("list", "List every user");
-  CLI::App* users_delete = users->add_subcommand("delete", "Delete a user and their grants");
-  users_delete->add_option("name", target, "The username")->required();
-  CLI::App* users_passwd = users->add_subcommand(
-      "passwd", "Set a user's password (as for add); ends their sessions and revokes their tokens");
-  users_passwd->add_option("name", target, "The username")->required();
-  CLI::App* users_disable = users->add_subcommand(
-      "disable", "Stop a user signing in; ends their sessions and revokes their tokens");
-  users_disable->add_option("name", target, "The username")->required();
-  CLI::App* users_enable = users->add_subcommand("enable", "Allow a disabled user to sign in again");
-  users_enable->add_option("name", target, "The username")->required();
-  for (CLI::App* sub : {clients_add, clients_list, clients_show, clients_delete, users_add,
-                        users_list, users_delete, users_passwd, users_disable, users_enable}) {
-    server::AddConfigFlags(*sub, raw);
-  }
-
-  CLI::App* healthcheck = cli.add_subcommand(
-      "healthcheck", "Ask this instance's /readyz on loopback: exit 0 when ready, 1 otherwise");
   int healthcheck_seconds = 5;
-  healthcheck->add_option("--timeout", healthcheck_seconds, "Seconds to wait for the answer")
-      ->check(CLI::Range(1, 60));
-  server::AddConfigFlags(*healthcheck, raw);
-
+  std::vector<Command> commands = AddServerCommands(cli, raw);
+  for (auto more : {AddClientCommands(cli, raw, client_args, target),
+                    AddUserCommands(cli, raw, target)}) {
+    commands.insert(commands.end(), more.begin(), more.end());
+  }
+  commands.push_back(AddHealthcheckCommand(cli, raw, healthcheck_seconds));
   CLI::App* version = cli.add_subcommand("version", "Print the version");
 
   // `serve` is the default: `authgent --port 9000` means `authgent serve --port 9000`.
@@ -231,22 +281,10 @@ int main(int argc, char** argv) {
     std::cerr << "authgent: invalid configuration: " << config.status().message() << "\n";
     return 2;
   }
-  log::Init(config->log_level, /*to_stderr=*/!serve->parsed());
-  if (healthcheck->parsed()) {
-    return server::RunHealthcheck(*config, std::chrono::seconds(healthcheck_seconds));
+  const Command& serve = commands.front();
+  log::Init(config->log_level, /*to_stderr=*/!serve.app->parsed());
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run(*config);
   }
-  if (migrate->parsed()) return server::RunMigrate(*config);
-  if (keys_list->parsed()) return server::RunKeysList(*config);
-  if (keys_rotate->parsed()) return server::RunKeysRotate(*config);
-  if (clients_add->parsed()) return server::RunClientsAdd(*config, client_args);
-  if (clients_list->parsed()) return server::RunClientsList(*config);
-  if (clients_show->parsed()) return server::RunClientsShow(*config, target);
-  if (clients_delete->parsed()) return server::RunClientsDelete(*config, target);
-  if (users_add->parsed()) return server::RunUsersAdd(*config, target);
-  if (users_list->parsed()) return server::RunUsersList(*config);
-  if (users_delete->parsed()) return server::RunUsersDelete(*config, target);
-  if (users_passwd->parsed()) return server::RunUsersPasswd(*config, target);
-  if (users_disable->parsed()) return server::RunUsersSetDisabled(*config, target, true);
-  if (users_enable->parsed()) return server::RunUsersSetDisabled(*config, target, false);
   return Serve(*config);
 }

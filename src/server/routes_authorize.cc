@@ -13,7 +13,6 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
-#include "crypto/password.h"
 #include "oauth/authorize.h"
 #include "oauth/client_policy.h"
 #include "oauth/metadata.h"
@@ -24,9 +23,6 @@
 
 namespace authgent::server {
 namespace {
-
-constexpr int64_t kLoginWindow = 900;  // failed logins are counted per 15 minutes
-constexpr size_t kMaxUsername = 100;   // as `authgent users add` allows
 
 std::string HostOf(const std::string& uri) {
   auto url = boost::urls::parse_uri(uri);
@@ -193,219 +189,99 @@ http::Response App::AuthorizeError(const oauth::AuthorizeErrorRedirect& error,
   return HtmlPage(400, ui::RenderClientError(page));
 }
 
-http::Response App::LoggedIn(const std::string& user_id, const std::string& transaction,
-                            storage::AuthorizationTransaction txn) {
-  int64_t now = clock_.Now();
-  std::string session_token = random_.NewToken();
-  storage::LoginSession session;
-  session.session_hash = TokenHash(session_token);
-  session.user_id = user_id;
-  session.auth_time = session.created_at = now;
-  session.expires_at = now + config_.login_session_ttl;
-  txn.session_hash = session.session_hash;
-  txn.user_id = user_id;
-  if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(txn).ok()) {
-    return ErrorPage(503, "Temporarily unavailable", "Sign-in is unavailable. Try again shortly.");
+http::Response App::Authorize(const http::Request& request) {
+  oauth::Params params = RequestParams(request);
+  StatusOr<storage::Client> client = NotFoundError("no client_id");
+  // Through the token endpoints' cache: the code exchange that follows finds the client there.
+  if (!params.Get("client_id").empty()) {
+    client = client_cache_.Get(*store_, params.Get("client_id"), clock_.Now());
   }
-  http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
-  r.Set("Set-Cookie", SetCookie(session_cookie_, session_token, config_.login_session_ttl,
-                                secure_cookies_));
-  return r;
+  if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
+    return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  }
+  oauth::AuthorizeOutcome outcome =
+      oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
+  if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
+    log::Info("authorization request refused", {{"request_id", request.request_id},
+                                                {"debug", page->debug}});
+    return ErrorPage(400, "This application's request is invalid", page->message);
+  }
+  if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
+    log::Info("authorization request rejected", {{"request_id", request.request_id},
+                                                 {"error", e->error.code}, {"debug", e->error.debug}});
+    return AuthorizeError(*e, *client, CurrentSession(request));
+  }
+  const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
+  std::optional<storage::LoginSession> session = CurrentSession(request);
+  if (req.no_prompt) {
+    // prompt=none: finish silently or say why not; never a login or consent page.
+    if (!session) {
+      return AuthorizeError(
+          {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
+          *client, session);
+    }
+    if (!StandingConsentCovers(req, *session)) {
+      return AuthorizeError({req.redirect_uri, req.state,
+                             {"consent_required", "the user has not approved this", "", 400}},
+                            *client, session);
+    }
+    return FinishAuthorization(req, *session, request);
+  }
+  if (req.force_login) session.reset();  // prompt=login: the login page, whatever the cookie
+  // Signed in already: a standing consent ends the flow here; otherwise the consent page is
+  // served at once, its transaction stored with the session and CSRF hash in one write.
+  if (session && StandingConsentCovers(req, *session)) {
+    return FinishAuthorization(req, *session, request);
+  }
+  return StartTransaction(request, req, *client, session);
+}
+
+// A request that needs the login or consent page: stores its transaction (with the session and
+// the consent form's CSRF hash when signed in already, in one write) and serves the next page.
+http::Response App::StartTransaction(const http::Request& request,
+                                     const oauth::AuthorizeRequest& req,
+                                     const storage::Client& client,
+                                     const std::optional<storage::LoginSession>& session) {
+  // Every transaction is a row until it expires: a stranger may start only so many a minute.
+  StatusOr<RateDecision> pace = shared_limits_->Hit(
+      "authorize:" + RateLimitAddress(ClientIp(request, config_.trusted_proxies)),
+      config_.authorize_rate_limit, 60);
+  if (!pace.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  if (!pace->allowed) {
+    http::Response r = ErrorPage(429, "Too many sign-in requests",
+                                 "Too many sign-ins were started from your network. Wait a "
+                                 "minute and try again.");
+    r.Set("Retry-After", std::to_string(pace->retry_after));
+    return r;
+  }
+  int64_t now = clock_.Now();
+  std::string transaction = NewSortableToken(random_, UnixMillisNow());
+  std::string browser = BrowserToken(request);
+  storage::AuthorizationTransaction txn;
+  txn.transaction_hash = SortableTokenKey(transaction);
+  txn.request_json = req.ToJson().dump();
+  txn.browser_hash = TokenHash(browser);
+  std::string csrf;
+  if (session) {
+    txn.session_hash = session->session_hash;
+    txn.user_id = session->user_id;
+    csrf = random_.NewToken();
+    txn.csrf_hash = TokenHash(csrf);
+  }
+  txn.created_at = now;
+  txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
+  Status stored = store_->CreateTransaction(txn);
+  if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  http::Response next = session ? ConsentPage(transaction, csrf, req, client, *session)
+                                : SeeOther("/oauth/login?txn=" + transaction);
+  next.Add("Set-Cookie", BrowserCookie(browser));
+  return next;
 }
 
 void App::AddAuthorizeRoutes() {
-  auto authorize = [this](const http::Request& request) {
-    oauth::Params params = RequestParams(request);
-    StatusOr<storage::Client> client = NotFoundError("no client_id");
-    // Through the token endpoints' cache: the code exchange that follows finds the client there.
-    if (!params.Get("client_id").empty()) {
-      client = client_cache_.Get(*store_, params.Get("client_id"), clock_.Now());
-    }
-    if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
-      return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-    }
-    oauth::AuthorizeOutcome outcome =
-        oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
-    if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
-      log::Info("authorization request refused", {{"request_id", request.request_id},
-                                                  {"debug", page->debug}});
-      return ErrorPage(400, "This application's request is invalid", page->message);
-    }
-    if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
-      log::Info("authorization request rejected", {{"request_id", request.request_id},
-                                                   {"error", e->error.code}, {"debug", e->error.debug}});
-      return AuthorizeError(*e, *client, CurrentSession(request));
-    }
-    const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
-    int64_t now = clock_.Now();
-    std::optional<storage::LoginSession> session = CurrentSession(request);
-    if (req.no_prompt) {
-      // prompt=none: finish silently or say why not; never a login or consent page.
-      if (!session) {
-        return AuthorizeError(
-            {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
-            *client, session);
-      }
-      if (!StandingConsentCovers(req, *session)) {
-        return AuthorizeError({req.redirect_uri, req.state,
-                               {"consent_required", "the user has not approved this", "", 400}},
-                              *client, session);
-      }
-      return FinishAuthorization(req, *session, request);
-    }
-    if (req.force_login) session.reset();  // prompt=login: the login page, whatever the cookie
-    // Signed in already: a standing consent ends the flow here; otherwise the consent page is
-    // served at once, its transaction stored with the session and CSRF hash in one write.
-    if (session && StandingConsentCovers(req, *session)) {
-      return FinishAuthorization(req, *session, request);
-    }
-    // Every transaction is a row until it expires: a stranger may start only so many a minute.
-    StatusOr<RateDecision> pace = shared_limits_->Hit(
-        "authorize:" + RateLimitAddress(ClientIp(request, config_.trusted_proxies)),
-        config_.authorize_rate_limit, 60);
-    if (!pace.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-    if (!pace->allowed) {
-      http::Response r = ErrorPage(429, "Too many sign-in requests",
-                                   "Too many sign-ins were started from your network. Wait a "
-                                   "minute and try again.");
-      r.Set("Retry-After", std::to_string(pace->retry_after));
-      return r;
-    }
-    std::string transaction = NewSortableToken(random_, UnixMillisNow());
-    std::string browser = BrowserToken(request);
-    storage::AuthorizationTransaction txn;
-    txn.transaction_hash = SortableTokenKey(transaction);
-    txn.request_json = req.ToJson().dump();
-    txn.browser_hash = TokenHash(browser);
-    std::string csrf;
-    if (session) {
-      txn.session_hash = session->session_hash;
-      txn.user_id = session->user_id;
-      csrf = random_.NewToken();
-      txn.csrf_hash = TokenHash(csrf);
-    }
-    txn.created_at = now;
-    txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
-    Status stored = store_->CreateTransaction(txn);
-    if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-    http::Response next = session ? ConsentPage(transaction, csrf, req, *client, *session)
-                                  : SeeOther("/oauth/login?txn=" + transaction);
-    next.Add("Set-Cookie", BrowserCookie(browser));
-    return next;
-  };
-  router_.Add("GET", oauth::kAuthorizePath, http::OnWorkers(authorize));
-  router_.Add("POST", oauth::kAuthorizePath, http::OnWorkers(authorize));
-
-  router_.Add(
-      "GET", "/oauth/login",
-      http::OnWorkers([this](const http::Request& request) {
-        oauth::Params params = RequestParams(request);
-        const std::string& transaction = params.Get("txn");
-        StatusOr<storage::AuthorizationTransaction> txn =
-            store_->GetTransaction(SortableTokenKey(transaction), clock_.Now());
-        if (transaction.empty() || !txn.ok()) {
-          return ErrorPage(400, "Start from your application",
-                           "Sign-in happens when an application asks for access. Go back to it "
-                           "and connect again.");
-        }
-        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
-        if (upstream_) return StartUpstreamLogin(*txn);
-        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
-        StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
-        std::string name = client.ok() && !client->client_name.empty() ? client->client_name
-                                                                        : "an application";
-        return HtmlPage(200, ui::RenderLogin({config_.service_name, name, transaction, "", ""}));
-      }));
-
-  router_.Add(
-      "POST", "/oauth/login",
-      http::OnWorkers([this](const http::Request& request) {
-        oauth::Params params = RequestParams(request);
-        const std::string& transaction = params.Get("txn");
-        const std::string& username = params.Get("username");
-        const std::string& password = params.Get("password");
-        int64_t now = clock_.Now();
-        StatusOr<storage::AuthorizationTransaction> txn =
-            store_->GetTransaction(SortableTokenKey(transaction), now);
-        if (upstream_) {
-          return ErrorPage(400, "Sign in with your organisation",
-                           "This server signs you in through your identity provider. Go back to "
-                           "your application and connect again.");
-        }
-        if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
-        if (!IsFormPost(request) || transaction.empty() || !txn.ok()) {
-          return ErrorPage(400, "This sign-in has expired",
-                           "Go back to your application and connect again.");
-        }
-        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
-        auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
-        StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
-        std::string client_name = client.ok() && !client->client_name.empty()
-                                      ? client->client_name : "an application";
-        auto again = [&](int status, const std::string& error) {
-          std::string shown = username.size() <= kMaxUsername ? username : "";
-          return HtmlPage(status, ui::RenderLogin({config_.service_name, client_name, transaction,
-                                                   shown, error}));
-        };
-        std::string ip = ClientIp(request, config_.trusted_proxies);
-        // Each attempt counts before its password is checked, so a burst of concurrent guesses
-        // cannot pass the limit; a success takes its count back (only failures are limited).
-        std::string account_key = "login:user:" + username;
-        std::string ip_key = "login:ip:" + RateLimitAddress(ip);
-        const std::pair<std::string, int64_t> limits[] = {
-            {account_key, config_.login_failure_limit}, {ip_key, config_.login_failure_limit * 5}};
-        auto refund = [&] {
-          for (const auto& [key, limit] : limits) (void)shared_limits_->Refund(key, limit, kLoginWindow);
-        };
-        for (const auto& [key, limit] : limits) {
-          StatusOr<RateDecision> d = shared_limits_->Hit(key, limit, kLoginWindow);
-          if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
-          if (!d->allowed) {
-            http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
-            r.Set("Retry-After", std::to_string(d->retry_after));
-            return r;
-          }
-        }
-        // Argon2id is the most expensive thing a stranger can make us do: a few at once, a few
-        // more waiting briefly, the rest turned away, so logins hold at most half the workers.
-        std::optional<ConcurrencyGate::Ticket> hashing =
-            password_gate_->Enter(std::chrono::seconds(2));
-        if (!hashing) {
-          refund();
-          log::Warn("login refused: too many password checks at once",
-                    {{"request_id", request.request_id}});
-          http::Response r = again(503, "Sign-in is busy. Try again in a moment.");
-          r.Set("Retry-After", "1");
-          return r;
-        }
-        StatusOr<storage::User> user = username.size() <= kMaxUsername
-                                           ? store_->GetUserByUsername(username)
-                                           : StatusOr<storage::User>(NotFoundError("too long"));
-        bool ok = false;
-        if (user.ok() && !user->disabled) {
-          ok = crypto::VerifyPassword(password, user->password_hash);
-        } else {
-          crypto::BurnPasswordCheck(password);  // the same time for unknown users
-        }
-        hashing.reset();
-        if (!ok) {
-          log::Info("login failed", {{"request_id", request.request_id}});
-          return again(401, "Incorrect username or password.");
-        }
-        refund();
-        log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
-        return LoggedIn(user->user_id, transaction, *txn);
-      }));
-
-  router_.Add(
-      "GET", "/oauth/consent",
-      http::OnWorkers([this](const http::Request& request) {
-        oauth::Params params = RequestParams(request);
-        const std::string& transaction = params.Get("txn");
-        std::optional<storage::LoginSession> session = CurrentSession(request);
-        if (!session) return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
-        return ConsentStep(transaction, *session, request);
-      }));
+  auto authorize = http::OnWorkers([this](const http::Request& r) { return Authorize(r); });
+  router_.Add("GET", oauth::kAuthorizePath, authorize);
+  router_.Add("POST", oauth::kAuthorizePath, authorize);
 }
 
 }  // namespace authgent::server

@@ -162,7 +162,17 @@ http::Response App::ConsentDenied(const http::Request& request, const oauth::Par
       config_.issuer));
 }
 
-void App::AddConsentDecisionRoute() {
+void App::AddConsentRoutes() {
+  // The page, after login: ends the flow under a standing consent, else shows the form.
+  router_.Add("GET", "/oauth/consent", http::OnWorkers([this](const http::Request& request) {
+                oauth::Params params = RequestParams(request);
+                const std::string& transaction = params.Get("txn");
+                std::optional<storage::LoginSession> session = CurrentSession(request);
+                if (!session) {
+                  return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
+                }
+                return ConsentStep(transaction, *session, request);
+              }));
   router_.Add("POST", "/oauth/consent",
               [this](const http::Request& r) { return ConsentDecisionWithoutBlocking(r); });
 }

@@ -9,11 +9,13 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
+#include "federation/local_user.h"
 #include "oauth/authorize.h"
 #include "server/app.h"
 #include "server/web.h"
 
 namespace authgent::server {
+
 http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
   if (!upstream_->ready()) {
     log::Warn("login refused: identity provider unavailable", {{"error", upstream_->last_error()}});
@@ -38,111 +40,101 @@ http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
   return Redirect(*url);
 }
 
+// The provider's redirect back: the transaction its `state` names, consumed once, from the browser
+// that started it; then the provider's answer (FinishUpstreamLogin).
+http::Response App::UpstreamCallback(const http::Request& request) {
+  if (!upstream_) return http::Response::Error(404, "not_found", "no such endpoint");
+  oauth::Params params = RequestParams(request);
+  const std::string& state = params.Get("state");
+  if (state.empty()) return UpstreamLoginExpired();
+  StatusOr<storage::AuthorizationTransaction> txn =
+      store_->ConsumeTransactionByUpstreamState(TokenHash(state), clock_.Now());
+  if (!txn.ok()) {
+    log::Info("upstream callback with unknown or used state", {{"request_id", request.request_id}});
+    return UpstreamLoginExpired();
+  }
+  // A callback URL carried into another browser (the attacker's own sign-in, handed to a victim
+  // to log them in as the attacker) finds the wrong transaction cookie.
+  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
+  std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
+  if (!req) return UpstreamLoginExpired();
+  if (params.Has("error")) {
+    // The user cancelled or the provider refused: the client learns it the OAuth way, sent back
+    // only to a client the operator registered (else a page with a link), as at /oauth/authorize.
+    const std::string& error = params.Get("error");
+    log::Info("upstream refused the login",
+              {{"request_id", request.request_id}, {"upstream_error", error}});
+    StatusOr<storage::Client> client = store_->GetClient(req->client_id);
+    if (!client.ok()) return UpstreamLoginExpired();
+    bool unavailable = error == "temporarily_unavailable" || error == "server_error";
+    oauth::OAuthError back =
+        unavailable ? oauth::OAuthError{"temporarily_unavailable",
+                                        "the identity provider is unavailable", "", 400}
+                    : oauth::OAuthError{"access_denied",
+                                        "the identity provider did not sign the user in", "", 400};
+    return AuthorizeError({req->redirect_uri, req->state, back}, *client, std::nullopt);
+  }
+  const std::string& code = params.Get("code");
+  if (code.empty()) return UpstreamLoginExpired();
+  return FinishUpstreamLogin(request, code, *txn);
+}
+
+http::Response App::UpstreamLoginExpired() {
+  return ErrorPage(400, "This sign-in has expired or was already used",
+                   "Go back to your application and connect again.");
+}
+
+// Redeems the provider's code, applies the operator's allow-lists, finds or creates the local
+// user (federation/local_user) and carries the request on to consent in a fresh transaction (the
+// old one is spent).
+http::Response App::FinishUpstreamLogin(const http::Request& request, const std::string& code,
+                                        const storage::AuthorizationTransaction& txn) {
+  StatusOr<federation::UpstreamIdentity> identity =
+      upstream_->Redeem(code, txn.upstream_code_verifier, txn.upstream_nonce);
+  if (!identity.ok()) {
+    log::Warn("upstream login failed", {{"request_id", request.request_id},
+                                        {"error", identity.status().message()}});
+    if (identity.status().code() == StatusCode::kUnavailable) {
+      return ErrorPage(502, "Identity provider unavailable",
+                       "The identity provider did not complete the sign-in. Try again.");
+    }
+    return ErrorPage(401, "Sign-in could not be verified",
+                     "The identity provider's answer was not valid. Try again, and contact "
+                     "your administrator if this persists.");
+  }
+  Status allowed = upstream_->CheckAllowed(*identity);
+  if (!allowed.ok()) {
+    log::Info("upstream user refused",
+              {{"request_id", request.request_id}, {"reason", allowed.message()}});
+    return ErrorPage(403, "This account is not allowed here",
+                     "Sign in with an account of your organisation, or ask your "
+                     "administrator for access.");
+  }
+  int64_t now = clock_.Now();
+  StatusOr<storage::User> user =
+      federation::LocalUserFor(*store_, random_, config_.upstream_issuer, *identity, now);
+  if (!user.ok()) return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+  if (user->disabled) {
+    return ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
+  }
+  std::string transaction = NewSortableToken(random_, UnixMillisNow());
+  storage::AuthorizationTransaction next;
+  next.transaction_hash = SortableTokenKey(transaction);
+  next.request_json = txn.request_json;
+  next.browser_hash = txn.browser_hash;
+  next.created_at = now;
+  next.expires_at = now + oauth::kAuthorizationTransactionTtl;
+  if (!store_->CreateTransaction(next).ok()) {
+    return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+  }
+  log::Info("upstream login succeeded",
+            {{"request_id", request.request_id}, {"user_id", user->user_id}});
+  return LoggedIn(user->user_id, transaction, next);
+}
+
 void App::AddUpstreamRoutes() {
-  router_.Add(
-      "GET", "/oauth/upstream/callback",
-      http::OnWorkers([this](const http::Request& request) {
-        if (!upstream_) return http::Response::Error(404, "not_found", "no such endpoint");
-        oauth::Params params = RequestParams(request);
-        const std::string& state = params.Get("state");
-        int64_t now = clock_.Now();
-        auto expired = [&] {
-          return ErrorPage(400, "This sign-in has expired or was already used",
-                           "Go back to your application and connect again.");
-        };
-        if (state.empty()) return expired();
-        StatusOr<storage::AuthorizationTransaction> txn =
-            store_->ConsumeTransactionByUpstreamState(TokenHash(state), now);
-        if (!txn.ok()) {
-          log::Info("upstream callback with unknown or used state", {{"request_id", request.request_id}});
-          return expired();
-        }
-        // A callback URL carried into another browser (the attacker's own sign-in, handed to a
-        // victim to log them in as the attacker) finds the wrong transaction cookie.
-        if (!SameBrowser(request, *txn)) return OtherBrowser(request);
-        std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
-        if (!req) return expired();
-        // Before consent: sent back only to a client the operator registered (else a page with
-        // a link), as at /oauth/authorize.
-        auto back_to_client = [&](const std::string& error, const std::string& description) {
-          StatusOr<storage::Client> client = store_->GetClient(req->client_id);
-          if (!client.ok()) return expired();
-          return AuthorizeError({req->redirect_uri, req->state, {error, description, "", 400}},
-                                *client, std::nullopt);
-        };
-        if (params.Has("error")) {
-          // The user cancelled or the provider refused: the client learns it the OAuth way.
-          log::Info("upstream refused the login", {{"request_id", request.request_id},
-                                                   {"upstream_error", params.Get("error")}});
-          if (params.Get("error") == "temporarily_unavailable" || params.Get("error") == "server_error") {
-            return back_to_client("temporarily_unavailable", "the identity provider is unavailable");
-          }
-          return back_to_client("access_denied", "the identity provider did not sign the user in");
-        }
-        const std::string& code = params.Get("code");
-        if (code.empty()) return expired();
-        StatusOr<federation::UpstreamIdentity> identity =
-            upstream_->Redeem(code, txn->upstream_code_verifier, txn->upstream_nonce);
-        if (!identity.ok()) {
-          log::Warn("upstream login failed", {{"request_id", request.request_id},
-                                              {"error", identity.status().message()}});
-          if (identity.status().code() == StatusCode::kUnavailable) {
-            return ErrorPage(502, "Identity provider unavailable",
-                             "The identity provider did not complete the sign-in. Try again.");
-          }
-          return ErrorPage(401, "Sign-in could not be verified",
-                           "The identity provider's answer was not valid. Try again, and contact "
-                           "your administrator if this persists.");
-        }
-        Status allowed = upstream_->CheckAllowed(*identity);
-        if (!allowed.ok()) {
-          log::Info("upstream user refused", {{"request_id", request.request_id}, {"reason", allowed.message()}});
-          return ErrorPage(403, "This account is not allowed here",
-                           "Sign in with an account of your organisation, or ask your "
-                           "administrator for access.");
-        }
-        // The local record: keyed by (issuer, sub), name and email refreshed at each login.
-        StatusOr<storage::User> user = store_->GetUserByUpstream(config_.upstream_issuer, identity->subject);
-        if (user.ok()) {
-          if (user->email != identity->email || user->name != identity->name) {
-            user->email = identity->email;
-            user->name = identity->name;
-            user->updated_at = now;
-            (void)store_->UpdateUser(*user);
-          }
-          if (user->disabled) {
-            return ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
-          }
-        } else {
-          storage::User created;
-          created.user_id = random_.Hex(16);
-          created.upstream_issuer = config_.upstream_issuer;
-          created.upstream_subject = identity->subject;
-          created.email = identity->email;
-          created.name = identity->name;
-          created.created_at = created.updated_at = now;
-          Status s = store_->CreateUser(created);
-          if (s.code() == StatusCode::kAlreadyExists) {
-            user = store_->GetUserByUpstream(config_.upstream_issuer, identity->subject);
-          } else if (s.ok()) {
-            user = created;
-          }
-          if (!user.ok()) return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
-        }
-        // A fresh transaction carries the request on to consent (the old one is spent).
-        std::string transaction = NewSortableToken(random_, UnixMillisNow());
-        storage::AuthorizationTransaction next;
-        next.transaction_hash = SortableTokenKey(transaction);
-        next.request_json = txn->request_json;
-        next.browser_hash = txn->browser_hash;
-        next.created_at = now;
-        next.expires_at = now + oauth::kAuthorizationTransactionTtl;
-        if (!store_->CreateTransaction(next).ok()) {
-          return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
-        }
-        log::Info("upstream login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
-        return LoggedIn(user->user_id, transaction, next);
-      }));
+  router_.Add("GET", "/oauth/upstream/callback",
+              http::OnWorkers([this](const http::Request& r) { return UpstreamCallback(r); }));
 }
 
 }  // namespace authgent::server
