@@ -31,7 +31,7 @@ struct CachedSnapshot {
 thread_local CachedSnapshot cached_snapshot;
 }  // namespace
 
-KeyRing::KeyRing(storage::Store& store, const Clock& clock, Random& random, std::string kek,
+KeyRing::KeyRing(storage::SigningKeyStore& store, const Clock& clock, Random& random, std::string kek,
                  KeyRingOptions options)
     : store_(store), clock_(clock), random_(random), kek_(std::move(kek)), options_(options),
       id_(next_ring_id.fetch_add(1)) {}

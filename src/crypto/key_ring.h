@@ -20,7 +20,7 @@
 #include "core/random.h"
 #include "core/status.h"
 #include "crypto/ec_key.h"
-#include "storage/store.h"
+#include "storage/signing_key_store.h"
 
 namespace authgent::crypto {
 
@@ -56,7 +56,7 @@ struct KeySnapshot {
 class KeyRing {
  public:
   // `kek` is the 32-byte key-encryption key.
-  KeyRing(storage::Store& store, const Clock& clock, Random& random, std::string kek,
+  KeyRing(storage::SigningKeyStore& store, const Clock& clock, Random& random, std::string kek,
           KeyRingOptions options);
 
   // Makes sure a signing key exists: imports `operator_key` (SIGNING_KEY_FILE) when given and not
@@ -81,7 +81,7 @@ class KeyRing {
   // Reload() with reload_mu_ held.
   StatusOr<std::shared_ptr<const KeySnapshot>> ReloadLocked();
 
-  storage::Store& store_;
+  storage::SigningKeyStore& store_;
   const Clock& clock_;
   Random& random_;
   const std::string kek_;

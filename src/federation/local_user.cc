@@ -2,7 +2,7 @@
 
 namespace authgent::federation {
 
-StatusOr<storage::User> LocalUserFor(storage::Store& store, Random& random,
+StatusOr<storage::User> LocalUserFor(storage::AccountStore& store, Random& random,
                                      const std::string& issuer, const UpstreamIdentity& identity,
                                      int64_t now) {
   StatusOr<storage::User> user = store.GetUserByUpstream(issuer, identity.subject);

@@ -10,13 +10,13 @@
 #include "core/random.h"
 #include "core/status.h"
 #include "federation/upstream.h"
-#include "storage/store.h"
+#include "storage/account_store.h"
 
 namespace authgent::federation {
 
 // The local user for `identity` from `issuer`, created or refreshed as above. A disabled user is
 // returned as it is (the caller refuses it); a storage failure is its status.
-StatusOr<storage::User> LocalUserFor(storage::Store& store, Random& random,
+StatusOr<storage::User> LocalUserFor(storage::AccountStore& store, Random& random,
                                      const std::string& issuer, const UpstreamIdentity& identity,
                                      int64_t now);
 

@@ -54,7 +54,7 @@ std::variant<PresentedCredentials, OAuthError> ExtractClientCredentials(
   return c;
 }
 
-std::variant<storage::Client, OAuthError> AuthenticateClient(storage::Store& store,
+std::variant<storage::Client, OAuthError> AuthenticateClient(storage::ClientStore& store,
                                                              const PresentedCredentials& creds,
                                                              int64_t now) {
   return CheckClientCredentials(store.GetClient(creds.client_id), creds, now);

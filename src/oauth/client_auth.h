@@ -10,7 +10,7 @@
 
 #include "oauth/errors.h"
 #include "oauth/params.h"
-#include "storage/store.h"
+#include "storage/client_store.h"
 
 namespace authgent::oauth {
 
@@ -34,7 +34,7 @@ std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storag
                                                                  int64_t now);
 
 // The same, loading the client from the store.
-std::variant<storage::Client, OAuthError> AuthenticateClient(storage::Store& store,
+std::variant<storage::Client, OAuthError> AuthenticateClient(storage::ClientStore& store,
                                                              const PresentedCredentials& creds,
                                                              int64_t now);
 

@@ -16,7 +16,7 @@ std::optional<storage::Client> ClientCache::Peek(const std::string& client_id, i
   return Find(client_id, now, ttl_);
 }
 
-StatusOr<storage::Client> ClientCache::Get(storage::Store& store, const std::string& client_id,
+StatusOr<storage::Client> ClientCache::Get(storage::ClientStore& store, const std::string& client_id,
                                            int64_t now) {
   if (auto cached = Peek(client_id, now)) return *std::move(cached);
   StatusOr<storage::Client> read = store.GetClient(client_id);

@@ -22,7 +22,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
-#include "storage/store.h"
+#include "storage/client_store.h"
 
 namespace authgent::server {
 
@@ -33,7 +33,7 @@ class ClientCache {
 
   // The client from memory if read less than `ttl` ago, else from the store (and kept); when
   // the store is unavailable, from memory if read less than `outage_ttl` ago.
-  StatusOr<storage::Client> Get(storage::Store& store, const std::string& client_id, int64_t now);
+  StatusOr<storage::Client> Get(storage::ClientStore& store, const std::string& client_id, int64_t now);
   // Keeps a client this process has just written (a registration): the next requests of a new
   // client's first connection (/oauth/authorize, the code exchange) then need no read for it.
   void Put(const storage::Client& client, int64_t now);

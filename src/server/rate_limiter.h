@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 #include "core/clock.h"
-#include "storage/store.h"
+#include "storage/counter_store.h"
 
 namespace authgent::server {
 
@@ -43,7 +43,7 @@ class LocalRateLimiter {
 
 class SharedRateLimiter {
  public:
-  SharedRateLimiter(storage::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  SharedRateLimiter(storage::CounterStore& store, const Clock& clock) : store_(store), clock_(clock) {}
   // Counts one event for `key` in the store. A store fault is returned (the caller decides).
   StatusOr<RateDecision> Hit(const std::string& key, int64_t limit, int64_t window_seconds);
   // Whether `key` is already over `limit` in the current window, without counting.
@@ -54,7 +54,7 @@ class SharedRateLimiter {
  private:
   StatusOr<RateDecision> Count(const std::string& key, int64_t limit, int64_t window_seconds,
                                int64_t delta);
-  storage::Store& store_;
+  storage::CounterStore& store_;
   const Clock& clock_;
 };
 

@@ -1,4 +1,5 @@
-// Conformance: single-use codes, refresh rotation with its grace window, and their races.
+// Conformance, GrantStore: single-use codes, refresh rotation with its grace window, their
+// races, and revocation.
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -11,118 +12,6 @@ namespace authgent::storage::testing {
 namespace {
 
 using Outcome = Rotation::Outcome;
-
-TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeOnce) {
-  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_ + 1};
-  ASSERT_TRUE(Approve("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
-  EXPECT_EQ(store_->GetTransaction("th", now_ + 1).status().code(), StatusCode::kNotFound);
-  auto stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
-  ASSERT_TRUE(stored.ok());
-  EXPECT_EQ(stored->scope, "mcp:read");
-  EXPECT_EQ(stored->updated_at, now_ + 1);
-
-  // A second approval of the same page (a double submit, a replay) writes nothing.
-  consent.scope = "mcp:read mcp:write";
-  EXPECT_EQ(Approve("th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k2", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
-
-  // An approval over a standing consent adds its scopes to the standing ones (a union, sorted,
-  // each once) and keeps when the consent was first given.
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th2", now_)).ok());
-  consent.scope = "mcp:write admin";
-  consent.created_at = now_ + 5;
-  consent.updated_at = now_ + 5;
-  ASSERT_TRUE(Approve("th2", now_ + 5, consent, MakeCode("k4", "c1", "u1")).ok());
-  stored = store_->GetConsent("u1", "c1", "https://mcp.example/mcp");
-  EXPECT_EQ(stored->scope, "admin mcp:read mcp:write");
-  EXPECT_EQ(stored->created_at, now_);
-  EXPECT_EQ(stored->updated_at, now_ + 5);
-
-  // Approving less than the standing consent narrows nothing; an empty scope adds nothing.
-  for (std::string scope : {"mcp:read", ""}) {
-    ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th3" + scope, now_)).ok());
-    consent.scope = scope;
-    ASSERT_TRUE(Approve("th3" + scope, now_ + 6, consent,
-                                           MakeCode("k5" + scope, "c1", "u1"))
-                    .ok());
-    EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope,
-              "admin mcp:read mcp:write");
-  }
-}
-
-TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothing) {
-  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("old", now_)).ok());
-  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
-  EXPECT_EQ(Approve("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k3", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
-            StatusCode::kNotFound);
-
-  // The code cannot be stored (its hash is taken): the transaction stays unconsumed and no
-  // consent is recorded, so the user can still approve.
-  ASSERT_TRUE(store_->CreateCode(MakeCode("taken", "c1", "u1")).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  EXPECT_EQ(Approve("th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
-            StatusCode::kAlreadyExists);
-  EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
-  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(Approve("nope", now_ + 1, consent, MakeCode("k5", "c1", "u1")).code(),
-            StatusCode::kNotFound);
-}
-
-// The decision sees the live transaction and the session presented; a refusal, a missing or
-// expired session and an expired transaction change nothing, and the transaction can still be
-// approved afterwards.
-TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
-  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 100)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
-  AuthorizationTransaction seen_txn;
-  LoginSession seen_session;
-  auto decide = [&](bool approve) -> DecideApproval {
-    return [&, approve](const AuthorizationTransaction& t, const LoginSession& s) {
-      seen_txn = t;
-      seen_session = s;
-      return approve ? std::optional<Approval>(Approval{consent, MakeCode("k1", "c1", "u1")})
-                     : std::nullopt;
-    };
-  };
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 1, decide(false)),
-            ApprovalOutcome::kRefused);
-  EXPECT_EQ(seen_txn.csrf_hash, "csrf");
-  EXPECT_EQ(seen_txn.request_json, R"({"client_id":"c1"})");
-  EXPECT_EQ(seen_session.user_id, "u1");
-  EXPECT_EQ(seen_session.auth_time, now_);
-  EXPECT_EQ(seen_session.user_display_name, "alice");
-  EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
-  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
-            StatusCode::kNotFound);
-
-  EXPECT_EQ(*store_->ApproveTransaction("th", "other", now_ + 1, decide(true)),
-            ApprovalOutcome::kNotFound);
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 100, decide(true)),
-            ApprovalOutcome::kNotFound);  // the session expired
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
-
-  std::promise<StatusOr<ApprovalOutcome>> answer;
-  store_->ApproveTransactionAsync("th", "sh", now_ + 2, decide(true),
-                                  [&](StatusOr<ApprovalOutcome> r) { answer.set_value(r); });
-  EXPECT_EQ(*answer.get_future().get(), ApprovalOutcome::kApproved);
-  EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 3, decide(true)),
-            ApprovalOutcome::kNotFound);  // consumed
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 600, decide(true)),
-            ApprovalOutcome::kNotFound);  // and expired
-}
 
 TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("plain", "c1", "u1")).ok());
@@ -457,28 +346,6 @@ TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_NE(FamilyOf("rt1")->revoked_at, 0);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j2"));
-}
-
-TEST_P(TokenConformance, RevokingAUsersAccessEndsSessionsCodesAndFamiliesButNoOneElses) {
-  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
-  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
-  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f2", "c1", "u2"), MakeToken("rt2", "j2")).ok());
-  ASSERT_TRUE(store_->CreateCode(MakeCode("code1", "c1", "u1")).ok());
-  ASSERT_TRUE(store_->CreateCode(MakeCode("code2", "c1", "u2")).ok());
-  ASSERT_TRUE(store_->CreateSession(MakeSession("s1", "u1", now_ + 100)).ok());
-  ASSERT_TRUE(store_->CreateSession(MakeSession("s2", "u2", now_ + 100)).ok());
-
-  ASSERT_TRUE(store_->RevokeUserAccess("u1", now_ + 5).ok());
-  EXPECT_EQ(store_->GetSession("s1", now_).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("code1", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 5);
-  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
-  // The other user keeps everything.
-  EXPECT_TRUE(store_->GetSession("s2", now_).ok());
-  EXPECT_EQ(store_->RedeemCode("code2", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
-  EXPECT_EQ(FamilyOf("rt2")->revoked_at, 0);
-  EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
-  EXPECT_TRUE(store_->RevokeUserAccess("nobody", now_).ok());
 }
 
 TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {

@@ -1,0 +1,34 @@
+// storage/client_store: the registered clients. Part of the Store (storage/store.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/records.h"
+
+namespace authgent::storage {
+
+class ClientStore {
+ public:
+  virtual ~ClientStore() = default;
+
+  virtual Status CreateClient(const Client& client) = 0;
+  virtual StatusOr<Client> GetClient(const std::string& client_id) = 0;
+  // Deletes the client and, by cascade, its codes, refresh families and consents.
+  virtual Status DeleteClient(const std::string& client_id) = 0;
+  // Ordered by client_id; at most `limit` records with client_id > `after`.
+  virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
+  virtual Status TouchClient(const std::string& client_id, int64_t now) = 0;
+
+
+  // Deletes dynamically registered clients (source "dcr") that were never used and were created
+  // before `unused_before`, and those last used before `idle_before`; never one that still has a
+  // live refresh family or an unexpired code. Returns how many went.
+  virtual StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) = 0;
+};
+
+}  // namespace authgent::storage

@@ -1,0 +1,75 @@
+// storage/flow_store: the authorization flow: transactions between /oauth/authorize and the
+// consent decision, the approval that ends one (with its consent and code), and the standing
+// consents. Part of the Store (storage/store.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/records.h"
+
+namespace authgent::storage {
+
+// What a consent approval stores: the consent and the authorization code.
+struct Approval {
+  Consent consent;
+  AuthorizationCode code;
+};
+// Decides, inside the approval's transaction, on the live transaction and the live session the
+// caller presented (their match, the CSRF token): the approval to store, or nothing. Like
+// IssueForCode, it should only compare and build records.
+using DecideApproval =
+    std::function<std::optional<Approval>(const AuthorizationTransaction&, const LoginSession&)>;
+enum class ApprovalOutcome { kApproved, kRefused, kNotFound };
+
+class AuthorizationFlowStore {
+ public:
+  virtual ~AuthorizationFlowStore() = default;
+
+  virtual Status CreateTransaction(const AuthorizationTransaction& txn) = 0;
+  // kNotFound when missing, expired or consumed.
+  virtual StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,
+                                                            int64_t now) = 0;
+  // Updates session_hash, user_id, csrf_hash and the upstream_* fields of a live transaction.
+  virtual Status UpdateTransaction(const AuthorizationTransaction& txn) = 0;
+  // Marks the transaction consumed and returns it; exactly one caller ever succeeds.
+  virtual StatusOr<AuthorizationTransaction> ConsumeTransaction(const std::string& transaction_hash,
+                                                                int64_t now) = 0;
+  // The same, found by the upstream `state` the IdP sends back.
+  virtual StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
+      const std::string& upstream_state_hash, int64_t now) = 0;
+  // The user's approval, as one commit: reads the live transaction and the live login session
+  // the caller presents, asks `decide`, and when it approves consumes the transaction, records
+  // the consent (inserted; or, over a standing consent, the union of both scopes, space-separated,
+  // sorted, each once, with `consent.updated_at` and the standing `created_at`) and stores the
+  // code. The merge happens inside the commit, so two approvals at once cannot lose each other's
+  // scopes. kNotFound, with nothing written, when the transaction is missing, expired or consumed
+  // or the session missing or expired; kRefused, with nothing written, when `decide` refuses.
+  virtual StatusOr<ApprovalOutcome> ApproveTransaction(const std::string& transaction_hash,
+                                                       const std::string& session_hash,
+                                                       int64_t now,
+                                                       const DecideApproval& decide) = 0;
+
+
+  // Consents (written only by ApproveTransaction).
+  virtual StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
+                                       const std::string& resource) = 0;
+  virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
+
+
+  // ApproveTransaction, giving its result to `done` exactly once: after the commit, on the
+  // store's writer thread when Store::WritesCompleteAsynchronously(), else on the caller's thread
+  // before returning. `done` must be quick, must not block and must not call the store; the store
+  // keeps `decide` until it has run.
+  virtual void ApproveTransactionAsync(std::string transaction_hash, std::string session_hash,
+                                       int64_t now, DecideApproval decide,
+                                       std::function<void(StatusOr<ApprovalOutcome>)> done) {
+    done(ApproveTransaction(transaction_hash, session_hash, now, decide));
+  }
+};
+
+}  // namespace authgent::storage

@@ -1,0 +1,95 @@
+// Conformance, ClientStore: clients, what deleting one takes with it, and reaping the abandoned.
+#include "storage/testing/store_conformance.h"
+
+namespace authgent::storage::testing {
+namespace {
+
+TEST_P(StoreConformance, ClientCrud) {
+  Client c = MakeClient("c1");
+  c.secret_hash = "hash";
+  c.scope = "mcp:read";
+  c.metadata_json = R"({"logo_uri":"https://app.example/logo.png"})";
+  ASSERT_TRUE(store_->CreateClient(c).ok());
+  EXPECT_EQ(store_->CreateClient(c).code(), StatusCode::kAlreadyExists);
+
+  auto got = store_->GetClient("c1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->client_name, "Client c1 (test)");
+  EXPECT_EQ(got->redirect_uris, c.redirect_uris);
+  EXPECT_EQ(got->grant_types, c.grant_types);
+  EXPECT_EQ(got->response_types, c.response_types);
+  EXPECT_EQ(got->secret_hash, "hash");
+  EXPECT_EQ(got->scope, "mcp:read");
+  EXPECT_EQ(got->metadata_json, c.metadata_json);
+  EXPECT_EQ(got->created_at, now_);
+  EXPECT_TRUE(got->resources.empty());
+  EXPECT_FALSE(got->may_introspect);
+
+  Client privileged = MakeClient("c2");
+  privileged.resources = {"https://mcp.example.com/mcp", "https://other.example.com/"};
+  privileged.may_introspect = true;
+  privileged.redirect_uris = {"cursor://anysphere.cursor-mcp/oauth/callback"};
+  ASSERT_TRUE(store_->CreateClient(privileged).ok());
+  EXPECT_EQ(store_->GetClient("c2")->redirect_uris, privileged.redirect_uris);
+  EXPECT_EQ(store_->GetClient("c2")->resources, privileged.resources);
+  EXPECT_TRUE(store_->GetClient("c2")->may_introspect);
+  ASSERT_TRUE(store_->TouchClient("c1", now_ + 5).ok());
+  EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 5);
+  EXPECT_EQ(store_->TouchClient("nope", now_).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store_->DeleteClient("c1").ok());
+  EXPECT_EQ(store_->GetClient("c1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteClient("c1").code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformance, ClientListPagesInIdOrder) {
+  for (const char* id : {"b", "a", "d", "c"}) ASSERT_TRUE(store_->CreateClient(MakeClient(id)).ok());
+  auto first = store_->ListClients("", 3);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].client_id, "a");
+  EXPECT_EQ((*first)[2].client_id, "c");
+  auto rest = store_->ListClients("c", 3);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].client_id, "d");
+}
+
+TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt", "j1")).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->DeleteClient("c1").ok());
+  EXPECT_EQ(store_->RedeemCode("code", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicClients) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  Client never_used = MakeClient("never-used");
+  Client idle = MakeClient("idle");
+  idle.last_used_at = now_ - 100 * 86400;
+  Client fresh = MakeClient("fresh");
+  fresh.created_at = now_;
+  Client operator_added = MakeClient("cli");
+  operator_added.source = "cli";
+  Client with_grant = MakeClient("with-grant");
+  for (Client* c : {&never_used, &idle, &operator_added, &with_grant}) c->created_at = now_ - 100 * 86400;
+  for (const Client& c : {never_used, idle, fresh, operator_added, with_grant}) {
+    ASSERT_TRUE(store_->CreateClient(c).ok());
+  }
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f", "with-grant", "u1"), MakeToken("rt", "j")).ok());
+  auto reaped = store_->ReapClients(now_ - 86400, now_ - 30 * 86400, now_);
+  ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
+  EXPECT_EQ(*reaped, 2);
+  EXPECT_EQ(store_->GetClient("never-used").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetClient("idle").status().code(), StatusCode::kNotFound);
+  for (const char* kept : {"fresh", "cli", "with-grant"}) EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
+}
+
+}  // namespace
+}  // namespace authgent::storage::testing
