@@ -166,7 +166,7 @@ class BenchStore {
 // A code as the authorize endpoint stores it: time-ordered key, as in the server.
 storage::AuthorizationCode NewCode() {
   storage::AuthorizationCode code;
-  code.code_hash = SortableTokenKey(NewSortableToken(SecureRandom::Instance(), UnixMillisNow()));
+  code.code_hash = SortableTokenKey(NewSortableToken(SecureRandom::Instance(), SystemClock::Instance().NowMillis()));
   code.client_id = "c1";
   code.user_id = "u1";
   code.redirect_uri = "http://127.0.0.1:3000/callback";
@@ -198,9 +198,9 @@ void BM_SqliteCodeExchange(benchmark::State& state) {
     storage::AuthorizationCode code = NewCode();
     (void)store->CreateCode(code);
     storage::IssuedFamily issued;
-    issued.family = {NewSortableId(random, UnixMillisNow()), "c1", "u1", code.resource,
+    issued.family = {NewSortableId(random, SystemClock::Instance().NowMillis()), "c1", "u1", code.resource,
                      code.scope, 1800000000, 1800000001, 1802592001, 0};
-    issued.first_token = {SortableTokenKey(NewSortableToken(random, UnixMillisNow())), "",
+    issued.first_token = {SortableTokenKey(NewSortableToken(random, SystemClock::Instance().NowMillis())), "",
                           random.Hex(16), 1800003601, 1800000001, 1801296001, 0, ""};
     auto issue = [&](const storage::AuthorizationCode&) { return std::optional(issued); };
     benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue, nullptr));

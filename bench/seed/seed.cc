@@ -22,6 +22,7 @@
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/random.h"
+#include "core/clock.h"
 #include "core/sortable_token.h"
 #include "storage/open_store.h"
 
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
   in_parallel("codes", codes, [&](int64_t) {
     // Codes, refresh tokens and family ids are made as the server makes them (time-ordered
     // keys), so the store's indexes have the shape they have in production.
-    std::string code = authgent::NewSortableToken(random, authgent::UnixMillisNow());
+    std::string code = authgent::NewSortableToken(random, authgent::SystemClock::Instance().NowMillis());
     std::string verifier = random.NewToken();
     AuthorizationCode c;
     c.code_hash = authgent::SortableTokenKey(code);
@@ -169,8 +170,8 @@ int main(int argc, char** argv) {
   });
   std::ofstream refresh_out(out_dir + "/refresh.txt");
   in_parallel("refresh tokens", refresh, [&](int64_t) {
-    std::string token = authgent::NewSortableToken(random, authgent::UnixMillisNow());
-    AddFamily(store, authgent::NewSortableId(random, authgent::UnixMillisNow()), client_id,
+    std::string token = authgent::NewSortableToken(random, authgent::SystemClock::Instance().NowMillis());
+    AddFamily(store, authgent::NewSortableId(random, authgent::SystemClock::Instance().NowMillis()), client_id,
               resource, authgent::SortableTokenKey(token), now);
     std::lock_guard<std::mutex> lock(out_mu);
     refresh_out << token << '\n';
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
   });
   in_parallel("background refresh tokens", bg_families, [&](int64_t i) {
     // Unguessable hashes nobody will present: the rows only need to be live and indexed.
-    int64_t millis = authgent::UnixMillisNow();
+    int64_t millis = authgent::SystemClock::Instance().NowMillis();
     AddFamily(store, authgent::NewSortableId(random, millis),
               "bg-" + std::to_string(1 + i % bg_clients), resource,
               authgent::SortableTokenKey(authgent::NewSortableToken(random, millis)), now);

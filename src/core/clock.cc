@@ -11,6 +11,12 @@ int64_t SystemClock::Now() const {
       .count();
 }
 
+int64_t SystemClock::NowMillis() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 const SystemClock& SystemClock::Instance() {
   static const SystemClock clock;
   return clock;

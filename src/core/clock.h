@@ -16,11 +16,14 @@ class Clock {
   virtual ~Clock() = default;
   // Seconds since the Unix epoch.
   virtual int64_t Now() const = 0;
+  // Milliseconds since the Unix epoch (the issue time in sortable tokens: core/sortable_token).
+  virtual int64_t NowMillis() const { return Now() * 1000; }
 };
 
 class SystemClock final : public Clock {
  public:
   int64_t Now() const override;
+  int64_t NowMillis() const override;
   // A process-wide instance.
   static const SystemClock& Instance();
 };

@@ -29,12 +29,6 @@ std::string_view AsChars(const uint8_t* bytes, size_t n) {
 
 }  // namespace
 
-int64_t UnixMillisNow() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string NewSortableToken(Random& random, int64_t unix_millis) {
   uint8_t raw[kTimeBytes + kSecretBytes];
   PutMillis(unix_millis, raw);

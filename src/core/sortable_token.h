@@ -23,11 +23,8 @@
 
 namespace authgent {
 
-// Milliseconds since the Unix epoch from the system clock. Only a locality hint for keys: a
-// clock step backwards costs some locality, never correctness (the random part keeps keys
-// unique).
-int64_t UnixMillisNow();
-
+// `unix_millis` (Clock::NowMillis) is only a locality hint for keys: a clock step backwards costs
+// some locality, never correctness (the random part keeps keys unique).
 std::string NewSortableToken(Random& random, int64_t unix_millis);
 // The token with this issue time and these 32 secret bytes (for a secret derived rather than
 // drawn: a refresh token's successor, oauth/token_service). Empty if `secret` is not 32 bytes.

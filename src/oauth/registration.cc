@@ -173,7 +173,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   c.metadata_json = extra.dump();
 
   // Time-ordered: every registration appends to the client-id indexes (core/sortable_token).
-  c.client_id = NewSortableId(random, UnixMillisNow());
+  c.client_id = NewSortableId(random, now * 1000);
   c.source = source;
   c.created_at = now;
   Registration reg;

@@ -109,7 +109,7 @@ TokenService::NewAuthorizationCode TokenService::NewCode(const AuthorizeRequest&
   return CodeFor(NewCodeToken(), request, user_id, auth_time, clock_.Now());
 }
 
-std::string TokenService::NewCodeToken() { return NewSortableToken(random_, UnixMillisNow()); }
+std::string TokenService::NewCodeToken() { return NewSortableToken(random_, clock_.NowMillis()); }
 
 TokenService::NewAuthorizationCode TokenService::CodeFor(std::string code,
                                                         const AuthorizeRequest& request,
@@ -200,8 +200,8 @@ class TokenService::CodeGrant final : public PendingGrant,
         now_(service.clock_.Now()),
         // The access token's jti is reserved first so that its refresh token can name it.
         reserved_(service.ReserveAccessToken()),
-        refresh_(NewSortableToken(service.random_, UnixMillisNow())),
-        family_id_(NewSortableId(service.random_, UnixMillisNow())),
+        refresh_(NewSortableToken(service.random_, service.clock_.NowMillis())),
+        family_id_(NewSortableId(service.random_, service.clock_.NowMillis())),
         first_token_(service.NewRefreshToken(refresh_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
 
@@ -373,7 +373,7 @@ class TokenService::RefreshGrant final : public PendingGrant,
         now_(service.clock_.Now()),
         successor_secret_(crypto::HmacSha256(service.settings_.refresh_successor_key,
                                              params.Get("refresh_token"))),
-        next_(SortableTokenOf(UnixMillisNow(), successor_secret_)),
+        next_(SortableTokenOf(service.clock_.NowMillis(), successor_secret_)),
         reserved_(service.ReserveAccessToken()),
         next_record_(service.NewRefreshToken(next_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}

@@ -255,7 +255,7 @@ http::Response App::StartTransaction(const http::Request& request,
     return r;
   }
   int64_t now = clock_.Now();
-  std::string transaction = NewSortableToken(random_, UnixMillisNow());
+  std::string transaction = NewSortableToken(random_, clock_.NowMillis());
   std::string browser = BrowserToken(request);
   storage::AuthorizationTransaction txn;
   txn.transaction_hash = SortableTokenKey(transaction);

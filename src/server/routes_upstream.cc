@@ -117,7 +117,7 @@ http::Response App::FinishUpstreamLogin(const http::Request& request, const std:
   if (user->disabled) {
     return ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
   }
-  std::string transaction = NewSortableToken(random_, UnixMillisNow());
+  std::string transaction = NewSortableToken(random_, clock_.NowMillis());
   storage::AuthorizationTransaction next;
   next.transaction_hash = SortableTokenKey(transaction);
   next.request_json = txn.request_json;

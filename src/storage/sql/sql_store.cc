@@ -17,24 +17,19 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes,
   }
 }
 
-namespace {
-// Every statement the store runs starts with its verb in capitals.
-bool IsWrite(std::string_view sql) {
-  return sql.starts_with("INSERT") || sql.starts_with("UPDATE") || sql.starts_with("DELETE");
-}
-}  // namespace
-
-StatusOr<SqlResult> SqlStore::Run(std::string_view sql, std::initializer_list<SqlParam> params) {
-  if (batcher_ && IsWrite(sql)) {
-    StatusOr<SqlResult> result = InternalError("write not run");
-    AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
-      result = c.Query(sql, params);
-      return result.status();
-    }));
-    return result;
-  }
+StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return conn->Query(sql, params);
+}
+
+StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
+  if (!batcher_) return Read(sql, params);
+  StatusOr<SqlResult> result = InternalError("write not run");
+  AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
+    result = c.Query(sql, params);
+    return result.status();
+  }));
+  return result;
 }
 
 Status SqlStore::Write(const WriteBatcher::Work& work) {
@@ -45,7 +40,7 @@ Status SqlStore::Write(const WriteBatcher::Work& work) {
 
 Status SqlStore::RunOne(std::string_view sql, std::initializer_list<SqlParam> params,
                         std::string_view what) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, params));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Exec(sql, params));
   if (r.affected == 0) return NotFoundError(std::string(what));
   return Status::Ok();
 }
@@ -79,14 +74,14 @@ StatusOr<int> SqlStore::Migrate() {
 
 StatusOr<int> SqlStore::SchemaVersion() {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+      SqlResult r, Read("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
   return static_cast<int>(Int(r.rows.at(0), 0));
 }
 
 int SqlStore::LatestSchemaVersion() const { return Migrations().back().version; }
 
 Status SqlStore::Ping() {
-  AUTHGENT_RETURN_IF_ERROR(Run("SELECT 1", {}).status());
+  AUTHGENT_RETURN_IF_ERROR(Read("SELECT 1", {}).status());
   if (!write_probe_) return Status::Ok();
   Status probe = write_probe_();
   monitor_->Record(probe);
@@ -110,7 +105,7 @@ Status SqlStore::InsertSigningKey(const SigningKey& k, bool only_if_none) {
 }
 
 StatusOr<std::vector<SigningKey>> SqlStore::ListSigningKeys() {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT " AUTHGENT_KEY_COLUMNS
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read("SELECT " AUTHGENT_KEY_COLUMNS
                                              " FROM signing_keys ORDER BY activate_at, kid",
                                              {}));
   std::vector<SigningKey> out;
@@ -123,7 +118,7 @@ StatusOr<int64_t> SqlStore::AddToCounter(const std::string& key, int64_t delta,
   // One statement, atomic in both databases: an expired counter restarts at `delta`.
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult r,
-      Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ($1, $4, $2) "
+      Exec("INSERT INTO counters (counter_key, value, expires_at) VALUES ($1, $4, $2) "
           "ON CONFLICT (counter_key) DO UPDATE SET "
           "value = CASE WHEN counters.expires_at <= $3 THEN $4 ELSE counters.value + $4 END, "
           "expires_at = CASE WHEN counters.expires_at <= $3 THEN $2 ELSE counters.expires_at END "
@@ -135,7 +130,7 @@ StatusOr<int64_t> SqlStore::AddToCounter(const std::string& key, int64_t delta,
 
 StatusOr<int64_t> SqlStore::GetCounter(const std::string& key, int64_t now) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("SELECT value FROM counters WHERE counter_key = $1 AND expires_at > $2",
+      SqlResult r, Read("SELECT value FROM counters WHERE counter_key = $1 AND expires_at > $2",
                        {key, now}));
   return r.rows.empty() ? 0 : Int(r.rows[0], 0);
 }
@@ -163,7 +158,7 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
 #undef AUTHGENT_PURGE
   for (std::string_view sql : kPurges) {
     for (;;) {
-      AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(sql, {now, kPurgeBatch}));
+      AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Exec(sql, {now, kPurgeBatch}));
       total += r.affected;
       if (r.affected < kPurgeBatch) break;
     }
@@ -180,7 +175,7 @@ StatusOr<int64_t> SqlStore::ReapClients(int64_t unused_before, int64_t idle_befo
   // A client holding a live grant is never touched, whatever its dates.
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult r,
-      Run("DELETE FROM clients WHERE source = 'dcr' AND "
+      Exec("DELETE FROM clients WHERE source = 'dcr' AND "
           "((last_used_at = 0 AND created_at < $1) OR (last_used_at <> 0 AND last_used_at < $2)) "
           "AND NOT EXISTS (SELECT 1 FROM refresh_families f WHERE f.client_id = clients.client_id "
           "AND f.revoked_at = 0 AND f.expires_at > $3) "

@@ -138,8 +138,11 @@ class SqlStore final : public Store {
           done(std::move(*result));
         });
   }
-  // One statement outside an explicit transaction.
-  StatusOr<SqlResult> Run(std::string_view sql, std::initializer_list<SqlParam> params);
+  // One statement outside an explicit transaction: a read on a pooled connection, or a write
+  // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher when there is
+  // one. The caller says which; nothing looks at the SQL.
+  StatusOr<SqlResult> Read(std::string_view sql, std::initializer_list<SqlParam> params);
+  StatusOr<SqlResult> Exec(std::string_view sql, std::initializer_list<SqlParam> params);
   // Writes outside an explicit transaction, through the batcher when there is one.
   Status Write(const WriteBatcher::Work& work);
   // A DELETE or UPDATE that must touch one row: kNotFound when it touched none.

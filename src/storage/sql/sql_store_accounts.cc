@@ -7,7 +7,7 @@ namespace authgent::storage::sql {
 Status SqlStore::CreateClient(const Client& c) {
   std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
               responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
-  return Run("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
+  return Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
              {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
               responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
@@ -19,7 +19,7 @@ Status SqlStore::CreateClient(const Client& c) {
 StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult r,
-      Run("SELECT " AUTHGENT_CLIENT_COLUMNS " FROM clients WHERE client_id = $1", {client_id}));
+      Read("SELECT " AUTHGENT_CLIENT_COLUMNS " FROM clients WHERE client_id = $1", {client_id}));
   if (r.rows.empty()) return NotFoundError("client " + client_id);
   return DecodeClient(r.rows[0]);
 }
@@ -30,7 +30,7 @@ Status SqlStore::DeleteClient(const std::string& client_id) {
 
 StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, int limit) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
-                            Run("SELECT " AUTHGENT_CLIENT_COLUMNS
+                            Read("SELECT " AUTHGENT_CLIENT_COLUMNS
                                 " FROM clients WHERE client_id > $1 ORDER BY client_id LIMIT $2",
                                 {after, limit}));
   std::vector<Client> out;
@@ -44,7 +44,7 @@ Status SqlStore::TouchClient(const std::string& client_id, int64_t now) {
 }
 
 Status SqlStore::CreateUser(const User& u) {
-  return Run("INSERT INTO users (" AUTHGENT_USER_COLUMNS
+  return Exec("INSERT INTO users (" AUTHGENT_USER_COLUMNS
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
              {u.user_id, NullIfEmpty(u.username), u.password_hash, NullIfEmpty(u.upstream_issuer),
               NullIfEmpty(u.upstream_subject), u.email, u.name, u.disabled, u.created_at,
@@ -61,17 +61,17 @@ StatusOr<User> FirstUser(StatusOr<SqlResult> r, const std::string& what) {
 }  // namespace
 
 StatusOr<User> SqlStore::GetUser(const std::string& user_id) {
-  return FirstUser(Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE user_id = $1", {user_id}),
+  return FirstUser(Read("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE user_id = $1", {user_id}),
                    user_id);
 }
 
 StatusOr<User> SqlStore::GetUserByUsername(const std::string& username) {
   return FirstUser(
-      Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE username = $1", {username}), username);
+      Read("SELECT " AUTHGENT_USER_COLUMNS " FROM users WHERE username = $1", {username}), username);
 }
 
 StatusOr<User> SqlStore::GetUserByUpstream(const std::string& issuer, const std::string& subject) {
-  return FirstUser(Run("SELECT " AUTHGENT_USER_COLUMNS
+  return FirstUser(Read("SELECT " AUTHGENT_USER_COLUMNS
                        " FROM users WHERE upstream_issuer = $1 AND upstream_subject = $2",
                        {issuer, subject}),
                    issuer + " " + subject);
@@ -93,14 +93,14 @@ Status SqlStore::DeleteUser(const std::string& user_id) {
 
 StatusOr<std::vector<User>> SqlStore::ListUsers() {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("SELECT " AUTHGENT_USER_COLUMNS " FROM users ORDER BY created_at, user_id", {}));
+      SqlResult r, Read("SELECT " AUTHGENT_USER_COLUMNS " FROM users ORDER BY created_at, user_id", {}));
   std::vector<User> out;
   for (const SqlRow& row : r.rows) out.push_back(DecodeUser(row));
   return out;
 }
 
 StatusOr<int64_t> SqlStore::CountUsers() {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run("SELECT COUNT(*) FROM users", {}));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read("SELECT COUNT(*) FROM users", {}));
   return Int(r.rows.at(0), 0);
 }
 

@@ -6,7 +6,7 @@
 namespace authgent::storage::sql {
 
 Status SqlStore::CreateSession(const LoginSession& s) {
-  return Run("INSERT INTO login_sessions (" AUTHGENT_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
+  return Exec("INSERT INTO login_sessions (" AUTHGENT_SESSION_COLUMNS ") VALUES ($1, $2, $3, $4, $5)",
              {s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at})
       .status();
 }
@@ -67,7 +67,7 @@ Status ApproveIn(SqlConnection& c, const std::string& transaction_hash,
 }  // namespace
 
 StatusOr<LoginSession> SqlStore::GetSession(const std::string& session_hash, int64_t now) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectLiveSession, {session_hash, now}));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read(kSelectLiveSession, {session_hash, now}));
   if (r.rows.empty()) return NotFoundError("login session");
   return SessionFromRow(r.rows[0]);
 }
@@ -78,7 +78,7 @@ Status SqlStore::DeleteSession(const std::string& session_hash) {
 }
 
 Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
-  return Run("INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
+  return Exec("INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
              {t.transaction_hash, t.request_json, t.session_hash, t.user_id, t.csrf_hash,
               NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier,
@@ -88,7 +88,7 @@ Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
 
 StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,
                                                             int64_t now) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectLiveTransaction, {transaction_hash, now}));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read(kSelectLiveTransaction, {transaction_hash, now}));
   if (r.rows.empty()) return NotFoundError("authorization transaction");
   return DecodeTransaction(r.rows[0]);
 }
@@ -108,7 +108,7 @@ Status SqlStore::UpdateTransaction(const AuthorizationTransaction& t) {
 StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransaction(const std::string& transaction_hash,
                                                                 int64_t now) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+      SqlResult r, Exec("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
                        "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
                        {transaction_hash, now}));
   if (r.rows.empty()) return NotFoundError("authorization transaction");
@@ -118,7 +118,7 @@ StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransaction(const std::strin
 StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
     const std::string& upstream_state_hash, int64_t now) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+      SqlResult r, Exec("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
                        "upstream_state_hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
                        {upstream_state_hash, now}));
   if (r.rows.empty()) return NotFoundError("authorization transaction");
@@ -151,7 +151,7 @@ void SqlStore::ApproveTransactionAsync(std::string transaction_hash, std::string
 StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Run("SELECT " AUTHGENT_CONSENT_COLUMNS
+      SqlResult r, Read("SELECT " AUTHGENT_CONSENT_COLUMNS
                        " FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3",
                        {user_id, client_id, resource}));
   if (r.rows.empty()) return NotFoundError("consent");
@@ -160,7 +160,7 @@ StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::st
 
 StatusOr<std::vector<Consent>> SqlStore::ListConsents(const std::string& user_id) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
-                            Run("SELECT " AUTHGENT_CONSENT_COLUMNS
+                            Read("SELECT " AUTHGENT_CONSENT_COLUMNS
                                 " FROM consents WHERE user_id = $1 ORDER BY client_id, resource",
                                 {user_id}));
   std::vector<Consent> out;

@@ -213,7 +213,7 @@ Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshTo
 
 StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
     const std::string& token_hash) {
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Run(kSelectTokenAndFamily, {token_hash}));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read(kSelectTokenAndFamily, {token_hash}));
   if (r.rows.empty()) return NotFoundError("refresh token");
   return std::make_pair(DecodeRefreshToken(r.rows[0]), DecodeFamily(r.rows[0], kFamilyOffset));
 }
@@ -274,7 +274,7 @@ Status SqlStore::RevokeUserAccess(const std::string& user_id, int64_t now) {
 }
 
 Status SqlStore::RevokeAccessToken(const RevokedAccessToken& e) {
-  return Run("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) "
+  return Exec("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) "
              "ON CONFLICT (jti) DO NOTHING",
              {e.jti, e.expires_at})
       .status();
@@ -282,7 +282,7 @@ Status SqlStore::RevokeAccessToken(const RevokedAccessToken& e) {
 
 StatusOr<bool> SqlStore::IsAccessTokenRevoked(const std::string& jti) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
-                            Run("SELECT 1 FROM revoked_access_tokens WHERE jti = $1", {jti}));
+                            Read("SELECT 1 FROM revoked_access_tokens WHERE jti = $1", {jti}));
   return !r.rows.empty();
 }
 
