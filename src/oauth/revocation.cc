@@ -80,8 +80,8 @@ StatusOr<nlohmann::json> IntrospectToken(storage::Store& store,
   }
   const auto& [t, family] = *found;
   // A rotated token is superseded: at most its successor can be handed out again for it.
-  bool live = family.revoked_at == 0 && family.expires_at > now && t.idle_expires_at > now &&
-              t.used_at == 0 && MayIntrospectAudience(caller, family.resource);
+  bool live = storage::RefreshTokenLive(t, family, now) && t.used_at == 0 &&
+              MayIntrospectAudience(caller, family.resource);
   if (!live) return inactive;
   return nlohmann::json{{"active", true},
                         {"token_type", "refresh_token"},

@@ -155,7 +155,7 @@ storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext
 
 void TokenService::TouchClient(const storage::Client& client, int64_t now) {
   // One write an hour at most: enough for reaping decisions, cheap on the hot path.
-  if (now - client.last_used_at < kClientUseMarkInterval) return;
+  if (!ClientUseMarkDue(client, now)) return;
   Status s = store_.TouchClient(client.client_id, now);
   if (!s.ok()) log::Warn("could not record client use", {{"error", s.ToString()}});
 }
@@ -270,7 +270,7 @@ class TokenService::CodeGrant final : public PendingGrant,
       family.created_at = now_;
       family.expires_at = now_ + service_.settings_.refresh_token_ttl;
       issued.first_token = first_token_;
-      if (now_ - client_.last_used_at >= kClientUseMarkInterval) issued.client_used_at = now_;
+      if (ClientUseMarkDue(client_, now_)) issued.client_used_at = now_;
       return issued;
     };
   }
@@ -345,8 +345,7 @@ bool TokenService::RefreshWouldFail(const Params& params, const storage::Client&
   if (!found.ok()) return found.status().code() == StatusCode::kNotFound;
   const auto& [t, family] = *found;
   int64_t now = clock_.Now();
-  return family.revoked_at != 0 || family.expires_at <= now || t.idle_expires_at <= now ||
-         family.client_id != client.client_id ||
+  return !storage::RefreshTokenLive(t, family, now) || family.client_id != client.client_id ||
          (t.used_at != 0 && now - t.used_at > settings_.refresh_reuse_grace);
 }
 

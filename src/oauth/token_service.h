@@ -41,6 +41,11 @@ struct TokenSettings {
 
 // A client's last_used_at (which drives reaping) is written at most this often.
 constexpr int64_t kClientUseMarkInterval = 3600;
+// The one rule of that write: a grant at `now` (or within `margin` seconds after it) writes the
+// client's use mark when the last one is this old.
+inline bool ClientUseMarkDue(const storage::Client& client, int64_t now, int64_t margin = 0) {
+  return now + margin - client.last_used_at >= kClientUseMarkInterval;
+}
 // For this long after a code's redemption, its own client presenting it again with the same PKCE
 // verifier is retrying a lost answer: refused, but nothing is revoked (docs/security.md).
 constexpr int64_t kCodeRetryWindow = 30;

@@ -130,7 +130,7 @@ bool App::CachedClientNeedsNoWrite(const storage::Client& client, const std::str
   if (keys_->NeedsReload()) return false;
   // A code redemption writes a due mark in its own commit (IssuedFamily::client_used_at).
   if (grant == "authorization_code") return true;
-  return now - client.last_used_at < oauth::kClientUseMarkInterval - kUseMarkMargin;
+  return !oauth::ClientUseMarkDue(client, now, kUseMarkMargin);
 }
 
 std::optional<RateDecision> App::TokenRateDenied(const storage::Client& client,
@@ -165,9 +165,7 @@ http::Response App::AnswerToken(const http::Request& request, const storage::Cli
   }
   // A successful grant wrote the client's use mark if it was due (TokenService::TouchClient).
   int64_t now = clock_.Now();
-  if (now - client.last_used_at >= oauth::kClientUseMarkInterval) {
-    client_cache_.MarkUsed(client.client_id, now);
-  }
+  if (oauth::ClientUseMarkDue(client, now)) client_cache_.MarkUsed(client.client_id, now);
   // Moved, not copied: the body is the whole token response, about 600 bytes.
   return NoStore(
       http::Response::JsonText(200, std::move(std::get<oauth::TokenResponseBody>(answer).json)));

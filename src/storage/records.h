@@ -129,6 +129,17 @@ struct RefreshToken {
   std::string successor_hash;
 };
 
+// The one rule of a refresh token's lifetime, for the store's rotation, introspection and the
+// token endpoint alike: past its family's absolute lifetime or its own idle lifetime it is dead.
+inline bool RefreshTokenExpired(const RefreshToken& t, const RefreshFamily& family, int64_t now) {
+  return family.expires_at <= now || t.idle_expires_at <= now;
+}
+// Neither revoked nor expired. Whether it was used already is the caller's question: a used token
+// may still be presented within the reuse grace window (its rotation says what that gives).
+inline bool RefreshTokenLive(const RefreshToken& t, const RefreshFamily& family, int64_t now) {
+  return family.revoked_at == 0 && !RefreshTokenExpired(t, family, now);
+}
+
 // A user's standing consent for a client and resource.
 struct Consent {
   std::string user_id;

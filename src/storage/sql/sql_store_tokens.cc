@@ -173,7 +173,7 @@ Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshTo
     result.outcome = Rotation::Outcome::kRevoked;
     return Status::Ok();
   }
-  if (result.family.expires_at <= now || token.idle_expires_at <= now) {
+  if (RefreshTokenExpired(token, result.family, now)) {
     result.outcome = Rotation::Outcome::kExpired;
     return Status::Ok();
   }
