@@ -21,6 +21,7 @@
 #include "oauth/registration.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
+#include "server/browser.h"
 #include "server/client_cache.h"
 #include "server/config.h"
 #include "server/rate_limiter.h"
@@ -92,8 +93,6 @@ class App {
   void AddUserinfoRoutes();
   // GET and POST /oauth/logout (routes_session.cc).
   void AddSessionRoutes();
-  // The sign-out form's token for this session (only pages we served to its browser have it).
-  std::string SignOutToken(const storage::LoginSession& session) const;
   // After signing out (or with no session): the session cookie cleared, then on to the login of
   // `transaction` when it is this browser's and live, else a page.
   http::Response SignedOut(const http::Request& request, const std::string& transaction);
@@ -110,22 +109,7 @@ class App {
   // Creates `admin` with a random password when there is no user at all (printed once).
   void CreateFirstAdmin();
 
-  // Binding a transaction to the browser that started it (login CSRF, session swapping): the
-  // transaction cookie's value for a new transaction (the one the browser already has when it
-  // sent a well-formed one, so flows in several tabs share it), its Set-Cookie, and the check
-  // every later step makes.
-  std::string BrowserToken(const http::Request& request);
-  std::string BrowserCookie(const std::string& token);
-  std::string BrowserHashOf(const http::Request& request);
-  bool SameBrowser(const http::Request& request, const storage::AuthorizationTransaction& txn);
-  http::Response OtherBrowser(const http::Request& request);
-  // 403 for a form posted from another site (web.h: SameOriginOrUnknown).
-  http::Response CrossSiteForm(const http::Request& request);
 
-  // The browser's login session, when its cookie names a live one.
-  std::optional<storage::LoginSession> CurrentSession(const http::Request& request);
-  // The hash of the session the cookie names (not checked against the store).
-  std::optional<std::string> SessionHashOf(const http::Request& request);
 
   // GET and POST /oauth/consent (routes_consent.cc): an approval is decided inside its commit
   // (ConsentApproval, Decide) and waits for it without a thread on SQLite.
@@ -174,7 +158,6 @@ class App {
   // The client's server_error redirect when its code could not be stored (logged).
   http::Response CodeNotStored(const oauth::AuthorizeRequest& request, const Status& status,
                                const http::Request& http_request);
-  http::Response ErrorPage(int status, const std::string& title, const std::string& message);
   // An authorization error for the client's redirect URI: sent there at once when the client may
   // be trusted with it (oauth::RedirectsErrorsAutomatically), else a page with a link.
   http::Response AuthorizeError(const oauth::AuthorizeErrorRedirect& error,
@@ -213,10 +196,7 @@ class App {
   std::unique_ptr<LocalRateLimiter> local_limits_;
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
-  std::string session_cookie_;  // __Host-authgent_session when the issuer is https
-  std::string browser_cookie_;  // __Host-authgent_txn when the issuer is https
-  std::string sign_out_key_;    // HMAC key of sign-out tokens (KeyRing::DeriveSecret)
-  bool secure_cookies_ = false;
+  std::unique_ptr<Browser> browser_;  // built once the issuer is known
   std::unique_ptr<federation::HttpFetcher> fetcher_;
   std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is
   std::mutex housekeeping_mu_;

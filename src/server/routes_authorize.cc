@@ -33,52 +33,6 @@ std::string HostOf(const std::string& uri) {
 
 }  // namespace
 
-http::Response App::ErrorPage(int status, const std::string& title, const std::string& message) {
-  return HtmlPage(status, ui::RenderMessage({config_.service_name, title, message}));
-}
-
-std::string App::BrowserHashOf(const http::Request& request) {
-  std::optional<std::string> token = CookieValue(request, browser_cookie_);
-  return token && token->size() == 43 ? TokenHash(*token) : std::string();
-}
-
-std::string App::BrowserToken(const http::Request& request) {
-  std::optional<std::string> token = CookieValue(request, browser_cookie_);
-  if (token && token->size() == 43 && Base64UrlDecode(*token)) return *token;
-  return random_.NewToken();
-}
-
-std::string App::BrowserCookie(const std::string& token) {
-  return SetCookie(browser_cookie_, token, oauth::kAuthorizationTransactionTtl, secure_cookies_);
-}
-
-bool App::SameBrowser(const http::Request& request, const storage::AuthorizationTransaction& txn) {
-  std::string hash = BrowserHashOf(request);
-  return !hash.empty() && !txn.browser_hash.empty() && ConstantTimeEquals(hash, txn.browser_hash);
-}
-
-http::Response App::OtherBrowser(const http::Request& request) {
-  log::Info("refused: the transaction belongs to another browser",
-            {{"request_id", request.request_id}, {"path", request.path}});
-  return ErrorPage(403, "This sign-in was started in another browser",
-                   "Open your application again from this browser and connect from there.");
-}
-
-http::Response App::CrossSiteForm(const http::Request& request) {
-  log::Info("refused: cross-site form post", {{"request_id", request.request_id},
-                                              {"path", request.path}});
-  return ErrorPage(403, "This form was sent from another site",
-                   "Go back to your application and connect again.");
-}
-
-std::optional<storage::LoginSession> App::CurrentSession(const http::Request& request) {
-  std::optional<std::string> session_hash = SessionHashOf(request);
-  if (!session_hash) return std::nullopt;
-  StatusOr<storage::LoginSession> session = store_->GetSession(*session_hash, clock_.Now());
-  if (!session.ok()) return std::nullopt;
-  return std::move(session).value();
-}
-
 http::Response App::CodeRedirect(const oauth::AuthorizeRequest& request, const std::string& code) {
   std::vector<std::pair<std::string, std::string>> query = {{"code", code}};
   if (!request.state.empty()) query.emplace_back("state", request.state);
@@ -120,32 +74,32 @@ http::Response App::ConsentStep(const std::string& transaction,
   std::string txn_hash = SortableTokenKey(transaction);
   StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
   if (!txn.ok()) {
-    return ErrorPage(400, "This request has expired",
+    return browser_->ErrorPage(400, "This request has expired",
                      "Go back to your application and connect again.");
   }
-  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
+  if (!browser_->SameBrowser(request, *txn)) return browser_->OtherBrowser(request);
   if (txn->session_hash != session.session_hash) {
-    return ErrorPage(403, "This request belongs to another sign-in",
+    return browser_->ErrorPage(403, "This request belongs to another sign-in",
                      "Go back to your application and connect again.");
   }
   std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
   StatusOr<storage::Client> client =
       req ? store_->GetClient(req->client_id) : StatusOr<storage::Client>(NotFoundError("request"));
   if (!client.ok()) {
-    return ErrorPage(400, "The application is no longer registered",
+    return browser_->ErrorPage(400, "The application is no longer registered",
                      "Go back to your application and connect again.");
   }
   // A standing consent that covers the request ends the flow without asking again.
   if (StandingConsentCovers(*req, session)) {
     if (!store_->ConsumeTransaction(txn_hash, now).ok()) {
-      return ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
+      return browser_->ErrorPage(400, "This request was already used", "Go back to your application and connect again.");
     }
     return FinishAuthorization(*req, session, request);
   }
   std::string csrf = random_.NewToken();
   txn->csrf_hash = TokenHash(csrf);
   Status updated = store_->UpdateTransaction(*txn);
-  if (!updated.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  if (!updated.ok()) return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   return ConsentPage(transaction, csrf, *req, *client, session);
 }
 
@@ -162,7 +116,7 @@ http::Response App::ConsentPage(const std::string& transaction, const std::strin
   for (const std::string& scope : req.scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
   page.transaction = transaction;
   page.csrf_token = csrf;
-  page.sign_out_token = SignOutToken(session);
+  page.sign_out_token = browser_->SignOutToken(session);
   return HtmlPage(200, ui::RenderConsent(page));
 }
 
@@ -197,22 +151,22 @@ http::Response App::Authorize(const http::Request& request) {
     client = client_cache_.Get(*store_, params.Get("client_id"), clock_.Now());
   }
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
-    return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+    return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   oauth::AuthorizeOutcome outcome =
       oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
   if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
     log::Info("authorization request refused", {{"request_id", request.request_id},
                                                 {"debug", page->debug}});
-    return ErrorPage(400, "This application's request is invalid", page->message);
+    return browser_->ErrorPage(400, "This application's request is invalid", page->message);
   }
   if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
     log::Info("authorization request rejected", {{"request_id", request.request_id},
                                                  {"error", e->error.code}, {"debug", e->error.debug}});
-    return AuthorizeError(*e, *client, CurrentSession(request));
+    return AuthorizeError(*e, *client, browser_->CurrentSession(request));
   }
   const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
-  std::optional<storage::LoginSession> session = CurrentSession(request);
+  std::optional<storage::LoginSession> session = browser_->CurrentSession(request);
   if (req.no_prompt) {
     // prompt=none: finish silently or say why not; never a login or consent page.
     if (!session) {
@@ -246,9 +200,9 @@ http::Response App::StartTransaction(const http::Request& request,
   StatusOr<RateDecision> pace = shared_limits_->Hit(
       "authorize:" + RateLimitAddress(ClientIp(request, config_.trusted_proxies)),
       config_.authorize_rate_limit, 60);
-  if (!pace.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  if (!pace.ok()) return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   if (!pace->allowed) {
-    http::Response r = ErrorPage(429, "Too many sign-in requests",
+    http::Response r = browser_->ErrorPage(429, "Too many sign-in requests",
                                  "Too many sign-ins were started from your network. Wait a "
                                  "minute and try again.");
     r.Set("Retry-After", std::to_string(pace->retry_after));
@@ -256,7 +210,7 @@ http::Response App::StartTransaction(const http::Request& request,
   }
   int64_t now = clock_.Now();
   std::string transaction = NewSortableToken(random_, clock_.NowMillis());
-  std::string browser = BrowserToken(request);
+  std::string browser = browser_->TransactionToken(request);
   storage::AuthorizationTransaction txn;
   txn.transaction_hash = SortableTokenKey(transaction);
   txn.request_json = req.ToJson().dump();
@@ -271,10 +225,10 @@ http::Response App::StartTransaction(const http::Request& request,
   txn.created_at = now;
   txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
   Status stored = store_->CreateTransaction(txn);
-  if (!stored.ok()) return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  if (!stored.ok()) return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   http::Response next = session ? ConsentPage(transaction, csrf, req, client, *session)
                                 : SeeOther("/oauth/login?txn=" + transaction);
-  next.Add("Set-Cookie", BrowserCookie(browser));
+  next.Add("Set-Cookie", browser_->TransactionCookie(browser));
   return next;
 }
 

@@ -43,31 +43,25 @@ struct App::ConsentApproval {
   StatusOr<storage::ApprovalOutcome> outcome = InternalError("the approval was not stored");
 };
 
-std::optional<std::string> App::SessionHashOf(const http::Request& request) {
-  std::optional<std::string> token = CookieValue(request, session_cookie_);
-  if (!token || token->size() != 43) return std::nullopt;
-  return TokenHash(*token);
-}
-
 http::Response App::ConsentFormExpired(const http::Request& request) {
   log::Info("consent refused: CSRF check failed", {{"request_id", request.request_id}});
-  return ErrorPage(403, "This form has expired",
+  return browser_->ErrorPage(403, "This form has expired",
                    "The approval did not come from this sign-in. Go back to your application "
                    "and connect again.");
 }
 
 http::Response App::ConsentAlreadyUsed() {
-  return ErrorPage(400, "This request was already used",
+  return browser_->ErrorPage(400, "This request was already used",
                    "Go back to your application and connect again.");
 }
 
 std::variant<std::shared_ptr<App::ConsentApproval>, http::Response> App::PrepareApproval(
     const http::Request& request, const oauth::Params& params) {
-  std::optional<std::string> session_hash = SessionHashOf(request);
-  if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
+  std::optional<std::string> session_hash = browser_->SessionHashOf(request);
+  if (!SameOriginOrUnknown(request, config_.issuer)) return browser_->CrossSiteForm(request);
   if (!IsFormPost(request) || !session_hash) return ConsentFormExpired(request);
   auto approval = std::make_shared<ConsentApproval>();
-  approval->browser_hash = BrowserHashOf(request);
+  approval->browser_hash = browser_->TransactionHashOf(request);
   approval->transaction_hash = SortableTokenKey(params.Get("txn"));
   approval->session_hash = std::move(*session_hash);
   approval->csrf_hash = TokenHash(params.Get("csrf_token"));
@@ -100,7 +94,7 @@ storage::DecideApproval App::Decide(std::shared_ptr<ConsentApproval> approval) {
 http::Response App::ApprovalAnswer(const http::Request& request, const ConsentApproval& approval) {
   if (!approval.outcome.ok()) {
     if (approval.request) return CodeNotStored(*approval.request, approval.outcome.status(), request);
-    return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+    return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   switch (*approval.outcome) {
     case storage::ApprovalOutcome::kApproved: return CodeRedirect(*approval.request, approval.code);
@@ -111,7 +105,7 @@ http::Response App::ApprovalAnswer(const http::Request& request, const ConsentAp
       // transaction or session at all.
       return approval.request ? ConsentAlreadyUsed() : ConsentFormExpired(request);
   }
-  return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
 }
 
 http::Response App::ConsentDecision(const http::Request& request) {
@@ -146,13 +140,13 @@ http::AsyncStep App::ConsentDecisionWithoutBlocking(const http::Request& request
 
 http::Response App::ConsentDenied(const http::Request& request, const oauth::Params& params) {
   int64_t now = clock_.Now();
-  std::optional<storage::LoginSession> session = CurrentSession(request);
+  std::optional<storage::LoginSession> session = browser_->CurrentSession(request);
   std::string txn_hash = SortableTokenKey(params.Get("txn"));
-  if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
+  if (!SameOriginOrUnknown(request, config_.issuer)) return browser_->CrossSiteForm(request);
   StatusOr<storage::AuthorizationTransaction> txn = store_->GetTransaction(txn_hash, now);
   if (!IsFormPost(request) || !session || !txn.ok() ||
       !FormBelongsTo(*txn, session->session_hash, TokenHash(params.Get("csrf_token")),
-                     BrowserHashOf(request))) {
+                     browser_->TransactionHashOf(request))) {
     return ConsentFormExpired(request);
   }
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
@@ -167,7 +161,7 @@ void App::AddConsentRoutes() {
   router_.Add("GET", "/oauth/consent", http::OnWorkers([this](const http::Request& request) {
                 oauth::Params params = RequestParams(request);
                 const std::string& transaction = params.Get("txn");
-                std::optional<storage::LoginSession> session = CurrentSession(request);
+                std::optional<storage::LoginSession> session = browser_->CurrentSession(request);
                 if (!session) {
                   return SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
                 }

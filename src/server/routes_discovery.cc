@@ -19,10 +19,10 @@ void App::BuildDocuments() {
                                                   token_settings_, catalog_);
   registration_policy_.mode = config_.dcr_mode;
   registration_policy_.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
-  secure_cookies_ = config_.issuer.rfind("https://", 0) == 0;
-  session_cookie_ = secure_cookies_ ? "__Host-authgent_session" : "authgent_session";
-  browser_cookie_ = secure_cookies_ ? "__Host-authgent_txn" : "authgent_txn";
-  sign_out_key_ = keys_->DeriveSecret("authgent sign-out v1");
+  browser_ = std::make_unique<Browser>(
+      BrowserSettings{config_.issuer, config_.service_name, config_.login_session_ttl,
+                      keys_->DeriveSecret("authgent sign-out v1")},
+      *store_, clock_, random_);
 
   oauth::MetadataSettings settings;
   settings.issuer = config_.issuer;

@@ -22,11 +22,11 @@ http::Response App::LoginPage(const http::Request& request) {
   StatusOr<storage::AuthorizationTransaction> txn =
       store_->GetTransaction(SortableTokenKey(transaction), clock_.Now());
   if (transaction.empty() || !txn.ok()) {
-    return ErrorPage(400, "Start from your application",
+    return browser_->ErrorPage(400, "Start from your application",
                      "Sign-in happens when an application asks for access. Go back to it "
                      "and connect again.");
   }
-  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
+  if (!browser_->SameBrowser(request, *txn)) return browser_->OtherBrowser(request);
   if (upstream_) return StartUpstreamLogin(*txn);
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
   StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
@@ -44,16 +44,16 @@ http::Response App::LoginSubmit(const http::Request& request) {
   StatusOr<storage::AuthorizationTransaction> txn =
       store_->GetTransaction(SortableTokenKey(transaction), now);
   if (upstream_) {
-    return ErrorPage(400, "Sign in with your organisation",
+    return browser_->ErrorPage(400, "Sign in with your organisation",
                      "This server signs you in through your identity provider. Go back to "
                      "your application and connect again.");
   }
-  if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
+  if (!SameOriginOrUnknown(request, config_.issuer)) return browser_->CrossSiteForm(request);
   if (!IsFormPost(request) || transaction.empty() || !txn.ok()) {
-    return ErrorPage(400, "This sign-in has expired",
+    return browser_->ErrorPage(400, "This sign-in has expired",
                      "Go back to your application and connect again.");
   }
-  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
+  if (!browser_->SameBrowser(request, *txn)) return browser_->OtherBrowser(request);
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
   StatusOr<storage::Client> client = store_->GetClient(req ? req->client_id : "");
   std::string client_name = client.ok() && !client->client_name.empty()
@@ -132,11 +132,10 @@ http::Response App::LoggedIn(const std::string& user_id, const std::string& tran
   txn.session_hash = session.session_hash;
   txn.user_id = user_id;
   if (!store_->CreateSession(session).ok() || !store_->UpdateTransaction(txn).ok()) {
-    return ErrorPage(503, "Temporarily unavailable", "Sign-in is unavailable. Try again shortly.");
+    return browser_->ErrorPage(503, "Temporarily unavailable", "Sign-in is unavailable. Try again shortly.");
   }
   http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
-  r.Set("Set-Cookie", SetCookie(session_cookie_, session_token, config_.login_session_ttl,
-                                secure_cookies_));
+  r.Set("Set-Cookie", browser_->SessionCookie(session_token));
   return r;
 }
 

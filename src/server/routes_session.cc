@@ -16,10 +16,6 @@
 
 namespace authgent::server {
 
-std::string App::SignOutToken(const storage::LoginSession& session) const {
-  return Base64UrlEncode(crypto::HmacSha256(sign_out_key_, session.session_hash));
-}
-
 http::Response App::SignedOut(const http::Request& request, const std::string& transaction) {
   http::Response r;
   // Back to the sign-in of the application's pending request, so "Not you?" can go on as
@@ -27,12 +23,12 @@ http::Response App::SignedOut(const http::Request& request, const std::string& t
   StatusOr<storage::AuthorizationTransaction> txn =
       transaction.empty() ? StatusOr<storage::AuthorizationTransaction>(NotFoundError("none"))
                           : store_->GetTransaction(SortableTokenKey(transaction), clock_.Now());
-  if (txn.ok() && SameBrowser(request, *txn)) {
+  if (txn.ok() && browser_->SameBrowser(request, *txn)) {
     r = SeeOther("/oauth/login?txn=" + oauth::PercentEncode(transaction));
   } else {
-    r = ErrorPage(200, "You are signed out", "You can close this window.");
+    r = browser_->ErrorPage(200, "You are signed out", "You can close this window.");
   }
-  r.Add("Set-Cookie", SetCookie(session_cookie_, "", 0, secure_cookies_));
+  r.Add("Set-Cookie", browser_->ClearedSessionCookie());
   return r;
 }
 
@@ -40,27 +36,27 @@ void App::AddSessionRoutes() {
   router_.Add(
       "GET", "/oauth/logout",
       http::OnWorkers([this](const http::Request& request) {
-        std::optional<storage::LoginSession> session = CurrentSession(request);
-        if (!session) return ErrorPage(200, "You are not signed in", "There is nothing to sign out of.");
+        std::optional<storage::LoginSession> session = browser_->CurrentSession(request);
+        if (!session) return browser_->ErrorPage(200, "You are not signed in", "There is nothing to sign out of.");
         return HtmlPage(200, ui::RenderSignOut({config_.service_name, session->user_display_name,
-                                                SignOutToken(*session)}));
+                                                browser_->SignOutToken(*session)}));
       }));
 
   router_.Add(
       "POST", "/oauth/logout",
       http::OnWorkers([this](const http::Request& request) {
-        if (!SameOriginOrUnknown(request, config_.issuer)) return CrossSiteForm(request);
+        if (!SameOriginOrUnknown(request, config_.issuer)) return browser_->CrossSiteForm(request);
         oauth::Params params = RequestParams(request);
-        std::optional<storage::LoginSession> session = CurrentSession(request);
+        std::optional<storage::LoginSession> session = browser_->CurrentSession(request);
         if (!session) return SignedOut(request, params.Get("txn"));
         if (!IsFormPost(request) ||
-            !ConstantTimeEquals(params.Get("csrf_token"), SignOutToken(*session))) {
+            !ConstantTimeEquals(params.Get("csrf_token"), browser_->SignOutToken(*session))) {
           log::Info("sign-out refused: token check failed", {{"request_id", request.request_id}});
-          return ErrorPage(403, "This form has expired", "Reload the page and try again.");
+          return browser_->ErrorPage(403, "This form has expired", "Reload the page and try again.");
         }
         Status deleted = store_->DeleteSession(session->session_hash);
         if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-          return ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+          return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
         }
         log::Info("signed out", {{"request_id", request.request_id}, {"user_id", session->user_id}});
         return SignedOut(request, params.Get("txn"));

@@ -19,7 +19,7 @@ namespace authgent::server {
 http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
   if (!upstream_->ready()) {
     log::Warn("login refused: identity provider unavailable", {{"error", upstream_->last_error()}});
-    return ErrorPage(503, "Identity provider unavailable",
+    return browser_->ErrorPage(503, "Identity provider unavailable",
                      "The identity provider cannot be reached right now. Try again in a minute.");
   }
   std::string state = random_.NewToken();
@@ -29,12 +29,12 @@ http::Response App::StartUpstreamLogin(storage::AuthorizationTransaction txn) {
   txn.upstream_nonce = nonce;
   txn.upstream_code_verifier = verifier;
   if (!store_->UpdateTransaction(txn).ok()) {
-    return ErrorPage(400, "This sign-in has expired", "Go back to your application and connect again.");
+    return browser_->ErrorPage(400, "This sign-in has expired", "Go back to your application and connect again.");
   }
   StatusOr<std::string> url =
       upstream_->AuthorizationUrl(state, nonce, Base64UrlEncode(Sha256(verifier)));
   if (!url.ok()) {
-    return ErrorPage(503, "Identity provider unavailable",
+    return browser_->ErrorPage(503, "Identity provider unavailable",
                      "The identity provider cannot be reached right now. Try again in a minute.");
   }
   return Redirect(*url);
@@ -55,7 +55,7 @@ http::Response App::UpstreamCallback(const http::Request& request) {
   }
   // A callback URL carried into another browser (the attacker's own sign-in, handed to a victim
   // to log them in as the attacker) finds the wrong transaction cookie.
-  if (!SameBrowser(request, *txn)) return OtherBrowser(request);
+  if (!browser_->SameBrowser(request, *txn)) return browser_->OtherBrowser(request);
   std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
   if (!req) return UpstreamLoginExpired();
   if (params.Has("error")) {
@@ -80,7 +80,7 @@ http::Response App::UpstreamCallback(const http::Request& request) {
 }
 
 http::Response App::UpstreamLoginExpired() {
-  return ErrorPage(400, "This sign-in has expired or was already used",
+  return browser_->ErrorPage(400, "This sign-in has expired or was already used",
                    "Go back to your application and connect again.");
 }
 
@@ -95,10 +95,10 @@ http::Response App::FinishUpstreamLogin(const http::Request& request, const std:
     log::Warn("upstream login failed", {{"request_id", request.request_id},
                                         {"error", identity.status().message()}});
     if (identity.status().code() == StatusCode::kUnavailable) {
-      return ErrorPage(502, "Identity provider unavailable",
+      return browser_->ErrorPage(502, "Identity provider unavailable",
                        "The identity provider did not complete the sign-in. Try again.");
     }
-    return ErrorPage(401, "Sign-in could not be verified",
+    return browser_->ErrorPage(401, "Sign-in could not be verified",
                      "The identity provider's answer was not valid. Try again, and contact "
                      "your administrator if this persists.");
   }
@@ -106,16 +106,16 @@ http::Response App::FinishUpstreamLogin(const http::Request& request, const std:
   if (!allowed.ok()) {
     log::Info("upstream user refused",
               {{"request_id", request.request_id}, {"reason", allowed.message()}});
-    return ErrorPage(403, "This account is not allowed here",
+    return browser_->ErrorPage(403, "This account is not allowed here",
                      "Sign in with an account of your organisation, or ask your "
                      "administrator for access.");
   }
   int64_t now = clock_.Now();
   StatusOr<storage::User> user =
       federation::LocalUserFor(*store_, random_, config_.upstream_issuer, *identity, now);
-  if (!user.ok()) return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+  if (!user.ok()) return browser_->ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
   if (user->disabled) {
-    return ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
+    return browser_->ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
   }
   std::string transaction = NewSortableToken(random_, clock_.NowMillis());
   storage::AuthorizationTransaction next;
@@ -125,7 +125,7 @@ http::Response App::FinishUpstreamLogin(const http::Request& request, const std:
   next.created_at = now;
   next.expires_at = now + oauth::kAuthorizationTransactionTtl;
   if (!store_->CreateTransaction(next).ok()) {
-    return ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
+    return browser_->ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
   }
   log::Info("upstream login succeeded",
             {{"request_id", request.request_id}, {"user_id", user->user_id}});
