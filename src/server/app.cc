@@ -79,17 +79,6 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   int half = std::max(1, app->config_.worker_threads / 2);
   int hashing = std::min(app->config_.password_hash_concurrency, half);
   app->password_gate_ = std::make_unique<ConcurrencyGate>(hashing, half - hashing);
-  app->AddDiscoveryRoutes();
-  app->AddHealthRoutes();
-  app->AddRegistrationRoutes();
-  app->AddTokenRoutes();
-  app->AddAuthorizeRoutes();
-  app->AddLoginRoutes();
-  app->AddConsentRoutes();
-  app->AddUpstreamRoutes();
-  app->AddSessionRoutes();
-  app->AddUserinfoRoutes();
-
   http::ServerOptions options;
   options.bind_address = app->config_.bind_address;
   options.port = app->config_.port;
@@ -103,6 +92,24 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   options.max_connections = app->config_.max_connections;
   app->server_ = std::make_unique<http::Server>(options, app->router_);
   return app;
+}
+
+// Every route, once the issuer is known and every service the handlers use exists (the server
+// does not serve before Run()).
+void App::AddRoutes() {
+  AddDiscoveryRoutes();
+  AddHealthRoutes();
+  AddRegistrationRoutes();
+  AddTokenRoutes();
+  AddAuthorizeRoutes();
+  AddLoginRoutes();
+  AddConsentRoutes();
+  AddUpstreamRoutes();
+  userinfo_ = std::make_unique<UserinfoEndpoint>(*store_, *keys_, config_.issuer, clock_);
+  userinfo_->Register(router_);
+  session_ = std::make_unique<SessionEndpoint>(*browser_, *store_, *store_, config_.issuer,
+                                               config_.service_name, clock_);
+  session_->Register(router_);
 }
 
 StatusOr<int> App::Listen() {
@@ -126,6 +133,7 @@ StatusOr<int> App::Listen() {
   } else {
     CreateFirstAdmin();
   }
+  AddRoutes();
   return port;
 }
 

@@ -26,6 +26,8 @@
 #include "server/config.h"
 #include "server/rate_limiter.h"
 #include "server/readiness.h"
+#include "server/session_endpoint.h"
+#include "server/userinfo_endpoint.h"
 #include "storage/store.h"
 
 namespace authgent::server {
@@ -42,10 +44,11 @@ StatusOr<std::unique_ptr<crypto::KeyRing>> OpenKeyRing(const Config& config, sto
 
 class App {
  public:
-  // Opens and migrates storage, ensures a signing key, builds the routes. Does not listen yet.
+  // Opens and migrates storage, ensures a signing key. Does not listen yet.
   static StatusOr<std::unique_ptr<App>> Create(Config config, const Clock& clock, Random& random);
 
-  // Binds the port; when ISSUER was not set, the issuer becomes http://localhost:PORT.
+  // Binds the port (when ISSUER was not set, the issuer becomes http://localhost:PORT), builds
+  // what depends on the issuer, and adds the routes.
   StatusOr<int> Listen();
   // Serves until shut down; meanwhile purges expired rows every PURGE_INTERVAL seconds.
   void Run(bool handle_signals);
@@ -63,6 +66,7 @@ class App {
  private:
   App(Config config, const Clock& clock, Random& random) : config_(std::move(config)), clock_(clock), random_(random) {}
   void BuildDocuments();
+  void AddRoutes();
   void AddDiscoveryRoutes();
   void AddHealthRoutes();
   // /readyz's checks (routes_discovery.cc), run by readiness_ within kReadinessTimeout.
@@ -89,13 +93,6 @@ class App {
                             const std::string& password, const std::string& transaction,
                             const storage::AuthorizationTransaction& txn, const LoginForm& again);
   void AddUpstreamRoutes();
-  // GET and POST /oauth/userinfo (routes_userinfo.cc).
-  void AddUserinfoRoutes();
-  // GET and POST /oauth/logout (routes_session.cc).
-  void AddSessionRoutes();
-  // After signing out (or with no session): the session cookie cleared, then on to the login of
-  // `transaction` when it is this browser's and live, else a page.
-  http::Response SignedOut(const http::Request& request, const std::string& transaction);
   // With an upstream IdP (routes_upstream.cc): the login step sends the browser there (GET
   // /oauth/login), and GET /oauth/upstream/callback brings it back.
   http::Response StartUpstreamLogin(storage::AuthorizationTransaction txn);
@@ -197,6 +194,9 @@ class App {
   std::unique_ptr<SharedRateLimiter> shared_limits_;
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::unique_ptr<Browser> browser_;  // built once the issuer is known
+  // The endpoints that are objects of their own (the others are App's Add*Routes).
+  std::unique_ptr<UserinfoEndpoint> userinfo_;
+  std::unique_ptr<SessionEndpoint> session_;
   std::unique_ptr<federation::HttpFetcher> fetcher_;
   std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is
   std::mutex housekeeping_mu_;
