@@ -99,7 +99,12 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
 void App::AddRoutes() {
   AddDiscoveryRoutes();
   AddHealthRoutes();
-  AddRegistrationRoutes();
+  registration_ = std::make_unique<RegistrationEndpoint>(
+      registration_policy_,
+      RegistrationLimits{config_.registration_rate_limit, config_.registration_network_rate_limit,
+                         config_.registration_global_rate_limit},
+      config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
+  registration_->Register(router_);
   AddTokenRoutes();
   AddAuthorizeRoutes();
   AddLoginRoutes();

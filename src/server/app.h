@@ -26,6 +26,7 @@
 #include "server/config.h"
 #include "server/rate_limiter.h"
 #include "server/readiness.h"
+#include "server/registration_endpoint.h"
 #include "server/session_endpoint.h"
 #include "server/userinfo_endpoint.h"
 #include "storage/store.h"
@@ -72,7 +73,6 @@ class App {
   // /readyz's checks (routes_discovery.cc), run by readiness_ within kReadinessTimeout.
   Readiness CheckReadiness();
   static constexpr std::chrono::milliseconds kReadinessTimeout{2000};
-  void AddRegistrationRoutes();
   void AddTokenRoutes();
   // GET and POST /oauth/authorize (routes_authorize.cc): validates the request and ends it
   // silently under a standing consent, or starts its transaction toward login and consent.
@@ -195,6 +195,7 @@ class App {
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::unique_ptr<Browser> browser_;  // built once the issuer is known
   // The endpoints that are objects of their own (the others are App's Add*Routes).
+  std::unique_ptr<RegistrationEndpoint> registration_;
   std::unique_ptr<UserinfoEndpoint> userinfo_;
   std::unique_ptr<SessionEndpoint> session_;
   std::unique_ptr<federation::HttpFetcher> fetcher_;

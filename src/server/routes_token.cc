@@ -1,4 +1,4 @@
-// The back-channel endpoints: /oauth/register, /oauth/token, /oauth/revoke, /oauth/introspect.
+// The back-channel endpoints: /oauth/token, /oauth/revoke, /oauth/introspect.
 #include "core/log.h"
 #include "oauth/client_auth.h"
 #include "oauth/client_policy.h"
@@ -9,25 +9,6 @@
 
 namespace authgent::server {
 namespace {
-
-// RFC 6749 5.1: token responses (and registration's, which holds a secret) are not cached.
-http::Response NoStore(http::Response r) {
-  r.Set("Cache-Control", "no-store");
-  r.Set("Pragma", "no-cache");
-  return r;
-}
-
-http::Response JsonNoStore(int status, const nlohmann::json& body) {
-  return NoStore(http::Response::Json(status, body));
-}
-
-http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
-                               const std::string& description) {
-  http::Response r = OAuthErrorResponse(
-      {"temporarily_unavailable", description, "rate limited", 429}, request);
-  r.Set("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
-  return r;
-}
 
 // Form posts only; a repeated parameter is invalid_request (RFC 6749 §3.2).
 std::optional<oauth::OAuthError> CheckForm(const http::Request& request, const oauth::Params& p) {
@@ -62,63 +43,6 @@ std::variant<storage::Client, http::Response> App::AuthenticatedClient(
                                               presented, now);
   if (auto* e = std::get_if<oauth::OAuthError>(&client)) return ClientAuthFailed(request, *e);
   return std::get<storage::Client>(std::move(client));
-}
-
-void App::AddRegistrationRoutes() {
-  router_.Add(
-      "POST", oauth::kRegisterPath,
-      http::OnWorkers([this](const http::Request& request) {
-        if (config_.dcr_mode == oauth::DcrMode::kDisabled) {
-          return OAuthErrorResponse({"access_denied", "dynamic client registration is disabled",
-                                     "", 403},
-                                    request);
-        }
-        // A cross-site page can POST text/plain without asking; application/json needs a CORS
-        // preflight, which a browser sends only for the clients that talk to us on purpose.
-        if (!IsJsonPost(request)) {
-          return OAuthErrorResponse({"invalid_client_metadata",
-                                     "the registration must be sent as application/json",
-                                     "content-type " +
-                                         std::string(request.Header("content-type").value_or("-")),
-                                     400},
-                                    request);
-        }
-        // Count every attempt, valid or not: the limits exist against floods. The network limit
-        // keeps a handful of hosts (or one IPv6 allocation) from using up the global one.
-        std::string ip = ClientIp(request, config_.trusted_proxies);
-        const struct {
-          const char* prefix;
-          std::string (*scope)(const std::string& ip);  // none for the global counter
-          int64_t limit;
-        } limits[] = {{"register:ip:", &RateLimitAddress, config_.registration_rate_limit},
-                      {"register:net:", &RateLimitNetwork, config_.registration_network_rate_limit},
-                      {"register:all", nullptr, config_.registration_global_rate_limit}};
-        for (const auto& l : limits) {
-          if (l.limit <= 0) continue;  // off: no key to build, no counter to write
-          std::string key = l.prefix;
-          if (l.scope) key += l.scope(ip);
-          StatusOr<RateDecision> decision = shared_limits_->Hit(key, l.limit, 3600);
-          if (!decision.ok()) {
-            return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
-                                      request);
-          }
-          if (!decision->allowed) {
-            return TooManyRequests(request, decision->retry_after,
-                                   "too many registrations, retry later");
-          }
-        }
-        auto result = oauth::RegisterClient(request.body, registration_policy_, clock_.Now(), random_);
-        if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
-        const oauth::Registration& reg = std::get<oauth::Registration>(result);
-        Status stored = store_->CreateClient(reg.client);
-        if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
-        client_cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once
-        log::Info("client registered", {{"request_id", request.request_id},
-                                        {"client_id", reg.client.client_id},
-                                        {"auth_method", reg.client.token_endpoint_auth_method}});
-        return JsonNoStore(201, reg.response);
-      }),
-      {.cors = true});
 }
 
 // A client's use mark can come due between the placement of a request and its grant: requests

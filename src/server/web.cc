@@ -217,4 +217,22 @@ std::string Masked(const std::string& ip, int v4_prefix) {
 std::string RateLimitAddress(const std::string& ip) { return Masked(ip, 32); }
 std::string RateLimitNetwork(const std::string& ip) { return Masked(ip, 24); }
 
+http::Response NoStore(http::Response r) {
+  r.Set("Cache-Control", "no-store");
+  r.Set("Pragma", "no-cache");
+  return r;
+}
+
+http::Response JsonNoStore(int status, const nlohmann::json& body) {
+  return NoStore(http::Response::Json(status, body));
+}
+
+http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
+                               const std::string& description) {
+  http::Response r = OAuthErrorResponse(
+      {"temporarily_unavailable", description, "rate limited", 429}, request);
+  r.Set("Retry-After", std::to_string(std::max<int64_t>(1, retry_after)));
+  return r;
+}
+
 }  // namespace authgent::server

@@ -30,6 +30,13 @@ void LogFailure(std::string_view message, int status, nlohmann::json fields);
 // The single writer of OAuth errors (RFC 6749 §5.2): JSON {"error","error_description"},
 // no-store; `debug` goes to the log with the request id, never to the client.
 http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Request& request);
+// RFC 6749 §5.1: token responses (and registration's, which holds a secret) are not cached:
+// Cache-Control: no-store and Pragma: no-cache.
+http::Response NoStore(http::Response r);
+http::Response JsonNoStore(int status, const nlohmann::json& body);
+// 429 temporarily_unavailable with Retry-After (at least 1 s).
+http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
+                               const std::string& description);
 
 // An HTML page with the headers every page needs: no framing (X-Frame-Options and CSP
 // frame-ancestors), no referrer, no caching, no scripts.

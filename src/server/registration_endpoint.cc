@@ -1,0 +1,68 @@
+#include "server/registration_endpoint.h"
+
+#include "core/log.h"
+#include "oauth/metadata.h"
+#include "server/web.h"
+
+namespace authgent::server {
+
+void RegistrationEndpoint::Register(http::Router& router) {
+  router.Add("POST", oauth::kRegisterPath,
+             http::OnWorkers([this](const http::Request& r) { return Handle(r); }),
+             {.cors = true});
+}
+
+http::Response RegistrationEndpoint::Handle(const http::Request& request) {
+  if (policy_.mode == oauth::DcrMode::kDisabled) {
+    return OAuthErrorResponse(
+        {"access_denied", "dynamic client registration is disabled", "", 403}, request);
+  }
+  // A cross-site page can POST text/plain without asking; application/json needs a CORS
+  // preflight, which a browser sends only for the clients that talk to us on purpose.
+  if (!IsJsonPost(request)) {
+    return OAuthErrorResponse(
+        {"invalid_client_metadata", "the registration must be sent as application/json",
+         "content-type " + std::string(request.Header("content-type").value_or("-")), 400},
+        request);
+  }
+  if (auto refused = OverLimit(request)) return std::move(*refused);
+  auto result = oauth::RegisterClient(request.body, policy_, clock_.Now(), random_);
+  if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
+  const oauth::Registration& reg = std::get<oauth::Registration>(result);
+  Status stored = clients_.CreateClient(reg.client);
+  if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
+  cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once
+  log::Info("client registered", {{"request_id", request.request_id},
+                                  {"client_id", reg.client.client_id},
+                                  {"auth_method", reg.client.token_endpoint_auth_method}});
+  return JsonNoStore(201, reg.response);
+}
+
+std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Request& request) {
+  // Count every attempt, valid or not: the limits exist against floods. The network limit keeps
+  // a handful of hosts (or one IPv6 allocation) from using up the overall one.
+  std::string ip = ClientIp(request, trusted_proxies_);
+  const struct {
+    const char* prefix;
+    std::string (*scope)(const std::string& ip);  // none for the overall counter
+    int64_t limit;
+  } limits[] = {{"register:ip:", &RateLimitAddress, limits_.per_address},
+                {"register:net:", &RateLimitNetwork, limits_.per_network},
+                {"register:all", nullptr, limits_.overall}};
+  for (const auto& l : limits) {
+    if (l.limit <= 0) continue;  // off: no key to build, no counter to write
+    std::string key = l.prefix;
+    if (l.scope) key += l.scope(ip);
+    StatusOr<RateDecision> decision = limiter_.Hit(key, l.limit, 3600);
+    if (!decision.ok()) {
+      return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
+                                request);
+    }
+    if (!decision->allowed) {
+      return TooManyRequests(request, decision->retry_after, "too many registrations, retry later");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace authgent::server

@@ -1,0 +1,60 @@
+// server/registration_endpoint: POST /oauth/register, dynamic client registration (RFC 7591).
+// The metadata rules are oauth/registration's; this object adds what HTTP brings: DCR_MODE off
+// answers 403, only application/json is accepted (a cross-site page cannot send it without a
+// CORS preflight), and every attempt, valid or not, counts against three hourly limits shared by
+// all instances: per client address, per network (IPv4 /24, IPv6 /64) and overall. A registered
+// client goes into the client cache at once, since its /oauth/authorize follows.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "http/router.h"
+#include "oauth/registration.h"
+#include "server/client_cache.h"
+#include "server/rate_limiter.h"
+#include "storage/client_store.h"
+
+namespace authgent::server {
+
+struct RegistrationLimits {
+  int64_t per_address = 0;  // REGISTRATION_RATE_LIMIT; 0 turns a limit off
+  int64_t per_network = 0;  // REGISTRATION_NETWORK_RATE_LIMIT
+  int64_t overall = 0;      // REGISTRATION_GLOBAL_RATE_LIMIT
+};
+
+class RegistrationEndpoint {
+ public:
+  RegistrationEndpoint(oauth::RegistrationPolicy policy, RegistrationLimits limits,
+                       std::vector<std::string> trusted_proxies, storage::ClientStore& clients,
+                       SharedRateLimiter& limiter, ClientCache& cache, const Clock& clock,
+                       Random& random)
+      : policy_(std::move(policy)),
+        limits_(limits),
+        trusted_proxies_(std::move(trusted_proxies)),
+        clients_(clients),
+        limiter_(limiter),
+        cache_(cache),
+        clock_(clock),
+        random_(random) {}
+
+  void Register(http::Router& router);
+  http::Response Handle(const http::Request& request);
+
+ private:
+  // The answer when this attempt is over a limit (429) or cannot be counted (503), else nothing.
+  std::optional<http::Response> OverLimit(const http::Request& request);
+
+  const oauth::RegistrationPolicy policy_;
+  const RegistrationLimits limits_;
+  const std::vector<std::string> trusted_proxies_;
+  storage::ClientStore& clients_;
+  SharedRateLimiter& limiter_;
+  ClientCache& cache_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace authgent::server
