@@ -22,6 +22,7 @@
 #include "oauth/pkce.h"
 #include "oauth/redirect_uri.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/testing/await.h"
 
 namespace authgent {
 namespace {
@@ -184,7 +185,8 @@ void BM_SqliteCodeInsertAndConsume(benchmark::State& state) {
   for (auto _ : state) {
     storage::AuthorizationCode code = NewCode();
     (void)store->CreateCode(code);
-    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, nullptr, nullptr));
+    benchmark::DoNotOptimize(
+        storage::testing::RedeemCodeAndWait(*store, code.code_hash, 1800000001, nullptr, nullptr));
   }
 }
 BENCHMARK(BM_SqliteCodeInsertAndConsume)->UseRealTime();
@@ -203,7 +205,8 @@ void BM_SqliteCodeExchange(benchmark::State& state) {
     issued.first_token = {SortableTokenKey(NewSortableToken(random, SystemClock::Instance().NowMillis())), "",
                           random.Hex(16), 1800003601, 1800000001, 1801296001, 0, ""};
     auto issue = [&](const storage::AuthorizationCode&) { return std::optional(issued); };
-    benchmark::DoNotOptimize(store->RedeemCode(code.code_hash, 1800000001, issue, nullptr));
+    benchmark::DoNotOptimize(
+        storage::testing::RedeemCodeAndWait(*store, code.code_hash, 1800000001, issue, nullptr));
   }
 }
 BENCHMARK(BM_SqliteCodeExchange)->UseRealTime();

@@ -1,8 +1,12 @@
 #include "http/router.h"
 
+#include <atomic>
 #include <exception>
+#include <future>
+#include <memory>
 
 #include "core/log.h"
+#include "core/thread_role.h"
 
 namespace authgent::http {
 namespace {
@@ -13,6 +17,30 @@ Handler OnWorkers(std::function<Response(const Request&)> handler) {
   return [handler = std::move(handler)](const Request& request) -> AsyncStep {
     return OnWorker{[&handler, &request] { return handler(request); }};
   };
+}
+
+Response Finished(AsyncStep step) {
+  if (auto* r = std::get_if<Response>(&step)) return std::move(*r);
+  if (auto* w = std::get_if<OnWorker>(&step)) return w->run();
+  CheckMayBlock("a suspended step");
+  struct Wait {
+    std::promise<Finish> promise;
+    std::atomic<bool> resumed{false};
+    void Resume(Finish finish) {
+      if (!resumed.exchange(true)) promise.set_value(std::move(finish));
+    }
+  };
+  auto wait = std::make_shared<Wait>();
+  std::future<Finish> finish = wait->promise.get_future();
+  {
+    // Once every copy of the Resume is gone, one never called answers 500.
+    std::shared_ptr<void> dropped(nullptr, [wait](void*) {
+      wait->Resume([] { return Response::Error(500, "server_error", "internal error"); });
+    });
+    std::get<Suspended>(step).start(
+        [wait, dropped](Finish f) { wait->Resume(std::move(f)); });
+  }
+  return finish.get()();
 }
 
 void Router::Add(const std::string& method, const std::string& path, Handler handler,

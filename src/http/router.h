@@ -43,6 +43,10 @@ using AsyncStep = std::variant<Response, Suspended, OnWorker>;
 using Handler = std::function<AsyncStep(const Request&)>;
 // The handler of a route that always blocks: `handler` runs on a worker.
 Handler OnWorkers(std::function<Response(const Request&)> handler);
+// For code already on a worker: `step` run to its answer on this thread, blocking it while a
+// Suspended step waits (a Resume dropped uncalled answers 500). So a handler's steps serve both
+// a request that starts on the network thread and one that had to move to a worker first.
+Response Finished(AsyncStep step);
 
 // The points of a request's life a StepObserver is told of, each on the thread it happens on.
 enum class Step {

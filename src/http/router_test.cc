@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace authgent::http {
 namespace {
@@ -215,6 +216,26 @@ TEST(Router, TheStepObserverHearsEveryStep) {
       {"now", Step::kHandler},   {"worker", Step::kHandler}, {"worker", Step::kWorker},
       {"later", Step::kHandler}, {"later", Step::kResume},   {"later", Step::kFinish}};
   EXPECT_EQ(heard, expected);
+}
+
+// A worker runs a handler's steps to their answer: an answer as it is, a worker step here, and a
+// suspended step by waiting for its Resume, called from another thread, the first call counting;
+// a Resume dropped uncalled is a 500, not a worker waiting forever.
+TEST(Router, FinishedRunsEveryKindOfStepToItsAnswer) {
+  EXPECT_EQ(Finished(Response::Json(201, {})).status, 201);
+  EXPECT_EQ(Finished(OnWorker{[] { return Response::Json(202, {}); }}).status, 202);
+  std::thread completer;
+  Response resumed = Finished(Suspended{[&](Resume resume) {
+    completer = std::thread([resume] {
+      resume([] { return Response::Json(203, {}); });
+      resume([] { return Response::Json(500, {}); });
+    });
+  }});
+  completer.join();
+  EXPECT_EQ(resumed.status, 203);
+  Response dropped = Finished(Suspended{[](Resume) {}});
+  EXPECT_EQ(dropped.status, 500);
+  EXPECT_EQ(dropped.body, R"({"error":"server_error","error_description":"internal error"})");
 }
 
 }  // namespace

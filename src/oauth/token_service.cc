@@ -153,21 +153,6 @@ storage::RefreshToken TokenService::NewRefreshToken(const std::string& plaintext
   return t;
 }
 
-void TokenService::TouchClient(const storage::Client& client, int64_t now) {
-  // One write an hour at most: enough for reaping decisions, cheap on the hot path.
-  if (!ClientUseMarkDue(client, now)) return;
-  Status s = store_.TouchClient(client.client_id, now);
-  if (!s.ok()) log::Warn("could not record client use", {{"error", s.ToString()}});
-}
-
-TokenAnswer TokenService::Exchange(const Params& params, const storage::Client& client) {
-  auto begun = Begin(params, client);
-  if (auto* answer = std::get_if<TokenAnswer>(&begun)) return std::move(*answer);
-  PendingGrant& grant = *std::get<std::shared_ptr<PendingGrant>>(begun);
-  grant.Write();
-  return grant.Finish();
-}
-
 std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::Begin(
     const Params& params, const storage::Client& client) {
   const std::string& grant = params.Get("grant_type");
@@ -205,12 +190,8 @@ class TokenService::CodeGrant final : public PendingGrant,
         first_token_(service.NewRefreshToken(refresh_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
 
-  void Write() override {
-    redeemed_ = service_.store_.RedeemCode(code_hash_, now_, Issuer(), RetryCheck());
-  }
-
-  void StartWrite(std::function<void()> written) override {
-    service_.store_.RedeemCodeAsync(
+  void Write(std::function<void()> written) override {
+    service_.store_.RedeemCode(
         code_hash_, now_, Issuer(), RetryCheck(),
         [self = shared_from_this(), written = std::move(written)](
             StatusOr<storage::CodeRedemption> r) {
@@ -377,15 +358,13 @@ class TokenService::RefreshGrant final : public PendingGrant,
         next_record_(service.NewRefreshToken(next_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
 
-  void Write() override {
-    rotation_ = service_.store_.RotateRefreshToken(token_hash_, next_record_, now_,
-                                                   service_.settings_.refresh_reuse_grace,
-                                                   Acceptor());
-  }
-
-  void StartWrite(std::function<void()> written) override {
-    service_.store_.RotateRefreshTokenAsync(
-        token_hash_, next_record_, now_, service_.settings_.refresh_reuse_grace, Acceptor(),
+  void Write(std::function<void()> written) override {
+    // A due use mark of the client is written with the rotation (one commit).
+    storage::RefreshPresentation presented{token_hash_, next_record_, now_,
+                                           service_.settings_.refresh_reuse_grace,
+                                           ClientUseMarkDue(client_, now_) ? now_ : 0};
+    service_.store_.RotateRefreshToken(
+        std::move(presented), Acceptor(),
         [self = shared_from_this(), written = std::move(written)](StatusOr<storage::Rotation> r) {
           self->rotation_ = std::move(r);
           written();
@@ -418,7 +397,6 @@ class TokenService::RefreshGrant final : public PendingGrant,
     StatusOr<MintedAccessToken> at = service_.SignAccessToken(
         reserved, family.user_id, client_.client_id, family.resource, scope);
     if (!at.ok()) return Fault(at.status());
-    service_.TouchClient(client_, now_);
     return TokenResponse(*at, now_, scope, refresh_token);
   }
 
@@ -439,7 +417,7 @@ class TokenService::RefreshGrant final : public PendingGrant,
   }
 
   // Runs inside the transaction on the live family; the grant outlives it.
-  std::function<bool(const storage::RefreshFamily&)> Acceptor() {
+  storage::AcceptFamily Acceptor() {
     return [this](const storage::RefreshFamily& f) {
       if (f.client_id != client_.client_id) {
         refusal_ = InvalidGrant("the refresh token was issued to another client");
@@ -481,19 +459,50 @@ std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::BeginRefr
                                         std::get<std::optional<std::string>>(std::move(audience)));
 }
 
-TokenAnswer TokenService::ClientCredentialsGrant(const Params& params,
-                                                const storage::Client& client) {
+// A client_credentials grant whose client's use mark is due: answered once the mark is written.
+// The mark drives reaping, not the answer, so a failed write is logged and the token still issued.
+class TokenService::ClientUseGrant final : public PendingGrant,
+                                           public std::enable_shared_from_this<ClientUseGrant> {
+ public:
+  ClientUseGrant(TokenService& service, std::string client_id, int64_t now, TokenAnswer answer)
+      : service_(service), client_id_(std::move(client_id)), now_(now), answer_(std::move(answer)) {}
+
+  void Write(std::function<void()> written) override {
+    service_.store_.TouchClient(client_id_, now_,
+                                [self = shared_from_this(), written = std::move(written)](Status s) {
+                                  if (!s.ok()) {
+                                    log::Warn("could not record client use",
+                                              {{"client_id", self->client_id_},
+                                               {"error", s.ToString()}});
+                                  }
+                                  written();
+                                });
+  }
+
+  TokenAnswer Finish() override { return std::move(answer_); }
+
+ private:
+  TokenService& service_;
+  const std::string client_id_;
+  const int64_t now_;
+  TokenAnswer answer_;
+};
+
+std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::ClientCredentialsGrant(
+    const Params& params, const storage::Client& client) {
   auto authorized =
       AuthorizeMachineGrant(client, params.Get("resource"), params.Get("scope"), catalog_);
-  if (auto* e = std::get_if<OAuthError>(&authorized)) return *e;
+  if (auto* e = std::get_if<OAuthError>(&authorized)) return TokenAnswer(*e);
   const MachineGrant& grant = std::get<MachineGrant>(authorized);
   std::string scope = JoinScope(grant.scopes);
   StatusOr<MintedAccessToken> at = SignAccessToken(ReserveAccessToken(), client.client_id,
                                                    client.client_id, grant.audience, scope);
-  if (!at.ok()) return Fault(at.status());
+  if (!at.ok()) return TokenAnswer(Fault(at.status()));
   int64_t now = clock_.Now();
-  TouchClient(client, now);
-  return TokenResponse(*at, now, scope, "");
+  TokenAnswer answer = TokenResponse(*at, now, scope, "");
+  // One write an hour at most: enough for reaping decisions, none on the hot path.
+  if (!ClientUseMarkDue(client, now)) return answer;
+  return std::make_shared<ClientUseGrant>(*this, client.client_id, now, std::move(answer));
 }
 
 }  // namespace authgent::oauth

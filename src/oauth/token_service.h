@@ -2,11 +2,13 @@
 // (docs/mcp-clients.md §5 and §6): the authorization_code, refresh_token and client_credentials grants,
 // minting RFC 9068 ES256 access tokens, and issuing authorization codes for /authorize.
 //
-// Every grant is one atomic store call at its heart (RedeemCode, which also creates the code's
-// refresh family; RotateRefreshToken), so concurrent and replayed requests are decided by the
-// database, in one transaction each. A caller that must not block (a network thread) splits a
-// grant around that call: Begin() checks and prepares, the store's asynchronous form writes, and
-// the grant's Finish() signs (see PendingGrant).
+// Every grant is at most one store write (RedeemCode, which also creates the code's refresh
+// family; RotateRefreshToken; a client_credentials grant's hourly use mark, TouchClient), so
+// concurrent and replayed requests are decided by the database, in one transaction each. A grant
+// is split around that write, which completes on the store's own thread: Begin() checks and
+// prepares, PendingGrant::Write() hands the write over, and Finish() signs (see PendingGrant).
+// Nothing here blocks except a key ring that must reload (KeyRing::NeedsReload) and
+// RefreshWouldFail, which reads the store.
 #pragma once
 
 #include <functional>
@@ -64,16 +66,14 @@ struct TokenResponseBody {
 // The token endpoint's answer: the JSON body of a success, or the error.
 using TokenAnswer = std::variant<TokenResponseBody, OAuthError>;
 
-// A code or refresh grant waiting for its one store write: checked, its new tokens drawn, its
-// checks against the stored code or family ready to run inside the write. Write() (blocking) or
-// StartWrite() once, then Finish() once.
+// A grant waiting for its one store write: checked, its new tokens drawn, its checks against the
+// stored code or family ready to run inside the write. Write() once, then Finish() once.
 class PendingGrant {
  public:
   virtual ~PendingGrant() = default;
-  virtual void Write() = 0;
-  // The store's asynchronous form; `written` runs where the store's `done` runs (for SQLite,
-  // its writer thread: it should hand Finish() to another thread).
-  virtual void StartWrite(std::function<void()> written) = 0;
+  // Hands the write to the store and returns; `written` runs after the commit, on the store's
+  // thread (storage/completion.h), so it should hand Finish() to another thread.
+  virtual void Write(std::function<void()> written) = 0;
   // Signs the access token and builds the answer (or the error the write decided).
   virtual TokenAnswer Finish() = 0;
 };
@@ -85,11 +85,9 @@ class TokenService {
       : store_(store), keys_(keys), clock_(clock), random_(random), settings_(settings),
         catalog_(catalog) {}
 
-  // The JSON body of a successful token response, or the error to answer.
-  TokenAnswer Exchange(const Params& params, const storage::Client& client);
-  // The first part of Exchange: for a valid authorization_code or refresh_token request, the
-  // grant waiting for its store write; otherwise the answer (client_credentials, every error).
-  // The grant keeps copies of what it needs, not references to `params` or `client`.
+  // A token request of an authenticated client: the grant waiting for its store write, or the
+  // answer when it needs none (every error; client_credentials, unless the client's use mark is
+  // due). The grant keeps copies of what it needs, not references to `params` or `client`.
   std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> Begin(const Params& params,
                                                                  const storage::Client& client);
 
@@ -131,19 +129,19 @@ class TokenService {
  private:
   class CodeGrant;
   class RefreshGrant;
+  class ClientUseGrant;
   std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> BeginCodeGrant(
       const Params& params, const storage::Client& client);
   std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> BeginRefreshGrant(
       const Params& params, const storage::Client& client);
-  TokenAnswer ClientCredentialsGrant(const Params& params, const storage::Client& client);
+  std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> ClientCredentialsGrant(
+      const Params& params, const storage::Client& client);
   // The audience a code or refresh request's `resource` names (resolved before its transaction,
   // where the grant must match it), nothing without one, or why it names none we serve.
   std::variant<std::optional<std::string>, OAuthError> RequestedAudience(const Params& params);
   // The first refresh token of a family, or the next one.
   storage::RefreshToken NewRefreshToken(const std::string& plaintext, const MintedAccessToken& at,
                                         int64_t family_expires_at);
-  // Writes the client's use mark when it is due at `now`.
-  void TouchClient(const storage::Client& client, int64_t now);
 
   storage::Store& store_;
   crypto::KeyRing& keys_;

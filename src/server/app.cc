@@ -105,7 +105,15 @@ void App::AddRoutes() {
                          config_.registration_global_rate_limit},
       config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
   registration_->Register(router_);
-  AddTokenRoutes();
+  client_authentication_ =
+      std::make_unique<ClientAuthentication>(config_.issuer, *store_, client_cache_, clock_);
+  token_ = std::make_unique<TokenEndpoint>(*client_authentication_, *tokens_, *keys_,
+                                           *local_limits_, config_.token_rate_limit,
+                                           client_cache_, clock_);
+  token_->Register(router_);
+  revocation_ = std::make_unique<RevocationEndpoint>(*client_authentication_, *store_, *keys_,
+                                                     config_.issuer, clock_);
+  revocation_->Register(router_);
   AddAuthorizeRoutes();
   AddLoginRoutes();
   AddConsentRoutes();

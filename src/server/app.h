@@ -17,17 +17,19 @@
 #include "federation/upstream.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "oauth/access_token_cache.h"
 #include "oauth/registration.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
 #include "server/browser.h"
+#include "server/client_authentication.h"
 #include "server/client_cache.h"
 #include "server/config.h"
 #include "server/rate_limiter.h"
 #include "server/readiness.h"
 #include "server/registration_endpoint.h"
+#include "server/revocation_endpoint.h"
 #include "server/session_endpoint.h"
+#include "server/token_endpoint.h"
 #include "server/userinfo_endpoint.h"
 #include "storage/store.h"
 
@@ -73,7 +75,6 @@ class App {
   // /readyz's checks (routes_discovery.cc), run by readiness_ within kReadinessTimeout.
   Readiness CheckReadiness();
   static constexpr std::chrono::milliseconds kReadinessTimeout{2000};
-  void AddTokenRoutes();
   // GET and POST /oauth/authorize (routes_authorize.cc): validates the request and ends it
   // silently under a standing consent, or starts its transaction toward login and consent.
   void AddAuthorizeRoutes();
@@ -109,11 +110,10 @@ class App {
 
 
   // GET and POST /oauth/consent (routes_consent.cc): an approval is decided inside its commit
-  // (ConsentApproval, Decide) and waits for it without a thread on SQLite.
+  // (ConsentApproval, Decide) and waits for it without a thread.
   struct ConsentApproval;
   void AddConsentRoutes();
-  http::Response ConsentDecision(const http::Request& request);
-  http::AsyncStep ConsentDecisionWithoutBlocking(const http::Request& request);
+  http::AsyncStep ConsentDecision(const http::Request& request);
   // The approval's inputs from the form and the cookie, or the 403 when they cannot be right.
   std::variant<std::shared_ptr<ConsentApproval>, http::Response> PrepareApproval(
       const http::Request& request, const oauth::Params& params);
@@ -122,30 +122,6 @@ class App {
   http::Response ConsentDenied(const http::Request& request, const oauth::Params& params);
   http::Response ConsentFormExpired(const http::Request& request);
   http::Response ConsentAlreadyUsed();
-  // The token endpoint (routes_token.cc). Every request starts in TokenWithoutBlocking on the
-  // network thread: a client_credentials request of a client in memory is signed there, the code
-  // and refresh grants of one wait for their store write without a thread, and everything else
-  // runs on a worker (TokenEndpoint).
-  http::AsyncStep TokenWithoutBlocking(const http::Request& request);
-  http::Response TokenEndpoint(const http::Request& request);
-  // True when nothing (keys, the client's use mark) needs storage outside the grant's own write.
-  bool CachedClientNeedsNoWrite(const storage::Client& client, const std::string& grant,
-                                int64_t now);
-  // The limiter's refusal of a repeatable grant, if any, and the answer to send for it (which may
-  // read the store: a dead refresh token is invalid_grant, not 429).
-  std::optional<RateDecision> TokenRateDenied(const storage::Client& client,
-                                              const std::string& grant);
-  http::Response TokenRateLimited(const http::Request& request, const oauth::Params& params,
-                                  const storage::Client& client, const RateDecision& decision);
-  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache, and counts
-  // a successful refresh against the client's rate limit.
-  http::Response AnswerToken(const http::Request& request, const storage::Client& client,
-                             const std::string& grant, oauth::TokenAnswer answer);
-  // The answer to failed client authentication (with WWW-Authenticate after a Basic attempt).
-  http::Response ClientAuthFailed(const http::Request& request, const oauth::OAuthError& e);
-  // Authenticates the caller of token/revoke/introspect, or the error response to send.
-  std::variant<storage::Client, http::Response> AuthenticatedClient(const http::Request& request,
-                                                                   const oauth::Params& params);
   // Ends an approved authorization: stores the code, redirects to the client.
   http::Response FinishAuthorization(const oauth::AuthorizeRequest& request,
                                      const storage::LoginSession& session,
@@ -187,7 +163,6 @@ class App {
   oauth::TokenSettings token_settings_;
   oauth::RegistrationPolicy registration_policy_;
   std::unique_ptr<oauth::TokenService> tokens_;
-  oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
   // Clients token and authorize read in the last 5 s; during a storage outage, in the last 5 min.
   ClientCache client_cache_{5, 10000, 300};
   std::unique_ptr<LocalRateLimiter> local_limits_;
@@ -195,6 +170,9 @@ class App {
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::unique_ptr<Browser> browser_;  // built once the issuer is known
   // The endpoints that are objects of their own (the others are App's Add*Routes).
+  std::unique_ptr<ClientAuthentication> client_authentication_;
+  std::unique_ptr<TokenEndpoint> token_;
+  std::unique_ptr<RevocationEndpoint> revocation_;
   std::unique_ptr<RegistrationEndpoint> registration_;
   std::unique_ptr<UserinfoEndpoint> userinfo_;
   std::unique_ptr<SessionEndpoint> session_;

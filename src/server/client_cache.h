@@ -4,9 +4,10 @@
 // Every token, revocation and introspection request authenticates its client, and reading the
 // client row was a store round trip per request on the hottest endpoint; a new client's code
 // exchange finds the client its authorization request just read (or its registration kept).
-// With the client in memory, a client_credentials request needs no storage at all and is served
-// on the network thread (see App::AddTokenRoutes). The price is staleness: a client deleted or changed by another
-// process (the CLI, another instance) is still accepted here for up to `ttl` seconds. Unknown
+// With the client in memory, a token request is authenticated on the network thread, and a
+// client_credentials request needs no storage at all (server/token_endpoint). The price is
+// staleness: a client deleted or changed by another process (the CLI, another instance) is still
+// accepted here for up to `ttl` seconds. Unknown
 // client_ids are never kept, so guessing them cannot fill the cache.
 //
 // While the store is unavailable (kUnavailable: an outage), a client read less than `outage_ttl`

@@ -4,10 +4,10 @@
 // inside its commit (Store::ApproveTransaction): the transaction must belong to the session that
 // posts (and the browser that started it: the transaction cookie), and the form must carry the
 // CSRF token whose hash is on the transaction; a form posted from another site is refused first
-// (Sec-Fetch-Site, Origin). Nothing is read
-// before that call, and on SQLite the request waits for the commit without a thread, like the
-// token endpoint's grants. A denial consumes the transaction and sends access_denied back to the
-// client; it is rare and runs on a worker.
+// (Sec-Fetch-Site, Origin). Nothing is read before that call, and the request waits for its
+// commit without a thread (the store completes it on its own thread), like the token endpoint's
+// grants. A denial consumes the transaction and sends access_denied back to the client; it is
+// rare and runs on a worker.
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/sortable_token.h"
@@ -108,28 +108,16 @@ http::Response App::ApprovalAnswer(const http::Request& request, const ConsentAp
   return browser_->ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
 }
 
-http::Response App::ConsentDecision(const http::Request& request) {
+http::AsyncStep App::ConsentDecision(const http::Request& request) {
   oauth::Params params = RequestParams(request);
-  if (params.Get("decision") != "approve") return ConsentDenied(request, params);
-  auto prepared = PrepareApproval(request, params);
-  if (auto* r = std::get_if<http::Response>(&prepared)) return std::move(*r);
-  std::shared_ptr<ConsentApproval> approval = std::get<std::shared_ptr<ConsentApproval>>(prepared);
-  approval->outcome = store_->ApproveTransaction(approval->transaction_hash,
-                                                 approval->session_hash, approval->now,
-                                                 Decide(approval));
-  return ApprovalAnswer(request, *approval);
-}
-
-http::AsyncStep App::ConsentDecisionWithoutBlocking(const http::Request& request) {
-  auto on_worker = http::OnWorker{[this, &request] { return ConsentDecision(request); }};
-  if (!store_->WritesCompleteAsynchronously()) return on_worker;
-  oauth::Params params = RequestParams(request);
-  if (params.Get("decision") != "approve") return on_worker;
+  if (params.Get("decision") != "approve") {
+    return http::OnWorker{[this, &request, params] { return ConsentDenied(request, params); }};
+  }
   auto prepared = PrepareApproval(request, params);
   if (auto* r = std::get_if<http::Response>(&prepared)) return std::move(*r);
   std::shared_ptr<ConsentApproval> approval = std::get<std::shared_ptr<ConsentApproval>>(prepared);
   return http::Suspended{[this, &request, approval](const http::Resume& resume) {
-    store_->ApproveTransactionAsync(
+    store_->ApproveTransaction(
         approval->transaction_hash, approval->session_hash, approval->now, Decide(approval),
         [this, &request, approval, resume](StatusOr<storage::ApprovalOutcome> outcome) {
           approval->outcome = std::move(outcome);
@@ -168,7 +156,7 @@ void App::AddConsentRoutes() {
                 return ConsentStep(transaction, *session, request);
               }));
   router_.Add("POST", "/oauth/consent",
-              [this](const http::Request& r) { return ConsentDecisionWithoutBlocking(r); });
+              [this](const http::Request& r) { return ConsentDecision(r); });
 }
 
 }  // namespace authgent::server

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/completion.h"
 #include "storage/records.h"
 
 namespace authgent::storage {
@@ -22,7 +23,9 @@ class ClientStore {
   virtual Status DeleteClient(const std::string& client_id) = 0;
   // Ordered by client_id; at most `limit` records with client_id > `after`.
   virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
-  virtual Status TouchClient(const std::string& client_id, int64_t now) = 0;
+  // Writes the client's use mark (last_used_at = now; kNotFound for an unknown client). `done`
+  // gets the status after the commit (storage/completion.h).
+  virtual void TouchClient(std::string client_id, int64_t now, StatusCompletion done) = 0;
 
 
   // Deletes dynamically registered clients (source "dcr") that were never used and were created

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/completion.h"
 #include "storage/records.h"
 
 namespace authgent::storage {
@@ -49,27 +50,16 @@ class AuthorizationFlowStore {
   // code. The merge happens inside the commit, so two approvals at once cannot lose each other's
   // scopes. kNotFound, with nothing written, when the transaction is missing, expired or consumed
   // or the session missing or expired; kRefused, with nothing written, when `decide` refuses.
-  virtual StatusOr<ApprovalOutcome> ApproveTransaction(const std::string& transaction_hash,
-                                                       const std::string& session_hash,
-                                                       int64_t now,
-                                                       const DecideApproval& decide) = 0;
+  // `done` gets the outcome (storage/completion.h); the store keeps `decide` until it has run.
+  virtual void ApproveTransaction(std::string transaction_hash, std::string session_hash,
+                                  int64_t now, DecideApproval decide,
+                                  Completion<ApprovalOutcome> done) = 0;
 
 
   // Consents (written only by ApproveTransaction).
   virtual StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) = 0;
   virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
-
-
-  // ApproveTransaction, giving its result to `done` exactly once: after the commit, on the
-  // store's writer thread when Store::WritesCompleteAsynchronously(), else on the caller's thread
-  // before returning. `done` must be quick, must not block and must not call the store; the store
-  // keeps `decide` until it has run.
-  virtual void ApproveTransactionAsync(std::string transaction_hash, std::string session_hash,
-                                       int64_t now, DecideApproval decide,
-                                       std::function<void(StatusOr<ApprovalOutcome>)> done) {
-    done(ApproveTransaction(transaction_hash, session_hash, now, decide));
-  }
 };
 
 }  // namespace authgent::storage

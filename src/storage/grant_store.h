@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/completion.h"
 #include "storage/records.h"
 
 namespace authgent::storage {
@@ -48,6 +49,21 @@ using IssueForCode = std::function<std::optional<IssuedFamily>(const Authorizati
 // which revokes nothing.
 using IsRetryOfCode = std::function<bool(const AuthorizationCode&)>;
 
+// A refresh token presented for rotation (RotateRefreshToken).
+struct RefreshPresentation {
+  std::string token_hash;
+  RefreshToken successor;  // stored on kRotated as the presented token's successor (family_id
+                           // filled in by the store)
+  int64_t now = 0;
+  int64_t grace_seconds = 0;  // the window of parallel refreshes (Rotation::kGraceReissued)
+  // When set, the family's client's use mark (last_used_at) is written in the same commit on
+  // kRotated, so a refresh needs no write of its own for it.
+  int64_t client_used_at = 0;
+};
+// Decides, inside the rotation's transaction, whether this request may rotate the live family
+// (its client, its scope, its resource). Like IssueForCode, it should only compare.
+using AcceptFamily = std::function<bool(const RefreshFamily&)>;
+
 // The result of presenting a refresh token (docs/mcp-clients.md §5).
 struct Rotation {
   enum class Outcome {
@@ -77,10 +93,10 @@ class GrantStore {
   // that family and its first token in the same transaction (one commit per code exchange). A
   // second presentation is kReplayed and revokes the family issued from the code (and denies its
   // access tokens), also in one transaction; unless `is_retry` (may be null) calls it a retry of
-  // the first: kRetried, nothing revoked.
-  virtual StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
-                                              const IssueForCode& issue,
-                                              const IsRetryOfCode& is_retry) = 0;
+  // the first: kRetried, nothing revoked. `done` gets the result (storage/completion.h); the
+  // store keeps `issue` and `is_retry` until it has run.
+  virtual void RedeemCode(std::string code_hash, int64_t now, IssueForCode issue,
+                          IsRetryOfCode is_retry, Completion<CodeRedemption> done) = 0;
 
 
   // Refresh tokens.
@@ -88,33 +104,15 @@ class GrantStore {
   // The token and its family (kNotFound when missing; expiry is the caller's to judge).
   virtual StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) = 0;
-  // Presents `token_hash` (docs/mcp-clients.md §5). `accept` runs inside the transaction on the live
-  // family; returning false makes the outcome kRejected with nothing changed. On kRotated,
-  // `new_token` (family_id filled in here) is stored as the presented token's successor; a family
-  // never has more than one live branch (see Rotation::Outcome).
-  virtual StatusOr<Rotation> RotateRefreshToken(const std::string& token_hash,
-                                                const RefreshToken& new_token, int64_t now,
-                                                int64_t grace_seconds,
-                                                const std::function<bool(const RefreshFamily&)>& accept) = 0;
+  // Presents a refresh token (docs/mcp-clients.md §5). `accept` (may be null) runs inside the
+  // transaction on the live family; returning false makes the outcome kRejected with nothing
+  // changed. On kRotated, the successor is stored; a family never has more than one live branch
+  // (see Rotation::Outcome). `done` gets the result (storage/completion.h); the store keeps
+  // `accept` until it has run.
+  virtual void RotateRefreshToken(RefreshPresentation presented, AcceptFamily accept,
+                                  Completion<Rotation> done) = 0;
   // Revokes the family and denies every unexpired access token issued in it.
   virtual Status RevokeFamily(const std::string& family_id, int64_t now) = 0;
-
-
-  // RedeemCode and RotateRefreshToken, giving their result to `done` exactly once: after the
-  // commit, on the store's writer thread when Store::WritesCompleteAsynchronously(), else on the
-  // caller's thread before returning. `done` must be quick, must not block and must not call the
-  // store; the store keeps the callbacks (`issue`, `is_retry`, `accept`) until it has run.
-  virtual void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
-                               IsRetryOfCode is_retry,
-                               std::function<void(StatusOr<CodeRedemption>)> done) {
-    done(RedeemCode(code_hash, now, issue, is_retry));
-  }
-  virtual void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
-                                       int64_t grace_seconds,
-                                       std::function<bool(const RefreshFamily&)> accept,
-                                       std::function<void(StatusOr<Rotation>)> done) {
-    done(RotateRefreshToken(token_hash, new_token, now, grace_seconds, accept));
-  }
 
   // The access-token denylist.
   virtual Status RevokeAccessToken(const RevokedAccessToken& entry) = 0;

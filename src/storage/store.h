@@ -40,11 +40,6 @@ class Store : public ClientStore,
   // A round trip to the database.
   virtual Status Ping() = 0;
 
-  // True when writes run on a thread of the store's own (SQLite's group commit): the ...Async
-  // forms of the flow and grant stores then return at once. Otherwise they block like the plain
-  // forms, so a caller that must not block calls them only when this is true.
-  virtual bool WritesCompleteAsynchronously() const { return false; }
-
   // Deletes expired sessions, transactions, codes, revoked-token entries, counters and dead
   // refresh families. Returns how many rows went.
   virtual StatusOr<int64_t> PurgeExpired(int64_t now) = 0;

@@ -1,10 +1,11 @@
 // Where every step of every route runs, on SQLite and on PostgreSQL, observed in a running server
 // while a whole flow goes through it: on a network thread (answers from memory; it must never
-// block), on a worker (storage that blocks, password hashing), or suspended until a store's writer
-// thread completes a commit (SQLite's batch writer), then finished back on a network thread.
+// block), on a worker (storage that blocks, password hashing), or suspended until a store's own
+// thread completes a commit (SQLite's batch writer, PostgreSQL's transaction threads), then
+// finished back on a network thread.
 // Each request's trace is the roles of the threads its steps ran on (core/thread_role.h): a
 // route that moved from a worker to the network thread, or a write that stopped waiting on the
-// batch writer, changes a line of the table below.
+// store's thread, changes a line of the table below.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -136,22 +137,27 @@ Traces Common() {
   };
 }
 
-// On SQLite the approval and the two grants wait for the batch writer's commit without a thread.
-TEST(RoutePlacement, SqliteWritesWaitForTheBatchWriterWithoutAThread) {
-  StepRecorder recorder;
-  TestServer server(nullptr, [&](server::App& app) {
-    app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
-  });
+// On both databases the approval and the two grants hand their write to the store's own thread
+// (SQLite's batch writer, PostgreSQL's transaction threads) and wait for its commit without a
+// thread, then finish on a network thread.
+Traces WithWritesOnTheStoresThread() {
   Traces expected = Common();
   const std::string committed = "network writer network";
   expected["POST /oauth/consent"] = {committed};
   expected["POST /oauth/token authorization_code"] = {committed};
   expected["POST /oauth/token refresh_token"] = {committed};
-  EXPECT_EQ(RunEveryRoute(server, recorder), expected);
+  return expected;
 }
 
-// On PostgreSQL every write blocks its thread, so the approval and the grants run on a worker.
-TEST(RoutePlacement, PostgresWritesRunOnAWorker) {
+TEST(RoutePlacement, SqliteWritesWaitForTheBatchWriterWithoutAThread) {
+  StepRecorder recorder;
+  TestServer server(nullptr, [&](server::App& app) {
+    app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
+  });
+  EXPECT_EQ(RunEveryRoute(server, recorder), WithWritesOnTheStoresThread());
+}
+
+TEST(RoutePlacement, PostgresWritesWaitForTheTransactionThreadsWithoutAThread) {
   std::string url = CreateDatabase("placement_" + SecureRandom::Instance().Hex(6));
   ASSERT_FALSE(url.empty());
   StepRecorder recorder;
@@ -164,12 +170,7 @@ TEST(RoutePlacement, PostgresWritesRunOnAWorker) {
       [&](server::App& app) {
         app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
       });
-  Traces expected = Common();
-  const std::string worker = "network worker";
-  expected["POST /oauth/consent"] = {worker};
-  expected["POST /oauth/token authorization_code"] = {worker};
-  expected["POST /oauth/token refresh_token"] = {worker};
-  EXPECT_EQ(RunEveryRoute(server, recorder), expected);
+  EXPECT_EQ(RunEveryRoute(server, recorder), WithWritesOnTheStoresThread());
 }
 
 }  // namespace

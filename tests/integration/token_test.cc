@@ -6,6 +6,7 @@
 #include "core/random.h"
 #include "core/sortable_token.h"
 #include "flow_helpers.h"
+#include "storage/testing/await.h"
 
 namespace authgent::testing {
 namespace {
@@ -201,7 +202,7 @@ TEST_F(TokenEndpoint, TheFirstCodeExchangeMarksTheClientUsed) {
   Tokens();
   EXPECT_EQ(store.GetClient(client_id_)->last_used_at, first);
   // A refused exchange (wrong verifier) consumes the code but is no use of the client.
-  ASSERT_TRUE(store.TouchClient(client_id_, 0).ok());
+  ASSERT_TRUE(storage::testing::TouchClientAndWait(store, client_id_, 0).ok());
   server_.clock().Advance(10);  // past the client cache's 5 seconds
   EXPECT_EQ(flow_.ExchangeCode(client_id_, Code(), "wrong-verifier-wrong-verifier-wrong-verifier", kRedirect).status,
             400);

@@ -14,6 +14,8 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes,
       pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)) {
   if (batch_writes) {
     batcher_ = std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_));
+  } else {
+    threads_ = std::make_unique<TransactionThreads>(pool_size);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "storage/sql/connection_pool.h"
 #include "storage/sql/outage_monitor.h"
+#include "storage/sql/transaction_threads.h"
 #include "storage/sql/write_batcher.h"
 #include "storage/store.h"
 
@@ -34,7 +35,7 @@ class SqlStore final : public Store {
   StatusOr<Client> GetClient(const std::string& client_id) override;
   Status DeleteClient(const std::string& client_id) override;
   StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;
-  Status TouchClient(const std::string& client_id, int64_t now) override;
+  void TouchClient(std::string client_id, int64_t now, StatusCompletion done) override;
 
   Status CreateUser(const User& user) override;
   StatusOr<User> GetUser(const std::string& user_id) override;
@@ -58,33 +59,19 @@ class SqlStore final : public Store {
                                                         int64_t now) override;
   StatusOr<AuthorizationTransaction> ConsumeTransactionByUpstreamState(
       const std::string& upstream_state_hash, int64_t now) override;
-  StatusOr<ApprovalOutcome> ApproveTransaction(const std::string& transaction_hash,
-                                               const std::string& session_hash, int64_t now,
-                                               const DecideApproval& decide) override;
+  void ApproveTransaction(std::string transaction_hash, std::string session_hash, int64_t now,
+                          DecideApproval decide, Completion<ApprovalOutcome> done) override;
 
   Status CreateCode(const AuthorizationCode& code) override;
-  StatusOr<CodeRedemption> RedeemCode(const std::string& code_hash, int64_t now,
-                                      const IssueForCode& issue,
-                                      const IsRetryOfCode& is_retry) override;
+  void RedeemCode(std::string code_hash, int64_t now, IssueForCode issue, IsRetryOfCode is_retry,
+                  Completion<CodeRedemption> done) override;
 
   Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
   StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(
       const std::string& token_hash) override;
-  StatusOr<Rotation> RotateRefreshToken(
-      const std::string& token_hash, const RefreshToken& new_token, int64_t now,
-      int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) override;
+  void RotateRefreshToken(RefreshPresentation presented, AcceptFamily accept,
+                          Completion<Rotation> done) override;
   Status RevokeFamily(const std::string& family_id, int64_t now) override;
-  bool WritesCompleteAsynchronously() const override { return batcher_ != nullptr; }
-  void RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
-                       IsRetryOfCode is_retry,
-                       std::function<void(StatusOr<CodeRedemption>)> done) override;
-  void RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
-                               int64_t grace_seconds,
-                               std::function<bool(const RefreshFamily&)> accept,
-                               std::function<void(StatusOr<Rotation>)> done) override;
-  void ApproveTransactionAsync(std::string transaction_hash, std::string session_hash, int64_t now,
-                               DecideApproval decide,
-                               std::function<void(StatusOr<ApprovalOutcome>)> done) override;
 
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;
@@ -119,24 +106,23 @@ class SqlStore final : public Store {
     if (!committed.ok()) (void)conn->Rollback();
     return committed;
   }
-  // Runs `fn(connection, result)` in one write transaction and returns the result.
+  // Runs `fn(connection, result)` in one write transaction on a thread of the store's own and
+  // gives `done` the result after the commit (storage/completion.h): through the batcher when
+  // there is one (SQLite), else on the transaction threads (PostgreSQL).
   template <typename T, typename Fn>
-  StatusOr<T> WriteFor(Fn&& fn) {
-    T result;
-    AUTHGENT_RETURN_IF_ERROR(
-        InTransaction(true, [&](SqlConnection& c) -> Status { return fn(c, result); }));
-    return result;
-  }
-  // The same through the batcher without waiting: `done` gets the result after the commit.
-  template <typename T, typename Fn>
-  void SubmitWriteFor(Fn fn, std::function<void(StatusOr<T>)> done) {
+  void CompleteWrite(Fn fn, Completion<T> done) {
     auto result = std::make_shared<T>();
-    batcher_->Submit(
-        [fn = std::move(fn), result](SqlConnection& c) -> Status { return fn(c, *result); },
-        [result, done = std::move(done)](Status s) {
-          if (!s.ok()) return done(std::move(s));
-          done(std::move(*result));
-        });
+    WriteBatcher::Work work = [fn = std::move(fn), result](SqlConnection& c) -> Status {
+      return fn(c, *result);
+    };
+    auto finish = [result, done = std::move(done)](Status s) {
+      if (!s.ok()) return done(std::move(s));
+      done(std::move(*result));
+    };
+    if (batcher_) return batcher_->Submit(std::move(work), std::move(finish));
+    threads_->Post([this, work = std::move(work), finish = std::move(finish)] {
+      finish(InTransaction(true, work));
+    });
   }
   // One statement outside an explicit transaction: a read on a pooled connection, or a write
   // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher when there is
@@ -151,6 +137,9 @@ class SqlStore final : public Store {
   std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
   ConnectionPool pool_;
   std::unique_ptr<WriteBatcher> batcher_;
+  // Without a batcher: where CompleteWrite runs. Declared after pool_ and batcher_, so it is
+  // destroyed first, running what is still queued while the pool is alive.
+  std::unique_ptr<TransactionThreads> threads_;
   std::function<Status()> write_probe_;
 };
 

@@ -38,9 +38,14 @@ StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, in
   return out;
 }
 
-Status SqlStore::TouchClient(const std::string& client_id, int64_t now) {
-  return RunOne(kMarkClientUsed, {client_id, now},
-                "client " + client_id);
+void SqlStore::TouchClient(std::string client_id, int64_t now, StatusCompletion done) {
+  CompleteWrite<bool>(
+      [client_id = std::move(client_id), now](SqlConnection& c, bool&) -> Status {
+        AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kMarkClientUsed, {client_id, now}));
+        if (r.affected == 0) return NotFoundError("client " + client_id);
+        return Status::Ok();
+      },
+      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
 }
 
 Status SqlStore::CreateUser(const User& u) {

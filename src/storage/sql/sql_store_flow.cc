@@ -125,22 +125,10 @@ StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
   return DecodeTransaction(r.rows[0]);
 }
 
-StatusOr<ApprovalOutcome> SqlStore::ApproveTransaction(const std::string& transaction_hash,
-                                                       const std::string& session_hash, int64_t now,
-                                                       const DecideApproval& decide) {
-  return WriteFor<ApprovalOutcome>([&](SqlConnection& c, ApprovalOutcome& outcome) {
-    return ApproveIn(c, transaction_hash, session_hash, now, decide, outcome);
-  });
-}
-
-void SqlStore::ApproveTransactionAsync(std::string transaction_hash, std::string session_hash,
-                                       int64_t now, DecideApproval decide,
-                                       std::function<void(StatusOr<ApprovalOutcome>)> done) {
-  if (!batcher_) {
-    return Store::ApproveTransactionAsync(std::move(transaction_hash), std::move(session_hash),
-                                          now, std::move(decide), std::move(done));
-  }
-  SubmitWriteFor<ApprovalOutcome>(
+void SqlStore::ApproveTransaction(std::string transaction_hash, std::string session_hash,
+                                  int64_t now, DecideApproval decide,
+                                  Completion<ApprovalOutcome> done) {
+  CompleteWrite<ApprovalOutcome>(
       [transaction_hash = std::move(transaction_hash), session_hash = std::move(session_hash), now,
        decide = std::move(decide)](SqlConnection& c, ApprovalOutcome& outcome) {
         return ApproveIn(c, transaction_hash, session_hash, now, decide, outcome);

@@ -112,22 +112,9 @@ Status SqlStore::CreateCode(const AuthorizationCode& code) {
   return Write([&](SqlConnection& c) { return InsertCode(c, code); });
 }
 
-StatusOr<CodeRedemption> SqlStore::RedeemCode(const std::string& code_hash, int64_t now,
-                                              const IssueForCode& issue,
-                                              const IsRetryOfCode& is_retry) {
-  return WriteFor<CodeRedemption>([&](SqlConnection& c, CodeRedemption& result) {
-    return RedeemCodeIn(c, code_hash, now, issue, is_retry, result);
-  });
-}
-
-void SqlStore::RedeemCodeAsync(std::string code_hash, int64_t now, IssueForCode issue,
-                               IsRetryOfCode is_retry,
-                               std::function<void(StatusOr<CodeRedemption>)> done) {
-  if (!batcher_) {
-    return Store::RedeemCodeAsync(std::move(code_hash), now, std::move(issue), std::move(is_retry),
-                                  std::move(done));
-  }
-  SubmitWriteFor<CodeRedemption>(
+void SqlStore::RedeemCode(std::string code_hash, int64_t now, IssueForCode issue,
+                          IsRetryOfCode is_retry, Completion<CodeRedemption> done) {
+  CompleteWrite<CodeRedemption>(
       [code_hash = std::move(code_hash), now, issue = std::move(issue),
        is_retry = std::move(is_retry)](SqlConnection& c, CodeRedemption& result) {
         return RedeemCodeIn(c, code_hash, now, issue, is_retry, result);
@@ -159,9 +146,10 @@ constexpr std::string_view kSelectUseAndSuccessor =
 
 // One presentation of a refresh token inside the caller's write transaction
 // (RotateRefreshToken's contract).
-Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshToken& new_token,
-                int64_t now, int64_t grace_seconds,
-                const std::function<bool(const RefreshFamily&)>& accept, Rotation& result) {
+Status RotateIn(SqlConnection& c, const RefreshPresentation& presented, const AcceptFamily& accept,
+                Rotation& result) {
+  const std::string& token_hash = presented.token_hash;
+  const int64_t now = presented.now;
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kSelectTokenAndFamily, {token_hash}));
   if (r.rows.empty()) {
     result.outcome = Rotation::Outcome::kNotFound;
@@ -184,17 +172,19 @@ Status RotateIn(SqlConnection& c, const std::string& token_hash, const RefreshTo
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2, successor_hash = $3 "
                                "WHERE token_hash = $1 AND used_at = 0",
-                               {token_hash, now, new_token.token_hash}));
+                               {token_hash, now, presented.successor.token_hash}));
   if (first.affected == 1) {
     result.outcome = Rotation::Outcome::kRotated;
-    return InsertToken(c, new_token, result.family.family_id);
+    AUTHGENT_RETURN_IF_ERROR(InsertToken(c, presented.successor, result.family.family_id));
+    if (presented.client_used_at == 0) return Status::Ok();
+    return c.Query(kMarkClientUsed, {result.family.client_id, presented.client_used_at}).status();
   }
   // Used before. Re-read its use and its successor: under READ COMMITTED the SELECT above may
   // predate the competing rotation that just committed.
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult used, c.Query(kSelectUseAndSuccessor, {token_hash}));
   int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
   bool has_successor = !used.rows.empty() && used.rows[0][1].has_value();
-  if (used_at != 0 && now - used_at <= grace_seconds && has_successor) {
+  if (used_at != 0 && now - used_at <= presented.grace_seconds && has_successor) {
     RefreshToken successor = DecodeRefreshToken(used.rows[0], 1);
     // Parallel refreshes: the same successor again while it is unused. Once it was used, the
     // presented token is a stolen copy (the legitimate client has moved on).
@@ -218,26 +208,12 @@ StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
   return std::make_pair(DecodeRefreshToken(r.rows[0]), DecodeFamily(r.rows[0], kFamilyOffset));
 }
 
-StatusOr<Rotation> SqlStore::RotateRefreshToken(
-    const std::string& token_hash, const RefreshToken& new_token, int64_t now,
-    int64_t grace_seconds, const std::function<bool(const RefreshFamily&)>& accept) {
-  return WriteFor<Rotation>([&](SqlConnection& c, Rotation& result) {
-    return RotateIn(c, token_hash, new_token, now, grace_seconds, accept, result);
-  });
-}
-
-void SqlStore::RotateRefreshTokenAsync(std::string token_hash, RefreshToken new_token, int64_t now,
-                                       int64_t grace_seconds,
-                                       std::function<bool(const RefreshFamily&)> accept,
-                                       std::function<void(StatusOr<Rotation>)> done) {
-  if (!batcher_) {
-    return Store::RotateRefreshTokenAsync(std::move(token_hash), std::move(new_token), now,
-                                          grace_seconds, std::move(accept), std::move(done));
-  }
-  SubmitWriteFor<Rotation>(
-      [token_hash = std::move(token_hash), new_token = std::move(new_token), now, grace_seconds,
-       accept = std::move(accept)](SqlConnection& c, Rotation& result) {
-        return RotateIn(c, token_hash, new_token, now, grace_seconds, accept, result);
+void SqlStore::RotateRefreshToken(RefreshPresentation presented, AcceptFamily accept,
+                                  Completion<Rotation> done) {
+  CompleteWrite<Rotation>(
+      [presented = std::move(presented), accept = std::move(accept)](SqlConnection& c,
+                                                                     Rotation& result) {
+        return RotateIn(c, presented, accept, result);
       },
       std::move(done));
 }

@@ -92,12 +92,12 @@ TEST_P(TokenConformance, RevokingAUsersAccessEndsSessionsCodesAndFamiliesButNoOn
 
   ASSERT_TRUE(store_->RevokeUserAccess("u1", now_ + 5).ok());
   EXPECT_EQ(store_->GetSession("s1", now_).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("code1", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code1", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 5);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
   // The other user keeps everything.
   EXPECT_TRUE(store_->GetSession("s2", now_).ok());
-  EXPECT_EQ(store_->RedeemCode("code2", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code2", now_ + 6, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(FamilyOf("rt2")->revoked_at, 0);
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
   EXPECT_TRUE(store_->RevokeUserAccess("nobody", now_).ok());

@@ -33,9 +33,9 @@ TEST_P(StoreConformance, ClientCrud) {
   EXPECT_EQ(store_->GetClient("c2")->redirect_uris, privileged.redirect_uris);
   EXPECT_EQ(store_->GetClient("c2")->resources, privileged.resources);
   EXPECT_TRUE(store_->GetClient("c2")->may_introspect);
-  ASSERT_TRUE(store_->TouchClient("c1", now_ + 5).ok());
+  ASSERT_TRUE(TouchClientAndWait(*store_, "c1", now_ + 5).ok());
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 5);
-  EXPECT_EQ(store_->TouchClient("nope", now_).code(), StatusCode::kNotFound);
+  EXPECT_EQ(TouchClientAndWait(*store_, "nope", now_).code(), StatusCode::kNotFound);
 
   ASSERT_TRUE(store_->DeleteClient("c1").ok());
   EXPECT_EQ(store_->GetClient("c1").status().code(), StatusCode::kNotFound);
@@ -63,7 +63,7 @@ TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
   ASSERT_TRUE(Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
   ASSERT_TRUE(store_->DeleteClient("c1").ok());
-  EXPECT_EQ(store_->RedeemCode("code", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
 }

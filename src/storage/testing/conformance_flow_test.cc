@@ -86,8 +86,8 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
   EXPECT_EQ(Approve("th", now_ + 2, consent, MakeCode("k2", "c1", "u1")).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k2", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k2", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
 
   // An approval over a standing consent adds its scopes to the standing ones (a union, sorted,
   // each once) and keeps when the consent was first given.
@@ -119,7 +119,7 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
   EXPECT_EQ(Approve("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(store_->RedeemCode("k3", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k3", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
             StatusCode::kNotFound);
 
@@ -153,7 +153,7 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
                      : std::nullopt;
     };
   };
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 1, decide(false)),
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "sh", now_ + 1, decide(false)),
             ApprovalOutcome::kRefused);
   EXPECT_EQ(seen_txn.csrf_hash, "csrf");
   EXPECT_EQ(seen_txn.request_json, R"({"client_id":"c1"})");
@@ -164,21 +164,19 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp").status().code(),
             StatusCode::kNotFound);
 
-  EXPECT_EQ(*store_->ApproveTransaction("th", "other", now_ + 1, decide(true)),
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "other", now_ + 1, decide(true)),
             ApprovalOutcome::kNotFound);
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 100, decide(true)),
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "sh", now_ + 100, decide(true)),
             ApprovalOutcome::kNotFound);  // the session expired
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k1", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
 
-  std::promise<StatusOr<ApprovalOutcome>> answer;
-  store_->ApproveTransactionAsync("th", "sh", now_ + 2, decide(true),
-                                  [&](StatusOr<ApprovalOutcome> r) { answer.set_value(r); });
-  EXPECT_EQ(*answer.get_future().get(), ApprovalOutcome::kApproved);
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "sh", now_ + 2, decide(true)),
+            ApprovalOutcome::kApproved);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "https://mcp.example/mcp")->scope, "mcp:read");
-  EXPECT_EQ(store_->RedeemCode("k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 3, decide(true)),
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k1", now_ + 3, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kRedeemed);
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "sh", now_ + 3, decide(true)),
             ApprovalOutcome::kNotFound);  // consumed
-  EXPECT_EQ(*store_->ApproveTransaction("th", "sh", now_ + 600, decide(true)),
+  EXPECT_EQ(*ApproveAndWait(*store_, "th", "sh", now_ + 600, decide(true)),
             ApprovalOutcome::kNotFound);  // and expired
 }
 

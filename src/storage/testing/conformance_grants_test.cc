@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/thread_role.h"
 #include "storage/testing/store_conformance.h"
 
 namespace authgent::storage::testing {
@@ -15,7 +16,7 @@ using Outcome = Rotation::Outcome;
 
 TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("plain", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("plain", now_ + 1, IssueFamily("f1", "t1", "j1"), nullptr)->outcome,
+  ASSERT_EQ(RedeemCodeAndWait(*store_, "plain", now_ + 1, IssueFamily("f1", "t1", "j1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, 0);
 
@@ -26,7 +27,7 @@ TEST_P(TokenConformance, RedemptionWritesTheClientUseMarkOnlyWhenAsked) {
     issued->client_used_at = now_ + 2;
     return issued;
   };
-  ASSERT_EQ(store_->RedeemCode("marking", now_ + 2, marking, nullptr)->outcome,
+  ASSERT_EQ(RedeemCodeAndWait(*store_, "marking", now_ + 2, marking, nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 2);
   EXPECT_TRUE(FamilyOf("t2").ok());
@@ -42,7 +43,7 @@ TEST_P(TokenConformance, CodeNeedsItsClientAndUser) {
 TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
   AuthorizationCode code = MakeCode("code", "c1", "u1");
   ASSERT_TRUE(store_->CreateCode(code).ok());
-  auto first = store_->RedeemCode("code", now_ + 1, nullptr, nullptr);
+  auto first = RedeemCodeAndWait(*store_, "code", now_ + 1, nullptr, nullptr);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_EQ(first->code.client_id, "c1");
@@ -52,19 +53,19 @@ TEST_P(TokenConformance, CodeRedeemsOnceThenReplays) {
   EXPECT_TRUE(first->code.redirect_uri_in_request);
   EXPECT_EQ(first->code.nonce, "n-0S6_WzA2Mj");
   EXPECT_EQ(first->code.consumed_at, now_ + 1);
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(store_->RedeemCode("unknown", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_ + 2, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "unknown", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
 }
 
 TEST_P(TokenConformance, ExpiredCodeIsNotRedeemed) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kExpired);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_ + 600, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kExpired);
 }
 
 TEST_P(TokenConformance, RedeemingCreatesTheFamilyInTheSameTransaction) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   AuthorizationCode seen;
-  auto r = store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1", &seen), nullptr);
+  auto r = RedeemCodeAndWait(*store_, "code", now_, IssueFamily("f1", "rt", "jti1", &seen), nullptr);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_TRUE(r->family_issued);
@@ -78,18 +79,18 @@ TEST_P(TokenConformance, RedeemingCreatesTheFamilyInTheSameTransaction) {
 TEST_P(TokenConformance, ACodeRefusedByTheIssuerIsConsumedWithoutAFamily) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   auto refuse = [](const AuthorizationCode&) -> std::optional<IssuedFamily> { return std::nullopt; };
-  auto r = store_->RedeemCode("code", now_, refuse, nullptr);
+  auto r = RedeemCodeAndWait(*store_, "code", now_, refuse, nullptr);
   EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
   EXPECT_FALSE(r->family_issued);
-  EXPECT_EQ(store_->RedeemCode("code", now_ + 1, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_ + 1, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kReplayed);
 }
 
 TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
+  ASSERT_EQ(RedeemCodeAndWait(*store_, "code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   AuthorizationCode seen;
-  auto retry = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"),
+  auto retry = RedeemCodeAndWait(*store_, "code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"),
                                   [&](const AuthorizationCode& c) {
                                     seen = c;
                                     return true;
@@ -105,13 +106,13 @@ TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
   // The check is asked only about consumed codes: a fresh one redeems without it.
   ASSERT_TRUE(store_->CreateCode(MakeCode("fresh", "c1", "u1")).ok());
   bool asked = false;
-  EXPECT_EQ(store_->RedeemCode("fresh", now_, nullptr,
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "fresh", now_, nullptr,
                                [&](const AuthorizationCode&) { return asked = true; })
                 ->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_FALSE(asked);
   // A check that says no makes it a replay, which revokes.
-  auto replay = store_->RedeemCode("code", now_ + 6, nullptr,
+  auto replay = RedeemCodeAndWait(*store_, "code", now_ + 6, nullptr,
                                    [](const AuthorizationCode&) { return false; });
   EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
   EXPECT_EQ(FamilyOf("rt")->revoked_at, now_ + 6);
@@ -119,55 +120,51 @@ TEST_P(TokenConformance, ACodePresentedAgainAsARetryRevokesNothing) {
 
 TEST_P(TokenConformance, CodeReplayRevokesTheFamilyIssuedFromIt) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  ASSERT_EQ(store_->RedeemCode("code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
+  ASSERT_EQ(RedeemCodeAndWait(*store_, "code", now_, IssueFamily("f1", "rt", "jti1"), nullptr)->outcome,
             CodeRedemption::Outcome::kRedeemed);
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti1"));
 
-  auto replay = store_->RedeemCode("code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"), nullptr);
+  auto replay = RedeemCodeAndWait(*store_, "code", now_ + 5, IssueFamily("f2", "rt-other", "jti2"), nullptr);
   EXPECT_EQ(replay->outcome, CodeRedemption::Outcome::kReplayed);
   EXPECT_FALSE(replay->family_issued);
   EXPECT_EQ(replay->code.family_id, "f1");
   EXPECT_EQ(FamilyOf("rt")->revoked_at, now_ + 5);
   EXPECT_EQ(FamilyOf("rt-other").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(*store_->IsAccessTokenRevoked("jti1"));
-  EXPECT_EQ(store_->RotateRefreshToken("rt", MakeToken("rt2", "jti2"), now_ + 6, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt", MakeToken("rt2", "jti2"), now_ + 6, 60, nullptr)->outcome,
             Outcome::kRevoked);
 }
 
-// The forms that do not block decide exactly like the blocking ones, and answer once each.
-TEST_P(TokenConformance, AsynchronousGrantWritesDecideLikeTheBlockingOnes) {
+// A grant's write answers once, after its commit, on a thread of the store's own (never the
+// caller's: a network thread hands it over and parks nothing), and a rotation writes its client's
+// use mark in the same commit when asked, only when it rotates.
+TEST_P(TokenConformance, GrantWritesCompleteOnTheStoresOwnThread) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
-  auto redeem = [&](const std::string& family, int64_t at) {
-    std::promise<StatusOr<CodeRedemption>> answer;
-    store_->RedeemCodeAsync("code", at, IssueFamily(family, "rt-" + family, "j-" + family), nullptr,
-                            [&](StatusOr<CodeRedemption> r) { answer.set_value(std::move(r)); });
-    return answer.get_future().get();
-  };
-  StatusOr<CodeRedemption> first = redeem("f1", now_);
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->outcome, CodeRedemption::Outcome::kRedeemed);
-  EXPECT_TRUE(first->family_issued);
-  EXPECT_EQ(store_->GetRefreshToken("rt-f1")->second.family_id, "f1");
-  EXPECT_EQ(redeem("f2", now_ + 1)->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(FamilyOf("rt-f1")->revoked_at, now_ + 1);
+  std::promise<std::pair<std::thread::id, ThreadRole>> where;
+  std::atomic<int> answers{0};
+  store_->RedeemCode("code", now_, IssueFamily("f1", "rt1", "j1"), nullptr,
+                     [&](StatusOr<CodeRedemption> r) {
+                       EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
+                       if (answers.fetch_add(1) == 0) {
+                         where.set_value({std::this_thread::get_id(), CurrentThreadRole()});
+                       }
+                     });
+  auto [thread, role] = where.get_future().get();
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(role, ThreadRole::kWriter);
 
-  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f3", "c1", "u1"), MakeToken("rt1", "j1")).ok());
-  auto rotate = [&](const std::string& next, bool accepted) {
-    std::promise<StatusOr<Rotation>> answer;
-    store_->RotateRefreshTokenAsync(
-        "rt1", MakeToken(next, "j-" + next), now_ + 10, 60,
-        [accepted](const RefreshFamily&) { return accepted; },
-        [&](StatusOr<Rotation> r) { answer.set_value(std::move(r)); });
-    return answer.get_future().get();
-  };
-  EXPECT_EQ(rotate("rt2", false)->outcome, Outcome::kRejected);
-  EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, 0);
-  StatusOr<Rotation> rotated = rotate("rt3", true);
-  ASSERT_TRUE(rotated.ok());
-  EXPECT_EQ(rotated->outcome, Outcome::kRotated);
-  EXPECT_EQ(rotated->family.family_id, "f3");
-  EXPECT_EQ(store_->GetRefreshToken("rt3")->first.family_id, "f3");
-  EXPECT_EQ(store_->GetRefreshToken("rt2").status().code(), StatusCode::kNotFound);
+  const int64_t client_mark = store_->GetClient("c1")->last_used_at;
+  auto refuse = [](const RefreshFamily&) { return false; };
+  EXPECT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_ + 10, 60, refuse,
+                          now_ + 10)->outcome,
+            Outcome::kRejected);
+  EXPECT_EQ(store_->GetClient("c1")->last_used_at, client_mark);
+  EXPECT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt3", "j3"), now_ + 11, 60, nullptr,
+                          now_ + 11)->outcome,
+            Outcome::kRotated);
+  EXPECT_EQ(store_->GetClient("c1")->last_used_at, now_ + 11);
+  EXPECT_EQ(store_->GetRefreshToken("rt3")->first.family_id, "f1");
+  EXPECT_EQ(answers.load(), 1);
 }
 
 TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
@@ -179,7 +176,7 @@ TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      auto r = instances[static_cast<size_t>(i)]->RedeemCode(
+      auto r = RedeemCodeAndWait(*instances[static_cast<size_t>(i)], 
           "code", now_, IssueFamily("f" + std::to_string(i), "rt" + std::to_string(i), "j" + std::to_string(i)), nullptr);
       if (!r.ok()) ++other;
       else if (r->outcome == CodeRedemption::Outcome::kRedeemed) ++redeemed;
@@ -205,7 +202,7 @@ TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
 
 TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
-  auto r1 = store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_ + 10, 60, nullptr);
+  auto r1 = RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_ + 10, 60, nullptr);
   ASSERT_TRUE(r1.ok());
   EXPECT_EQ(r1->outcome, Outcome::kRotated);
   EXPECT_EQ(r1->family.family_id, "f1");
@@ -220,7 +217,7 @@ TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
 
   // A parallel refresh with the same token inside the grace window gets the same successor
   // (with its access token's jti), and nothing new is stored: the family does not branch.
-  auto r2 = store_->RotateRefreshToken("rt1", MakeToken("rt3", "j3"), now_ + 70, 60, nullptr);
+  auto r2 = RotateAndWait(*store_, "rt1", MakeToken("rt3", "j3"), now_ + 70, 60, nullptr);
   EXPECT_EQ(r2->outcome, Outcome::kGraceReissued);
   EXPECT_EQ(r2->successor.token_hash, "rt2");
   EXPECT_EQ(r2->successor.access_jti, "j2");
@@ -228,12 +225,12 @@ TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
   EXPECT_EQ(store_->GetRefreshToken("rt3").status().code(), StatusCode::kNotFound);
 
   // After the window, reuse is theft: the family and its access tokens die.
-  auto r3 = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 71, 60, nullptr);
+  auto r3 = RotateAndWait(*store_, "rt1", MakeToken("rt4", "j4"), now_ + 71, 60, nullptr);
   EXPECT_EQ(r3->outcome, Outcome::kReuseDetected);
   EXPECT_EQ(store_->GetRefreshToken("rt4").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 71);
   for (const char* jti : {"j1", "j2"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
-  EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt5", "j5"), now_ + 72, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt2", MakeToken("rt5", "j5"), now_ + 72, 60, nullptr)->outcome,
             Outcome::kRevoked);
 }
 
@@ -241,15 +238,15 @@ TEST_P(TokenConformance, RefreshRotatesThenGraceThenReuseRevokesFamily) {
 // again, even within the grace window, is a stolen copy.
 TEST_P(TokenConformance, ReuseAfterTheSuccessorWasUsedIsTheftEvenWithinGrace) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
-  ASSERT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+  ASSERT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
             Outcome::kRotated);
-  ASSERT_EQ(store_->RotateRefreshToken("rt2", MakeToken("rt3", "j3"), now_ + 5, 60, nullptr)->outcome,
+  ASSERT_EQ(RotateAndWait(*store_, "rt2", MakeToken("rt3", "j3"), now_ + 5, 60, nullptr)->outcome,
             Outcome::kRotated);
-  auto stolen = store_->RotateRefreshToken("rt1", MakeToken("rt4", "j4"), now_ + 10, 60, nullptr);
+  auto stolen = RotateAndWait(*store_, "rt1", MakeToken("rt4", "j4"), now_ + 10, 60, nullptr);
   EXPECT_EQ(stolen->outcome, Outcome::kReuseDetected);
   EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 10);
   for (const char* jti : {"j1", "j2", "j3"}) EXPECT_TRUE(*store_->IsAccessTokenRevoked(jti)) << jti;
-  EXPECT_EQ(store_->RotateRefreshToken("rt3", MakeToken("rt5", "j5"), now_ + 11, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt3", MakeToken("rt5", "j5"), now_ + 11, 60, nullptr)->outcome,
             Outcome::kRevoked);
 }
 
@@ -258,26 +255,26 @@ TEST_P(TokenConformance, RefreshExpiresByIdleAndAbsoluteLifetime) {
   RefreshToken t = MakeToken("rt1", "j1");
   t.idle_expires_at = now_ + 100;
   ASSERT_TRUE(store_->CreateFamily(f, t).ok());
-  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("x", "jx"), now_ + 100, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt1", MakeToken("x", "jx"), now_ + 100, 60, nullptr)->outcome,
             Outcome::kExpired);
 
   RefreshFamily g = MakeFamily("f2", "c1", "u1");
   g.expires_at = now_ + 50;
   ASSERT_TRUE(store_->CreateFamily(g, MakeToken("rt2", "j2")).ok());
-  EXPECT_EQ(store_->RotateRefreshToken("rt2", MakeToken("y", "jy"), now_ + 50, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt2", MakeToken("y", "jy"), now_ + 50, 60, nullptr)->outcome,
             Outcome::kExpired);
-  EXPECT_EQ(store_->RotateRefreshToken("nope", MakeToken("z", "jz"), now_, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "nope", MakeToken("z", "jz"), now_, 60, nullptr)->outcome,
             Outcome::kNotFound);
 }
 
 TEST_P(TokenConformance, RejectedRotationChangesNothing) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
   auto wrong_client = [](const RefreshFamily& f) { return f.client_id == "someone-else"; };
-  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, wrong_client)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_, 60, wrong_client)->outcome,
             Outcome::kRejected);
   EXPECT_EQ(store_->GetRefreshToken("rt1")->first.used_at, 0);
   EXPECT_EQ(store_->GetRefreshToken("rt2").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+  EXPECT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
             Outcome::kRotated);
 }
 
@@ -296,7 +293,7 @@ TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       std::string n = std::to_string(i);
-      auto r = instances[static_cast<size_t>(i)]->RotateRefreshToken(
+      auto r = RotateAndWait(*instances[static_cast<size_t>(i)], 
           "rt1", MakeToken("new" + n, "jn" + n), now_ + 1, 60, nullptr);
       if (!r.ok()) {
         ++other;
@@ -322,7 +319,7 @@ TEST_P(TokenConformance, RefreshRaceWithinGraceGivesEveryCallerAValidToken) {
 // After the grace window, racing reuses all fail and the family ends revoked.
 TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
-  ASSERT_EQ(store_->RotateRefreshToken("rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
+  ASSERT_EQ(RotateAndWait(*store_, "rt1", MakeToken("rt2", "j2"), now_, 60, nullptr)->outcome,
             Outcome::kRotated);
   constexpr int kThreads = 8;
   std::vector<std::unique_ptr<Store>> instances;
@@ -332,7 +329,7 @@ TEST_P(TokenConformance, RefreshRaceAfterGraceRevokesTheFamily) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       std::string n = std::to_string(i);
-      auto r = instances[static_cast<size_t>(i)]->RotateRefreshToken(
+      auto r = RotateAndWait(*instances[static_cast<size_t>(i)], 
           "rt1", MakeToken("late" + n, "jl" + n), now_ + 61, 60, nullptr);
       if (!r.ok()) ++other;
       else if (r->outcome == Outcome::kReuseDetected) ++detected;

@@ -139,7 +139,8 @@ AuthorizationTransaction StoreConformance::MakeTransaction(const std::string& ha
 
 Status StoreConformance::Approve(const std::string& transaction_hash, int64_t now,
                                  const Consent& consent, const AuthorizationCode& code) {
-  StatusOr<ApprovalOutcome> r = store_->ApproveTransaction(
+  StatusOr<ApprovalOutcome> r = ApproveAndWait(
+      *store_, 
       transaction_hash, "sh", now, [&](const AuthorizationTransaction&, const LoginSession&) {
         return std::optional<Approval>(Approval{consent, code});
       });

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "storage/store.h"
+#include "storage/testing/await.h"
 
 namespace authgent::storage::testing {
 
