@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "crypto/key_encryption_key.h"
 #include "crypto/password.h"
+#include "oauth/metadata.h"
 
 #include <iostream>
 
@@ -94,41 +95,84 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   return app;
 }
 
+// The services the endpoints share, once the issuer is known.
+void App::BuildServices() {
+  catalog_ = oauth::ResourceCatalog(config_.issuer, config_.resources, config_.scopes,
+                                    config_.scope_descriptions);
+  token_settings_.issuer = config_.issuer;
+  token_settings_.access_token_ttl = config_.access_token_ttl;
+  token_settings_.refresh_token_ttl = config_.refresh_token_ttl;
+  token_settings_.refresh_idle_ttl = config_.refresh_idle_ttl;
+  token_settings_.refresh_reuse_grace = config_.refresh_reuse_grace;
+  token_settings_.code_ttl = config_.code_ttl;
+  token_settings_.refresh_successor_key = keys_->DeriveSecret("authgent refresh-token successor v1");
+  tokens_ = std::make_unique<oauth::TokenService>(*store_, *keys_, clock_, random_,
+                                                  token_settings_, catalog_);
+  browser_ = std::make_unique<Browser>(
+      BrowserSettings{config_.issuer, config_.service_name, config_.login_session_ttl,
+                      keys_->DeriveSecret("authgent sign-out v1")},
+      *store_, clock_, random_);
+  client_authentication_ =
+      std::make_unique<ClientAuthentication>(config_.issuer, *store_, client_cache_, clock_);
+  front_channel_ = std::make_unique<FrontChannel>(
+      FrontChannelSettings{config_.issuer, config_.service_name, config_.login_session_ttl},
+      *store_, *tokens_, *browser_, catalog_, clock_, random_);
+}
+
 // Every route, once the issuer is known and every service the handlers use exists (the server
-// does not serve before Run()).
+// does not serve before Run()). Each endpoint is an object with its dependencies passed in.
 void App::AddRoutes() {
-  AddDiscoveryRoutes();
-  AddHealthRoutes();
+  oauth::MetadataSettings metadata;
+  metadata.issuer = config_.issuer;
+  metadata.scopes = config_.scopes;
+  metadata.registration_enabled = config_.dcr_mode != oauth::DcrMode::kDisabled;
+  discovery_ = std::make_unique<DiscoveryEndpoint>(oauth::BuildMetadata(metadata).dump(), *keys_);
+  health_ = std::make_unique<HealthEndpoint>(*store_, *keys_, upstream_.get());
+  oauth::RegistrationPolicy registration;
+  registration.mode = config_.dcr_mode;
+  registration.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
   registration_ = std::make_unique<RegistrationEndpoint>(
-      registration_policy_,
+      std::move(registration),
       RegistrationLimits{config_.registration_rate_limit, config_.registration_network_rate_limit,
                          config_.registration_global_rate_limit},
       config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
-  registration_->Register(router_);
-  client_authentication_ =
-      std::make_unique<ClientAuthentication>(config_.issuer, *store_, client_cache_, clock_);
+  authorize_ = std::make_unique<AuthorizeEndpoint>(
+      *front_channel_, *browser_, *store_, client_cache_, catalog_, *shared_limits_,
+      AuthorizeLimits{config_.trusted_proxies, config_.authorize_rate_limit}, clock_, random_);
+  upstream_login_ = std::make_unique<UpstreamEndpoint>(upstream_.get(), *front_channel_,
+                                                       *browser_, *store_, clock_, random_);
+  login_ = std::make_unique<LoginEndpoint>(
+      LoginSettings{config_.issuer, config_.service_name, config_.trusted_proxies,
+                    config_.login_failure_limit},
+      *front_channel_, *upstream_login_, *browser_, *store_, *shared_limits_, *password_gate_,
+      clock_);
+  consent_ = std::make_unique<ConsentEndpoint>(config_.issuer, *front_channel_, *browser_,
+                                               *store_, *tokens_, clock_);
   token_ = std::make_unique<TokenEndpoint>(*client_authentication_, *tokens_, *keys_,
                                            *local_limits_, config_.token_rate_limit,
                                            client_cache_, clock_);
-  token_->Register(router_);
   revocation_ = std::make_unique<RevocationEndpoint>(*client_authentication_, *store_, *keys_,
                                                      config_.issuer, clock_);
-  revocation_->Register(router_);
-  AddAuthorizeRoutes();
-  AddLoginRoutes();
-  AddConsentRoutes();
-  AddUpstreamRoutes();
   userinfo_ = std::make_unique<UserinfoEndpoint>(*store_, *keys_, config_.issuer, clock_);
-  userinfo_->Register(router_);
   session_ = std::make_unique<SessionEndpoint>(*browser_, *store_, *store_, config_.issuer,
                                                config_.service_name, clock_);
+  discovery_->Register(router_);
+  health_->Register(router_);
+  registration_->Register(router_);
+  authorize_->Register(router_);
+  login_->Register(router_);
+  upstream_login_->Register(router_);
+  consent_->Register(router_);
+  token_->Register(router_);
+  revocation_->Register(router_);
+  userinfo_->Register(router_);
   session_->Register(router_);
 }
 
 StatusOr<int> App::Listen() {
   AUTHGENT_ASSIGN_OR_RETURN(int port, server_->Listen());
   if (config_.issuer.empty()) config_.issuer = "http://localhost:" + std::to_string(port);
-  BuildDocuments();
+  BuildServices();
   if (config_.upstream()) {
     federation::UpstreamSettings u;
     u.issuer = config_.upstream_issuer;

@@ -1,0 +1,103 @@
+#include "server/authorize_endpoint.h"
+
+#include "core/bytes.h"
+#include "core/log.h"
+#include "core/sortable_token.h"
+#include "oauth/authorization_session.h"
+#include "oauth/metadata.h"
+#include "server/web.h"
+
+namespace authgent::server {
+
+void AuthorizeEndpoint::Register(http::Router& router) {
+  auto authorize = http::OnWorkers([this](const http::Request& r) { return Authorize(r); });
+  router.Add("GET", oauth::kAuthorizePath, authorize);
+  router.Add("POST", oauth::kAuthorizePath, authorize);
+}
+
+http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
+  oauth::Params params = RequestParams(request);
+  StatusOr<storage::Client> client = NotFoundError("no client_id");
+  if (!params.Get("client_id").empty()) {
+    client = clients_.Get(store_, params.Get("client_id"), clock_.Now());
+  }
+  if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
+    return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  }
+  oauth::AuthorizeOutcome outcome =
+      oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
+  if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
+    log::Info("authorization request refused", {{"request_id", request.request_id},
+                                                {"debug", page->debug}});
+    return browser_.ErrorPage(400, "This application's request is invalid", page->message);
+  }
+  std::optional<storage::LoginSession> session = browser_.CurrentSession(request);
+  if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
+    log::Info("authorization request rejected", {{"request_id", request.request_id},
+                                                 {"error", e->error.code}, {"debug", e->error.debug}});
+    return front_.AuthorizeError(*e, *client, session);
+  }
+  const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
+  auto covered = [&] { return front_.StandingConsentCovers(req, *session); };
+  switch (oauth::NextAuthorizeStep(req, session.has_value(), covered)) {
+    case oauth::AuthorizeStep::kIssueCode: return front_.FinishAuthorization(req, *session, request);
+    case oauth::AuthorizeStep::kLoginRequired:
+      return front_.AuthorizeError(
+          {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
+          *client, session);
+    case oauth::AuthorizeStep::kConsentRequired:
+      return front_.AuthorizeError({req.redirect_uri, req.state,
+                                    {"consent_required", "the user has not approved this", "", 400}},
+                                   *client, session);
+    case oauth::AuthorizeStep::kShowLogin: return StartTransaction(request, req, *client, std::nullopt);
+    case oauth::AuthorizeStep::kShowConsent: return StartTransaction(request, req, *client, session);
+  }
+  return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+}
+
+std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& request) {
+  StatusOr<RateDecision> pace = limiter_.Hit(
+      "authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies)),
+      limits_.transactions_per_minute, 60);
+  if (!pace.ok()) {
+    return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  }
+  if (pace->allowed) return std::nullopt;
+  http::Response r = browser_.ErrorPage(429, "Too many sign-in requests",
+                                        "Too many sign-ins were started from your network. Wait "
+                                        "a minute and try again.");
+  r.Set("Retry-After", std::to_string(pace->retry_after));
+  return r;
+}
+
+http::Response AuthorizeEndpoint::StartTransaction(
+    const http::Request& request, const oauth::AuthorizeRequest& req,
+    const storage::Client& client, const std::optional<storage::LoginSession>& session) {
+  if (auto refused = OverLimit(request)) return std::move(*refused);
+  int64_t now = clock_.Now();
+  std::string transaction = NewSortableToken(random_, clock_.NowMillis());
+  std::string browser = browser_.TransactionToken(request);
+  storage::AuthorizationTransaction txn;
+  txn.transaction_hash = SortableTokenKey(transaction);
+  txn.request_json = req.ToJson().dump();
+  txn.browser_hash = TokenHash(browser);
+  std::string csrf;
+  if (session) {
+    txn.session_hash = session->session_hash;
+    txn.user_id = session->user_id;
+    csrf = random_.NewToken();
+    txn.csrf_hash = TokenHash(csrf);
+  }
+  txn.created_at = now;
+  txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
+  Status stored = store_.CreateTransaction(txn);
+  if (!stored.ok()) {
+    return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+  }
+  http::Response next = session ? front_.ConsentPage(transaction, csrf, req, client, *session)
+                                : SeeOther("/oauth/login?txn=" + transaction);
+  next.Add("Set-Cookie", browser_.TransactionCookie(browser));
+  return next;
+}
+
+}  // namespace authgent::server

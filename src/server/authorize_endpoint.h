@@ -1,0 +1,67 @@
+// server/authorize_endpoint: GET and POST /oauth/authorize (docs/mcp-clients.md §4), on a worker.
+//
+// The request is validated against its client (oauth/authorize; the client read through the
+// client cache, where the code exchange that follows finds it). What happens next is
+// oauth/authorization_session's rule: a signed-in user whose standing consent covers the request
+// is sent back with a code at once; prompt=none never shows a page (login_required,
+// consent_required); otherwise the request is stored as an authorization transaction, bound to
+// this browser, and the login page follows, or the consent page at once when signed in already.
+// A stranger may start only AUTHORIZE_RATE_LIMIT transactions a minute per network: each is a
+// stored row until it expires.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "http/router.h"
+#include "oauth/authorize.h"
+#include "oauth/resource.h"
+#include "server/browser.h"
+#include "server/client_cache.h"
+#include "server/front_channel.h"
+#include "server/rate_limiter.h"
+#include "storage/store.h"
+
+namespace authgent::server {
+
+struct AuthorizeLimits {
+  std::vector<std::string> trusted_proxies;  // TRUSTED_PROXIES: whose X-Forwarded-For to believe
+  int64_t transactions_per_minute = 0;       // AUTHORIZE_RATE_LIMIT; 0 turns it off
+};
+
+class AuthorizeEndpoint {
+ public:
+  AuthorizeEndpoint(FrontChannel& front, Browser& browser, storage::Store& store,
+                    ClientCache& clients, const oauth::ResourceCatalog& catalog,
+                    SharedRateLimiter& limiter, AuthorizeLimits limits, const Clock& clock,
+                    Random& random)
+      : front_(front), browser_(browser), store_(store), clients_(clients), catalog_(catalog),
+        limiter_(limiter), limits_(std::move(limits)), clock_(clock), random_(random) {}
+
+  void Register(http::Router& router);
+  http::Response Authorize(const http::Request& request);
+
+ private:
+  // A request that needs the login or consent page: stores its transaction (with the session and
+  // the consent form's CSRF hash when signed in already, in one write) and serves the next page.
+  http::Response StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
+                                  const storage::Client& client,
+                                  const std::optional<storage::LoginSession>& session);
+  // The answer when this address started too many transactions (429) or cannot be counted (503).
+  std::optional<http::Response> OverLimit(const http::Request& request);
+
+  FrontChannel& front_;
+  Browser& browser_;
+  storage::Store& store_;
+  ClientCache& clients_;
+  const oauth::ResourceCatalog& catalog_;
+  SharedRateLimiter& limiter_;
+  const AuthorizeLimits limits_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace authgent::server
