@@ -97,6 +97,24 @@ class Balancer {
     return out;
   }
   std::string log() const { return process_->Stdout() + process_->Stderr(); }
+  // The requests that failed with 502 before HAProxy marked `server` down, and those after,
+  // each as "INSTANCE METHOD PATH": its stdout holds both in the order they happened.
+  struct BadGateways {
+    std::vector<std::string> before_down, after_down;
+  };
+  BadGateways BadGatewaysAround(const std::string& server) const {
+    BadGateways out;
+    bool down = false;
+    std::istringstream lines(process_->Stdout());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("instances/" + server + " is DOWN") != std::string::npos) down = true;
+      if (line.rfind("served ", 0) == 0 && line.size() > 4 &&
+          line.compare(line.size() - 4, 4, " 502") == 0) {
+        (down ? out.after_down : out.before_down).push_back(line.substr(7, line.size() - 11));
+      }
+    }
+    return out;
+  }
 
  private:
   int port_;

@@ -22,6 +22,7 @@ void OutageMonitor::Record(const Status& status, Clock::time_point started) {
     return;
   }
   if (!down) return;
+  if (started < since_) return;  // answered before the database went away
   down_.store(false, std::memory_order_relaxed);
   recovered_at_ = Clock::now();
   auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(recovered_at_ - since_);
@@ -41,7 +42,7 @@ class ObservedConnection final : public SqlConnection {
   StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
     auto started = OutageMonitor::Clock::now();
     StatusOr<SqlResult> result = inner_->Query(sql, params);
-    if (result.ok()) monitor_.RecordAnswer();
+    if (result.ok()) monitor_.RecordAnswer(started);
     else monitor_.Record(result.status(), started);
     return result;
   }
@@ -70,7 +71,7 @@ class ObservedConnection final : public SqlConnection {
   Status Recorded(Call call) {
     auto started = OutageMonitor::Clock::now();
     Status status = call();
-    if (status.ok()) monitor_.RecordAnswer();
+    if (status.ok()) monitor_.RecordAnswer(started);
     else monitor_.Record(status, started);
     return status;
   }
@@ -98,7 +99,7 @@ ConnectionFactory OutageMonitor::Observed(ConnectionFactory factory,
       monitor->Record(opened.status(), started);
       return opened;
     }
-    monitor->RecordAnswer();
+    monitor->RecordAnswer(started);
     return monitor->Observe(std::move(*opened));
   };
 }

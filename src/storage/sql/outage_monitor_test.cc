@@ -1,4 +1,4 @@
-// Tests that an outage starts on kUnavailable only, ends on any answer, and that observed
+// Tests that an outage starts on kUnavailable only, ends on any answer to a call begun after it, and that observed
 // connections and factories report every outcome.
 #include "storage/sql/outage_monitor.h"
 
@@ -56,6 +56,22 @@ TEST(OutageMonitor, ALateFailureOfACallBegunDuringTheOutageStartsNoNewOne) {
   // A call begun after the recovery that fails is a new outage.
   monitor.Record(UnavailableError("connection refused"));
   EXPECT_TRUE(monitor.in_outage());
+}
+
+TEST(OutageMonitor, ALateAnswerToACallBegunBeforeTheOutageDoesNotEndIt) {
+  OutageMonitor monitor("test");
+  auto begun_before_outage = OutageMonitor::Clock::now();
+  // The database terminates one connection while another call on a second one is in flight.
+  monitor.Record(UnavailableError("terminating connection due to administrator command"));
+  ASSERT_TRUE(monitor.in_outage());
+  // That call's answer arrives now: it was given before the database went away.
+  monitor.RecordAnswer(begun_before_outage);
+  EXPECT_TRUE(monitor.in_outage());
+  monitor.Record(Status::Ok(), begun_before_outage);
+  EXPECT_TRUE(monitor.in_outage());
+  // The first answer to a call begun after the outage was noticed ends it.
+  monitor.RecordAnswer();
+  EXPECT_FALSE(monitor.in_outage());
 }
 
 TEST(OutageMonitor, ObservedConnectionReportsEveryCall) {

@@ -85,8 +85,9 @@ int SqlStore::LatestSchemaVersion() const { return Migrations().back().version; 
 Status SqlStore::Ping() {
   AUTHGENT_RETURN_IF_ERROR(Read("SELECT 1", {}).status());
   if (!write_probe_) return Status::Ok();
+  auto started = OutageMonitor::Clock::now();
   Status probe = write_probe_();
-  monitor_->Record(probe);
+  monitor_->Record(probe, started);
   return probe;
 }
 
