@@ -15,12 +15,15 @@ AuthorizeStep NextAuthorizeStep(const AuthorizeRequest& request, bool signed_in,
   return covered() ? AuthorizeStep::kIssueCode : AuthorizeStep::kShowConsent;
 }
 
+bool StandingConsentMayApply(const AuthorizeRequest& request) {
+  // RFC 8252 §8.6: a loopback or app-scheme redirect does not identify the client.
+  return !request.force_consent && ConsentMayBeRemembered(request.redirect_uri);
+}
+
 bool StandingConsentCovers(const AuthorizeRequest& request,
                            const std::optional<storage::Consent>& standing) {
-  if (!standing || request.force_consent) return false;
-  // RFC 8252 §8.6: a loopback or app-scheme redirect does not identify the client.
-  if (!ConsentMayBeRemembered(request.redirect_uri)) return false;
-  return ScopeSubset(request.scopes, SplitScope(standing->scope));
+  return standing && StandingConsentMayApply(request) &&
+         ScopeSubset(request.scopes, SplitScope(standing->scope));
 }
 
 }  // namespace authgent::oauth

@@ -28,10 +28,15 @@ enum class AuthorizeStep {
 AuthorizeStep NextAuthorizeStep(const AuthorizeRequest& request, bool signed_in,
                                 const std::function<bool()>& covered);
 
+// False when no standing consent can cover `request`, whatever it grants: the request insists on
+// asking (prompt=consent), or its redirect URI is one a consent may not be remembered for
+// (oauth/client_policy: ConsentMayBeRemembered, RFC 8252 §8.6). Asked before reading the consent:
+// most MCP clients redirect to loopback, and their flows then cost no read.
+bool StandingConsentMayApply(const AuthorizeRequest& request);
+
 // True when `standing` (the user's consent for the request's client and resource, if any) lets
-// the request end without the consent page: it grants every requested scope, the request does not
-// insist on asking (prompt=consent), and its redirect URI is one a consent may be remembered for
-// (oauth/client_policy: ConsentMayBeRemembered).
+// the request end without the consent page: it grants every requested scope and
+// StandingConsentMayApply(request).
 bool StandingConsentCovers(const AuthorizeRequest& request,
                            const std::optional<storage::Consent>& standing);
 

@@ -58,5 +58,14 @@ TEST(StandingConsentCovers, OnlyEveryRequestedScopeOnARedirectOnlyItsOwnerReceiv
                                      Granted("mcp:read")));
 }
 
+TEST(StandingConsentMayApply, NotWhenTheRequestInsistsOrItsRedirectIdentifiesNoClient) {
+  EXPECT_TRUE(StandingConsentMayApply(Request()));
+  AuthorizeRequest asks = Request();
+  asks.force_consent = true;
+  EXPECT_FALSE(StandingConsentMayApply(asks));
+  EXPECT_FALSE(StandingConsentMayApply(Request("http://127.0.0.1:3000/cb")));
+  EXPECT_FALSE(StandingConsentMayApply(Request("cursor://anysphere.cursor-mcp/oauth/callback")));
+}
+
 }  // namespace
 }  // namespace authgent::oauth

@@ -54,6 +54,7 @@ http::Response FrontChannel::FinishAuthorization(const oauth::AuthorizeRequest& 
 
 bool FrontChannel::StandingConsentCovers(const oauth::AuthorizeRequest& request,
                                          const storage::LoginSession& session) {
+  if (!oauth::StandingConsentMayApply(request)) return false;  // no read for what cannot apply
   StatusOr<storage::Consent> consent =
       store_.GetConsent(session.user_id, request.client_id, request.resource);
   return oauth::StandingConsentCovers(
