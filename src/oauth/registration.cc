@@ -62,7 +62,7 @@ bool ParseDcrMode(std::string_view text, DcrMode* out) {
 
 std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text,
                                                       const RegistrationPolicy& policy,
-                                                      int64_t now, Random& random,
+                                                      const Clock& clock, Random& random,
                                                       const std::string& source) {
   nlohmann::json body = nlohmann::json::parse(body_text, nullptr, false);
   if (!body.is_object()) return BadMetadata("the registration must be a JSON object");
@@ -173,9 +173,10 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   c.metadata_json = extra.dump();
 
   // Time-ordered: every registration appends to the client-id indexes (core/sortable_token).
-  c.client_id = NewSortableId(random, now * 1000);
+  int64_t now_millis = clock.NowMillis();
+  c.client_id = NewSortableId(random, now_millis);
   c.source = source;
-  c.created_at = now;
+  c.created_at = now_millis / 1000;
   Registration reg;
   if (method != "none") {
     reg.client_secret = random.NewToken();

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/random.h"
 #include "oauth/errors.h"
 #include "oauth/redirect_uri.h"
@@ -40,10 +41,12 @@ struct Registration {
 // Validates `body` (the raw JSON text) and builds the client. Errors are invalid_client_metadata
 // or invalid_redirect_uri (400) with a fixed description; `source` is recorded on the client.
 // grant_types: authorization_code and refresh_token (client_credentials only `by_operator`);
-// the default is authorization_code, and refresh_token is added to every code client.
+// the default is authorization_code, and refresh_token is added to every code client. The
+// client_id carries the clock's milliseconds, so that ids issued together sort together and
+// each registration appends to the client indexes instead of landing at random within a second.
 std::variant<Registration, OAuthError> RegisterClient(std::string_view body,
                                                       const RegistrationPolicy& policy,
-                                                      int64_t now, Random& random,
+                                                      const Clock& clock, Random& random,
                                                       const std::string& source = "dcr");
 
 // The RFC 7591 representation of a stored client (for `clients show` and registration answers).

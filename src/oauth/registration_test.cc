@@ -8,10 +8,18 @@
 namespace authgent::oauth {
 namespace {
 
+// A clock 123 ms into a second: the client_id must carry the milliseconds, not the second
+// (ids of one second issued in random order would land all over the client indexes).
+class MillisClock final : public Clock {
+ public:
+  int64_t Now() const override { return 1'800'000'000; }
+  int64_t NowMillis() const override { return 1'800'000'000'123; }
+};
+
 std::variant<Registration, OAuthError> Register(const std::string& body,
                                                 RegistrationPolicy policy = {}) {
   SeededRandom random(1);
-  return RegisterClient(body, policy, 1'800'000'000, random);
+  return RegisterClient(body, policy, MillisClock(), random);
 }
 
 std::string ErrorOf(const std::variant<Registration, OAuthError>& r) {
@@ -30,7 +38,7 @@ TEST(Registration, PublicClientAsTheTypeScriptSdkSendsIt) {
   EXPECT_EQ(reg.client.client_id.size(), 32u);
   // Time-ordered (core/sortable_token): the first 12 hex digits are the registration's time, ms.
   int64_t issued_ms = std::stoll(reg.client.client_id.substr(0, 12), nullptr, 16);
-  EXPECT_EQ(issued_ms, 1'800'000'000'000);
+  EXPECT_EQ(issued_ms, 1'800'000'000'123);
   const nlohmann::json& j = reg.response;
   EXPECT_EQ(j["client_id"], reg.client.client_id);
   EXPECT_EQ(j["client_id_issued_at"], 1'800'000'000);

@@ -127,7 +127,7 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   // client_credentials is allowed.
   oauth::RegistrationPolicy policy;
   policy.by_operator = true;
-  auto result = oauth::RegisterClient(body.dump(), policy, SystemClock::Instance().Now(),
+  auto result = oauth::RegisterClient(body.dump(), policy, SystemClock::Instance(),
                                       SecureRandom::Instance(), "cli");
   if (auto* e = std::get_if<oauth::OAuthError>(&result)) return Fail(e->description);
   oauth::Registration& reg = std::get<oauth::Registration>(result);

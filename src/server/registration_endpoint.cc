@@ -26,7 +26,7 @@ http::Response RegistrationEndpoint::Handle(const http::Request& request) {
         request);
   }
   if (auto refused = OverLimit(request)) return std::move(*refused);
-  auto result = oauth::RegisterClient(request.body, policy_, clock_.Now(), random_);
+  auto result = oauth::RegisterClient(request.body, policy_, clock_, random_);
   if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
   const oauth::Registration& reg = std::get<oauth::Registration>(result);
   Status stored = clients_.CreateClient(reg.client);

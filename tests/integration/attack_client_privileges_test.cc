@@ -52,7 +52,7 @@ TEST(AttackClientPrivileges, SelfRegisteredMachineClientGetsNoTokenAtTheTokenEnd
   legacy.by_operator = true;  // what registration used to allow anyone
   auto result = oauth::RegisterClient(
       R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"})",
-      legacy, server.clock().Now(), SecureRandom::Instance(), "dcr");
+      legacy, server.clock(), SecureRandom::Instance(), "dcr");
   auto& reg = std::get<oauth::Registration>(result);
   reg.client.resources = {kMcp};  // even with resources written behind the server's back
   ASSERT_TRUE(server.app().store().CreateClient(reg.client).ok());

@@ -108,7 +108,7 @@ TEST_F(AttackRedirect, RedirectUrisThatExecuteAreRefusedAtAuthorize) {
   oauth::RegistrationPolicy policy;
   auto result = oauth::RegisterClient(
       R"({"redirect_uris":["https://ok.example/cb"],"token_endpoint_auth_method":"none"})", policy,
-      server_.clock().Now(), SecureRandom::Instance());
+      server_.clock(), SecureRandom::Instance());
   storage::Client legacy = std::get<oauth::Registration>(result).client;
   legacy.redirect_uris = {"javascript:alert(1)//"};
   ASSERT_TRUE(server_.app().store().CreateClient(legacy).ok());

@@ -101,7 +101,7 @@ std::pair<std::string, std::string> AddOperatorClient(TestServer& server,
   if (!spec.redirect_uris.empty()) body["redirect_uris"] = spec.redirect_uris;
   if (!spec.scope.empty()) body["scope"] = spec.scope;
   SecureRandom& random = SecureRandom::Instance();
-  auto result = oauth::RegisterClient(body.dump(), policy, server.clock().Now(), random, "cli");
+  auto result = oauth::RegisterClient(body.dump(), policy, server.clock(), random, "cli");
   EXPECT_TRUE(std::holds_alternative<oauth::Registration>(result));
   if (!std::holds_alternative<oauth::Registration>(result)) return {};
   oauth::Registration reg = std::get<oauth::Registration>(result);
