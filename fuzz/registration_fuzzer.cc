@@ -43,11 +43,12 @@ void CheckAccepted(const Registration& reg, const RegistrationPolicy& policy) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
   static SeededRandom random(1);
+  static const FakeClock clock(1800000000);
   RegistrationPolicy open;
   RegistrationPolicy constrained;
   constrained.mode = DcrMode::kConstrained;
   for (const RegistrationPolicy* policy : {&open, &constrained}) {
-    auto result = RegisterClient(body, *policy, 1800000000, random);
+    auto result = RegisterClient(body, *policy, clock, random);
     if (auto* reg = std::get_if<Registration>(&result)) {
       CheckAccepted(*reg, *policy);
     } else {
