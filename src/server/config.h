@@ -27,7 +27,9 @@ struct RawConfig {
   std::string database_url_file;  // NAME_FILE: the value is read from that file
   std::string database_password;
   std::string database_password_file;
-  std::string db_pool_size = "8";
+  // 16, not fewer: on PostgreSQL each pooled connection is a transaction thread, and more
+  // commits in flight share the server's fsyncs (docs/deployment/scaling.md).
+  std::string db_pool_size = "16";
   std::string database_connect_timeout = "5";
   std::string database_statement_timeout = "5";
   std::string sqlite_synchronous = "normal";
@@ -88,7 +90,7 @@ struct Config {
   std::string database_url;
   storage::DatabaseUrl database;
   std::string database_password;  // PostgreSQL, when the URL carries none
-  int db_pool_size = 8;
+  int db_pool_size = 16;
   int database_connect_timeout = 5;    // seconds (PostgreSQL)
   int database_statement_timeout = 5;  // seconds (PostgreSQL)
   std::string sqlite_synchronous;

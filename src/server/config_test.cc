@@ -24,6 +24,7 @@ TEST(Config, DefaultsAreValid) {
   EXPECT_EQ(config->key_encryption_key_file, "./data/authgent.kek");
   EXPECT_EQ(config->scopes, (std::vector<std::string>{"mcp:read", "mcp:write"}));
   EXPECT_EQ(config->max_body_bytes, 65536u);
+  EXPECT_EQ(config->db_pool_size, 16);
   EXPECT_GE(config->io_threads, 1);
 }
 
