@@ -23,7 +23,8 @@ constexpr Setting kSettings[] = {
      "Public origin of this server, e.g. https://auth.example.com (default http://localhost:PORT)"},
     {"PORT", &RawConfig::port, "TCP port to listen on (0: any free port)"},
     {"BIND_ADDRESS", &RawConfig::bind_address, "Address to listen on"},
-    {"DATABASE_URL", &RawConfig::database_url, "sqlite://PATH or postgres://user:pass@host:5432/db"},
+    {"DATABASE_URL", &RawConfig::database_url,
+     "sqlite://PATH or postgres://user:pass@host:5432/db"},
     {"DATABASE_URL_FILE", &RawConfig::database_url_file, "A file holding DATABASE_URL"},
     {"DATABASE_PASSWORD", &RawConfig::database_password,
      "PostgreSQL password, when DATABASE_URL has none"},
@@ -61,7 +62,8 @@ constexpr Setting kSettings[] = {
     {"LOG_LEVEL", &RawConfig::log_level, "debug, info, warn or error"},
     {"ACCESS_LOG", &RawConfig::access_log, "One JSON line per request (true/false)"},
     {"SERVICE_NAME", &RawConfig::service_name, "Name shown on the login and consent pages"},
-    {"DCR_MODE", &RawConfig::dcr_mode, "Dynamic client registration: open, constrained or disabled"},
+    {"DCR_MODE", &RawConfig::dcr_mode,
+     "Dynamic client registration: open, constrained or disabled"},
     {"REDIRECT_URI_ALLOWLIST", &RawConfig::redirect_uri_allowlist,
      "DCR_MODE=constrained: comma-separated exact URIs, prefix* rules and 'loopback'"},
     {"RESOURCES", &RawConfig::resources,
@@ -109,7 +111,8 @@ constexpr Setting kSettings[] = {
      "Comma-separated email domains allowed to log in (Google: also the hd claim)"},
     {"UPSTREAM_ALLOWED_GROUPS", &RawConfig::upstream_allowed_groups,
      "Comma-separated groups (UPSTREAM_GROUPS_CLAIM) allowed to log in"},
-    {"UPSTREAM_GROUPS_CLAIM", &RawConfig::upstream_groups_claim, "The id_token claim listing groups"},
+    {"UPSTREAM_GROUPS_CLAIM", &RawConfig::upstream_groups_claim,
+     "The id_token claim listing groups"},
     {"UPSTREAM_TIMEOUT", &RawConfig::upstream_timeout, "Seconds for each call to the upstream"},
     {"UPSTREAM_RETRY_MAX", &RawConfig::upstream_retry_max,
      "Longest wait in seconds between upstream discovery retries"},
@@ -117,7 +120,8 @@ constexpr Setting kSettings[] = {
 
 std::string FlagName(const char* name) {
   std::string flag = "--";
-  for (const char* p = name; *p; ++p) flag += (*p == '_') ? '-' : static_cast<char>(std::tolower(*p));
+  for (const char* p = name; *p; ++p)
+    flag += (*p == '_') ? '-' : static_cast<char>(std::tolower(*p));
   return flag;
 }
 
@@ -137,7 +141,8 @@ Status ReadSecretFile(const char* name, const std::string& path, std::string& va
                       const std::string& default_value = "") {
   if (path.empty()) return Status::Ok();
   std::string file_name = std::string(name) + "_FILE";
-  if (!value.empty() && value != default_value) return Bad(file_name.c_str(), std::string("and ") + name + " are both set");
+  if (!value.empty() && value != default_value)
+    return Bad(file_name.c_str(), std::string("and ") + name + " are both set");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Bad(file_name.c_str(), "is not a readable file (got '" + path + "')");
   value.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -153,8 +158,8 @@ StatusOr<Config> ValidateConfig(const RawConfig& given) {
                                           RawConfig{}.database_url));
   AUTHGENT_RETURN_IF_ERROR(
       ReadSecretFile("DATABASE_PASSWORD", raw.database_password_file, raw.database_password));
-  AUTHGENT_RETURN_IF_ERROR(ReadSecretFile("KEY_ENCRYPTION_KEY", raw.key_encryption_key_file,
-                                          raw.key_encryption_key));
+  AUTHGENT_RETURN_IF_ERROR(
+      ReadSecretFile("KEY_ENCRYPTION_KEY", raw.key_encryption_key_file, raw.key_encryption_key));
   AUTHGENT_RETURN_IF_ERROR(ReadSecretFile("UPSTREAM_CLIENT_SECRET", raw.upstream_client_secret_file,
                                           raw.upstream_client_secret));
   Config c;
