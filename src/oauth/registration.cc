@@ -50,6 +50,12 @@ bool Contains(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+std::string JoinList(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
 }  // namespace
 
 bool ParseDcrMode(std::string_view text, DcrMode* out) {
@@ -60,13 +66,9 @@ bool ParseDcrMode(std::string_view text, DcrMode* out) {
   return true;
 }
 
-std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text,
-                                                      const RegistrationPolicy& policy,
-                                                      const Clock& clock, Random& random,
-                                                      const std::string& source) {
-  nlohmann::json body = nlohmann::json::parse(body_text, nullptr, false);
+std::variant<storage::Client, OAuthError> ParseClientMetadata(const nlohmann::json& body,
+                                                             const MetadataRules& rules) {
   if (!body.is_object()) return BadMetadata("the registration must be a JSON object");
-
   storage::Client c;
   if (!StringArray(body, "redirect_uris", &c.redirect_uris)) {
     return BadRedirect("redirect_uris must be an array of strings");
@@ -80,7 +82,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   // Tokens without a user are for clients the operator creates (docs/security.md): anyone can
   // register, so a self-registered client only gets what a user approves.
   for (const std::string& g : c.grant_types) {
-    if (g == "client_credentials" && !policy.by_operator) {
+    if (g == "client_credentials" && !rules.by_operator) {
       return BadMetadata("the client_credentials grant is only for clients the operator creates; "
                          "supported: authorization_code, refresh_token", "grant_type=" + g);
     }
@@ -90,7 +92,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
     }
   }
   if (c.grant_types.empty()) c.grant_types = {"authorization_code"};
-  if (!policy.by_operator && !Contains(c.grant_types, "authorization_code")) {
+  if (!rules.by_operator && !Contains(c.grant_types, "authorization_code")) {
     return BadMetadata("grant_types must include authorization_code");
   }
   // Every code client gets refresh tokens (docs/mcp-clients.md §3), so the registration says so
@@ -107,7 +109,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
     return BadMetadata("the authorization_code grant needs the response type \"code\"");
   }
 
-  c.token_endpoint_auth_method = "client_secret_basic";  // RFC 7591 §2 default
+  c.token_endpoint_auth_method = rules.default_auth_method;
   if (body.contains("token_endpoint_auth_method") && !body["token_endpoint_auth_method"].is_null()) {
     if (!body["token_endpoint_auth_method"].is_string()) {
       return BadMetadata("token_endpoint_auth_method must be a string");
@@ -115,9 +117,10 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
     c.token_endpoint_auth_method = body["token_endpoint_auth_method"].get<std::string>();
   }
   const std::string& method = c.token_endpoint_auth_method;
-  if (method != "none" && method != "client_secret_post" && method != "client_secret_basic") {
-    return BadMetadata("unsupported token_endpoint_auth_method; supported: none, "
-                       "client_secret_post, client_secret_basic", "method=" + method);
+  if (!Contains(rules.auth_methods, method)) {
+    return BadMetadata("unsupported token_endpoint_auth_method; supported: " +
+                           JoinList(rules.auth_methods),
+                       "method=" + method);
   }
   if (Contains(c.grant_types, "client_credentials") && method == "none") {
     return BadMetadata("the client_credentials grant needs a confidential client");
@@ -127,7 +130,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   if (c.redirect_uris.size() > kMaxRedirectUris) return BadRedirect("too many redirect_uris");
   for (const std::string& uri : c.redirect_uris) {
     if (auto reason = CheckRedirectUri(uri)) return BadRedirect(*reason, "redirect_uri=" + uri);
-    if (policy.mode == DcrMode::kConstrained && !policy.allowlist.Allows(uri)) {
+    if (rules.allowlist && !rules.allowlist->Allows(uri)) {
       return BadRedirect("redirect URI not allowed by this server's registration policy",
                          "redirect_uri=" + uri);
     }
@@ -172,6 +175,20 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   }
   c.metadata_json = extra.dump();
 
+  return c;
+}
+
+std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text,
+                                                      const RegistrationPolicy& policy,
+                                                      const Clock& clock, Random& random,
+                                                      const std::string& source) {
+  MetadataRules rules;
+  rules.by_operator = policy.by_operator;
+  if (policy.mode == DcrMode::kConstrained) rules.allowlist = &policy.allowlist;
+  auto parsed = ParseClientMetadata(nlohmann::json::parse(body_text, nullptr, false), rules);
+  if (auto* e = std::get_if<OAuthError>(&parsed)) return std::move(*e);
+  storage::Client c = std::get<storage::Client>(std::move(parsed));
+  const std::string& method = c.token_endpoint_auth_method;
   // Time-ordered: every registration appends to the client-id indexes (core/sortable_token).
   int64_t now_millis = clock.NowMillis();
   c.client_id = NewSortableId(random, now_millis);

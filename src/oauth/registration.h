@@ -32,6 +32,26 @@ struct RegistrationPolicy {
   bool by_operator = false;
 };
 
+// What a client's metadata may say, by where it comes from: a registration (DCR or the
+// operator's CLI) or a client ID metadata document (oauth/cimd).
+struct MetadataRules {
+  // The operator's own client: client_credentials allowed, authorization_code optional.
+  bool by_operator = false;
+  // DCR_MODE=constrained: every redirect URI must be on this list. Not owned; may be null.
+  const RedirectAllowlist* allowlist = nullptr;
+  // The token_endpoint_auth_method values accepted (in the order an error lists them), and the
+  // one assumed when the metadata names none (RFC 7591 §2: client_secret_basic).
+  std::vector<std::string> auth_methods = {"none", "client_secret_post", "client_secret_basic"};
+  std::string default_auth_method = "client_secret_basic";
+};
+
+// Validates a client's metadata (a parsed JSON object) into a client record without an id,
+// secret or source: redirect URIs, grant and response types, the auth method, the name (plain
+// text, core/display_text), scope, application_type and the informational fields kept as given.
+// Unknown fields are ignored. Errors are invalid_client_metadata or invalid_redirect_uri (400).
+std::variant<storage::Client, OAuthError> ParseClientMetadata(const nlohmann::json& body,
+                                                             const MetadataRules& rules);
+
 struct Registration {
   storage::Client client;
   std::string client_secret;  // plaintext, returned once; empty for public clients
