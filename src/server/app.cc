@@ -184,8 +184,9 @@ StatusOr<int> App::Listen() {
     u.allowed_groups = config_.upstream_allowed_groups;
     u.groups_claim = config_.upstream_groups_claim;
     u.max_retry_delay = config_.upstream_retry_max;
-    fetcher_ = std::make_unique<federation::CurlFetcher>(
-        federation::FetchLimits{config_.upstream_timeout * 1000, 1 << 20});
+    federation::FetchLimits limits;
+    limits.timeout_ms = config_.upstream_timeout * 1000L;
+    fetcher_ = std::make_unique<federation::CurlFetcher>(limits);
     upstream_ = std::make_unique<federation::UpstreamProvider>(u, *fetcher_, clock_);
   } else {
     CreateFirstAdmin();
