@@ -18,6 +18,11 @@ class ClientStore {
   virtual ~ClientStore() = default;
 
   virtual Status CreateClient(const Client& client) = 0;
+  // Creates or refreshes the client a metadata document describes (source "cimd"): its metadata
+  // and document times are replaced, its created_at, use mark and grants are kept. Every
+  // instance sees the copy one of them fetched. kAlreadyExists when the id is taken by a client
+  // of another kind; kInvalidArgument when `client` is not a document's.
+  virtual Status SaveDocumentClient(const Client& client) = 0;
   virtual StatusOr<Client> GetClient(const std::string& client_id) = 0;
   // Deletes the client and, by cascade, its codes, refresh families and consents.
   virtual Status DeleteClient(const std::string& client_id) = 0;

@@ -10,8 +10,8 @@
 
 namespace authgent::storage {
 
-// An OAuth client: registered dynamically (RFC 7591), by the operator CLI, or (later) from a
-// client ID metadata document.
+// An OAuth client: registered dynamically (RFC 7591), by the operator CLI, or described by a
+// client ID metadata document (oauth/cimd; its client_id is the document's https URL).
 struct Client {
   std::string client_id;
   std::string secret_hash;  // empty for public clients (token_endpoint_auth_method "none")
@@ -32,6 +32,10 @@ struct Client {
   // tokens of, and whether it may call the introspection endpoint.
   std::vector<std::string> resources;
   bool may_introspect = false;
+  // A client ID metadata document's client only (source "cimd"), else 0: when the copy these
+  // fields came from was fetched, and until when it may be used without fetching it again.
+  int64_t document_fetched_at = 0;
+  int64_t document_expires_at = 0;
 };
 
 // A person who can log in: a local account (username + Argon2id hash) or an upstream identity

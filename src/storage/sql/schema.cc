@@ -168,6 +168,12 @@ constexpr std::string_view kCodeNonce = R"SQL(
 ALTER TABLE authorization_codes ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// A client ID metadata document's client: when its copy was fetched and until when it is used.
+constexpr std::string_view kClientDocuments = R"SQL(
+ALTER TABLE clients ADD COLUMN document_fetched_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN document_expires_at BIGINT NOT NULL DEFAULT 0;
+)SQL";
+
 }  // namespace
 
 // Pending: signing_keys.retire_at is no longer read, and is inserted as 0 only because instances
@@ -180,6 +186,7 @@ const std::vector<Migration>& Migrations() {
       {3, "transaction browser", kTransactionBrowser},
       {4, "refresh successor", kRefreshSuccessor},
       {5, "code nonce", kCodeNonce},
+      {6, "client documents", kClientDocuments},
   };
   return migrations;
 }

@@ -48,6 +48,8 @@ Client DecodeClient(const SqlRow& r) {
   c.last_used_at = Int(r, 13);
   c.resources = DecodeList(Text(r, 14));
   c.may_introspect = Int(r, 15) != 0;
+  c.document_fetched_at = Int(r, 16);
+  c.document_expires_at = Int(r, 17);
   return c;
 }
 

@@ -16,7 +16,7 @@ std::vector<std::string> DecodeList(const std::string& json);
 #define AUTHGENT_CLIENT_COLUMNS                                                              \
   "client_id, secret_hash, secret_expires_at, client_name, redirect_uris, grant_types, "     \
   "response_types, token_endpoint_auth_method, scope, application_type, source, metadata_json, " \
-  "created_at, last_used_at, resources, may_introspect"
+  "created_at, last_used_at, resources, may_introspect, document_fetched_at, document_expires_at"
 Client DecodeClient(const SqlRow& row);
 // Writes a client's use mark: $1 client_id, $2 the time.
 inline constexpr char kMarkClientUsed[] = "UPDATE clients SET last_used_at = $2 WHERE client_id = $1";

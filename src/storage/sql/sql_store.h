@@ -32,6 +32,7 @@ class SqlStore final : public Store {
   Status Ping() override;
 
   Status CreateClient(const Client& client) override;
+  Status SaveDocumentClient(const Client& client) override;
   StatusOr<Client> GetClient(const std::string& client_id) override;
   Status DeleteClient(const std::string& client_id) override;
   StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;

@@ -8,12 +8,37 @@ Status SqlStore::CreateClient(const Client& c) {
   std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
               responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
   return Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+             "$17, $18)",
              {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
               responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-              c.metadata_json, c.created_at, c.last_used_at, resources,
-              c.may_introspect})
+              c.metadata_json, c.created_at, c.last_used_at, resources, c.may_introspect,
+              c.document_fetched_at, c.document_expires_at})
       .status();
+}
+
+Status SqlStore::SaveDocumentClient(const Client& c) {
+  if (c.source != "cimd") return InvalidArgumentError("not a metadata document's client");
+  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
+              responses = EncodeList(c.response_types);
+  // The WHERE keeps a client of another kind that happens to have this id as it is.
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r,
+      Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
+           ") VALUES ($1, '', 0, $2, $3, $4, $5, $6, $7, $8, 'cimd', $9, $10, 0, '[]', 0, $11, "
+           "$12) ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, "
+           "redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, "
+           "response_types = excluded.response_types, "
+           "token_endpoint_auth_method = excluded.token_endpoint_auth_method, "
+           "scope = excluded.scope, application_type = excluded.application_type, "
+           "metadata_json = excluded.metadata_json, "
+           "document_fetched_at = excluded.document_fetched_at, "
+           "document_expires_at = excluded.document_expires_at WHERE clients.source = 'cimd'",
+           {c.client_id, c.client_name, redirects, grants, responses, c.token_endpoint_auth_method,
+            c.scope, c.application_type, c.metadata_json, c.created_at, c.document_fetched_at,
+            c.document_expires_at}));
+  if (r.affected == 0) return AlreadyExistsError("client " + c.client_id + " is not a document's");
+  return Status::Ok();
 }
 
 StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {

@@ -42,6 +42,60 @@ TEST_P(StoreConformance, ClientCrud) {
   EXPECT_EQ(store_->DeleteClient("c1").code(), StatusCode::kNotFound);
 }
 
+TEST_P(StoreConformance, ADocumentsClientIsSavedThenRefreshedKeepingItsUseAndGrants) {
+  const std::string id = "https://app.example.com/client.json";
+  Client doc = MakeClient(id);
+  doc.source = "cimd";
+  doc.token_endpoint_auth_method = "none";
+  doc.metadata_json = R"({"jwks_uri":"https://app.example.com/jwks"})";
+  doc.document_fetched_at = now_;
+  doc.document_expires_at = now_ + 600;
+  ASSERT_TRUE(store_->SaveDocumentClient(doc).ok());
+  auto got = store_->GetClient(id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->source, "cimd");
+  EXPECT_EQ(got->secret_hash, "");
+  EXPECT_EQ(got->redirect_uris, doc.redirect_uris);
+  EXPECT_EQ(got->metadata_json, doc.metadata_json);
+  EXPECT_EQ(got->created_at, now_);
+  EXPECT_EQ(got->document_fetched_at, now_);
+  EXPECT_EQ(got->document_expires_at, now_ + 600);
+
+  ASSERT_TRUE(TouchClientAndWait(*store_, id, now_ + 5).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", id, "u1"), MakeToken("rt", "j1")).ok());
+  Client refetched = doc;
+  refetched.client_name = "Renamed";
+  refetched.redirect_uris = {"https://app.example.com/new-callback"};
+  refetched.created_at = now_ + 100;  // a refetch does not move the creation time
+  refetched.document_fetched_at = now_ + 100;
+  refetched.document_expires_at = now_ + 700;
+  ASSERT_TRUE(store_->SaveDocumentClient(refetched).ok());
+  got = store_->GetClient(id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->client_name, "Renamed");
+  EXPECT_EQ(got->redirect_uris, refetched.redirect_uris);
+  EXPECT_EQ(got->created_at, now_);
+  EXPECT_EQ(got->last_used_at, now_ + 5);
+  EXPECT_EQ(got->document_fetched_at, now_ + 100);
+  EXPECT_EQ(got->document_expires_at, now_ + 700);
+  EXPECT_TRUE(store_->GetRefreshToken("rt").ok());  // an update in place: nothing cascades
+}
+
+TEST_P(StoreConformance, ADocumentNeverOverwritesAnotherKindOfClient) {
+  Client registered = MakeClient("https://app.example.com/client.json");
+  registered.secret_hash = "hash";
+  ASSERT_TRUE(store_->CreateClient(registered).ok());
+  Client doc = registered;
+  doc.source = "cimd";
+  doc.secret_hash = "";
+  doc.client_name = "Impostor";
+  EXPECT_EQ(store_->SaveDocumentClient(doc).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetClient(registered.client_id)->client_name, registered.client_name);
+  EXPECT_EQ(store_->GetClient(registered.client_id)->secret_hash, "hash");
+  EXPECT_EQ(store_->SaveDocumentClient(MakeClient("plain")).code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(StoreConformance, ClientListPagesInIdOrder) {
   for (const char* id : {"b", "a", "d", "c"}) ASSERT_TRUE(store_->CreateClient(MakeClient(id)).ok());
   auto first = store_->ListClients("", 3);
