@@ -10,8 +10,9 @@ namespace authgent::federation {
 namespace {
 
 bool Lists(const storage::Client& client, const std::string& redirect_uri) {
-  return std::any_of(client.redirect_uris.begin(), client.redirect_uris.end(),
-                     [&](const std::string& r) { return oauth::RedirectUriMatches(r, redirect_uri); });
+  return std::any_of(
+      client.redirect_uris.begin(), client.redirect_uris.end(),
+      [&](const std::string& r) { return oauth::RedirectUriMatches(r, redirect_uri); });
 }
 
 // application/json or any type/subtype+json, parameters ignored, names without case.
@@ -32,12 +33,22 @@ DocumentRefusal Refuse(const std::string& client_id, std::string reason) {
 }  // namespace
 
 ClientIdDocuments::ClientIdDocuments(HttpFetcher& fetcher, storage::ClientStore& store,
-                                     const Clock& clock, int per_host)
-    : fetcher_(fetcher), store_(store), clock_(clock), per_host_(std::max(1, per_host)) {}
+                                     const Clock& clock, std::vector<std::string> allowed_hosts,
+                                     int per_host)
+    : fetcher_(fetcher),
+      store_(store),
+      clock_(clock),
+      allowed_hosts_(std::move(allowed_hosts)),
+      per_host_(std::max(1, per_host)) {}
 
 std::variant<storage::Client, DocumentRefusal> ClientIdDocuments::Resolve(
     const std::string& client_id, const std::string& redirect_uri) {
   if (auto problem = oauth::CheckClientIdUrl(client_id)) return Refuse(client_id, *problem);
+  std::string host = oauth::ClientIdUrlHost(client_id);
+  if (!allowed_hosts_.empty() &&
+      std::find(allowed_hosts_.begin(), allowed_hosts_.end(), host) == allowed_hosts_.end()) {
+    return Refuse(client_id, "this server does not accept applications identified by " + host);
+  }
   StatusOr<storage::Client> cached = store_.GetClient(client_id);
   if (!cached.ok() && cached.status().code() != StatusCode::kNotFound) {
     return Refuse(client_id, "the client's registration cannot be read now; try again shortly");
@@ -80,6 +91,13 @@ std::variant<storage::Client, DocumentRefusal> ClientIdDocuments::Fetch(
   auto parsed = oauth::ClientFromDocument(client_id, response->body, now);
   if (auto* e = std::get_if<oauth::OAuthError>(&parsed)) return Refuse(client_id, e->description);
   storage::Client client = std::get<storage::Client>(std::move(parsed));
+  if (client.token_endpoint_auth_method != "none") {
+    // oauth/cimd admits private_key_jwt, but the token endpoint cannot verify client assertions
+    // yet: such a client could sign a user in and then never get a token.
+    return Refuse(client_id,
+                  "this server accepts only public clients (token_endpoint_auth_method "
+                  "none) from metadata documents");
+  }
   client.document_fetched_at = now;
   client.document_expires_at =
       now + oauth::DocumentLifetime(response->cache_control, response->expires, now);

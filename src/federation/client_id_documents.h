@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/clock.h"
 #include "federation/http_fetcher.h"
@@ -29,9 +30,10 @@ struct DocumentRefusal {
 class ClientIdDocuments {
  public:
   // `fetcher` must be guarded (FetchLimits::addresses set): this class fetches what strangers
-  // name. `per_host` caps the fetches in flight for one host.
+  // name. `allowed_hosts` (lower case; empty: any) are the hosts whose documents are accepted
+  // (CIMD_ALLOWED_HOSTS); `per_host` caps the fetches in flight for one host.
   ClientIdDocuments(HttpFetcher& fetcher, storage::ClientStore& store, const Clock& clock,
-                    int per_host = 2);
+                    std::vector<std::string> allowed_hosts = {}, int per_host = 2);
 
   // The client for `client_id` (an https URL), fresh enough to use. `redirect_uri` is the one
   // the request names, or empty when none is to be checked.
@@ -46,6 +48,7 @@ class ClientIdDocuments {
   HttpFetcher& fetcher_;
   storage::ClientStore& store_;
   const Clock& clock_;
+  const std::vector<std::string> allowed_hosts_;
   const int per_host_;
   std::mutex mu_;
   std::map<std::string, int> in_flight_;  // guarded by mu_; hosts with a fetch running

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/temp_dir.h"
+#include "federation/testing/tls_document_server.h"
 #include "oauth/cimd.h"
 #include "storage/sqlite/sqlite_store.h"
 
@@ -111,19 +112,40 @@ TEST_F(ClientIdDocumentsTest, AnUnlistedRedirectRefetchesAtOnceButAtMostOncePerM
 }
 
 TEST_F(ClientIdDocumentsTest, EachRefusalSaysWhy) {
-  EXPECT_EQ(Resolved(), "refused: the client's metadata document could not be fetched: "
-                        "nothing served");
+  EXPECT_EQ(Resolved(),
+            "refused: the client's metadata document could not be fetched: "
+            "nothing served");
   fetcher_.next = FetchResponse(404, "", "text/plain");
   EXPECT_EQ(Resolved(), "refused: the client's metadata document answered HTTP 404 instead of 200");
   fetcher_.Serve(Document("App"), "", "text/html");
   EXPECT_EQ(Resolved(), "refused: the client's metadata document is not JSON");
   fetcher_.Serve(nlohmann::json{{"client_id", kUrl + "?x"}, {"redirect_uris", {kCallback}}}.dump());
   EXPECT_EQ(Resolved(), "refused: the document's client_id must equal the URL it was fetched from");
+  fetcher_.Serve(nlohmann::json{{"client_id", kUrl},
+                                {"redirect_uris", {kCallback}},
+                                {"token_endpoint_auth_method", "private_key_jwt"},
+                                {"jwks_uri", "https://app.example.com/jwks"}}
+                     .dump());
+  EXPECT_EQ(Resolved(),
+            "refused: this server accepts only public clients "
+            "(token_endpoint_auth_method none) from metadata documents");
   EXPECT_EQ(store_->GetClient(kUrl).status().code(), StatusCode::kNotFound);
   auto bad = documents_->Resolve("https://app.example.com/", kCallback);
   ASSERT_TRUE(std::holds_alternative<DocumentRefusal>(bad));
   EXPECT_EQ(std::get<DocumentRefusal>(bad).reason, "client ID URL needs a path");
-  EXPECT_EQ(fetcher_.calls, 4);
+  EXPECT_EQ(fetcher_.calls, 5);
+}
+
+TEST_F(ClientIdDocumentsTest, OnlyAllowedHostsAreFetched) {
+  ClientIdDocuments allowing_other(fetcher_, *store_, clock_, {"claude.ai", "vscode.dev"});
+  fetcher_.Serve(Document("App"));
+  auto r = allowing_other.Resolve(kUrl, kCallback);
+  ASSERT_TRUE(std::holds_alternative<DocumentRefusal>(r));
+  EXPECT_EQ(std::get<DocumentRefusal>(r).reason,
+            "this server does not accept applications identified by app.example.com");
+  EXPECT_EQ(fetcher_.calls, 0);
+  ClientIdDocuments allowing_it(fetcher_, *store_, clock_, {"app.example.com"});
+  EXPECT_TRUE(std::holds_alternative<storage::Client>(allowing_it.Resolve(kUrl, kCallback)));
 }
 
 TEST_F(ClientIdDocumentsTest, AcceptsJsonContentTypesWithParametersAndSuffixes) {
@@ -142,10 +164,85 @@ TEST_F(ClientIdDocumentsTest, FetchesPerHostAreCapped) {
   auto first = std::async(std::launch::async, [&] { return Resolved(); });
   auto second = std::async(std::launch::async, [&] { return Resolved(); });
   while (fetcher_.calls < 2) std::this_thread::yield();
-  EXPECT_EQ(Resolved(), "refused: too many fetches from app.example.com at once; try again shortly");
+  EXPECT_EQ(Resolved(),
+            "refused: too many fetches from app.example.com at once; try again shortly");
   release.set_value();
   EXPECT_EQ(first.get(), "App");
   EXPECT_EQ(second.get(), "App");
+}
+
+// The resolver with the real guarded fetcher and the test's HTTPS server: what a refusal says
+// for each way a stranger's server can answer wrongly.
+class ClientIdDocumentsOverHttps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::SqliteOptions o;
+    o.path = MakeTempDir("authgent-cimd") + "/t.db";
+    store_ = std::move(storage::OpenSqliteStore(o)).value();
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
+  std::string Resolved(const std::string& path, bool allow_loopback = true) {
+    FetchLimits limits;
+    limits.timeout_ms = 1500;
+    limits.max_body_bytes = oauth::kMaxClientIdDocumentBytes;
+    limits.addresses = AddressPolicy{.allow_loopback = allow_loopback};
+    limits.ca_file = server_.ca_file();
+    CurlFetcher fetcher(limits);
+    ClientIdDocuments documents(fetcher, *store_, clock_);
+    auto r = documents.Resolve(server_.Url(path), "");
+    if (auto* refusal = std::get_if<DocumentRefusal>(&r)) return "refused: " + refusal->reason;
+    return std::get<storage::Client>(r).client_name;
+  }
+  void ServeDocument(const std::string& path, const std::string& type = "application/json") {
+    server_.Serve(path, {200,
+                         {{"Content-Type", type}},
+                         nlohmann::json{{"client_id", server_.Url(path)},
+                                        {"client_name", "Local App"},
+                                        {"redirect_uris", {"http://127.0.0.1/callback"}}}
+                             .dump(),
+                         0});
+  }
+  testing::TlsDocumentServer server_;
+  std::unique_ptr<storage::Store> store_;
+  FakeClock clock_{1'800'000'000};
+};
+
+TEST_F(ClientIdDocumentsOverHttps, ResolvesADocumentServedOverHttps) {
+  ServeDocument("/client.json");
+  EXPECT_EQ(Resolved("/client.json"), "Local App");
+  EXPECT_TRUE(oauth::AllRedirectsLoopback(*store_->GetClient(server_.Url("/client.json"))));
+}
+
+TEST_F(ClientIdDocumentsOverHttps, RefusesLoopbackRedirectsOversizeSlowAndNonJson) {
+  ServeDocument("/client.json");
+  EXPECT_EQ(Resolved("/client.json", false),
+            "refused: the client's metadata document could not be fetched: refused to connect "
+            "to 127.0.0.1 (loopback) for " +
+                server_.Url("/client.json"));
+  EXPECT_EQ(server_.Requests("/client.json"), 0);
+
+  server_.Serve("/moved", {302, {{"Location", server_.Url("/client.json")}}, "", 0});
+  EXPECT_EQ(Resolved("/moved"),
+            "refused: the client's metadata document answered HTTP 302 instead of 200");
+  EXPECT_EQ(server_.Requests("/client.json"), 0);
+
+  server_.Serve("/big", {200,
+                         {{"Content-Type", "application/json"}},
+                         std::string(oauth::kMaxClientIdDocumentBytes + 1, ' '),
+                         0});
+  EXPECT_EQ(Resolved("/big"),
+            "refused: the client's metadata document could not be fetched: "
+            "response from " +
+                server_.Url("/big") + " exceeds the size limit");
+
+  server_.Serve("/slow", {200, {{"Content-Type", "application/json"}}, "{}", 4000});
+  EXPECT_EQ(Resolved("/slow").rfind("refused: the client's metadata document could not be fetched: "
+                                    "Timeout was reached",
+                                    0),
+            0u);
+
+  ServeDocument("/page", "text/html");
+  EXPECT_EQ(Resolved("/page"), "refused: the client's metadata document is not JSON");
 }
 
 }  // namespace
