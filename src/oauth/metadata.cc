@@ -27,6 +27,9 @@ nlohmann::json BuildMetadata(const MetadataSettings& s) {
   m["token_endpoint_auth_methods_supported"] = auth_methods;
   m["revocation_endpoint_auth_methods_supported"] = auth_methods;
   m["introspection_endpoint_auth_methods_supported"] = {"client_secret_post", "client_secret_basic"};
+  // An https URL may be the client_id (oauth/cimd). claude.ai uses it only when this flag is set
+  // and `none` is among the token endpoint's auth methods (it is, above).
+  if (s.client_id_documents) m["client_id_metadata_document_supported"] = true;
   // RFC 9207: every authorization response carries `iss`.
   m["authorization_response_iss_parameter_supported"] = true;
   // Clients MUST refuse a server that does not list S256 (MCP spec); plain is never offered.

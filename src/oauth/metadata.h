@@ -27,6 +27,7 @@ struct MetadataSettings {
   std::string issuer;
   std::vector<std::string> scopes;
   bool registration_enabled = true;  // false with DCR_MODE=disabled
+  bool client_id_documents = true;   // false with CIMD=disabled
 };
 
 nlohmann::json BuildMetadata(const MetadataSettings& settings);

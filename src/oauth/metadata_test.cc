@@ -23,14 +23,21 @@ TEST(Metadata, BuiltFromTheIssuerWithoutNulls) {
   EXPECT_EQ(m["token_endpoint_auth_methods_supported"],
             nlohmann::json::array({"none", "client_secret_post", "client_secret_basic"}));
   EXPECT_EQ(m["authorization_response_iss_parameter_supported"], true);
+  EXPECT_EQ(m["client_id_metadata_document_supported"], true);
   EXPECT_EQ(m.dump().find("null"), std::string::npos);
   EXPECT_EQ(m.dump().find("plain"), std::string::npos);
   EXPECT_EQ(m.dump().find("\"token\""), std::string::npos);
 }
 
 TEST(Metadata, NoRegistrationEndpointWhenDcrIsDisabled) {
-  nlohmann::json m = BuildMetadata({"https://auth.example.com", {"mcp:read"}, false});
+  nlohmann::json m = BuildMetadata({"https://auth.example.com", {"mcp:read"}, false, true});
   EXPECT_FALSE(m.contains("registration_endpoint"));
+}
+
+TEST(Metadata, NoClientIdDocumentsWhenCimdIsDisabled) {
+  nlohmann::json m = BuildMetadata({"https://auth.example.com", {"mcp:read"}, true, false});
+  EXPECT_FALSE(m.contains("client_id_metadata_document_supported"));
+  EXPECT_TRUE(m.contains("registration_endpoint"));
 }
 
 }  // namespace

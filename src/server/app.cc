@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "crypto/key_encryption_key.h"
 #include "crypto/password.h"
+#include "oauth/cimd.h"
 #include "oauth/metadata.h"
 
 #include <iostream>
@@ -122,10 +123,21 @@ void App::BuildServices() {
 // Every route, once the issuer is known and every service the handlers use exists (the server
 // does not serve before Run()). Each endpoint is an object with its dependencies passed in.
 void App::AddRoutes() {
+  if (config_.cimd_enabled) {
+    federation::FetchLimits limits;
+    limits.timeout_ms = 3000;
+    limits.max_body_bytes = oauth::kMaxClientIdDocumentBytes;
+    limits.addresses = federation::AddressPolicy{.allow_loopback = config_.cimd_allow_loopback};
+    limits.ca_file = config_.cimd_ca_file;
+    document_fetcher_ = std::make_unique<federation::CurlFetcher>(limits);
+    client_documents_ = std::make_unique<federation::ClientIdDocuments>(
+        *document_fetcher_, *store_, clock_, config_.cimd_allowed_hosts);
+  }
   oauth::MetadataSettings metadata;
   metadata.issuer = config_.issuer;
   metadata.scopes = config_.scopes;
   metadata.registration_enabled = config_.dcr_mode != oauth::DcrMode::kDisabled;
+  metadata.client_id_documents = config_.cimd_enabled;
   discovery_ = std::make_unique<DiscoveryEndpoint>(oauth::BuildMetadata(metadata).dump(), *keys_);
   health_ = std::make_unique<HealthEndpoint>(*store_, *keys_, upstream_.get());
   oauth::RegistrationPolicy registration;
@@ -138,7 +150,8 @@ void App::AddRoutes() {
       config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
   authorize_ = std::make_unique<AuthorizeEndpoint>(
       *front_channel_, *browser_, *store_, client_cache_, catalog_, *shared_limits_,
-      AuthorizeLimits{config_.trusted_proxies, config_.authorize_rate_limit}, clock_, random_);
+      AuthorizeLimits{config_.trusted_proxies, config_.authorize_rate_limit},
+      client_documents_.get(), clock_, random_);
   upstream_login_ = std::make_unique<UpstreamEndpoint>(upstream_.get(), *front_channel_,
                                                        *browser_, *store_, clock_, random_);
   login_ = std::make_unique<LoginEndpoint>(

@@ -95,6 +95,9 @@ class App {
   std::unique_ptr<ConcurrencyGate> password_gate_;  // password checks at login
   std::unique_ptr<federation::HttpFetcher> fetcher_;
   std::unique_ptr<federation::UpstreamProvider> upstream_;  // set when UPSTREAM_ISSUER is
+  // Client ID metadata documents: the guarded fetcher and the resolver; null with CIMD=disabled.
+  std::unique_ptr<federation::HttpFetcher> document_fetcher_;
+  std::unique_ptr<federation::ClientIdDocuments> client_documents_;
   // What the endpoints share, and the endpoints (server/*_endpoint.h), built once the issuer is
   // known; after everything they use, so they are destroyed first.
   std::unique_ptr<Browser> browser_;

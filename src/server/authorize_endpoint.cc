@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/sortable_token.h"
 #include "oauth/authorization_session.h"
+#include "oauth/cimd.h"
 #include "oauth/metadata.h"
 #include "server/web.h"
 
@@ -17,48 +18,69 @@ void AuthorizeEndpoint::Register(http::Router& router) {
 
 http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
   oauth::Params params = RequestParams(request);
-  StatusOr<storage::Client> client = NotFoundError("no client_id");
-  if (!params.Get("client_id").empty()) {
-    client = clients_.Get(store_, params.Get("client_id"), clock_.Now());
-  }
+  auto found = ClientOf(params);
+  if (auto* refused = std::get_if<http::Response>(&found)) return std::move(*refused);
+  StatusOr<storage::Client> client = std::get<StatusOr<storage::Client>>(std::move(found));
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   oauth::AuthorizeOutcome outcome =
       oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
   if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
-    log::Info("authorization request refused", {{"request_id", request.request_id},
-                                                {"debug", page->debug}});
+    log::Info("authorization request refused",
+              {{"request_id", request.request_id}, {"debug", page->debug}});
     return browser_.ErrorPage(400, "This application's request is invalid", page->message);
   }
   std::optional<storage::LoginSession> session = browser_.CurrentSession(request);
   if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
-    log::Info("authorization request rejected", {{"request_id", request.request_id},
-                                                 {"error", e->error.code}, {"debug", e->error.debug}});
+    log::Info(
+        "authorization request rejected",
+        {{"request_id", request.request_id}, {"error", e->error.code}, {"debug", e->error.debug}});
     return front_.AuthorizeError(*e, *client, session);
   }
   const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
   auto covered = [&] { return front_.StandingConsentCovers(req, *session); };
   switch (oauth::NextAuthorizeStep(req, session.has_value(), covered)) {
-    case oauth::AuthorizeStep::kIssueCode: return front_.FinishAuthorization(req, *session, request);
+    case oauth::AuthorizeStep::kIssueCode:
+      return front_.FinishAuthorization(req, *session, request);
     case oauth::AuthorizeStep::kLoginRequired:
       return front_.AuthorizeError(
           {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
           *client, session);
     case oauth::AuthorizeStep::kConsentRequired:
-      return front_.AuthorizeError({req.redirect_uri, req.state,
-                                    {"consent_required", "the user has not approved this", "", 400}},
-                                   *client, session);
-    case oauth::AuthorizeStep::kShowLogin: return StartTransaction(request, req, *client, std::nullopt);
-    case oauth::AuthorizeStep::kShowConsent: return StartTransaction(request, req, *client, session);
+      return front_.AuthorizeError(
+          {req.redirect_uri,
+           req.state,
+           {"consent_required", "the user has not approved this", "", 400}},
+          *client, session);
+    case oauth::AuthorizeStep::kShowLogin:
+      return StartTransaction(request, req, *client, std::nullopt);
+    case oauth::AuthorizeStep::kShowConsent:
+      return StartTransaction(request, req, *client, session);
   }
   return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
 }
 
+std::variant<StatusOr<storage::Client>, http::Response> AuthorizeEndpoint::ClientOf(
+    const oauth::Params& params) {
+  const std::string& client_id = params.Get("client_id");
+  if (client_id.empty()) return StatusOr<storage::Client>(NotFoundError("no client_id"));
+  if (!documents_ || !oauth::IsClientIdUrl(client_id)) {
+    return clients_.Get(store_, client_id, clock_.Now());
+  }
+  auto resolved = documents_->Resolve(client_id, params.Get("redirect_uri"));
+  if (auto* refusal = std::get_if<federation::DocumentRefusal>(&resolved)) {
+    return browser_.ErrorPage(400, "This application could not be identified", refusal->reason);
+  }
+  storage::Client client = std::get<storage::Client>(std::move(resolved));
+  clients_.Put(client, clock_.Now());  // the code exchange that follows finds it here
+  return StatusOr<storage::Client>(std::move(client));
+}
+
 std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& request) {
-  StatusOr<RateDecision> pace = limiter_.Hit(
-      "authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies)),
-      limits_.transactions_per_minute, 60);
+  StatusOr<RateDecision> pace =
+      limiter_.Hit("authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies)),
+                   limits_.transactions_per_minute, 60);
   if (!pace.ok()) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
@@ -71,8 +93,8 @@ std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& 
 }
 
 http::Response AuthorizeEndpoint::StartTransaction(
-    const http::Request& request, const oauth::AuthorizeRequest& req,
-    const storage::Client& client, const std::optional<storage::LoginSession>& session) {
+    const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
+    const std::optional<storage::LoginSession>& session) {
   if (auto refused = OverLimit(request)) return std::move(*refused);
   int64_t now = clock_.Now();
   std::string transaction = NewSortableToken(random_, clock_.NowMillis());

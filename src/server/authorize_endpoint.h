@@ -1,7 +1,9 @@
 // server/authorize_endpoint: GET and POST /oauth/authorize (docs/mcp-clients.md §4), on a worker.
 //
 // The request is validated against its client (oauth/authorize; the client read through the
-// client cache, where the code exchange that follows finds it). What happens next is
+// client cache, where the code exchange that follows finds it). A client_id that is an https URL
+// names a client ID metadata document (federation/client_id_documents) when CIMD is enabled; a
+// document that cannot be used is a 400 page with the reason. What happens next is
 // oauth/authorization_session's rule: a signed-in user whose standing consent covers the request
 // is sent back with a code at once; prompt=none never shows a page (login_required,
 // consent_required); otherwise the request is stored as an authorization transaction, bound to
@@ -12,10 +14,12 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/random.h"
+#include "federation/client_id_documents.h"
 #include "http/router.h"
 #include "oauth/authorize.h"
 #include "oauth/resource.h"
@@ -36,10 +40,18 @@ class AuthorizeEndpoint {
  public:
   AuthorizeEndpoint(FrontChannel& front, Browser& browser, storage::Store& store,
                     ClientCache& clients, const oauth::ResourceCatalog& catalog,
-                    SharedRateLimiter& limiter, AuthorizeLimits limits, const Clock& clock,
-                    Random& random)
-      : front_(front), browser_(browser), store_(store), clients_(clients), catalog_(catalog),
-        limiter_(limiter), limits_(std::move(limits)), clock_(clock), random_(random) {}
+                    SharedRateLimiter& limiter, AuthorizeLimits limits,
+                    federation::ClientIdDocuments* documents, const Clock& clock, Random& random)
+      : front_(front),
+        browser_(browser),
+        store_(store),
+        clients_(clients),
+        catalog_(catalog),
+        limiter_(limiter),
+        limits_(std::move(limits)),
+        documents_(documents),
+        clock_(clock),
+        random_(random) {}
 
   void Register(http::Router& router);
   http::Response Authorize(const http::Request& request);
@@ -50,6 +62,9 @@ class AuthorizeEndpoint {
   http::Response StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
                                   const storage::Client& client,
                                   const std::optional<storage::LoginSession>& session);
+  // The request's client: a registered one (kNotFound when there is none), or the one its
+  // metadata document describes; a Response when that document cannot be used.
+  std::variant<StatusOr<storage::Client>, http::Response> ClientOf(const oauth::Params& params);
   // The answer when this address started too many transactions (429) or cannot be counted (503).
   std::optional<http::Response> OverLimit(const http::Request& request);
 
@@ -60,6 +75,7 @@ class AuthorizeEndpoint {
   const oauth::ResourceCatalog& catalog_;
   SharedRateLimiter& limiter_;
   const AuthorizeLimits limits_;
+  federation::ClientIdDocuments* documents_;  // null with CIMD=disabled
   const Clock& clock_;
   Random& random_;
 };

@@ -53,6 +53,10 @@ struct RawConfig {
   std::string service_name = "authgent";
   std::string dcr_mode = "open";
   std::string redirect_uri_allowlist;
+  std::string cimd = "enabled";
+  std::string cimd_allowed_hosts;
+  std::string cimd_ca_file;
+  std::string cimd_allow_loopback = "false";
   std::string resources;
   std::string config_file;
   std::string refresh_token_ttl = "2592000";
@@ -114,6 +118,13 @@ struct Config {
   std::string service_name = "authgent";
   oauth::DcrMode dcr_mode = oauth::DcrMode::kOpen;
   std::vector<std::string> redirect_uri_allowlist;  // the default rules when not set
+  // Client ID metadata documents (oauth/cimd): whether a URL client_id is resolved (and
+  // advertised), the hosts allowed to vouch for clients (empty: any), the CAs trusted for the
+  // fetch instead of the system's (empty: the system's), and loopback admitted (tests only).
+  bool cimd_enabled = true;
+  std::vector<std::string> cimd_allowed_hosts;
+  std::string cimd_ca_file;
+  bool cimd_allow_loopback = false;
   std::vector<oauth::ResourceServer> resources;
   std::map<std::string, std::string> scope_descriptions;
   int64_t refresh_token_ttl = 2592000;

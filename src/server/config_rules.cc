@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <thread>
@@ -104,6 +105,17 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
   }
   c.redirect_uri_allowlist = SplitCommas(raw.redirect_uri_allowlist);
   if (c.redirect_uri_allowlist.empty()) c.redirect_uri_allowlist = oauth::RedirectAllowlist::DefaultRules();
+  if (raw.cimd != "enabled" && raw.cimd != "disabled") {
+    return Bad("CIMD", "must be enabled or disabled (got '" + raw.cimd + "')");
+  }
+  c.cimd_enabled = raw.cimd == "enabled";
+  for (std::string host : SplitCommas(raw.cimd_allowed_hosts)) {
+    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c.cimd_allowed_hosts.push_back(host);
+  }
+  c.cimd_ca_file = raw.cimd_ca_file;
+  AUTHGENT_ASSIGN_OR_RETURN(c.cimd_allow_loopback,
+                            ParseBool("CIMD_ALLOW_LOOPBACK", raw.cimd_allow_loopback));
   for (const std::string& uri : SplitCommas(raw.resources)) {
     if (!oauth::NormalizeResource(uri)) {
       return Bad("RESOURCES", "has an entry that is not an absolute URI without fragment (got '" + uri + "')");

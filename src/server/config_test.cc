@@ -25,6 +25,9 @@ TEST(Config, DefaultsAreValid) {
   EXPECT_EQ(config->scopes, (std::vector<std::string>{"mcp:read", "mcp:write"}));
   EXPECT_EQ(config->max_body_bytes, 65536u);
   EXPECT_EQ(config->db_pool_size, 16);
+  EXPECT_TRUE(config->cimd_enabled);
+  EXPECT_TRUE(config->cimd_allowed_hosts.empty());
+  EXPECT_FALSE(config->cimd_allow_loopback);
   EXPECT_GE(config->io_threads, 1);
 }
 
@@ -32,6 +35,12 @@ TEST(Config, EachInvalidValueNamesItsVariable) {
   RawConfig r;
   r.port = "70000";
   EXPECT_EQ(ErrorOf(r), "PORT must be an integer from 0 to 65535 (got '70000')");
+  r = {};
+  r.cimd = "on";
+  EXPECT_EQ(ErrorOf(r), "CIMD must be enabled or disabled (got 'on')");
+  r = {};
+  r.cimd_allow_loopback = "yes please";
+  EXPECT_EQ(ErrorOf(r).rfind("CIMD_ALLOW_LOOPBACK ", 0), 0u) << ErrorOf(r);
   r = {};
   r.port = "80x";
   EXPECT_EQ(ErrorOf(r), "PORT must be an integer from 0 to 65535 (got '80x')");

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/sortable_token.h"
 #include "oauth/authorization_session.h"
+#include "oauth/cimd.h"
 #include "oauth/client_policy.h"
 #include "server/web.h"
 #include "ui/pages.h"
@@ -110,6 +111,10 @@ http::Response FrontChannel::ConsentPage(const std::string& transaction, const s
   page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
   page.client_id = client.client_id;
   page.redirect_host = HostOf(req.redirect_uri);
+  if (client.source == "cimd") {
+    page.client_host = oauth::ClientIdUrlHost(client.client_id);
+    page.loopback_only = oauth::AllRedirectsLoopback(client);
+  }
   page.resource = req.resource;
   for (const std::string& scope : req.scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
   page.transaction = transaction;

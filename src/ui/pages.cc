@@ -44,6 +44,7 @@ ul.scopes code{font-size:13px;color:#4a5468}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;font-size:14px;margin:0 0 8px}
 dt{color:#6b7385}dd{margin:0;word-break:break-all}
 .tag{font-size:12px;color:#6b7385;font-weight:400}
+.identity{font-size:18px;margin:0 0 4px}
 button.link{width:auto;padding:0;margin:0;border:0;background:none;color:#3056d3;font-weight:400;
 font-size:inherit;text-decoration:underline}
 </style></head><body><main><div class="brand">{{service_name}}</div>
@@ -63,14 +64,16 @@ constexpr char kLogin[] = R"(<h1>Sign in</h1>
 </form>
 )";
 
-constexpr char kConsent[] = R"(<h1>Allow {{client_name}} <span class="tag">(name supplied by the application)</span> to access your account?</h1>
+constexpr char kConsent[] = R"({{#client_host}}<p class="identity"><strong>{{client_host}}</strong> wants to access your account</p>
+{{/client_host}}<h1>Allow {{client_name}} <span class="tag">(name supplied by the application)</span> to access your account?</h1>
 <p class="muted">Signed in as {{user_name}}</p>
 <dl>
 <dt>Redirects to</dt><dd>{{redirect_host}}</dd>
 <dt>Resource</dt><dd>{{resource}}</dd>
 <dt>Client ID</dt><dd>{{client_id}}</dd>
 </dl>
-<p>It will be able to:</p>
+{{#loopback_only}}<div class="error" role="alert">This application returns only to addresses on your own computer, so any program on it could present itself as {{client_host}}. Allow it only if you started this yourself from a program you trust.</div>
+{{/loopback_only}}<p>It will be able to:</p>
 <ul class="scopes">{{#scopes}}<li>{{description}}<br><code>{{name}}</code></li>{{/scopes}}</ul>
 <p class="muted">Only allow applications you trust. You are sent back to {{redirect_host}} either way.</p>
 <form method="post" action="/oauth/consent">
@@ -139,6 +142,8 @@ std::string RenderConsent(const ConsentPage& p) {
   d.set("client_name", p.client_name);
   d.set("client_id", p.client_id);
   d.set("redirect_host", p.redirect_host);
+  if (!p.client_host.empty()) d.set("client_host", p.client_host);
+  if (p.loopback_only) d.set("loopback_only", data::type::bool_true);
   d.set("resource", p.resource);
   d.set("transaction", p.transaction);
   d.set("csrf_token", p.csrf_token);

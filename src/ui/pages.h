@@ -31,6 +31,11 @@ struct ConsentPage {
   std::string transaction;
   std::string csrf_token;
   std::string sign_out_token;  // for the "Not you? Sign out" form (POST /oauth/logout)
+  // A client ID metadata document's client: the host that vouches for it (its client_id's), shown
+  // first; and whether every redirect URI is loopback (any local program could claim it). Empty
+  // and false for registered clients.
+  std::string client_host;
+  bool loopback_only = false;
 };
 
 // GET /oauth/logout for a signed-in browser: who is signed in, and the button that signs out.

@@ -18,28 +18,73 @@ TEST(Pages, LoginFormHasTheContractFieldsAndEscapes) {
 }
 
 TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
-  ConsentPage p{"authgent", "alice", "Evil \"App\"", "cid", "app.example", "https://mcp.example/mcp",
-                {{"mcp:read", "Read data"}, {"mcp:write", "Write data"}}, "T2", "CSRF", "OUT"};
+  ConsentPage p{"authgent",
+                "alice",
+                "Evil \"App\"",
+                "cid",
+                "app.example",
+                "https://mcp.example/mcp",
+                {{"mcp:read", "Read data"}, {"mcp:write", "Write data"}},
+                "T2",
+                "CSRF",
+                "OUT",
+                "",
+                false};
   std::string html = RenderConsent(p);
-  for (const char* needle : {"Evil &quot;App&quot;", "(name supplied by the application)", "app.example",
-                             "https://mcp.example/mcp", "Read data", "mcp:write",
-                             R"(name="decision" value="approve")", R"(name="decision" value="deny")",
-                             R"(name="csrf_token" value="CSRF")",
-                             R"(<form method="post" action="/oauth/logout">)",
-                             R"(name="csrf_token" value="OUT")", "Not alice?"}) {
+  for (const char* needle :
+       {"Evil &quot;App&quot;", "(name supplied by the application)", "app.example",
+        "https://mcp.example/mcp", "Read data", "mcp:write", R"(name="decision" value="approve")",
+        R"(name="decision" value="deny")", R"(name="csrf_token" value="CSRF")",
+        R"(<form method="post" action="/oauth/logout">)", R"(name="csrf_token" value="OUT")",
+        "Not alice?"}) {
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
   }
   EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+TEST(Pages, ConsentForADocumentsClientLeadsWithItsHostAndWarnsOfLoopback) {
+  ConsentPage p{"authgent",
+                "alice",
+                "Claude",
+                "https://claude.ai/oauth/client",
+                "127.0.0.1",
+                "https://mcp.example/mcp",
+                {{"mcp:read", "Read data"}},
+                "T2",
+                "CSRF",
+                "OUT",
+                "",
+                false};
+  std::string registered = RenderConsent(p);
+  EXPECT_EQ(registered.find("wants to access your account"), std::string::npos);
+  EXPECT_EQ(registered.find("role=\"alert\""), std::string::npos);
+  p.client_host = "claude.ai";
+  std::string html = RenderConsent(p);
+  EXPECT_EQ(
+      html.find(
+          R"(<p class="identity"><strong>claude.ai</strong> wants to access your account</p>)"),
+      html.find("<main>") + std::string(R"(<main><div class="brand">authgent</div>)").size() + 1)
+      << html;
+  EXPECT_NE(html.find("Allow Claude <span class=\"tag\">(name supplied by the application)</span>"),
+            std::string::npos);
+  EXPECT_EQ(html.find("role=\"alert\""), std::string::npos);
+  p.loopback_only = true;
+  html = RenderConsent(p);
+  EXPECT_NE(html.find("<div class=\"error\" role=\"alert\">This application returns only to "
+                      "addresses on your own computer, so any program on it could present itself "
+                      "as claude.ai."),
+            std::string::npos);
 }
 
 TEST(Pages, ClientErrorNamesTheClientAndOnlyOffersALink) {
   std::string html = RenderClientError(
       {"authgent", "Evil <b>App</b>", "evil.example", "code_challenge is required (PKCE)",
        "https://evil.example/cb?error=invalid_request&state=a\"b"});
-  for (const char* needle : {"Evil &lt;b&gt;App&lt;/b&gt;", "(name supplied by the application)",
-                             "evil.example", "code_challenge is required (PKCE)",
-                             R"(href="https://evil.example/cb?error=invalid_request&amp;state=a&quot;b")",
-                             "Return to evil.example"}) {
+  for (const char* needle :
+       {"Evil &lt;b&gt;App&lt;/b&gt;", "(name supplied by the application)", "evil.example",
+        "code_challenge is required (PKCE)",
+        R"(href="https://evil.example/cb?error=invalid_request&amp;state=a&quot;b")",
+        "Return to evil.example"}) {
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
   }
   EXPECT_EQ(html.find("<form"), std::string::npos);
