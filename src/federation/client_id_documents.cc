@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "oauth/cimd.h"
 #include "oauth/redirect_uri.h"
@@ -19,7 +20,7 @@ bool Lists(const storage::Client& client, const std::string& redirect_uri) {
 bool IsJson(std::string type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  type = AsciiLower(type);
   return type == "application/json" ||
          (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0 &&
           type.find('/') != std::string::npos);
@@ -42,7 +43,7 @@ ClientIdDocuments::ClientIdDocuments(HttpFetcher& fetcher, storage::ClientStore&
       per_host_(std::max(1, per_host)) {}
 
 std::variant<storage::Client, DocumentRefusal> ClientIdDocuments::Resolve(
-    const std::string& client_id, const std::string& redirect_uri) {
+    const std::string& client_id, const std::string& redirect_uri, const FetchPermit& permit) {
   if (auto problem = oauth::CheckClientIdUrl(client_id)) return Refuse(client_id, *problem);
   std::string host = oauth::ClientIdUrlHost(client_id);
   if (!allowed_hosts_.empty() &&
@@ -59,6 +60,14 @@ std::variant<storage::Client, DocumentRefusal> ClientIdDocuments::Resolve(
     bool listed = redirect_uri.empty() || Lists(*cached, redirect_uri);
     bool may_refetch = now >= cached->document_fetched_at + oauth::kMinDocumentLifetime;
     if (fresh && (listed || !may_refetch)) return *std::move(cached);
+  }
+  if (permit) {
+    if (auto refused = permit()) {
+      log::Warn("client metadata document fetch refused",
+                {{"client_id", client_id}, {"reason", refused->reason}});
+      if (cached.ok()) return *std::move(cached);  // an old copy costs nothing to use
+      return *std::move(refused);
+    }
   }
   auto fetched = Fetch(client_id);
   if (std::holds_alternative<DocumentRefusal>(fetched) && cached.ok()) {

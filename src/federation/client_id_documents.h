@@ -10,8 +10,10 @@
 // more are refused at once rather than queued.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,8 +26,15 @@
 namespace authgent::federation {
 
 struct DocumentRefusal {
-  std::string reason;  // client-safe: shown on the error page and logged
+  std::string reason;       // client-safe: shown on the error page and logged
+  int status = 400;         // 429 when the requester may not cause another fetch now
+  int64_t retry_after = 0;  // seconds, with 429
 };
+
+// Asked before each fetch, with the requester's identity in its closure: a refusal (the
+// requester fetched too much already) stops the fetch. Copies already stored cost nothing and
+// are not asked about.
+using FetchPermit = std::function<std::optional<DocumentRefusal>()>;
 
 class ClientIdDocuments {
  public:
@@ -36,9 +45,11 @@ class ClientIdDocuments {
                     std::vector<std::string> allowed_hosts = {}, int per_host = 2);
 
   // The client for `client_id` (an https URL), fresh enough to use. `redirect_uri` is the one
-  // the request names, or empty when none is to be checked.
+  // the request names, or empty when none is to be checked. `permit`, when set, is asked before
+  // a fetch.
   std::variant<storage::Client, DocumentRefusal> Resolve(const std::string& client_id,
-                                                         const std::string& redirect_uri);
+                                                         const std::string& redirect_uri,
+                                                         const FetchPermit& permit = nullptr);
 
  private:
   std::variant<storage::Client, DocumentRefusal> Fetch(const std::string& client_id);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "authgent/verify/jwt.h"
+#include "core/ascii.h"
 #include "core/base64.h"
 #include "core/bytes.h"
 #include "core/log.h"
@@ -20,11 +21,6 @@ StatusOr<nlohmann::json> JsonObject(const StatusOr<FetchResponse>& r, const std:
   nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
   if (!j.is_object()) return UnavailableError(what + " is not a JSON object");
   return j;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
 }
 
 }  // namespace
@@ -274,17 +270,17 @@ Status UpstreamProvider::CheckAllowed(const UpstreamIdentity& id) const {
   if (!settings_.allowed_domains.empty()) {
     std::string domain;
     size_t at = id.email.rfind('@');
-    if (at != std::string::npos) domain = Lower(id.email.substr(at + 1));
+    if (at != std::string::npos) domain = AsciiLower(id.email.substr(at + 1));
     auto allowed = [&](const std::string& d) {
       return std::any_of(settings_.allowed_domains.begin(), settings_.allowed_domains.end(),
-                         [&](const std::string& a) { return Lower(a) == d; });
+                         [&](const std::string& a) { return AsciiLower(a) == d; });
     };
     // An email counts only when the provider says it verified it: anyone can type any address
     // into a self-service account. Google Workspace says which organisation the account belongs
     // to in `hd`, which only Google's own id_tokens can be trusted to mean.
     bool email_ok = id.email_verified && !domain.empty() && allowed(domain);
     bool hd_ok = settings_.issuer == kGoogleIssuer && !id.hosted_domain.empty() &&
-                 allowed(Lower(id.hosted_domain));
+                 allowed(AsciiLower(id.hosted_domain));
     if (!email_ok && !hd_ok) {
       return FailedPreconditionError("email domain not allowed: " + domain +
                                      (id.email_verified ? "" : " (email not verified)"));

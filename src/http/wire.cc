@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/random.h"
 
@@ -96,8 +97,7 @@ Request FromWire(const WireRequest& in, const std::string& remote) {
   if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
   out.headers.reserve(8);
   for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = AsciiLower(field.name_string());
     out.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   out.body = in.body();

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
-#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "oauth/redirect_uri.h"
 #include "oauth/registration.h"
 
@@ -14,12 +14,6 @@ namespace {
 
 OAuthError BadDocument(std::string description, std::string debug = "") {
   return {"invalid_client_metadata", std::move(description), std::move(debug), 400};
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool IsDotSegment(std::string_view segment) { return segment == "." || segment == ".."; }
@@ -67,7 +61,7 @@ std::optional<OAuthError> CheckKeys(const nlohmann::json& doc, const std::string
     if (!doc["jwks_uri"].is_string()) return BadDocument("jwks_uri must be an https URL");
     const std::string& text = doc["jwks_uri"].get_ref<const std::string&>();
     auto url = boost::urls::parse_uri(text);
-    if (text.size() > kMaxClientIdUrlLength || !url || Lower(url->scheme()) != "https" ||
+    if (text.size() > kMaxClientIdUrlLength || !url || AsciiLower(url->scheme()) != "https" ||
         url->host().empty() || url->has_fragment() || url->has_userinfo()) {
       return BadDocument("jwks_uri must be an https URL");
     }
@@ -111,7 +105,7 @@ std::optional<std::string> CheckClientIdUrl(std::string_view text) {
 
 std::string ClientIdUrlHost(std::string_view text) {
   auto url = boost::urls::parse_uri(text);
-  return url ? Lower(url->host()) : std::string();
+  return url ? AsciiLower(url->host()) : std::string();
 }
 
 std::variant<storage::Client, OAuthError> ClientFromDocument(std::string_view url,
@@ -161,7 +155,7 @@ int64_t DocumentLifetime(std::string_view cache_control, std::optional<int64_t> 
     std::string_view item = Trim(cache_control.substr(0, comma));
     cache_control = comma == std::string_view::npos ? "" : cache_control.substr(comma + 1);
     size_t eq = item.find('=');
-    std::string name = Lower(Trim(item.substr(0, eq)));
+    std::string name = AsciiLower(Trim(item.substr(0, eq)));
     std::string_view value = eq == std::string_view::npos ? "" : Trim(item.substr(eq + 1));
     if (name == "no-store" || name == "no-cache") no_cache = true;
     if (name == "max-age") max_age = DirectiveSeconds(value);

@@ -1,8 +1,8 @@
 #include "oauth/client_policy.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "oauth/scope.h"
 
 namespace authgent::oauth {
@@ -39,9 +39,9 @@ std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Clie
   MachineGrant grant;
   if (resource.empty()) {
     if (client.resources.size() != 1) {
-      return TargetNotGranted("resource is required: this client may get tokens for several",
-                              "no resource, " + std::to_string(client.resources.size()) +
-                                  " allowed");
+      return TargetNotGranted(
+          "resource is required: this client may get tokens for several",
+          "no resource, " + std::to_string(client.resources.size()) + " allowed");
     }
     grant.audience = client.resources[0];
   } else {
@@ -69,10 +69,8 @@ bool RedirectsErrorsAutomatically(const storage::Client& client, bool approved_b
 }
 
 bool ConsentMayBeRemembered(const std::string& redirect_uri) {
-  return redirect_uri.size() > 8 && std::equal(redirect_uri.begin(), redirect_uri.begin() + 8,
-                                               "https://", [](char a, char b) {
-                                                 return std::tolower(static_cast<unsigned char>(a)) == b;
-                                               });
+  return redirect_uri.size() > 8 &&
+         AsciiLower(std::string_view(redirect_uri).substr(0, 8)) == "https://";
 }
 
 bool MayIntrospect(const storage::Client& client) {

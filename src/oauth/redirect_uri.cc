@@ -3,21 +3,14 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "oauth/issuer.h"
 
 namespace authgent::oauth {
 namespace {
 
 constexpr size_t kMaxUriLength = 2000;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Schemes that a browser runs or renders itself, or that the operating system hands to a program
 // that acts on the URI (a document, a search, a settings page, a help viewer, a phone call): a
@@ -41,7 +34,7 @@ std::optional<std::string> ForbiddenScheme(const std::string& scheme) {
 
 bool IsLoopbackRedirect(std::string_view uri) {
   auto url = boost::urls::parse_uri(uri);
-  return url && Lower(url->scheme()) == "http" && IsLoopbackHost(Lower(url->host()));
+  return url && AsciiLower(url->scheme()) == "http" && IsLoopbackHost(AsciiLower(url->host()));
 }
 
 std::optional<std::string> CheckRedirectUri(std::string_view uri) {
@@ -50,13 +43,13 @@ std::optional<std::string> CheckRedirectUri(std::string_view uri) {
   if (!url) return "redirect URI is not an absolute URI";
   if (url->has_fragment()) return "redirect URI must not contain a fragment";
   if (url->has_userinfo()) return "redirect URI must not contain user information";
-  std::string scheme = Lower(url->scheme());
+  std::string scheme = AsciiLower(url->scheme());
   if (scheme == "https") {
     if (url->host().empty()) return "https redirect URI needs a host";
     return std::nullopt;
   }
   if (scheme == "http") {
-    if (!IsLoopbackHost(Lower(url->host()))) {
+    if (!IsLoopbackHost(AsciiLower(url->host()))) {
       return "http redirect URIs are allowed only for loopback hosts (127.0.0.1, [::1], localhost)";
     }
     return std::nullopt;
@@ -71,7 +64,7 @@ bool RedirectUriMatches(std::string_view registered, std::string_view requested)
   if (!IsLoopbackRedirect(registered) || !IsLoopbackRedirect(requested)) return false;
   auto a = boost::urls::parse_uri(registered);
   auto b = boost::urls::parse_uri(requested);
-  return Lower(a->host()) == Lower(b->host()) && a->encoded_path() == b->encoded_path() &&
+  return AsciiLower(a->host()) == AsciiLower(b->host()) && a->encoded_path() == b->encoded_path() &&
          a->has_query() == b->has_query() && a->encoded_query() == b->encoded_query() &&
          !b->has_fragment() && !b->has_userinfo();
 }

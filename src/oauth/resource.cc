@@ -4,17 +4,12 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "oauth/issuer.h"
 #include "oauth/scope.h"
 
 namespace authgent::oauth {
-namespace {
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string> NormalizeResource(std::string_view uri) {
   if (uri.size() > 2000) return std::nullopt;
@@ -25,7 +20,7 @@ std::optional<std::string> NormalizeResource(std::string_view uri) {
       url->host().empty()) {
     return std::nullopt;
   }
-  std::string out = Lower(url->scheme()) + "://" + Lower(url->encoded_host_and_port());
+  std::string out = AsciiLower(url->scheme()) + "://" + AsciiLower(url->encoded_host_and_port());
   std::string path(url->encoded_path());
   if (!path.empty() && path.back() == '/') path.pop_back();
   out += path;
@@ -62,8 +57,8 @@ std::variant<std::string, OAuthError> ResourceCatalog::ResolveAudience(
   }
   if (resources_.empty()) {
     auto url = boost::urls::parse_uri(requested);
-    std::string scheme = Lower(url->scheme());
-    if (scheme == "https" || (scheme == "http" && IsLoopbackHost(Lower(url->host())))) {
+    std::string scheme = AsciiLower(url->scheme());
+    if (scheme == "https" || (scheme == "http" && IsLoopbackHost(AsciiLower(url->host())))) {
       return requested;
     }
     return InvalidTarget("resource must be https (or http on loopback): " + requested);

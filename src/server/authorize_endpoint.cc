@@ -18,7 +18,7 @@ void AuthorizeEndpoint::Register(http::Router& router) {
 
 http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
   oauth::Params params = RequestParams(request);
-  auto found = ClientOf(params);
+  auto found = ClientOf(request, params);
   if (auto* refused = std::get_if<http::Response>(&found)) return std::move(*refused);
   StatusOr<storage::Client> client = std::get<StatusOr<storage::Client>>(std::move(found));
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
@@ -62,15 +62,30 @@ http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
 }
 
 std::variant<StatusOr<storage::Client>, http::Response> AuthorizeEndpoint::ClientOf(
-    const oauth::Params& params) {
+    const http::Request& request, const oauth::Params& params) {
   const std::string& client_id = params.Get("client_id");
   if (client_id.empty()) return StatusOr<storage::Client>(NotFoundError("no client_id"));
   if (!documents_ || !oauth::IsClientIdUrl(client_id)) {
     return clients_.Get(store_, client_id, clock_.Now());
   }
-  auto resolved = documents_->Resolve(client_id, params.Get("redirect_uri"));
+  // Each fetch stores a client row: a stranger naming fresh URLs gets as many fetches a minute
+  // from one network as it may start sign-ins.
+  federation::FetchPermit permit = [&]() -> std::optional<federation::DocumentRefusal> {
+    StatusOr<RateDecision> pace =
+        limiter_.Hit("cimd:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies)),
+                     limits_.transactions_per_minute, 60);
+    if (!pace.ok()) return federation::DocumentRefusal{"try again in a moment", 503, 0};
+    if (pace->allowed) return std::nullopt;
+    return federation::DocumentRefusal{
+        "too many applications were looked up from your network; wait a minute and try again", 429,
+        pace->retry_after};
+  };
+  auto resolved = documents_->Resolve(client_id, params.Get("redirect_uri"), permit);
   if (auto* refusal = std::get_if<federation::DocumentRefusal>(&resolved)) {
-    return browser_.ErrorPage(400, "This application could not be identified", refusal->reason);
+    http::Response page = browser_.ErrorPage(
+        refusal->status, "This application could not be identified", refusal->reason);
+    if (refusal->retry_after > 0) page.Set("Retry-After", std::to_string(refusal->retry_after));
+    return page;
   }
   storage::Client client = std::get<storage::Client>(std::move(resolved));
   clients_.Put(client, clock_.Now());  // the code exchange that follows finds it here

@@ -9,7 +9,8 @@
 // consent_required); otherwise the request is stored as an authorization transaction, bound to
 // this browser, and the login page follows, or the consent page at once when signed in already.
 // A stranger may start only AUTHORIZE_RATE_LIMIT transactions a minute per network: each is a
-// stored row until it expires.
+// stored row until it expires. The same number bounds the metadata documents one network can
+// make this server fetch (each fetch stores a client row).
 #pragma once
 
 #include <optional>
@@ -63,8 +64,10 @@ class AuthorizeEndpoint {
                                   const storage::Client& client,
                                   const std::optional<storage::LoginSession>& session);
   // The request's client: a registered one (kNotFound when there is none), or the one its
-  // metadata document describes; a Response when that document cannot be used.
-  std::variant<StatusOr<storage::Client>, http::Response> ClientOf(const oauth::Params& params);
+  // metadata document describes; a Response when that document cannot be used. Fetches count
+  // against the requester's network like transactions do (key "cimd:").
+  std::variant<StatusOr<storage::Client>, http::Response> ClientOf(const http::Request& request,
+                                                                   const oauth::Params& params);
   // The answer when this address started too many transactions (429) or cannot be counted (503).
   std::optional<http::Response> OverLimit(const http::Request& request);
 

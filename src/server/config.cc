@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/ascii.h"
 #include "server/config_rules.h"
 
 namespace authgent::server {
@@ -128,8 +129,7 @@ constexpr Setting kSettings[] = {
 
 std::string FlagName(const char* name) {
   std::string flag = "--";
-  for (const char* p = name; *p; ++p)
-    flag += (*p == '_') ? '-' : static_cast<char>(std::tolower(*p));
+  for (const char* p = name; *p; ++p) flag += (*p == '_') ? '-' : AsciiLower(*p);
   return flag;
 }
 

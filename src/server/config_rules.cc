@@ -9,6 +9,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "oauth/issuer.h"
 #include "oauth/scope.h"
@@ -109,9 +110,8 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
     return Bad("CIMD", "must be enabled or disabled (got '" + raw.cimd + "')");
   }
   c.cimd_enabled = raw.cimd == "enabled";
-  for (std::string host : SplitCommas(raw.cimd_allowed_hosts)) {
-    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    c.cimd_allowed_hosts.push_back(host);
+  for (const std::string& host : SplitCommas(raw.cimd_allowed_hosts)) {
+    c.cimd_allowed_hosts.push_back(AsciiLower(host));
   }
   c.cimd_ca_file = raw.cimd_ca_file;
   AUTHGENT_ASSIGN_OR_RETURN(c.cimd_allow_loopback,

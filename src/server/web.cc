@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/ascii.h"
 #include "core/log.h"
 
 namespace authgent::server {
@@ -15,8 +16,7 @@ bool PostOf(const http::Request& request, std::string_view media_type) {
   if (request.method != "POST") return false;
   auto type = request.Header("content-type");
   if (!type) return false;
-  std::string lower(*type);
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  std::string lower = AsciiLower(*type);
   if (lower.rfind(media_type, 0) != 0) return false;
   return lower.size() == media_type.size() || lower[media_type.size()] == ';' ||
          lower[media_type.size()] == ' ';

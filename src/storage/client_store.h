@@ -33,7 +33,8 @@ class ClientStore {
   virtual void TouchClient(std::string client_id, int64_t now, StatusCompletion done) = 0;
 
 
-  // Deletes dynamically registered clients (source "dcr") that were never used and were created
+  // Deletes dynamically registered clients and metadata documents' clients (source "dcr" and
+  // "cimd") that were never used and were created
   // before `unused_before`, and those last used before `idle_before`; never one that still has a
   // live refresh family or an unexpired code. Returns how many went.
   virtual StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) = 0;

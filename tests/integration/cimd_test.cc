@@ -83,6 +83,63 @@ TEST_F(ClientIdDocumentFlow, AnUnusableDocumentIsAClearErrorPage) {
   EXPECT_EQ(documents_.Requests("/oauth/client.json"), 0);  // the redirect was not followed
 }
 
+TEST_F(ClientIdDocumentFlow, OversizeSlowAndNonJsonDocumentsAreRefused) {
+  struct Case {
+    const char* path;
+    federation::testing::ScriptedAnswer answer;
+    const char* reason;
+  };
+  const std::string big(6000, ' ');
+  const Case cases[] = {
+      {"/oversize.json",
+       {200, {{"Content-Type", "application/json"}}, "{\"client_id\": 1}" + big, 0},
+       "exceeds the size limit"},
+      {"/slow.json",
+       {200, {{"Content-Type", "application/json"}}, "{}", 5000},
+       "the client&apos;s metadata document could not be fetched: Timeout was reached"},
+      {"/page.json",
+       {200, {{"Content-Type", "text/html"}}, "{}", 0},
+       "the client&apos;s metadata document is not JSON"},
+  };
+  for (const Case& c : cases) {
+    documents_.Serve(c.path, c.answer);
+    HttpResult r = flow_.Authorize(flow_.AuthorizeParams(documents_.Url(c.path), kRedirect, pkce_));
+    EXPECT_EQ(r.status, 400) << c.path;
+    EXPECT_NE(r.body.find(c.reason), std::string::npos) << c.path << ": " << r.body;
+  }
+}
+
+TEST(ClientIdDocumentSettings, DocumentFetchesCountAgainstTheAuthorizeRateLimit) {
+  federation::testing::TlsDocumentServer documents;
+  TestServer server([&](server::RawConfig& raw) {
+    raw.cimd_ca_file = documents.ca_file();
+    raw.cimd_allow_loopback = "true";
+    raw.authorize_rate_limit = "2";
+  });
+  FlowDriver flow(server);
+  Pkce pkce = Pkce::Make();
+  auto authorize = [&](const std::string& path) {
+    std::string url = documents.Url(path);
+    documents.Serve(path,
+                    {200,
+                     {{"Content-Type", "application/json"}},
+                     nlohmann::json{{"client_id", url}, {"redirect_uris", {kRedirect}}}.dump(),
+                     0});
+    return flow.Authorize(flow.AuthorizeParams(url, kRedirect, pkce));
+  };
+  // Each new URL is a fetch and a stored client: the third from this address within the minute
+  // is refused before anything is fetched.
+  EXPECT_EQ(authorize("/a.json").status, 303);
+  EXPECT_EQ(authorize("/b.json").status, 303);
+  HttpResult refused = authorize("/c.json");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_FALSE(refused.Header("retry-after").empty());
+  EXPECT_NE(refused.body.find("too many applications were looked up from your network"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(documents.Requests("/c.json"), 0);
+}
+
 TEST(ClientIdDocumentSettings, WithoutLoopbackAdmittedTheDocumentIsNeverFetched) {
   federation::testing::TlsDocumentServer documents;
   TestServer server([&](server::RawConfig& raw) { raw.cimd_ca_file = documents.ca_file(); });

@@ -174,11 +174,13 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
 namespace authgent::storage::sql {
 
 StatusOr<int64_t> SqlStore::ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) {
-  // claude.ai and others register a client per connection: abandoned registrations pile up.
-  // A client holding a live grant is never touched, whatever its dates.
+  // claude.ai and others register a client per connection: abandoned registrations pile up, and
+  // anyone can make this server store a metadata document's client by naming its URL. A client
+  // holding a live grant is never touched, whatever its dates; a document's client that goes is
+  // fetched again when next named.
   AUTHGENT_ASSIGN_OR_RETURN(
       SqlResult r,
-      Exec("DELETE FROM clients WHERE source = 'dcr' AND "
+      Exec("DELETE FROM clients WHERE source IN ('dcr', 'cimd') AND "
           "((last_used_at = 0 AND created_at < $1) OR (last_used_at <> 0 AND last_used_at < $2)) "
           "AND NOT EXISTS (SELECT 1 FROM refresh_families f WHERE f.client_id = clients.client_id "
           "AND f.revoked_at = 0 AND f.expires_at > $3) "

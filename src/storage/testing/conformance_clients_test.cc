@@ -97,7 +97,8 @@ TEST_P(StoreConformance, ADocumentNeverOverwritesAnotherKindOfClient) {
 }
 
 TEST_P(StoreConformance, ClientListPagesInIdOrder) {
-  for (const char* id : {"b", "a", "d", "c"}) ASSERT_TRUE(store_->CreateClient(MakeClient(id)).ok());
+  for (const char* id : {"b", "a", "d", "c"})
+    ASSERT_TRUE(store_->CreateClient(MakeClient(id)).ok());
   auto first = store_->ListClients("", 3);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 3u);
@@ -115,14 +116,16 @@ TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt", "j1")).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
-  ASSERT_TRUE(Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
+  ASSERT_TRUE(
+      Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
   ASSERT_TRUE(store_->DeleteClient("c1").ok());
-  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_, nullptr, nullptr)->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
 }
 
-TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicClients) {
+TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   Client never_used = MakeClient("never-used");
   Client idle = MakeClient("idle");
@@ -132,17 +135,23 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicClients) {
   Client operator_added = MakeClient("cli");
   operator_added.source = "cli";
   Client with_grant = MakeClient("with-grant");
-  for (Client* c : {&never_used, &idle, &operator_added, &with_grant}) c->created_at = now_ - 100 * 86400;
-  for (const Client& c : {never_used, idle, fresh, operator_added, with_grant}) {
+  Client document = MakeClient("https://app.example/client.json");
+  document.source = "cimd";
+  for (Client* c : {&never_used, &idle, &operator_added, &with_grant, &document})
+    c->created_at = now_ - 100 * 86400;
+  for (const Client& c : {never_used, idle, fresh, operator_added, with_grant, document}) {
     ASSERT_TRUE(store_->CreateClient(c).ok());
   }
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f", "with-grant", "u1"), MakeToken("rt", "j")).ok());
   auto reaped = store_->ReapClients(now_ - 86400, now_ - 30 * 86400, now_);
   ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
-  EXPECT_EQ(*reaped, 2);
+  EXPECT_EQ(*reaped, 3);
   EXPECT_EQ(store_->GetClient("never-used").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetClient("https://app.example/client.json").status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(store_->GetClient("idle").status().code(), StatusCode::kNotFound);
-  for (const char* kept : {"fresh", "cli", "with-grant"}) EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
+  for (const char* kept : {"fresh", "cli", "with-grant"})
+    EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
 }
 
 }  // namespace
