@@ -4,21 +4,19 @@
 // works; the write tool gets 403 insufficient_scope, the client re-authorizes with the added scope
 // and the call succeeds. The same token also verifies with jose and PyJWT.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-import { freePort, startAuthgent } from './lib/authgent.mjs';
+import { startAuthgent } from './lib/authgent.mjs';
 import { MemoryProvider } from './lib/memory_provider.mjs';
-import { authorizeInBrowser, launchBrowser } from './lib/browser.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import { startExampleServer, withAuthorization as withAuthorizationIn } from './lib/mcp_example.mjs';
 
 const CALLBACK = 'http://127.0.0.1:53684/callback';
-const EXAMPLE = process.env.MCP_EXAMPLE_BIN ??
-  resolve(import.meta.dirname, '../../build/debug/examples/mcp-server/mcp-server');
 
 let authgent;
 let server;
@@ -27,36 +25,19 @@ let browser;
 
 before(async () => {
   authgent = await startAuthgent();
-  const port = await freePort();
-  resource = `http://127.0.0.1:${port}/mcp`;
-  server = spawn(EXAMPLE, ['--issuer', authgent.issuer, '--resource', resource, '--port', String(port)],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`mcp-server did not start: ${stderr}`)), 15000);
-    server.stderr.on('data', (d) => { stderr += d; if (stderr.includes('listening')) { clearTimeout(timer); ok(); } });
-  });
+  server = await startExampleServer(authgent.issuer);
+  resource = server.resource;
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  server?.stop();
   await authgent?.stop();
 });
 
-// Connects (or calls) and, when the SDK asks for authorization, lets the browser answer it.
-async function withAuthorization(provider, transportRef, action) {
-  try {
-    return await action();
-  } catch (error) {
-    if (!(error instanceof UnauthorizedError)) throw error;
-    const url = new URL(await authorizeInBrowser(browser, provider.authorizationUrl.href,
-      { callbackPrefix: CALLBACK, screenshotPrefix: 'mcp-server' }));
-    await transportRef.transport.finishAuth(url.searchParams.get('code'));
-    return null;
-  }
-}
+const withAuthorization = (provider, ref, action) =>
+  withAuthorizationIn(browser, provider, ref, action, 'mcp-server');
 
 test('SDK client: 401, discovery, login and consent, read tool, 403 step-up, write tool', async () => {
   const provider = new MemoryProvider({ callback: CALLBACK, clientName: 'authgent e2e (example MCP server)' });

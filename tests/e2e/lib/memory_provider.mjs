@@ -1,8 +1,11 @@
 // An OAuthClientProvider for the MCP TypeScript SDK that keeps everything in memory, as a
 // command-line MCP client would keep it in a file: what the SDK saves is what it reads back.
+// `clientMetadataUrl` (optional) is the client's metadata document: the SDK uses it as the client
+// ID when the server advertises client_id_metadata_document_supported, and registers otherwise.
 export class MemoryProvider {
-  constructor({ callback, clientName, state }) {
+  constructor({ callback, clientName, state, clientMetadataUrl }) {
     this.callback = callback;
+    this.clientMetadataUrl = clientMetadataUrl;
     this.clientName = clientName;
     this.fixedState = state;
     this.saved = {};
