@@ -1,8 +1,9 @@
 // libFuzzer target: oauth/registration, dynamic client registration bodies (RFC 7591) as anyone on
 // the network may send them. Properties for every accepted registration, under the open and the
 // constrained policy: each redirect URI passes the redirect-URI rules (and the allow-list when
-// constrained), a secret exists exactly for confidential clients, and the 201 body serialises
-// (valid UTF-8) and equals ClientToJson of the stored client plus the secret.
+// constrained), a secret exists exactly for clients of the two secret methods (none for public
+// and private_key_jwt clients), and the 201 body serialises (valid UTF-8) and equals
+// ClientToJson of the stored client plus the secret.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,7 +23,9 @@ void CheckAccepted(const Registration& reg, const RegistrationPolicy& policy) {
     FUZZ_CHECK(!CheckRedirectUri(uri));
     if (policy.mode == DcrMode::kConstrained) FUZZ_CHECK(policy.allowlist.Allows(uri));
   }
-  FUZZ_CHECK((c.token_endpoint_auth_method == "none") == reg.client_secret.empty());
+  bool secret_method = c.token_endpoint_auth_method == "client_secret_basic" ||
+                       c.token_endpoint_auth_method == "client_secret_post";
+  FUZZ_CHECK(secret_method == !reg.client_secret.empty());
   FUZZ_CHECK(reg.client_secret.empty() == c.secret_hash.empty());
   nlohmann::json expected = ClientToJson(c);
   if (!reg.client_secret.empty()) {

@@ -100,13 +100,6 @@ std::variant<storage::Client, DocumentRefusal> ClientIdDocuments::Fetch(
   auto parsed = oauth::ClientFromDocument(client_id, response->body, now);
   if (auto* e = std::get_if<oauth::OAuthError>(&parsed)) return Refuse(client_id, e->description);
   storage::Client client = std::get<storage::Client>(std::move(parsed));
-  if (client.token_endpoint_auth_method != "none") {
-    // oauth/cimd admits private_key_jwt, but the token endpoint cannot verify client assertions
-    // yet: such a client could sign a user in and then never get a token.
-    return Refuse(client_id,
-                  "this server accepts only public clients (token_endpoint_auth_method "
-                  "none) from metadata documents");
-  }
   client.document_fetched_at = now;
   client.document_expires_at =
       now + oauth::DocumentLifetime(response->cache_control, response->expires, now);

@@ -121,19 +121,11 @@ TEST_F(ClientIdDocumentsTest, EachRefusalSaysWhy) {
   EXPECT_EQ(Resolved(), "refused: the client's metadata document is not JSON");
   fetcher_.Serve(nlohmann::json{{"client_id", kUrl + "?x"}, {"redirect_uris", {kCallback}}}.dump());
   EXPECT_EQ(Resolved(), "refused: the document's client_id must equal the URL it was fetched from");
-  fetcher_.Serve(nlohmann::json{{"client_id", kUrl},
-                                {"redirect_uris", {kCallback}},
-                                {"token_endpoint_auth_method", "private_key_jwt"},
-                                {"jwks_uri", "https://app.example.com/jwks"}}
-                     .dump());
-  EXPECT_EQ(Resolved(),
-            "refused: this server accepts only public clients "
-            "(token_endpoint_auth_method none) from metadata documents");
   EXPECT_EQ(store_->GetClient(kUrl).status().code(), StatusCode::kNotFound);
   auto bad = documents_->Resolve("https://app.example.com/", kCallback);
   ASSERT_TRUE(std::holds_alternative<DocumentRefusal>(bad));
   EXPECT_EQ(std::get<DocumentRefusal>(bad).reason, "client ID URL needs a path");
-  EXPECT_EQ(fetcher_.calls, 5);
+  EXPECT_EQ(fetcher_.calls, 4);
 }
 
 TEST_F(ClientIdDocumentsTest, OnlyAllowedHostsAreFetched) {

@@ -52,30 +52,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// jwks_uri and jwks for private_key_jwt (RFC 7591 §2: one or the other, never both).
-std::optional<OAuthError> CheckKeys(const nlohmann::json& doc, const std::string& method) {
-  bool has_uri = doc.contains("jwks_uri") && !doc["jwks_uri"].is_null();
-  bool has_set = doc.contains("jwks") && !doc["jwks"].is_null();
-  if (has_uri && has_set) return BadDocument("jwks_uri and jwks must not both be present");
-  if (has_uri) {
-    if (!doc["jwks_uri"].is_string()) return BadDocument("jwks_uri must be an https URL");
-    const std::string& text = doc["jwks_uri"].get_ref<const std::string&>();
-    auto url = boost::urls::parse_uri(text);
-    if (text.size() > kMaxClientIdUrlLength || !url || AsciiLower(url->scheme()) != "https" ||
-        url->host().empty() || url->has_fragment() || url->has_userinfo()) {
-      return BadDocument("jwks_uri must be an https URL");
-    }
-  }
-  if (has_set && !(doc["jwks"].is_object() && doc["jwks"].contains("keys") &&
-                   doc["jwks"]["keys"].is_array() && !doc["jwks"]["keys"].empty())) {
-    return BadDocument("jwks must be a JSON Web Key Set with at least one key");
-  }
-  if (method == "private_key_jwt" && !has_uri && !has_set) {
-    return BadDocument("private_key_jwt needs jwks_uri or jwks");
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 bool IsClientIdUrl(std::string_view client_id) { return client_id.rfind("https://", 0) == 0; }
@@ -134,12 +110,6 @@ std::variant<storage::Client, OAuthError> ClientFromDocument(std::string_view ur
   if (client.redirect_uris.empty()) {
     return OAuthError{"invalid_redirect_uri", "redirect_uris is required", "", 400};
   }
-  if (auto e = CheckKeys(doc, client.token_endpoint_auth_method)) return *e;
-  nlohmann::json extra = nlohmann::json::parse(client.metadata_json, nullptr, false);
-  if (!extra.is_object()) extra = nlohmann::json::object();
-  if (doc.contains("jwks_uri") && doc["jwks_uri"].is_string()) extra["jwks_uri"] = doc["jwks_uri"];
-  if (doc.contains("jwks") && doc["jwks"].is_object()) extra["jwks"] = doc["jwks"];
-  client.metadata_json = extra.dump();
   client.client_id = std::string(url);
   client.source = "cimd";
   client.created_at = now;

@@ -148,7 +148,8 @@ TEST(ClientFromDocument, PrivateKeyJwtNeedsExactlyOneKeySource) {
   auto empty_set = method;
   empty_set["jwks"] = {{"keys", nlohmann::json::array()}};
   EXPECT_EQ(ErrorOf(ClientFromDocument(kUrl, Document(empty_set), 1)),
-            "invalid_client_metadata: jwks must be a JSON Web Key Set with at least one key");
+            "invalid_client_metadata: jwks must be a JSON Web Key Set with at least one EC P-256 "
+            "or RSA (2048 bits or more) signature key, at most 8 KiB");
 }
 
 TEST(ClientFromDocument, RefusesOversizeAndNonObjectDocuments) {

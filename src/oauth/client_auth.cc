@@ -4,6 +4,7 @@
 
 #include "core/base64.h"
 #include "core/bytes.h"
+#include "oauth/client_assertion.h"
 
 namespace authgent::oauth {
 namespace {
@@ -19,6 +20,25 @@ std::string LenientDecode(std::string_view text) {
 std::variant<PresentedCredentials, OAuthError> ExtractClientCredentials(
     const std::string& authorization_header, const Params& params) {
   PresentedCredentials c;
+  bool asserted = params.Has("client_assertion") || params.Has("client_assertion_type");
+  if (asserted) {
+    if (!authorization_header.empty() || params.Has("client_secret")) {
+      return InvalidRequest("use one client authentication method", "assertion and a secret");
+    }
+    if (params.Get("client_assertion_type") != kJwtBearerAssertionType) {
+      return InvalidClient("unsupported client_assertion_type");
+    }
+    c.client_assertion = params.Get("client_assertion");
+    if (c.client_assertion.empty()) return InvalidClient("empty client_assertion");
+    std::string subject = AssertionSubject(c.client_assertion);
+    c.client_id = params.Has("client_id") ? params.Get("client_id") : subject;
+    if (c.client_id.empty()) return InvalidClient("the client assertion names no client");
+    if (c.client_id != subject) {
+      return InvalidClient("client_id does not match the assertion's sub");
+    }
+    c.method = "private_key_jwt";
+    return c;
+  }
   if (!authorization_header.empty()) {
     constexpr std::string_view kBasic = "Basic ";
     if (authorization_header.size() <= kBasic.size() ||
@@ -54,15 +74,10 @@ std::variant<PresentedCredentials, OAuthError> ExtractClientCredentials(
   return c;
 }
 
-std::variant<storage::Client, OAuthError> AuthenticateClient(storage::ClientStore& store,
-                                                             const PresentedCredentials& creds,
-                                                             int64_t now) {
-  return CheckClientCredentials(store.GetClient(creds.client_id), creds, now);
-}
-
 std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storage::Client> client,
                                                                  const PresentedCredentials& creds,
-                                                                 int64_t now) {
+                                                                 int64_t now,
+                                                                 const AssertionCheck& check) {
   if (!client.ok()) {
     if (client.status().code() == StatusCode::kNotFound) {
       return InvalidClient("unknown client " + creds.client_id);
@@ -70,6 +85,14 @@ std::variant<storage::Client, OAuthError> CheckClientCredentials(StatusOr<storag
     return FromFailure(client.status());
   }
   const std::string& registered = client->token_endpoint_auth_method;
+  if (registered == "private_key_jwt" || creds.method == "private_key_jwt") {
+    if (registered != creds.method) {
+      return InvalidClient("registered " + registered + ", presented " + creds.method);
+    }
+    if (!check) return InvalidClient("client assertions are not accepted here");
+    if (auto refused = check(*client, creds.client_assertion)) return std::move(*refused);
+    return std::move(client).value();
+  }
   if (registered == "none") {
     if (creds.method != "none") return InvalidClient("public client sent a secret");
     return std::move(client).value();

@@ -12,7 +12,9 @@ bool HasGrant(const storage::Client& c, std::string_view grant) {
   return std::find(c.grant_types.begin(), c.grant_types.end(), grant) != c.grant_types.end();
 }
 
+// Authenticates with something only it holds: a secret, or a private key (private_key_jwt).
 bool Confidential(const storage::Client& c) {
+  if (c.token_endpoint_auth_method == "private_key_jwt") return true;
   return c.token_endpoint_auth_method != "none" && !c.secret_hash.empty();
 }
 

@@ -23,10 +23,17 @@ nlohmann::json BuildMetadata(const MetadataSettings& s) {
   m["response_types_supported"] = {"code"};
   m["response_modes_supported"] = {"query"};
   m["grant_types_supported"] = {"authorization_code", "refresh_token", "client_credentials"};
-  const nlohmann::json auth_methods = {"none", "client_secret_post", "client_secret_basic"};
+  const nlohmann::json auth_methods = {"none", "client_secret_post", "client_secret_basic",
+                                       "private_key_jwt"};
   m["token_endpoint_auth_methods_supported"] = auth_methods;
   m["revocation_endpoint_auth_methods_supported"] = auth_methods;
-  m["introspection_endpoint_auth_methods_supported"] = {"client_secret_post", "client_secret_basic"};
+  m["introspection_endpoint_auth_methods_supported"] = {"client_secret_post", "client_secret_basic",
+                                                        "private_key_jwt"};
+  // private_key_jwt assertions (oauth/client_assertion); the same for every endpoint above.
+  const nlohmann::json assertion_algs = {"ES256", "RS256"};
+  m["token_endpoint_auth_signing_alg_values_supported"] = assertion_algs;
+  m["revocation_endpoint_auth_signing_alg_values_supported"] = assertion_algs;
+  m["introspection_endpoint_auth_signing_alg_values_supported"] = assertion_algs;
   // An https URL may be the client_id (oauth/cimd). claude.ai uses it only when this flag is set
   // and `none` is among the token endpoint's auth methods (it is, above).
   if (s.client_id_documents) m["client_id_metadata_document_supported"] = true;

@@ -21,7 +21,10 @@ TEST(Metadata, BuiltFromTheIssuerWithoutNulls) {
   EXPECT_EQ(m["revocation_endpoint"], "https://auth.example.com/oauth/revoke");
   EXPECT_EQ(m["introspection_endpoint"], "https://auth.example.com/oauth/introspect");
   EXPECT_EQ(m["token_endpoint_auth_methods_supported"],
-            nlohmann::json::array({"none", "client_secret_post", "client_secret_basic"}));
+            nlohmann::json::array(
+                {"none", "client_secret_post", "client_secret_basic", "private_key_jwt"}));
+  EXPECT_EQ(m["token_endpoint_auth_signing_alg_values_supported"],
+            nlohmann::json::array({"ES256", "RS256"}));
   EXPECT_EQ(m["authorization_response_iss_parameter_supported"], true);
   EXPECT_EQ(m["client_id_metadata_document_supported"], true);
   EXPECT_EQ(m.dump().find("null"), std::string::npos);

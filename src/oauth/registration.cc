@@ -1,7 +1,10 @@
 #include "oauth/registration.h"
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 
+#include "authgent/verify/jwks.h"
+#include "core/ascii.h"
 #include "core/bytes.h"
 #include "core/display_text.h"
 #include "core/sortable_token.h"
@@ -12,6 +15,8 @@ namespace {
 constexpr size_t kMaxRedirectUris = 20;
 constexpr size_t kMaxClientName = 200;
 constexpr size_t kMaxMetadataString = 2000;
+constexpr size_t kMaxKeysUriLength = 1024;
+constexpr size_t kMaxKeySetBytes = 8192;
 
 OAuthError BadMetadata(std::string description, std::string debug = "") {
   return {"invalid_client_metadata", std::move(description), std::move(debug), 400};
@@ -32,6 +37,40 @@ std::string TrimName(const std::string& in) {
     if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80)) out.pop_back();
   }
   return out;
+}
+
+// The client's public keys for private_key_jwt (RFC 7591 §2: jwks_uri or jwks, never both), as
+// the fields to keep in its metadata; required with private_key_jwt, and only then meaningful.
+std::variant<nlohmann::json, OAuthError> ClientKeys(const nlohmann::json& body,
+                                                    const std::string& method) {
+  nlohmann::json keys = nlohmann::json::object();
+  bool has_uri = body.contains("jwks_uri") && !body["jwks_uri"].is_null();
+  bool has_set = body.contains("jwks") && !body["jwks"].is_null();
+  if (has_uri && has_set) return BadMetadata("jwks_uri and jwks must not both be present");
+  if (has_uri) {
+    const std::string text =
+        body["jwks_uri"].is_string() ? body["jwks_uri"].get<std::string>() : "";
+    auto url = boost::urls::parse_uri(text);
+    if (text.size() > kMaxKeysUriLength || !url || AsciiLower(url->scheme()) != "https" ||
+        url->host().empty() || url->has_fragment() || url->has_userinfo()) {
+      return BadMetadata("jwks_uri must be an https URL");
+    }
+    keys["jwks_uri"] = text;
+  }
+  if (has_set) {
+    std::string text = body["jwks"].is_object() ? body["jwks"].dump() : "";
+    auto parsed = verify::Jwks::Parse(text);
+    if (text.size() > kMaxKeySetBytes || !parsed || parsed->keys().empty()) {
+      return BadMetadata(
+          "jwks must be a JSON Web Key Set with at least one EC P-256 or RSA (2048 bits or more) "
+          "signature key, at most 8 KiB");
+    }
+    keys["jwks"] = body["jwks"];
+  }
+  if (method == "private_key_jwt" && !has_uri && !has_set) {
+    return BadMetadata("private_key_jwt needs jwks_uri or jwks");
+  }
+  return keys;
 }
 
 // Reads an optional array of strings; false when present but not one.
@@ -125,6 +164,8 @@ std::variant<storage::Client, OAuthError> ParseClientMetadata(const nlohmann::js
   if (Contains(c.grant_types, "client_credentials") && method == "none") {
     return BadMetadata("the client_credentials grant needs a confidential client");
   }
+  auto keys = ClientKeys(body, method);
+  if (auto* e = std::get_if<OAuthError>(&keys)) return std::move(*e);
 
   if (uses_code && c.redirect_uris.empty()) return BadRedirect("redirect_uris is required");
   if (c.redirect_uris.size() > kMaxRedirectUris) return BadRedirect("too many redirect_uris");
@@ -173,6 +214,7 @@ std::variant<storage::Client, OAuthError> ParseClientMetadata(const nlohmann::js
     }
     extra["contacts"] = contacts;
   }
+  for (auto& [key, value] : std::get<nlohmann::json>(keys).items()) extra[key] = value;
   c.metadata_json = extra.dump();
 
   return c;
@@ -195,7 +237,7 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   c.source = source;
   c.created_at = now_millis / 1000;
   Registration reg;
-  if (method != "none") {
+  if (method == "client_secret_basic" || method == "client_secret_post") {
     reg.client_secret = random.NewToken();
     c.secret_hash = TokenHash(reg.client_secret);
   }

@@ -41,7 +41,8 @@ struct MetadataRules {
   const RedirectAllowlist* allowlist = nullptr;
   // The token_endpoint_auth_method values accepted (in the order an error lists them), and the
   // one assumed when the metadata names none (RFC 7591 §2: client_secret_basic).
-  std::vector<std::string> auth_methods = {"none", "client_secret_post", "client_secret_basic"};
+  std::vector<std::string> auth_methods = {"none", "client_secret_post", "client_secret_basic",
+                                           "private_key_jwt"};
   std::string default_auth_method = "client_secret_basic";
 };
 

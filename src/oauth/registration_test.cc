@@ -68,6 +68,34 @@ TEST(Registration, DefaultsAreConfidentialCodeClients) {
   EXPECT_FALSE(reg.response.contains("client_name"));
 }
 
+TEST(Registration, PrivateKeyJwtClientsRegisterKeysAndGetNoSecret) {
+  auto r = Register(R"({"redirect_uris":["https://app.example/cb"],
+    "token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://app.example/jwks.json"})");
+  ASSERT_EQ(ErrorOf(r), "");
+  const Registration& reg = std::get<Registration>(r);
+  EXPECT_EQ(reg.client_secret, "");
+  EXPECT_EQ(reg.client.secret_hash, "");
+  EXPECT_FALSE(reg.response.contains("client_secret"));
+  EXPECT_EQ(reg.response["token_endpoint_auth_method"], "private_key_jwt");
+  EXPECT_EQ(reg.response["jwks_uri"], "https://app.example/jwks.json");
+  // An inline set must hold a usable key: an EC P-256 public key here.
+  const char* ec_key = R"({"kty":"EC","crv":"P-256","kid":"k1",
+    "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})";
+  auto inline_set = Register(std::string(R"({"redirect_uris":["https://app.example/cb"],
+    "token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[)") +
+                             ec_key + "]}}");
+  ASSERT_EQ(ErrorOf(inline_set), "");
+  EXPECT_EQ(std::get<Registration>(inline_set).response["jwks"]["keys"][0]["kid"], "k1");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://app.example/cb"],
+    "token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}})")),
+            "invalid_client_metadata: jwks must be a JSON Web Key Set with at least one EC P-256 "
+            "or RSA (2048 bits or more) signature key, at most 8 KiB");
+  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://app.example/cb"],
+    "token_endpoint_auth_method":"private_key_jwt","jwks_uri":"http://app.example/jwks.json"})")),
+            "invalid_client_metadata: jwks_uri must be an https URL");
+}
+
 TEST(Registration, CursorRegistersThreeKindsOfRedirectAtOnce) {
   auto r = Register(R"({"redirect_uris":["cursor://anysphere.cursor-mcp/oauth/callback",
     "https://www.cursor.com/agents/mcp/oauth/callback","http://127.0.0.1:54321/callback"],
@@ -93,9 +121,15 @@ TEST(Registration, RejectionsAreExact) {
             "refresh_token");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"response_types":["token"]})")),
             "invalid_client_metadata: only the response type \"code\" is supported");
-  EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})")),
-            "invalid_client_metadata: unsupported token_endpoint_auth_method; supported: none, "
-            "client_secret_post, client_secret_basic");
+  EXPECT_EQ(
+      ErrorOf(Register(
+          R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"tls_client_auth"})")),
+      "invalid_client_metadata: unsupported token_endpoint_auth_method; supported: none, "
+      "client_secret_post, client_secret_basic, private_key_jwt");
+  EXPECT_EQ(
+      ErrorOf(Register(
+          R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})")),
+      "invalid_client_metadata: private_key_jwt needs jwks_uri or jwks");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["refresh_token"]})")),
             "invalid_client_metadata: grant_types must include authorization_code");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://a.example/cb"],"client_name":7})")),

@@ -113,8 +113,23 @@ void App::BuildServices() {
       BrowserSettings{config_.issuer, config_.service_name, config_.login_session_ttl,
                       keys_->DeriveSecret("authgent sign-out v1")},
       *store_, clock_, random_);
-  client_authentication_ =
-      std::make_unique<ClientAuthentication>(config_.issuer, *store_, client_cache_, clock_);
+  // private_key_jwt clients' keys: a jwks_uri is a stranger's URL (DCR, metadata documents), so
+  // it is fetched with the same guard, CA file and loopback setting as metadata documents.
+  federation::FetchLimits key_limits;
+  key_limits.timeout_ms = 3000;
+  key_limits.max_body_bytes = 64 * 1024;
+  key_limits.addresses = federation::AddressPolicy{.allow_loopback = config_.cimd_allow_loopback};
+  key_limits.ca_file = config_.cimd_ca_file;
+  key_fetcher_ = std::make_unique<federation::CurlFetcher>(key_limits);
+  client_keys_ = std::make_unique<federation::ClientKeys>(*key_fetcher_, clock_);
+  client_assertions_ = std::make_unique<ClientAssertions>(
+      oauth::AssertionAudience{config_.issuer, config_.issuer + oauth::kTokenPath}, *client_keys_,
+      *store_, clock_);
+  client_authentication_ = std::make_unique<ClientAuthentication>(
+      config_.issuer, *store_, client_cache_, clock_,
+      [this](const storage::Client& client, const std::string& assertion) {
+        return client_assertions_->Check(client, assertion);
+      });
   front_channel_ = std::make_unique<FrontChannel>(
       FrontChannelSettings{config_.issuer, config_.service_name, config_.login_session_ttl},
       *store_, *tokens_, *browser_, catalog_, clock_, random_);

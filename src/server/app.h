@@ -6,8 +6,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <optional>
+#include <thread>
 #include <variant>
 
 #include "core/clock.h"
@@ -21,6 +21,7 @@
 #include "oauth/token_service.h"
 #include "server/authorize_endpoint.h"
 #include "server/browser.h"
+#include "server/client_assertions.h"
 #include "server/client_authentication.h"
 #include "server/client_cache.h"
 #include "server/config.h"
@@ -101,6 +102,9 @@ class App {
   // What the endpoints share, and the endpoints (server/*_endpoint.h), built once the issuer is
   // known; after everything they use, so they are destroyed first.
   std::unique_ptr<Browser> browser_;
+  std::unique_ptr<federation::HttpFetcher> key_fetcher_;  // clients' jwks_uri (guarded)
+  std::unique_ptr<federation::ClientKeys> client_keys_;
+  std::unique_ptr<ClientAssertions> client_assertions_;
   std::unique_ptr<ClientAuthentication> client_authentication_;
   std::unique_ptr<FrontChannel> front_channel_;
   std::unique_ptr<DiscoveryEndpoint> discovery_;

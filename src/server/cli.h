@@ -17,6 +17,9 @@ struct ClientArgs {
   std::vector<std::string> resources;  // audiences for client_credentials and introspection
   bool confidential = false;
   bool introspect = false;  // may call the introspection endpoint for its resources
+  // private_key_jwt instead of a secret: the URL of its public keys, or a file holding them.
+  std::string jwks_uri;
+  std::string jwks_file;
 };
 
 int RunMigrate(const Config& config);

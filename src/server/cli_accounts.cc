@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -114,14 +116,34 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   bool machine = Has(grants, "client_credentials");
   StatusOr<std::vector<std::string>> resources = ClientResources(config, args, machine);
   if (!resources.ok()) return Fail(resources.status().message());
-  // A client that gets tokens without a user, or reads other clients' tokens, has a secret.
+  // A client that gets tokens without a user, or reads other clients' tokens, has a secret, or
+  // a key pair when it was given keys.
   bool confidential = args.confidential || machine || args.introspect;
-  auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  bool with_keys = !args.jwks_uri.empty() || !args.jwks_file.empty();
+  if (!args.jwks_uri.empty() && !args.jwks_file.empty()) {
+    return Fail("give --jwks-uri or --jwks, not both");
+  }
+  if (with_keys && args.confidential) {
+    return Fail(
+        "--confidential issues a secret; a client with --jwks-uri or --jwks has keys instead");
+  }
   nlohmann::json body = {{"client_name", args.name},
                          {"redirect_uris", args.redirect_uris},
-                         {"token_endpoint_auth_method", confidential ? "client_secret_basic" : "none"},
+                         {"token_endpoint_auth_method", with_keys      ? "private_key_jwt"
+                                                        : confidential ? "client_secret_basic"
+                                                                       : "none"},
                          {"grant_types", grants}};
+  if (!args.jwks_uri.empty()) body["jwks_uri"] = args.jwks_uri;
+  if (!args.jwks_file.empty()) {
+    std::ifstream in(args.jwks_file);
+    if (!in.is_open()) return Fail("cannot read " + args.jwks_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    body["jwks"] = nlohmann::json::parse(text.str(), nullptr, false);
+    if (body["jwks"].is_discarded()) return Fail(args.jwks_file + " is not JSON");
+  }
+  auto store = OpenMigratedStore(config);
+  if (!store.ok()) return Fail(store.status().message());
   if (!args.scope.empty()) body["scope"] = args.scope;
   // The operator decides: the DCR allow-list does not apply to clients added here, and
   // client_credentials is allowed.

@@ -44,7 +44,8 @@ StatusOr<storage::Client> ClientAuthentication::Lookup(const std::string& client
 std::variant<storage::Client, http::Response> ClientAuthentication::Check(
     const http::Request& request, StatusOr<storage::Client> client,
     const oauth::PresentedCredentials& presented) {
-  auto checked = oauth::CheckClientCredentials(std::move(client), presented, clock_.Now());
+  auto checked =
+      oauth::CheckClientCredentials(std::move(client), presented, clock_.Now(), assertions_);
   if (auto* e = std::get_if<oauth::OAuthError>(&checked)) return Failed(request, *e);
   return std::get<storage::Client>(std::move(checked));
 }

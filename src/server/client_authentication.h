@@ -2,6 +2,8 @@
 // introspection). The credentials come from the Authorization header or the form
 // (oauth/client_auth) and are checked against the client as the client cache has it; a failure
 // answers 400 or 401, with `WWW-Authenticate: Basic` after a Basic attempt (RFC 6749 §5.2).
+// A private_key_jwt assertion is checked by `assertions` (server/client_assertions: may block,
+// so a request carrying one is checked on a worker).
 #pragma once
 
 #include <optional>
@@ -21,8 +23,12 @@ namespace authgent::server {
 class ClientAuthentication {
  public:
   ClientAuthentication(std::string issuer, storage::ClientStore& clients, ClientCache& cache,
-                       const Clock& clock)
-      : issuer_(std::move(issuer)), clients_(clients), cache_(cache), clock_(clock) {}
+                       const Clock& clock, oauth::AssertionCheck assertions = nullptr)
+      : issuer_(std::move(issuer)),
+        clients_(clients),
+        cache_(cache),
+        clock_(clock),
+        assertions_(std::move(assertions)) {}
 
   // What every back-channel request must be: a form post, well formed, no parameter repeated
   // (RFC 6749 §3.2); else the invalid_request to answer.
@@ -50,6 +56,7 @@ class ClientAuthentication {
   storage::ClientStore& clients_;
   ClientCache& cache_;
   const Clock& clock_;
+  const oauth::AssertionCheck assertions_;
 };
 
 }  // namespace authgent::server

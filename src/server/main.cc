@@ -198,6 +198,12 @@ std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
                   "introspect tokens of (repeatable)");
   add->add_flag("--introspect", args.introspect,
                 "May introspect tokens of its --resource URIs (implies --confidential)");
+  add->add_option("--jwks-uri", args.jwks_uri,
+                  "Authenticates with private_key_jwt (no secret): the https URL of its public "
+                  "keys (a JWK Set)");
+  add->add_option("--jwks", args.jwks_file,
+                  "Authenticates with private_key_jwt (no secret): a file holding its public keys "
+                  "(a JWK Set)");
   CLI::App* list = AddCommand(*clients, "list", "List every client", raw);
   CLI::App* show = AddCommand(*clients, "show", "Show one client's registration", raw);
   show->add_option("client_id", target, "The client id")->required();

@@ -39,8 +39,10 @@ http::AsyncStep TokenEndpoint::Start(const http::Request& request, bool on_worke
       Call{request, std::move(params), std::get<oauth::PresentedCredentials>(std::move(presented))});
   const std::string& client_id = call->presented.client_id;
   if (on_worker) return Grant(call, authentication_.Lookup(client_id), true);
+  // An assertion's check may fetch the client's keys and writes its jti: never on this thread.
+  bool blocking_check = call->presented.method == "private_key_jwt";
   std::optional<storage::Client> cached =
-      keys_.NeedsReload() ? std::nullopt : authentication_.Cached(client_id);
+      keys_.NeedsReload() || blocking_check ? std::nullopt : authentication_.Cached(client_id);
   if (!cached) {
     return http::OnWorker{[this, call] {
       return http::Finished(Grant(call, authentication_.Lookup(call->presented.client_id), true));

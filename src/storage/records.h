@@ -20,7 +20,8 @@ struct Client {
   std::vector<std::string> redirect_uris;
   std::vector<std::string> grant_types;
   std::vector<std::string> response_types;
-  std::string token_endpoint_auth_method;  // none | client_secret_post | client_secret_basic
+  std::string token_endpoint_auth_method;  // none | client_secret_post | client_secret_basic |
+                                           // private_key_jwt
   std::string scope;                       // space-separated scopes the client may ask for; "" = any
   std::string application_type;            // native | web
   std::string source;                      // dcr | cli | cimd

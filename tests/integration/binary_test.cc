@@ -16,6 +16,7 @@
 #include "sqlite_check.h"
 #include "storage/sql/schema.h"
 #include "test_server.h"
+#include "test_signer.h"
 
 namespace authgent::testing {
 namespace {
@@ -359,6 +360,41 @@ TEST(Binary, ClientsSubcommands) {
   EXPECT_EQ(machine_json["introspection"], true);
   EXPECT_EQ(machine_json["grant_types"], nlohmann::json::array({"client_credentials"}));
   EXPECT_EQ(machine_json["token_endpoint_auth_method"], "client_secret_basic");
+
+  // Keys instead of a secret: a key set from a file, or the URL of one.
+  verify::testing::TestSigner signer("ES256", "k1");
+  std::string jwks_file = dir + "/jwks.json";
+  std::ofstream(jwks_file) << signer.JwksJson();
+  RunResult keyed =
+      RunAuthgent({"clients", "add", "--name", "Signed", "--grant", "client_credentials",
+                   "--resource", "https://mcp.example/mcp", "--jwks", jwks_file},
+                  {}, dir);
+  ASSERT_EQ(keyed.code, 0) << keyed.err;
+  EXPECT_EQ(keyed.out.find("client_secret"), std::string::npos);
+  nlohmann::json keyed_json = nlohmann::json::parse(
+      RunAuthgent({"clients", "show", keyed.out.substr(11, 32)}, {}, dir).out);
+  EXPECT_EQ(keyed_json["token_endpoint_auth_method"], "private_key_jwt");
+  EXPECT_EQ(keyed_json["jwks"]["keys"][0]["kid"], "k1");
+  RunResult by_uri = RunAuthgent(
+      {"clients", "add", "--name", "Signed", "--grant", "client_credentials", "--resource",
+       "https://mcp.example/mcp", "--jwks-uri", "https://signer.example/jwks.json"},
+      {}, dir);
+  ASSERT_EQ(by_uri.code, 0) << by_uri.err;
+  EXPECT_EQ(
+      nlohmann::json::parse(
+          RunAuthgent({"clients", "show", by_uri.out.substr(11, 32)}, {}, dir).out)["jwks_uri"],
+      "https://signer.example/jwks.json");
+  EXPECT_EQ(RunAuthgent({"clients", "add", "--name", "S", "--jwks", dir + "/missing.json",
+                         "--redirect-uri", "https://tool.example/cb"},
+                        {}, dir)
+                .err,
+            "authgent: cannot read " + dir + "/missing.json\n");
+  EXPECT_EQ(RunAuthgent({"clients", "add", "--name", "S", "--jwks", jwks_file, "--confidential",
+                         "--redirect-uri", "https://tool.example/cb"},
+                        {}, dir)
+                .err,
+            "authgent: --confidential issues a secret; a client with --jwks-uri or --jwks has keys "
+            "instead\n");
 
   RunResult show = RunAuthgent({"clients", "show", id}, {}, dir);
   ASSERT_EQ(show.code, 0);

@@ -98,6 +98,11 @@ std::pair<std::string, std::string> AddOperatorClient(TestServer& server,
   nlohmann::json body = {{"client_name", "Operator client"},
                          {"grant_types", spec.grants},
                          {"token_endpoint_auth_method", "client_secret_basic"}};
+  if (!spec.jwks.is_null() || !spec.jwks_uri.empty()) {
+    body["token_endpoint_auth_method"] = "private_key_jwt";
+    if (!spec.jwks.is_null()) body["jwks"] = spec.jwks;
+    if (!spec.jwks_uri.empty()) body["jwks_uri"] = spec.jwks_uri;
+  }
   if (!spec.redirect_uris.empty()) body["redirect_uris"] = spec.redirect_uris;
   if (!spec.scope.empty()) body["scope"] = spec.scope;
   SecureRandom& random = SecureRandom::Instance();

@@ -44,8 +44,11 @@ struct OperatorClient {
   std::string scope = {};
   bool introspect = false;
   std::vector<std::string> redirect_uris = {};
+  // Either makes it a private_key_jwt client (no secret): its key set, or where to fetch it.
+  nlohmann::json jwks = nullptr;
+  std::string jwks_uri = {};
 };
-// Returns {client_id, client_secret}.
+// Returns {client_id, client_secret} (the secret empty for a private_key_jwt client).
 std::pair<std::string, std::string> AddOperatorClient(TestServer& server, const OperatorClient& spec);
 // "Basic base64(id:secret)".
 std::string Basic(const std::string& id, const std::string& secret);
