@@ -55,6 +55,12 @@ export async function startAuthgent(extraEnv = {}) {
     issuer,
     port,
     dir,
+    // Runs an operator command (`clients add ...`) on this server's database.
+    cli(args) {
+      const run = spawnSync(authgentBinary(), args, { env, encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`authgent ${args.join(' ')} failed: ${run.stderr}`);
+      return run.stdout;
+    },
     // Stops the server and deletes its directory (AUTHGENT_KEEP_TEST_DIRS keeps it, as in the
     // C++ tests); its stderr is already in the message of any test that failed.
     async stop() {
