@@ -62,8 +62,37 @@ std::variant<MachineGrant, OAuthError> AuthorizeMachineGrant(const storage::Clie
   if (!ScopeSubset(grant.scopes, allowed)) {
     return InvalidScope("a requested scope is not allowed for this client", "scope=" + scope);
   }
+  if (auto refused = PolicyRefusal(client, grant.audience, grant.scopes)) return *refused;
   std::sort(grant.scopes.begin(), grant.scopes.end());
   return grant;
+}
+
+std::optional<OAuthError> PolicyRefusal(const storage::Client& client, const std::string& resource,
+                                        const std::vector<std::string>& scopes) {
+  const storage::ClientPolicy& policy = client.policy;
+  if (!policy.resources.empty()) {
+    std::optional<std::string> wanted = NormalizeResource(resource);
+    bool allowed =
+        wanted && std::any_of(policy.resources.begin(), policy.resources.end(),
+                              [&](const std::string& r) { return NormalizeResource(r) == wanted; });
+    if (!allowed) {
+      return TargetNotGranted("this server's operator does not allow this client that resource",
+                              "policy; resource=" + resource);
+    }
+  }
+  if (!policy.scope.empty() && !ScopeSubset(scopes, SplitScope(policy.scope))) {
+    return InvalidScope("this server's operator does not allow this client those scopes",
+                        "policy; scope=" + JoinScope(scopes));
+  }
+  return std::nullopt;
+}
+
+bool TrustedSkipsConsent(const storage::Client& client, const std::string& redirect_uri) {
+  return client.policy.trusted && ConsentMayBeRemembered(redirect_uri);
+}
+
+int64_t AccessTokenTtl(const storage::Client& client, int64_t default_ttl) {
+  return client.policy.access_token_ttl > 0 ? client.policy.access_token_ttl : default_ttl;
 }
 
 bool RedirectsErrorsAutomatically(const storage::Client& client, bool approved_by_user) {

@@ -6,6 +6,7 @@
 // the resources the operator named.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -48,6 +49,17 @@ bool RedirectsErrorsAutomatically(const storage::Client& client, bool approved_b
 // which only its owner can receive. A loopback or app-scheme redirect URI can be claimed by any
 // local program presenting the same client_id, so such requests always show the consent page.
 bool ConsentMayBeRemembered(const std::string& redirect_uri);
+
+// The operator's policy for the client (storage::ClientPolicy, `authgent clients policy`),
+// applied to a request that is otherwise valid: a resource outside its allowed ones is
+// invalid_target, a scope outside its allowed ones invalid_scope.
+std::optional<OAuthError> PolicyRefusal(const storage::Client& client, const std::string& resource,
+                                        const std::vector<std::string>& scopes);
+// A client the operator trusts (its own first-party client) skips the consent page, but only for
+// an https redirect URI (ConsentMayBeRemembered: nobody else can receive it).
+bool TrustedSkipsConsent(const storage::Client& client, const std::string& redirect_uri);
+// Its access tokens' lifetime: the policy's when set, else `default_ttl` (ACCESS_TOKEN_TTL).
+int64_t AccessTokenTtl(const storage::Client& client, int64_t default_ttl);
 
 // True when the client may call the introspection endpoint at all (RFC 7662 §4: resource servers
 // the operator marked for it).

@@ -84,5 +84,37 @@ TEST(ClientPolicy, ConsentIsRememberedOnlyForHttpsRedirects) {
   EXPECT_FALSE(ConsentMayBeRemembered("https:/x"));
 }
 
+TEST(ClientPolicy, TheOperatorsPolicyLimitsResourcesAndScopes) {
+  storage::Client c = Machine();
+  EXPECT_EQ(PolicyRefusal(c, "https://anything.example/mcp", {"any"}), std::nullopt);
+  c.policy.resources = {"https://mcp.example.com/mcp"};
+  c.policy.scope = "mcp:read";
+  EXPECT_EQ(PolicyRefusal(c, "https://MCP.example.com/mcp/", {"mcp:read"}), std::nullopt);
+  auto other = PolicyRefusal(c, "https://other.example/mcp", {"mcp:read"});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->code + ": " + other->description,
+            "invalid_target: this server's operator does not allow this client that resource");
+  auto wider = PolicyRefusal(c, "https://mcp.example.com/mcp", {"mcp:read", "mcp:write"});
+  ASSERT_TRUE(wider);
+  EXPECT_EQ(wider->code + ": " + wider->description,
+            "invalid_scope: this server's operator does not allow this client those scopes");
+  // The same limits bind client_credentials: all of the resource's scopes is more than allowed.
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "", kCatalog)),
+            "invalid_scope: this server's operator does not allow this client those scopes");
+  EXPECT_EQ(Outcome(AuthorizeMachineGrant(c, "", "mcp:read", kCatalog)),
+            "https://mcp.example.com/mcp mcp:read");
+}
+
+TEST(ClientPolicy, TrustSkipsConsentOnlyForHttpsRedirects) {
+  storage::Client c = Machine();
+  EXPECT_FALSE(TrustedSkipsConsent(c, "https://app.example/cb"));
+  c.policy.trusted = true;
+  EXPECT_TRUE(TrustedSkipsConsent(c, "https://app.example/cb"));
+  EXPECT_FALSE(TrustedSkipsConsent(c, "http://127.0.0.1:3000/cb"));
+  EXPECT_EQ(AccessTokenTtl(c, 3600), 3600);
+  c.policy.access_token_ttl = 300;
+  EXPECT_EQ(AccessTokenTtl(c, 3600), 300);
+}
+
 }  // namespace
 }  // namespace authgent::oauth

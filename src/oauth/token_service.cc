@@ -73,10 +73,11 @@ StatusOr<std::string> TokenService::SignIdToken(const storage::AuthorizationCode
   return crypto::SignJwt(*keys->active_key, keys->active_kid, "JWT", std::string_view(claims));
 }
 
-MintedAccessToken TokenService::ReserveAccessToken() {
+MintedAccessToken TokenService::ReserveAccessToken(const storage::Client& client) {
   MintedAccessToken at;
   at.jti = random_.Hex(16);
-  at.expires_at = clock_.Now() + settings_.access_token_ttl;
+  at.issued_at = clock_.Now();
+  at.expires_at = at.issued_at + AccessTokenTtl(client, settings_.access_token_ttl);
   return at;
 }
 
@@ -93,7 +94,7 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
       .String("sub", subject)
       .String("aud", audience)
       .Int("exp", at.expires_at)
-      .Int("iat", at.expires_at - settings_.access_token_ttl)
+      .Int("iat", at.issued_at)
       .String("jti", at.jti)
       .String("client_id", client_id)
       .String("scope", scope)
@@ -184,7 +185,7 @@ class TokenService::CodeGrant final : public PendingGrant,
         audience_(std::move(audience)),
         now_(service.clock_.Now()),
         // The access token's jti is reserved first so that its refresh token can name it.
-        reserved_(service.ReserveAccessToken()),
+        reserved_(service.ReserveAccessToken(client)),
         refresh_(NewSortableToken(service.random_, service.clock_.NowMillis())),
         family_id_(NewSortableId(service.random_, service.clock_.NowMillis())),
         first_token_(service.NewRefreshToken(refresh_, reserved_,
@@ -354,7 +355,7 @@ class TokenService::RefreshGrant final : public PendingGrant,
         successor_secret_(crypto::HmacSha256(service.settings_.refresh_successor_key,
                                              params.Get("refresh_token"))),
         next_(SortableTokenOf(service.clock_.NowMillis(), successor_secret_)),
-        reserved_(service.ReserveAccessToken()),
+        reserved_(service.ReserveAccessToken(client)),
         next_record_(service.NewRefreshToken(next_, reserved_,
                                              now_ + service.settings_.refresh_token_ttl)) {}
 
@@ -495,7 +496,7 @@ std::variant<std::shared_ptr<PendingGrant>, TokenAnswer> TokenService::ClientCre
   if (auto* e = std::get_if<OAuthError>(&authorized)) return TokenAnswer(*e);
   const MachineGrant& grant = std::get<MachineGrant>(authorized);
   std::string scope = JoinScope(grant.scopes);
-  StatusOr<MintedAccessToken> at = SignAccessToken(ReserveAccessToken(), client.client_id,
+  StatusOr<MintedAccessToken> at = SignAccessToken(ReserveAccessToken(client), client.client_id,
                                                    client.client_id, grant.audience, scope);
   if (!at.ok()) return TokenAnswer(Fault(at.status()));
   int64_t now = clock_.Now();

@@ -55,7 +55,8 @@ constexpr int64_t kCodeRetryWindow = 30;
 struct MintedAccessToken {
   std::string token;
   std::string jti;
-  int64_t expires_at = 0;
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;  // issued_at + the client's access-token lifetime
 };
 
 // A successful token response's JSON body, as text (core/json_writer writes it).
@@ -114,7 +115,7 @@ class TokenService {
 
   // A jti and expiry for an access token about to be issued (stored with its refresh token
   // before it is signed).
-  MintedAccessToken ReserveAccessToken();
+  MintedAccessToken ReserveAccessToken(const storage::Client& client);
   // An OpenID Connect id_token (OIDC Core §3.1.3.3) for a redeemed code whose scope has `openid`:
   // `iss`, `sub`, `aud` = the client, `exp`, `iat`, `auth_time`, the request's `nonce` (when it
   // had one) and `at_hash` of `access_token`, signed ES256 with the active key, `typ` JWT.

@@ -5,6 +5,7 @@
 #include "core/sortable_token.h"
 #include "oauth/authorization_session.h"
 #include "oauth/cimd.h"
+#include "oauth/client_policy.h"
 #include "oauth/metadata.h"
 #include "server/web.h"
 
@@ -24,6 +25,13 @@ http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
+  if (client.ok() && client->policy.blocked) {
+    log::Info("authorization request of a blocked client",
+              {{"request_id", request.request_id}, {"client_id", client->client_id}});
+    return browser_.ErrorPage(403, "This application is blocked",
+                              "The administrator of this server does not allow this application "
+                              "to connect.");
+  }
   oauth::AuthorizeOutcome outcome =
       oauth::ValidateAuthorize(params, client.ok() ? &*client : nullptr, catalog_);
   if (auto* page = std::get_if<oauth::AuthorizeErrorPage>(&outcome)) {
@@ -39,7 +47,10 @@ http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
     return front_.AuthorizeError(*e, *client, session);
   }
   const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
-  auto covered = [&] { return front_.StandingConsentCovers(req, *session); };
+  if (auto refused = oauth::PolicyRefusal(*client, req.resource, req.scopes)) {
+    return front_.AuthorizeError({req.redirect_uri, req.state, *refused}, *client, session);
+  }
+  auto covered = [&] { return front_.ConsentCovers(req, *client, *session); };
   switch (oauth::NextAuthorizeStep(req, session.has_value(), covered)) {
     case oauth::AuthorizeStep::kIssueCode:
       return front_.FinishAuthorization(req, *session, request);

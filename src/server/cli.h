@@ -2,6 +2,7 @@
 // Each returns the process exit code: 0 success, 1 runtime failure, 2 invalid configuration.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,24 @@ struct ClientArgs {
   std::string jwks_file;
 };
 
+// `clients policy ID`: each field changes only when its flag is given.
+struct ClientPolicyArgs {
+  std::string client_id;
+  bool block = false, unblock = false;
+  bool trust = false, untrust = false;
+  std::vector<std::string> resources;  // added to the allowed resources
+  bool any_resource = false;           // clears them first
+  std::string scope;                   // replaces the allowed scopes
+  bool any_scope = false;              // clears them
+  std::optional<int64_t> token_ttl;    // 0: back to ACCESS_TOKEN_TTL
+};
+
 int RunMigrate(const Config& config);
 int RunClientsAdd(const Config& config, const ClientArgs& args);
 int RunClientsList(const Config& config);
 int RunClientsShow(const Config& config, const std::string& client_id);
 int RunClientsDelete(const Config& config, const std::string& client_id);
+int RunClientsPolicy(const Config& config, const ClientPolicyArgs& args);
 // Reads the password from standard input when it is not a terminal, else prompts twice.
 int RunUsersAdd(const Config& config, const std::string& username);
 int RunUsersList(const Config& config);

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "crypto/password.h"
+#include "oauth/cimd.h"
 #include "oauth/registration.h"
 #include "oauth/scope.h"
 #include "server/app.h"
@@ -167,16 +168,26 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
 int RunClientsList(const Config& config) {
   auto store = OpenMigratedStore(config);
   if (!store.ok()) return Fail(store.status().message());
-  std::printf("%-32s  %-20s  %-8s  %-20s  %-20s  %s\n", "CLIENT_ID", "AUTH", "SOURCE", "CREATED",
-              "LAST_USED", "NAME");
+  int64_t now = SystemClock::Instance().Now();
+  std::printf("%-32s  %-8s  %-15s  %-20s  %-20s  %-6s  %-15s  %s\n", "CLIENT_ID", "KIND", "AUTH",
+              "CREATED", "LAST_USED", "GRANTS", "POLICY", "NAME");
   std::string after;
   for (;;) {
     auto page = (*store)->ListClients(after, 500);
     if (!page.ok()) return Fail(page.status().message());
     for (const storage::Client& c : *page) {
-      std::printf("%-32s  %-20s  %-8s  %-20s  %-20s  %s\n", c.client_id.c_str(),
-                  c.token_endpoint_auth_method.c_str(), c.source.c_str(), Date(c.created_at).c_str(),
-                  Date(c.last_used_at).c_str(), c.client_name.c_str());
+      StatusOr<int64_t> grants = (*store)->CountLiveGrants(c.client_id, now);
+      if (!grants.ok()) return Fail(grants.status().message());
+      std::string kind = c.source == "cli" ? "operator" : c.source;
+      std::string policy = c.policy.blocked ? "blocked" : c.policy.trusted ? "trusted" : "-";
+      // A metadata document's client is known by the host that vouches for it.
+      std::string name = c.source == "cimd"
+                             ? oauth::ClientIdUrlHost(c.client_id) + ": " + c.client_name
+                             : c.client_name;
+      std::printf("%-32s  %-8s  %-15s  %-20s  %-20s  %-6lld  %-15s  %s\n", c.client_id.c_str(),
+                  kind.c_str(), c.token_endpoint_auth_method.c_str(), Date(c.created_at).c_str(),
+                  Date(c.last_used_at).c_str(), static_cast<long long>(*grants), policy.c_str(),
+                  name.c_str());
     }
     if (page->size() < 500) break;
     after = page->back().client_id;
@@ -196,6 +207,14 @@ int RunClientsShow(const Config& config, const std::string& client_id) {
   if (!client->resources.empty()) j["resources"] = client->resources;
   if (client->may_introspect) j["introspection"] = true;
   if (client->last_used_at) j["last_used_at"] = client->last_used_at;
+  const storage::ClientPolicy& p = client->policy;
+  if (p.updated_at != 0) {
+    j["policy"] = {{"blocked", p.blocked},
+                   {"trusted", p.trusted},
+                   {"resources", p.resources},
+                   {"scope", p.scope},
+                   {"access_token_ttl", p.access_token_ttl}};
+  }
   std::printf("%s\n", j.dump(2).c_str());
   return 0;
 }

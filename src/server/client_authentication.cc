@@ -47,6 +47,10 @@ std::variant<storage::Client, http::Response> ClientAuthentication::Check(
   auto checked =
       oauth::CheckClientCredentials(std::move(client), presented, clock_.Now(), assertions_);
   if (auto* e = std::get_if<oauth::OAuthError>(&checked)) return Failed(request, *e);
+  if (std::get<storage::Client>(checked).policy.blocked) {
+    return Failed(
+        request, {"unauthorized_client", "this client is blocked by the operator", "blocked", 400});
+  }
   return std::get<storage::Client>(std::move(checked));
 }
 

@@ -53,8 +53,10 @@ http::Response FrontChannel::FinishAuthorization(const oauth::AuthorizeRequest& 
   return CodeRedirect(request, *code);
 }
 
-bool FrontChannel::StandingConsentCovers(const oauth::AuthorizeRequest& request,
-                                         const storage::LoginSession& session) {
+bool FrontChannel::ConsentCovers(const oauth::AuthorizeRequest& request,
+                                 const storage::Client& client,
+                                 const storage::LoginSession& session) {
+  if (oauth::TrustedSkipsConsent(client, request.redirect_uri)) return true;
   if (!oauth::StandingConsentMayApply(request)) return false;  // no read for what cannot apply
   StatusOr<storage::Consent> consent =
       store_.GetConsent(session.user_id, request.client_id, request.resource);
@@ -84,8 +86,8 @@ http::Response FrontChannel::ConsentStep(const std::string& transaction,
     return browser_.ErrorPage(400, "The application is no longer registered",
                               "Go back to your application and connect again.");
   }
-  // A standing consent that covers the request ends the flow without asking again.
-  if (StandingConsentCovers(*req, session)) {
+  // A trusted client, or a standing consent that covers the request, ends the flow without asking.
+  if (ConsentCovers(*req, *client, session)) {
     if (!store_.ConsumeTransaction(txn_hash, now).ok()) {
       return browser_.ErrorPage(400, "This request was already used",
                                 "Go back to your application and connect again.");

@@ -55,9 +55,11 @@ class FrontChannel {
   http::Response AuthorizeError(const oauth::AuthorizeErrorRedirect& error,
                                 const storage::Client& client,
                                 const std::optional<storage::LoginSession>& session);
-  // True when the user's stored consent covers the request (oauth::StandingConsentCovers).
-  bool StandingConsentCovers(const oauth::AuthorizeRequest& request,
-                             const storage::LoginSession& session);
+  // True when no consent page is needed: the operator trusts the client
+  // (oauth::TrustedSkipsConsent), or the user's stored consent covers the request
+  // (oauth::StandingConsentCovers).
+  bool ConsentCovers(const oauth::AuthorizeRequest& request, const storage::Client& client,
+                     const storage::LoginSession& session);
   // The consent step of a stored transaction (GET /oauth/consent, after login): ends the flow
   // under a standing consent, else gives the transaction a CSRF token and shows the page.
   http::Response ConsentStep(const std::string& transaction, const storage::LoginSession& session,

@@ -181,7 +181,8 @@ Command AddHealthcheckCommand(CLI::App& cli, server::RawConfig& raw, int& timeou
 }
 
 std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
-                                       server::ClientArgs& args, std::string& target) {
+                                       server::ClientArgs& args, server::ClientPolicyArgs& policy,
+                                       std::string& target) {
   CLI::App* clients = cli.add_subcommand("clients", "Manage pre-registered OAuth clients");
   clients->require_subcommand(1);
   CLI::App* add =
@@ -208,12 +209,31 @@ std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
   CLI::App* show = AddCommand(*clients, "show", "Show one client's registration", raw);
   show->add_option("client_id", target, "The client id")->required();
   CLI::App* remove = AddCommand(*clients, "delete", "Delete a client and its grants", raw);
+  remove->alias("remove");
   remove->add_option("client_id", target, "The client id")->required();
+  CLI::App* decide = AddCommand(
+      *clients, "policy",
+      "Set what this server allows a client (a registered id, or a metadata document's URL)", raw);
+  decide->add_option("client_id", policy.client_id, "The client id")->required();
+  decide->add_flag("--block", policy.block,
+                   "Refuse it everywhere and revoke what it holds (codes, consents, tokens)");
+  decide->add_flag("--unblock", policy.unblock, "Allow it again (its users consent anew)");
+  decide->add_flag("--trust", policy.trust,
+                   "Your own client: no consent page for its https redirect URIs");
+  decide->add_flag("--untrust", policy.untrust, "Show the consent page again");
+  decide->add_option("--resource", policy.resources,
+                     "Allow only these resources (repeatable; added to those allowed)");
+  decide->add_flag("--any-resource", policy.any_resource, "Clear the resource limit first");
+  decide->add_option("--scope", policy.scope, "Allow only these scopes (space-separated)");
+  decide->add_flag("--any-scope", policy.any_scope, "Clear the scope limit");
+  decide->add_option("--token-ttl", policy.token_ttl,
+                     "Its access-token lifetime in seconds (60 to 86400; 0: ACCESS_TOKEN_TTL)");
   return {
       {add, [&args](const server::Config& c) { return server::RunClientsAdd(c, args); }},
       {list, server::RunClientsList},
       {show, [&target](const server::Config& c) { return server::RunClientsShow(c, target); }},
       {remove, [&target](const server::Config& c) { return server::RunClientsDelete(c, target); }},
+      {decide, [&policy](const server::Config& c) { return server::RunClientsPolicy(c, policy); }},
   };
 }
 
@@ -255,10 +275,11 @@ int main(int argc, char** argv) {
   cli.require_subcommand(0, 1);
   server::RawConfig raw;
   server::ClientArgs client_args;
+  server::ClientPolicyArgs policy_args;
   std::string target;
   int healthcheck_seconds = 5;
   std::vector<Command> commands = AddServerCommands(cli, raw);
-  for (auto more : {AddClientCommands(cli, raw, client_args, target),
+  for (auto more : {AddClientCommands(cli, raw, client_args, policy_args, target),
                     AddUserCommands(cli, raw, target)}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }

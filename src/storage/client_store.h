@@ -28,6 +28,17 @@ class ClientStore {
   virtual Status DeleteClient(const std::string& client_id) = 0;
   // Ordered by client_id; at most `limit` records with client_id > `after`.
   virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
+  // Creates or replaces the operator's policy for a client id (which need not be registered: a
+  // metadata document's URL may be decided on before its first fetch). GetClient reads it with
+  // the client; GetClientPolicy alone gives the defaults when there is none.
+  virtual Status SetClientPolicy(const ClientPolicy& policy) = 0;
+  virtual StatusOr<ClientPolicy> GetClientPolicy(const std::string& client_id) = 0;
+  // Ends everything the client holds now, in one transaction: deletes its unredeemed codes and
+  // its users' consents, revokes its refresh families and denies the unexpired access tokens
+  // issued in them. For a blocked client.
+  virtual Status RevokeClientAccess(const std::string& client_id, int64_t now) = 0;
+  // How many live refresh families (grants a user gave it that still work) the client has.
+  virtual StatusOr<int64_t> CountLiveGrants(const std::string& client_id, int64_t now) = 0;
   // Writes the client's use mark (last_used_at = now; kNotFound for an unknown client). `done`
   // gets the status after the commit (storage/completion.h).
   virtual void TouchClient(std::string client_id, int64_t now, StatusCompletion done) = 0;

@@ -10,6 +10,19 @@
 
 namespace authgent::storage {
 
+// What the operator decided about one client (`authgent clients policy`), kept apart from the
+// client's registration: it may name a metadata document's URL before that document was ever
+// fetched, and it outlives the reaping of a document's client. The defaults decide nothing.
+struct ClientPolicy {
+  std::string client_id;
+  bool blocked = false;  // refused at authorize and at every back-channel endpoint
+  bool trusted = false;  // the operator's own client: no consent page for its https redirects
+  std::vector<std::string> resources;  // the only resources it may ask for; empty: any
+  std::string scope;                   // the only scopes it may ask for; empty: any
+  int64_t access_token_ttl = 0;        // its access tokens' lifetime; 0: ACCESS_TOKEN_TTL
+  int64_t updated_at = 0;
+};
+
 // An OAuth client: registered dynamically (RFC 7591), by the operator CLI, or described by a
 // client ID metadata document (oauth/cimd; its client_id is the document's https URL).
 struct Client {
@@ -37,6 +50,8 @@ struct Client {
   // fields came from was fetched, and until when it may be used without fetching it again.
   int64_t document_fetched_at = 0;
   int64_t document_expires_at = 0;
+  // The operator's policy for this client, read with it (the defaults when there is none).
+  ClientPolicy policy;
 };
 
 // A person who can log in: a local account (username + Argon2id hash) or an upstream identity

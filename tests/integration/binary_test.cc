@@ -403,10 +403,34 @@ TEST(Binary, ClientsSubcommands) {
   EXPECT_EQ(j["source"], "cli");
   EXPECT_EQ(j["token_endpoint_auth_method"], "none");
   EXPECT_EQ(j["redirect_uris"].size(), 2u);
+  // The operator's policy: by id, or by a metadata document's URL before its first use.
+  RunResult blocked = RunAuthgent(
+      {"clients", "policy", id, "--block", "--scope", "mcp:read", "--token-ttl", "600"}, {}, dir);
+  ASSERT_EQ(blocked.code, 0) << blocked.err;
+  nlohmann::json policy = nlohmann::json::parse(blocked.out);
+  EXPECT_EQ(policy["blocked"], true);
+  EXPECT_EQ(policy["scope"], "mcp:read");
+  EXPECT_EQ(policy["access_token_ttl"], 600);
+  EXPECT_EQ(
+      nlohmann::json::parse(RunAuthgent({"clients", "show", id}, {}, dir).out)["policy"]["blocked"],
+      true);
+  RunResult url_policy = RunAuthgent(
+      {"clients", "policy", "https://claude.ai/oauth/mcp-client.json", "--trust"}, {}, dir);
+  ASSERT_EQ(url_policy.code, 0) << url_policy.err;
+  EXPECT_EQ(nlohmann::json::parse(url_policy.out)["trusted"], true);
+  EXPECT_EQ(RunAuthgent({"clients", "policy", "no-such-client", "--block"}, {}, dir).err,
+            "authgent: no client no-such-client (a metadata document's https URL may be named "
+            "before its first use)\n");
+  EXPECT_EQ(RunAuthgent({"clients", "policy", id, "--token-ttl", "5"}, {}, dir).err,
+            "authgent: --token-ttl must be 60 to 86400 seconds (0: ACCESS_TOKEN_TTL)\n");
   RunResult list = RunAuthgent({"clients", "list"}, {}, dir);
   EXPECT_NE(list.out.find(id), std::string::npos);
   EXPECT_NE(list.out.find("Batch"), std::string::npos);
-  EXPECT_EQ(RunAuthgent({"clients", "delete", id}, {}, dir).code, 0);
+  EXPECT_EQ(list.out.rfind("CLIENT_ID", 0), 0u);
+  EXPECT_NE(list.out.find("KIND"), std::string::npos);
+  EXPECT_NE(list.out.find("operator"), std::string::npos);
+  EXPECT_NE(list.out.find("blocked"), std::string::npos);
+  EXPECT_EQ(RunAuthgent({"clients", "remove", id}, {}, dir).code, 0);
   EXPECT_EQ(RunAuthgent({"clients", "show", id}, {}, dir).err, "authgent: no client " + id + "\n");
   RunResult bad = RunAuthgent({"clients", "add", "--name", "X", "--redirect-uri", "http://evil.example/cb"}, {}, dir);
   EXPECT_EQ(bad.code, 1);

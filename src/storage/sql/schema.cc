@@ -174,6 +174,20 @@ ALTER TABLE clients ADD COLUMN document_fetched_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE clients ADD COLUMN document_expires_at BIGINT NOT NULL DEFAULT 0;
 )SQL";
 
+// The operator's policy per client (storage::ClientPolicy): apart from `clients`, so that it can
+// name a metadata document's URL before its first fetch and survives the reaping of its client.
+constexpr std::string_view kClientPolicies = R"SQL(
+CREATE TABLE client_policies (
+  client_id TEXT PRIMARY KEY,
+  blocked BIGINT NOT NULL DEFAULT 0,
+  trusted BIGINT NOT NULL DEFAULT 0,
+  resources TEXT NOT NULL DEFAULT '[]',
+  scope TEXT NOT NULL DEFAULT '',
+  access_token_ttl BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL
+);
+)SQL";
+
 }  // namespace
 
 // Pending: signing_keys.retire_at is no longer read, and is inserted as 0 only because instances
@@ -187,6 +201,7 @@ const std::vector<Migration>& Migrations() {
       {4, "refresh successor", kRefreshSuccessor},
       {5, "code nonce", kCodeNonce},
       {6, "client documents", kClientDocuments},
+      {7, "client policies", kClientPolicies},
   };
   return migrations;
 }

@@ -50,7 +50,26 @@ Client DecodeClient(const SqlRow& r) {
   c.may_introspect = Int(r, 15) != 0;
   c.document_fetched_at = Int(r, 16);
   c.document_expires_at = Int(r, 17);
+  c.policy.client_id = c.client_id;
+  c.policy.blocked = Int(r, 18) != 0;
+  c.policy.trusted = Int(r, 19) != 0;
+  c.policy.resources = DecodeList(Text(r, 20));
+  c.policy.scope = Text(r, 21);
+  c.policy.access_token_ttl = Int(r, 22);
+  c.policy.updated_at = Int(r, 23);
   return c;
+}
+
+ClientPolicy DecodeClientPolicy(const SqlRow& r, size_t first) {
+  ClientPolicy p;
+  p.client_id = Text(r, first);
+  p.blocked = Int(r, first + 1) != 0;
+  p.trusted = Int(r, first + 2) != 0;
+  p.resources = DecodeList(Text(r, first + 3));
+  p.scope = Text(r, first + 4);
+  p.access_token_ttl = Int(r, first + 5);
+  p.updated_at = Int(r, first + 6);
+  return p;
 }
 
 User DecodeUser(const SqlRow& r) {

@@ -36,6 +36,10 @@ class SqlStore final : public Store {
   StatusOr<Client> GetClient(const std::string& client_id) override;
   Status DeleteClient(const std::string& client_id) override;
   StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;
+  Status SetClientPolicy(const ClientPolicy& policy) override;
+  StatusOr<ClientPolicy> GetClientPolicy(const std::string& client_id) override;
+  Status RevokeClientAccess(const std::string& client_id, int64_t now) override;
+  StatusOr<int64_t> CountLiveGrants(const std::string& client_id, int64_t now) override;
   void TouchClient(std::string client_id, int64_t now, StatusCompletion done) override;
 
   Status CreateUser(const User& user) override;

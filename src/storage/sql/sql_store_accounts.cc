@@ -43,8 +43,7 @@ Status SqlStore::SaveDocumentClient(const Client& c) {
 
 StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r,
-      Read("SELECT " AUTHGENT_CLIENT_COLUMNS " FROM clients WHERE client_id = $1", {client_id}));
+      SqlResult r, Read(AUTHGENT_CLIENT_WITH_POLICY_SELECT "WHERE c.client_id = $1", {client_id}));
   if (r.rows.empty()) return NotFoundError("client " + client_id);
   return DecodeClient(r.rows[0]);
 }
@@ -55,12 +54,35 @@ Status SqlStore::DeleteClient(const std::string& client_id) {
 
 StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, int limit) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
-                            Read("SELECT " AUTHGENT_CLIENT_COLUMNS
-                                " FROM clients WHERE client_id > $1 ORDER BY client_id LIMIT $2",
-                                {after, limit}));
+                            Read(AUTHGENT_CLIENT_WITH_POLICY_SELECT
+                                 "WHERE c.client_id > $1 ORDER BY c.client_id LIMIT $2",
+                                 {after, limit}));
   std::vector<Client> out;
   for (const SqlRow& row : r.rows) out.push_back(DecodeClient(row));
   return out;
+}
+
+Status SqlStore::SetClientPolicy(const ClientPolicy& p) {
+  return Exec("INSERT INTO client_policies (" AUTHGENT_POLICY_COLUMNS
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) DO UPDATE SET "
+              "blocked = excluded.blocked, trusted = excluded.trusted, "
+              "resources = excluded.resources, scope = excluded.scope, "
+              "access_token_ttl = excluded.access_token_ttl, updated_at = excluded.updated_at",
+              {p.client_id, p.blocked, p.trusted, EncodeList(p.resources), p.scope,
+               p.access_token_ttl, p.updated_at})
+      .status();
+}
+
+StatusOr<ClientPolicy> SqlStore::GetClientPolicy(const std::string& client_id) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, Read("SELECT " AUTHGENT_POLICY_COLUMNS
+                                              " FROM client_policies WHERE client_id = $1",
+                                              {client_id}));
+  if (r.rows.empty()) {
+    ClientPolicy none;
+    none.client_id = client_id;
+    return none;
+  }
+  return DecodeClientPolicy(r.rows[0]);
 }
 
 void SqlStore::TouchClient(std::string client_id, int64_t now, StatusCompletion done) {

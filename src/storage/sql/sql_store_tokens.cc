@@ -249,6 +249,39 @@ Status SqlStore::RevokeUserAccess(const std::string& user_id, int64_t now) {
   });
 }
 
+Status SqlStore::RevokeClientAccess(const std::string& client_id, int64_t now) {
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("DELETE FROM authorization_codes WHERE client_id = $1 AND consumed_at = 0",
+                {client_id})
+            .status());
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("DELETE FROM consents WHERE client_id = $1", {client_id}).status());
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("INSERT INTO revoked_access_tokens (jti, expires_at) "
+                "SELECT t.access_jti, t.access_expires_at FROM refresh_tokens t "
+                "JOIN refresh_families f ON f.family_id = t.family_id "
+                "WHERE f.client_id = $1 AND f.revoked_at = 0 AND t.access_expires_at > $2 "
+                "AND t.access_jti <> '' ON CONFLICT (jti) DO NOTHING",
+                {client_id, now})
+            .status());
+    return c
+        .Query(
+            "UPDATE refresh_families SET revoked_at = $2 WHERE client_id = $1 AND "
+            "revoked_at = 0",
+            {client_id, now})
+        .status();
+  });
+}
+
+StatusOr<int64_t> SqlStore::CountLiveGrants(const std::string& client_id, int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                            Read("SELECT COUNT(*) FROM refresh_families WHERE client_id = $1 AND "
+                                 "revoked_at = 0 AND expires_at > $2",
+                                 {client_id, now}));
+  return Int(r.rows.at(0), 0);
+}
+
 Status SqlStore::RevokeAccessToken(const RevokedAccessToken& e) {
   return Exec("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) "
              "ON CONFLICT (jti) DO NOTHING",

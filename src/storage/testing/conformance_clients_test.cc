@@ -154,5 +154,59 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
     EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
 }
 
+TEST_P(StoreConformance, APolicyIsReadWithItsClientAndMayPrecedeIt) {
+  const std::string url = "https://app.example/client.json";
+  ClientPolicy policy;
+  policy.client_id = url;
+  policy.blocked = true;
+  policy.resources = {"https://mcp.example/mcp"};
+  policy.scope = "mcp:read";
+  policy.access_token_ttl = 600;
+  policy.updated_at = now_;
+  ASSERT_TRUE(store_->SetClientPolicy(policy).ok());  // before the client exists
+  EXPECT_EQ(store_->GetClient(url).status().code(), StatusCode::kNotFound);
+  Client document = MakeClient(url);
+  document.source = "cimd";
+  ASSERT_TRUE(store_->CreateClient(document).ok());
+  auto read = store_->GetClient(url);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->policy.blocked);
+  EXPECT_FALSE(read->policy.trusted);
+  EXPECT_EQ(read->policy.resources, std::vector<std::string>{"https://mcp.example/mcp"});
+  EXPECT_EQ(read->policy.scope, "mcp:read");
+  EXPECT_EQ(read->policy.access_token_ttl, 600);
+  policy.blocked = false;
+  policy.trusted = true;
+  ASSERT_TRUE(store_->SetClientPolicy(policy).ok());
+  auto listed = store_->ListClients("", 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_FALSE((*listed)[0].policy.blocked);
+  EXPECT_TRUE((*listed)[0].policy.trusted);
+  // A client without a policy reads the defaults; so does GetClientPolicy.
+  ASSERT_TRUE(store_->CreateClient(MakeClient("plain")).ok());
+  EXPECT_FALSE(store_->GetClient("plain")->policy.blocked);
+  EXPECT_EQ(store_->GetClientPolicy("plain")->access_token_ttl, 0);
+  EXPECT_TRUE(store_->GetClientPolicy(url)->trusted);
+}
+
+TEST_P(StoreConformance, RevokingAClientsAccessEndsEveryGrantItHolds) {
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f2", "c2", "u1"), MakeToken("rt2", "j2")).ok());
+  EXPECT_EQ(*store_->CountLiveGrants("c1", now_), 1);
+  ASSERT_TRUE(store_->RevokeClientAccess("c1", now_).ok());
+  EXPECT_EQ(*store_->CountLiveGrants("c1", now_), 0);
+  EXPECT_EQ(*store_->CountLiveGrants("c2", now_), 1);  // another client's grant is untouched
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kNotFound);
+  EXPECT_NE(store_->GetRefreshToken("rt1")->second.revoked_at, 0);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
+}
+
 }  // namespace
 }  // namespace authgent::storage::testing
