@@ -250,6 +250,43 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body_text
   return reg;
 }
 
+std::variant<storage::Client, OAuthError> UpdateRegistration(const storage::Client& current,
+                                                             std::string_view body_text,
+                                                             const RegistrationPolicy& policy) {
+  nlohmann::json body = nlohmann::json::parse(body_text, nullptr, false);
+  if (!body.is_object() || !body.contains("client_id") || body["client_id"] != current.client_id) {
+    return BadMetadata("the update must name this client's client_id");
+  }
+  if (body.contains("client_secret") &&
+      !(body["client_secret"].is_string() && !current.secret_hash.empty() &&
+        ConstantTimeEquals(TokenHash(body["client_secret"].get<std::string>()),
+                           current.secret_hash))) {
+    return BadMetadata("client_secret is not this client's secret");
+  }
+  MetadataRules rules;
+  rules.by_operator = policy.by_operator;
+  if (policy.mode == DcrMode::kConstrained) rules.allowlist = &policy.allowlist;
+  // Unstated, the method stays what it is (not the registration default).
+  if (!body.contains("token_endpoint_auth_method")) {
+    body["token_endpoint_auth_method"] = current.token_endpoint_auth_method;
+  }
+  auto parsed = ParseClientMetadata(body, rules);
+  if (auto* e = std::get_if<OAuthError>(&parsed)) return std::move(*e);
+  storage::Client updated = std::get<storage::Client>(std::move(parsed));
+  if (updated.token_endpoint_auth_method != current.token_endpoint_auth_method) {
+    return BadMetadata("token_endpoint_auth_method cannot change; register a new client");
+  }
+  updated.client_id = current.client_id;
+  updated.secret_hash = current.secret_hash;
+  updated.secret_expires_at = current.secret_expires_at;
+  updated.source = current.source;
+  updated.created_at = current.created_at;
+  updated.last_used_at = current.last_used_at;
+  updated.registration_token_hash = current.registration_token_hash;
+  updated.policy = current.policy;
+  return updated;
+}
+
 nlohmann::json ClientToJson(const storage::Client& c) {
   nlohmann::json j = nlohmann::json::object();
   j["client_id"] = c.client_id;

@@ -70,6 +70,14 @@ std::variant<Registration, OAuthError> RegisterClient(std::string_view body,
                                                       const Clock& clock, Random& random,
                                                       const std::string& source = "dcr");
 
+// RFC 7592 §2.2: a dynamically registered client's new metadata, validated as a registration is
+// (under `policy`). The body names the same client_id; a client_secret, when sent, must be the
+// current one; the auth method cannot change (its secret or keys were issued for it). The result
+// keeps the id, secret, source, dates and registration token of `current`.
+std::variant<storage::Client, OAuthError> UpdateRegistration(const storage::Client& current,
+                                                             std::string_view body_text,
+                                                             const RegistrationPolicy& policy);
+
 // The RFC 7591 representation of a stored client (for `clients show` and registration answers).
 nlohmann::json ClientToJson(const storage::Client& client);
 

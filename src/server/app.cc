@@ -158,8 +158,10 @@ void App::AddRoutes() {
   oauth::RegistrationPolicy registration;
   registration.mode = config_.dcr_mode;
   registration.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
+  client_configuration_ = std::make_unique<ClientConfigurationEndpoint>(
+      config_.issuer, registration, *store_, client_cache_, clock_);
   registration_ = std::make_unique<RegistrationEndpoint>(
-      std::move(registration),
+      config_.issuer, std::move(registration),
       RegistrationLimits{config_.registration_rate_limit, config_.registration_network_rate_limit,
                          config_.registration_global_rate_limit},
       config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
@@ -187,6 +189,7 @@ void App::AddRoutes() {
   discovery_->Register(router_);
   health_->Register(router_);
   registration_->Register(router_);
+  client_configuration_->Register(router_);
   authorize_->Register(router_);
   login_->Register(router_);
   upstream_login_->Register(router_);

@@ -24,6 +24,7 @@
 #include "server/client_assertions.h"
 #include "server/client_authentication.h"
 #include "server/client_cache.h"
+#include "server/client_configuration_endpoint.h"
 #include "server/config.h"
 #include "server/consent_endpoint.h"
 #include "server/discovery_endpoint.h"
@@ -109,6 +110,7 @@ class App {
   std::unique_ptr<FrontChannel> front_channel_;
   std::unique_ptr<DiscoveryEndpoint> discovery_;
   std::unique_ptr<RegistrationEndpoint> registration_;
+  std::unique_ptr<ClientConfigurationEndpoint> client_configuration_;
   std::unique_ptr<AuthorizeEndpoint> authorize_;
   std::unique_ptr<UpstreamEndpoint> upstream_login_;
   std::unique_ptr<LoginEndpoint> login_;

@@ -1,7 +1,9 @@
 #include "server/registration_endpoint.h"
 
+#include "core/bytes.h"
 #include "core/log.h"
 #include "oauth/metadata.h"
+#include "server/client_configuration_endpoint.h"
 #include "server/web.h"
 
 namespace authgent::server {
@@ -28,7 +30,12 @@ http::Response RegistrationEndpoint::Handle(const http::Request& request) {
   if (auto refused = OverLimit(request)) return std::move(*refused);
   auto result = oauth::RegisterClient(request.body, policy_, clock_, random_);
   if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
-  const oauth::Registration& reg = std::get<oauth::Registration>(result);
+  oauth::Registration& reg = std::get<oauth::Registration>(result);
+  // RFC 7592: the token that reads, updates and deletes this registration (only its hash is kept).
+  std::string access = random_.NewToken();
+  reg.client.registration_token_hash = TokenHash(access);
+  reg.response["registration_client_uri"] = ClientConfigurationUri(issuer_, reg.client.client_id);
+  reg.response["registration_access_token"] = access;
   Status stored = clients_.CreateClient(reg.client);
   if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
   cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once

@@ -3,7 +3,9 @@
 // answers 403, only application/json is accepted (a cross-site page cannot send it without a
 // CORS preflight), and every attempt, valid or not, counts against three hourly limits shared by
 // all instances: per client address, per network (IPv4 /24, IPv6 /64) and overall. A registered
-// client goes into the client cache at once, since its /oauth/authorize follows.
+// client goes into the client cache at once, since its /oauth/authorize follows. The response
+// carries the client's RFC 7592 registration_client_uri and registration_access_token
+// (server/client_configuration_endpoint).
 #pragma once
 
 #include <string>
@@ -27,11 +29,12 @@ struct RegistrationLimits {
 
 class RegistrationEndpoint {
  public:
-  RegistrationEndpoint(oauth::RegistrationPolicy policy, RegistrationLimits limits,
-                       std::vector<std::string> trusted_proxies, storage::ClientStore& clients,
-                       SharedRateLimiter& limiter, ClientCache& cache, const Clock& clock,
-                       Random& random)
-      : policy_(std::move(policy)),
+  RegistrationEndpoint(std::string issuer, oauth::RegistrationPolicy policy,
+                       RegistrationLimits limits, std::vector<std::string> trusted_proxies,
+                       storage::ClientStore& clients, SharedRateLimiter& limiter,
+                       ClientCache& cache, const Clock& clock, Random& random)
+      : issuer_(std::move(issuer)),
+        policy_(std::move(policy)),
         limits_(limits),
         trusted_proxies_(std::move(trusted_proxies)),
         clients_(clients),
@@ -47,6 +50,7 @@ class RegistrationEndpoint {
   // The answer when this attempt is over a limit (429) or cannot be counted (503), else nothing.
   std::optional<http::Response> OverLimit(const http::Request& request);
 
+  const std::string issuer_;
   const oauth::RegistrationPolicy policy_;
   const RegistrationLimits limits_;
   const std::vector<std::string> trusted_proxies_;

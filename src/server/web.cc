@@ -11,9 +11,8 @@
 namespace authgent::server {
 
 namespace {
-// True for a POST whose Content-Type is `media_type` (parameters such as charset allowed).
-bool PostOf(const http::Request& request, std::string_view media_type) {
-  if (request.method != "POST") return false;
+// True for a request whose Content-Type is `media_type` (parameters such as charset allowed).
+bool Carries(const http::Request& request, std::string_view media_type) {
   auto type = request.Header("content-type");
   if (!type) return false;
   std::string lower = AsciiLower(*type);
@@ -24,10 +23,14 @@ bool PostOf(const http::Request& request, std::string_view media_type) {
 }  // namespace
 
 bool IsFormPost(const http::Request& request) {
-  return PostOf(request, "application/x-www-form-urlencoded");
+  return request.method == "POST" && Carries(request, "application/x-www-form-urlencoded");
 }
 
-bool IsJsonPost(const http::Request& request) { return PostOf(request, "application/json"); }
+bool IsJsonPost(const http::Request& request) { return IsJsonBody(request, "POST"); }
+
+bool IsJsonBody(const http::Request& request, std::string_view method) {
+  return request.method == method && Carries(request, "application/json");
+}
 
 oauth::Params RequestParams(const http::Request& request) {
   if (request.method == "GET" || request.method == "HEAD") return oauth::Params::Parse(request.query);

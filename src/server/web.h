@@ -21,6 +21,8 @@ bool IsFormPost(const http::Request& request);
 // True for a POST whose Content-Type is application/json (parameters allowed). A browser sends
 // that type cross-site only after a CORS preflight, unlike a form's text/plain.
 bool IsJsonPost(const http::Request& request);
+// The same for another method (PUT of RFC 7592).
+bool IsJsonBody(const http::Request& request, std::string_view method);
 
 // Logs a request that failed on our side (`status` 500 or above): at debug level for a 503, an
 // outage of storage (logged once when it starts and ends, storage/sql/outage_monitor) or of a

@@ -28,6 +28,10 @@ class ClientStore {
   virtual Status DeleteClient(const std::string& client_id) = 0;
   // Ordered by client_id; at most `limit` records with client_id > `after`.
   virtual StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) = 0;
+  // Replaces a dynamically registered client's metadata (RFC 7592 update): its name, redirect
+  // URIs, grant and response types, scope, application_type and informational metadata. Its id,
+  // secret, auth method, dates and grants stay. kNotFound when there is no such DCR client.
+  virtual Status UpdateClientMetadata(const Client& client) = 0;
   // Creates or replaces the operator's policy for a client id (which need not be registered: a
   // metadata document's URL may be decided on before its first fetch). GetClient reads it with
   // the client; GetClientPolicy alone gives the defaults when there is none.

@@ -50,6 +50,9 @@ struct Client {
   // fields came from was fetched, and until when it may be used without fetching it again.
   int64_t document_fetched_at = 0;
   int64_t document_expires_at = 0;
+  // A dynamically registered client only: the hash of its registration access token (RFC 7592),
+  // which reads, updates and deletes its registration; else empty.
+  std::string registration_token_hash;
   // The operator's policy for this client, read with it (the defaults when there is none).
   ClientPolicy policy;
 };

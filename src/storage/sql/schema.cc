@@ -188,6 +188,11 @@ CREATE TABLE client_policies (
 );
 )SQL";
 
+// RFC 7592: the hash of each dynamically registered client's registration access token.
+constexpr std::string_view kRegistrationAccess = R"SQL(
+ALTER TABLE clients ADD COLUMN registration_token_hash TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 // Pending: signing_keys.retire_at is no longer read, and is inserted as 0 only because instances
@@ -202,6 +207,7 @@ const std::vector<Migration>& Migrations() {
       {5, "code nonce", kCodeNonce},
       {6, "client documents", kClientDocuments},
       {7, "client policies", kClientPolicies},
+      {8, "registration access", kRegistrationAccess},
   };
   return migrations;
 }

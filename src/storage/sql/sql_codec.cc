@@ -50,13 +50,9 @@ Client DecodeClient(const SqlRow& r) {
   c.may_introspect = Int(r, 15) != 0;
   c.document_fetched_at = Int(r, 16);
   c.document_expires_at = Int(r, 17);
+  c.registration_token_hash = Text(r, 18);
+  c.policy = DecodeClientPolicy(r, 18);
   c.policy.client_id = c.client_id;
-  c.policy.blocked = Int(r, 18) != 0;
-  c.policy.trusted = Int(r, 19) != 0;
-  c.policy.resources = DecodeList(Text(r, 20));
-  c.policy.scope = Text(r, 21);
-  c.policy.access_token_ttl = Int(r, 22);
-  c.policy.updated_at = Int(r, 23);
   return c;
 }
 

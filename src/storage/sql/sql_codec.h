@@ -13,19 +13,21 @@ namespace authgent::storage::sql {
 std::string EncodeList(const std::vector<std::string>& items);  // JSON array text
 std::vector<std::string> DecodeList(const std::string& json);
 
-#define AUTHGENT_CLIENT_COLUMNS                                                              \
-  "client_id, secret_hash, secret_expires_at, client_name, redirect_uris, grant_types, "     \
+#define AUTHGENT_CLIENT_COLUMNS                                                                  \
+  "client_id, secret_hash, secret_expires_at, client_name, redirect_uris, grant_types, "         \
   "response_types, token_endpoint_auth_method, scope, application_type, source, metadata_json, " \
-  "created_at, last_used_at, resources, may_introspect, document_fetched_at, document_expires_at"
+  "created_at, last_used_at, resources, may_introspect, document_fetched_at, "                   \
+  "document_expires_at, "                                                                        \
+  "registration_token_hash"
 // A client with its policy: the client's columns qualified by `c`, then the policy's, from
 // `clients c LEFT JOIN client_policies p` (the defaults when it has none).
-#define AUTHGENT_CLIENT_WITH_POLICY_SELECT                                                     \
-  "SELECT c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, c.redirect_uris, "   \
-  "c.grant_types, c.response_types, c.token_endpoint_auth_method, c.scope, "                   \
-  "c.application_type, c.source, c.metadata_json, c.created_at, c.last_used_at, c.resources, " \
-  "c.may_introspect, c.document_fetched_at, c.document_expires_at, "                           \
-  "COALESCE(p.blocked, 0), COALESCE(p.trusted, 0), COALESCE(p.resources, '[]'), "              \
-  "COALESCE(p.scope, ''), COALESCE(p.access_token_ttl, 0), COALESCE(p.updated_at, 0) "         \
+#define AUTHGENT_CLIENT_WITH_POLICY_SELECT                                                      \
+  "SELECT c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, c.redirect_uris, "    \
+  "c.grant_types, c.response_types, c.token_endpoint_auth_method, c.scope, "                    \
+  "c.application_type, c.source, c.metadata_json, c.created_at, c.last_used_at, c.resources, "  \
+  "c.may_introspect, c.document_fetched_at, c.document_expires_at, c.registration_token_hash, " \
+  "COALESCE(p.blocked, 0), COALESCE(p.trusted, 0), COALESCE(p.resources, '[]'), "               \
+  "COALESCE(p.scope, ''), COALESCE(p.access_token_ttl, 0), COALESCE(p.updated_at, 0) "          \
   "FROM clients c LEFT JOIN client_policies p ON p.client_id = c.client_id "
 Client DecodeClient(const SqlRow& row);  // a row of AUTHGENT_CLIENT_WITH_POLICY_SELECT
 #define AUTHGENT_POLICY_COLUMNS \

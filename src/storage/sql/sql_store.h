@@ -36,6 +36,7 @@ class SqlStore final : public Store {
   StatusOr<Client> GetClient(const std::string& client_id) override;
   Status DeleteClient(const std::string& client_id) override;
   StatusOr<std::vector<Client>> ListClients(const std::string& after, int limit) override;
+  Status UpdateClientMetadata(const Client& client) override;
   Status SetClientPolicy(const ClientPolicy& policy) override;
   StatusOr<ClientPolicy> GetClientPolicy(const std::string& client_id) override;
   Status RevokeClientAccess(const std::string& client_id, int64_t now) override;

@@ -8,12 +8,12 @@ Status SqlStore::CreateClient(const Client& c) {
   std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
               responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
   return Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-             "$17, $18)",
-             {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
-              responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-              c.metadata_json, c.created_at, c.last_used_at, resources, c.may_introspect,
-              c.document_fetched_at, c.document_expires_at})
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+              "$17, $18, $19)",
+              {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
+               responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
+               c.metadata_json, c.created_at, c.last_used_at, resources, c.may_introspect,
+               c.document_fetched_at, c.document_expires_at, c.registration_token_hash})
       .status();
 }
 
@@ -26,7 +26,7 @@ Status SqlStore::SaveDocumentClient(const Client& c) {
       SqlResult r,
       Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
            ") VALUES ($1, '', 0, $2, $3, $4, $5, $6, $7, $8, 'cimd', $9, $10, 0, '[]', 0, $11, "
-           "$12) ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, "
+           "$12, '') ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, "
            "redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, "
            "response_types = excluded.response_types, "
            "token_endpoint_auth_method = excluded.token_endpoint_auth_method, "
@@ -60,6 +60,18 @@ StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, in
   std::vector<Client> out;
   for (const SqlRow& row : r.rows) out.push_back(DecodeClient(row));
   return out;
+}
+
+Status SqlStore::UpdateClientMetadata(const Client& c) {
+  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
+              responses = EncodeList(c.response_types);
+  return RunOne(
+      "UPDATE clients SET client_name = $2, redirect_uris = $3, grant_types = $4, "
+      "response_types = $5, scope = $6, application_type = $7, metadata_json = $8 "
+      "WHERE client_id = $1 AND source = 'dcr'",
+      {c.client_id, c.client_name, redirects, grants, responses, c.scope, c.application_type,
+       c.metadata_json},
+      "dynamically registered client " + c.client_id);
 }
 
 Status SqlStore::SetClientPolicy(const ClientPolicy& p) {

@@ -208,5 +208,26 @@ TEST_P(StoreConformance, RevokingAClientsAccessEndsEveryGrantItHolds) {
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("j2"));
 }
 
+TEST_P(StoreConformance, OnlyADynamicClientsMetadataIsUpdated) {
+  Client dcr = MakeClient("dcr1");
+  dcr.registration_token_hash = "token-hash";
+  ASSERT_TRUE(store_->CreateClient(dcr).ok());
+  EXPECT_EQ(store_->GetClient("dcr1")->registration_token_hash, "token-hash");
+  Client changed = dcr;
+  changed.client_name = "Renamed";
+  changed.redirect_uris = {"https://new.example/cb"};
+  changed.secret_hash = "must-not-change";
+  ASSERT_TRUE(store_->UpdateClientMetadata(changed).ok());
+  auto read = store_->GetClient("dcr1");
+  EXPECT_EQ(read->client_name, "Renamed");
+  EXPECT_EQ(read->redirect_uris, std::vector<std::string>{"https://new.example/cb"});
+  EXPECT_EQ(read->secret_hash, dcr.secret_hash);
+  Client operator_added = MakeClient("cli1");
+  operator_added.source = "cli";
+  ASSERT_TRUE(store_->CreateClient(operator_added).ok());
+  EXPECT_EQ(store_->UpdateClientMetadata(operator_added).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateClientMetadata(MakeClient("absent")).code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace authgent::storage::testing
