@@ -3,7 +3,8 @@
 // constrained policy: each redirect URI passes the redirect-URI rules (and the allow-list when
 // constrained), a secret exists exactly for clients of the two secret methods (none for public
 // and private_key_jwt clients), and the 201 body serialises (valid UTF-8) and equals
-// ClientToJson of the stored client plus the secret.
+// ClientToJson of the stored client plus the secret. The same bodies as RFC 7592 updates of a
+// registered client: its identity, secret and auth method never change.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -41,6 +42,28 @@ void CheckAccepted(const Registration& reg, const RegistrationPolicy& policy) {
   }
 }
 
+// RFC 7592 updates of an existing public client with the same body: an accepted update keeps
+// the client's identity, secret and auth method; a refused one is a 400 of the registration codes.
+void CheckUpdate(std::string_view body, const RegistrationPolicy& policy) {
+  storage::Client current;
+  current.client_id = "0123456789abcdef0123456789abcdef";
+  current.token_endpoint_auth_method = "none";
+  current.source = "dcr";
+  current.created_at = 1800000000;
+  current.registration_token_hash = "hash";
+  auto result = UpdateRegistration(current, body, policy);
+  if (auto* updated = std::get_if<storage::Client>(&result)) {
+    FUZZ_CHECK(updated->client_id == current.client_id);
+    FUZZ_CHECK(updated->token_endpoint_auth_method == "none");
+    FUZZ_CHECK(updated->secret_hash.empty());
+    FUZZ_CHECK(updated->registration_token_hash == "hash" && updated->source == "dcr");
+    return;
+  }
+  const OAuthError& e = std::get<OAuthError>(result);
+  FUZZ_CHECK(e.code == "invalid_client_metadata" || e.code == "invalid_redirect_uri");
+  FUZZ_CHECK(e.status == 400);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -59,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(e.code == "invalid_client_metadata" || e.code == "invalid_redirect_uri");
       FUZZ_CHECK(e.status == 400);
     }
+    CheckUpdate(body, *policy);
   }
   return 0;
 }
