@@ -44,7 +44,11 @@ std::variant<std::shared_ptr<const verify::Jwks>, std::string> ClientKeys::For(
   std::shared_ptr<verify::JwksCache> cache = CacheFor(source.jwks_uri);
   std::shared_ptr<const verify::Jwks> keys =
       unknown_kid ? cache->RefreshForUnknownKid() : cache->Get();
-  if (!keys) return "the client's jwks_uri could not be fetched: " + cache->last_error();
+  if (!keys) {
+    std::string error = cache->last_error();
+    if (error.empty()) return std::string("the client's keys are being fetched; try again shortly");
+    return "the client's jwks_uri could not be fetched: " + error;
+  }
   return keys;
 }
 
@@ -53,8 +57,10 @@ std::shared_ptr<verify::JwksCache> ClientKeys::CacheFor(const std::string& url) 
   auto it = caches_.find(url);
   if (it != caches_.end()) return it->second;
   if (caches_.size() >= max_urls_) caches_.clear();  // callers keep the ones they hold
-  auto cache = std::make_shared<verify::JwksCache>(url, fetcher_, verify::JwksCacheOptions{},
-                                                   [this] { return clock_.Now(); });
+  verify::JwksCacheOptions options;
+  options.wait_for_first_fetch = false;  // a stranger's slow host must not hold workers
+  auto cache =
+      std::make_shared<verify::JwksCache>(url, fetcher_, options, [this] { return clock_.Now(); });
   caches_.emplace(url, cache);
   return cache;
 }

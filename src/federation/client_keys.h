@@ -2,7 +2,9 @@
 // (oauth/client_assertion): the key set in its metadata, or the one at its jwks_uri, fetched with
 // the address guard (federation/http_fetcher: a stranger may have chosen the URL) and kept in a
 // verify::JwksCache per URL: its Cache-Control is honoured within bounds, an unknown kid
-// refetches at most once a minute, a failed refetch keeps the last good set. At most
+// refetches at most once a minute, a failed refetch keeps the last good set, a failed fetch is
+// not repeated for 30 s, and while the first fetch of a URL is in flight other requests are
+// refused at once rather than made to wait. At most
 // `max_urls` sets are kept; past that the cache starts over (a stranger registering many key
 // URLs cannot grow memory without bound).
 #pragma once

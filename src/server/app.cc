@@ -159,7 +159,8 @@ void App::AddRoutes() {
   registration.mode = config_.dcr_mode;
   registration.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
   client_configuration_ = std::make_unique<ClientConfigurationEndpoint>(
-      config_.issuer, registration, *store_, client_cache_, clock_);
+      config_.issuer, registration, config_.registration_rate_limit, *store_, *shared_limits_,
+      client_cache_, clock_);
   registration_ = std::make_unique<RegistrationEndpoint>(
       config_.issuer, std::move(registration),
       RegistrationLimits{config_.registration_rate_limit, config_.registration_network_rate_limit,

@@ -40,6 +40,11 @@ void ClientCache::MarkUsed(const std::string& client_id, int64_t now) {
   if (it != entries_.end()) it->second.client.last_used_at = now;
 }
 
+void ClientCache::Forget(const std::string& client_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.erase(client_id);
+}
+
 void ClientCache::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();

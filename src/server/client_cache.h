@@ -45,6 +45,8 @@ class ClientCache {
   void MarkUsed(const std::string& client_id, int64_t now);
   // Forgets every client (after this process deleted some).
   void Clear();
+  // Forgets one client (after this process deleted it).
+  void Forget(const std::string& client_id);
 
  private:
   struct Entry {

@@ -64,10 +64,19 @@ http::Response ClientConfigurationEndpoint::Handle(const http::Request& request)
   if (auto* refused = std::get_if<http::Response>(&authorized)) return std::move(*refused);
   const storage::Client& client = std::get<storage::Client>(authorized);
   if (request.method == "GET") return Information(client, token);
+  StatusOr<RateDecision> pace =
+      limiter_.Hit("configure:" + client.client_id, changes_per_hour_, 3600);
+  if (!pace.ok()) {
+    return OAuthErrorResponse(oauth::TemporarilyUnavailable(pace.status().ToString()), request);
+  }
+  if (!pace->allowed) {
+    return TooManyRequests(request, pace->retry_after,
+                           "too many registration changes, retry later");
+  }
   if (request.method == "DELETE") {
     Status deleted = clients_.DeleteClient(client.client_id);
     if (!deleted.ok()) return OAuthErrorResponse(oauth::FromFailure(deleted), request);
-    cache_.Clear();  // rare: every cached client is read again
+    cache_.Forget(client.client_id);
     log::Info("client deleted its registration",
               {{"request_id", request.request_id}, {"client_id", client.client_id}});
     http::Response gone;

@@ -5,7 +5,8 @@
 // the same DCR_MODE allow-list), DELETE removes the client and everything it holds. A wrong or
 // missing token, or a client that is not there, is 401 invalid_token (RFC 6750), whatever the
 // reason, so the endpoint says nothing about which clients exist. The client secret is never
-// shown again (only its hash is kept).
+// shown again (only its hash is kept). Each client may change its registration (PUT, DELETE)
+// `changes_per_hour` times an hour (REGISTRATION_RATE_LIMIT): each change is a store write.
 #pragma once
 
 #include <string>
@@ -15,6 +16,7 @@
 #include "http/router.h"
 #include "oauth/registration.h"
 #include "server/client_cache.h"
+#include "server/rate_limiter.h"
 #include "storage/client_store.h"
 
 namespace authgent::server {
@@ -25,10 +27,13 @@ std::string ClientConfigurationUri(const std::string& issuer, const std::string&
 class ClientConfigurationEndpoint {
  public:
   ClientConfigurationEndpoint(std::string issuer, oauth::RegistrationPolicy policy,
-                              storage::ClientStore& clients, ClientCache& cache, const Clock& clock)
+                              int64_t changes_per_hour, storage::ClientStore& clients,
+                              SharedRateLimiter& limiter, ClientCache& cache, const Clock& clock)
       : issuer_(std::move(issuer)),
         policy_(std::move(policy)),
+        changes_per_hour_(changes_per_hour),
         clients_(clients),
+        limiter_(limiter),
         cache_(cache),
         clock_(clock) {}
 
@@ -44,7 +49,9 @@ class ClientConfigurationEndpoint {
 
   const std::string issuer_;
   const oauth::RegistrationPolicy policy_;
+  const int64_t changes_per_hour_;  // 0: unlimited
   storage::ClientStore& clients_;
+  SharedRateLimiter& limiter_;
   ClientCache& cache_;
   const Clock& clock_;
 };

@@ -140,6 +140,27 @@ TEST_F(ClientConfiguration, AConfidentialSelfRegisteredClientRedeemsItsCodeWithI
   EXPECT_EQ(JwtPart(token.Json()["access_token"], 1)["client_id"], client_id_);
 }
 
+TEST(ClientConfigurationLimits, ChangesCountAgainstTheRegistrationRateLimitPerClient) {
+  TestServer server([](server::RawConfig& raw) {
+    raw.issuer = kIssuer;
+    raw.registration_rate_limit = "2";
+  });
+  HttpResult r = PostJson(server.port(), "/oauth/register", {{"redirect_uris", {kRedirect}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string path = std::string(r.Json()["registration_client_uri"]).substr(std::strlen(kIssuer));
+  std::map<std::string, std::string> headers = {
+      {"Authorization", "Bearer " + std::string(r.Json()["registration_access_token"])},
+      {"Content-Type", "application/json"}};
+  std::string update =
+      nlohmann::json{{"client_id", r.Json()["client_id"]}, {"redirect_uris", {kRedirect}}}.dump();
+  EXPECT_EQ(Request(server.port(), "PUT", path, update, headers).status, 200);
+  EXPECT_EQ(Request(server.port(), "PUT", path, update, headers).status, 200);
+  HttpResult third = Request(server.port(), "PUT", path, update, headers);
+  EXPECT_EQ(third.status, 429);
+  EXPECT_FALSE(third.Header("retry-after").empty());
+  EXPECT_EQ(Request(server.port(), "GET", path, "", headers).status, 200);  // reads are free
+}
+
 TEST_F(ClientConfiguration, AClientTheOperatorAddedHasNoConfigurationAccess) {
   auto [id, secret] = AddOperatorClient(server_, {.resources = {"https://mcp.example.com/mcp"}});
   path_ = "/oauth/register/client?client_id=" + id;

@@ -62,7 +62,9 @@ std::shared_ptr<const Jwks> JwksCache::Fetch(std::unique_lock<std::mutex>& lock,
   if (fetching_) {
     // Someone is fetching: verifications go on with the last good set. Only without one is
     // there nothing to do but wait for that fetch.
-    if (!jwks_) fetched_.wait(lock, [this] { return !fetching_; });
+    if (!jwks_ && options_.wait_for_first_fetch) {
+      fetched_.wait(lock, [this] { return !fetching_; });
+    }
     return jwks_;
   }
   fetching_ = true;

@@ -193,6 +193,26 @@ TEST(JwksCache, ARefetchInFlightDoesNotHoldVerificationsUp) {
   EXPECT_EQ(fetcher->calls.load(), 2);
 }
 
+TEST(JwksCache, WithoutWaitingAFirstFetchInFlightAnswersAtOnce) {
+  TestSigner a("ES256", "a");
+  auto fetcher = std::make_shared<StallingFetcher>();
+  fetcher->body = a.JwksJson();
+  ++fetcher->calls;  // the first fetch is the one that stalls
+  JwksCacheOptions options;
+  options.wait_for_first_fetch = false;
+  auto cache =
+      std::make_shared<JwksCache>("https://stranger/jwks", fetcher, options, [] { return kNow; });
+  std::thread fetching([&] { EXPECT_NE(cache->Get(), nullptr); });
+  fetcher->entered.get_future().wait();
+  auto meanwhile = std::async(std::launch::async, [&] { return cache->Get(); });
+  ASSERT_EQ(meanwhile.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "a caller waited for a stranger's first fetch";
+  EXPECT_EQ(meanwhile.get(), nullptr);
+  fetcher->release.set_value();
+  fetching.join();
+  EXPECT_NE(cache->Get(), nullptr);
+}
+
 TEST(JwksCache, NoSetYetIsUnavailable) {
   auto fetcher = std::make_shared<ScriptedFetcher>();
   fetcher->next = {true, 500, "", "", ""};

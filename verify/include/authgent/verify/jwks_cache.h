@@ -42,6 +42,10 @@ struct JwksCacheOptions {
   int64_t default_ttl = 300;          // when the response has no usable max-age
   int64_t min_ttl = 30;
   int64_t max_ttl = 86400;
+  // Before any set was fetched, callers wait for a fetch in flight (an MCP server's own
+  // authorization server). false: they get nullptr at once instead, for URLs a stranger chose,
+  // where waiting would let one slow host hold many threads.
+  bool wait_for_first_fetch = true;
 };
 
 // Seconds of `max-age` in a Cache-Control value; nullopt when absent or `no-store`/`no-cache`.
