@@ -1,13 +1,13 @@
 // The README's token-verification snippets (docs/snippets/) run against a live authgent: C++ (the
 // verifier library), TypeScript (jose) and Python (PyJWT) each accept a real access token. The
-// README must show the snippet files unchanged.
+// README must show the snippet files unchanged, and the Go example's marked part.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { authgentBinary, startAuthgent } from './lib/authgent.mjs';
+import { addMachineClient, machineToken, startAuthgent } from './lib/authgent.mjs';
 import { ARTIFACTS } from './lib/browser.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -21,20 +21,9 @@ let clientId;
 
 before(async () => {
   authgent = await startAuthgent();
-  const added = spawnSync(authgentBinary(), ['clients', 'add', '--name', 'snippets',
-    '--grant', 'client_credentials', '--resource', RESOURCE], { env: { PATH: process.env.PATH, DATABASE_URL: `sqlite://${authgent.dir}/authgent.db` },
-    encoding: 'utf8' });
-  assert.equal(added.status, 0, added.stderr);
-  clientId = added.stdout.match(/client_id: (\S+)/)[1];
-  const secret = added.stdout.match(/client_secret: (\S+)/)[1];
-  const response = await fetch(`${authgent.issuer}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'mcp:read', resource: RESOURCE }),
-  });
-  assert.equal(response.status, 200);
-  token = (await response.json()).access_token;
+  const client = addMachineClient(authgent, 'snippets', [RESOURCE]);
+  clientId = client.clientId;
+  token = await machineToken(authgent.issuer, client, { resource: RESOURCE, scope: 'mcp:read' });
 });
 
 after(async () => { await authgent?.stop(); });
@@ -70,4 +59,11 @@ test('the README shows the snippets unchanged', () => {
   for (const file of ['verify_token.cc', 'verify_token.mjs', 'verify_token.py']) {
     assert.ok(readme.includes(readFileSync(join(SNIPPETS, file), 'utf8')), `${file} differs from the README`);
   }
+  // The Go snippet is the part of the Go example (built and run by go_verifier.test.mjs) between
+  // its README markers, one tab less indented.
+  const main = readFileSync(join(ROOT, 'sdk/go/examples/mcp-server/main.go'), 'utf8');
+  const region = main.split('\t// README:begin\n')[1].split('\t// README:end\n')[0];
+  const go = region.split('\n').map((line) => line.replace(/^\t/, '')).join('\n');
+  assert.ok(go.includes('verifier.New(verifier.Config{') && go.includes('v.RequireAuth('), go);
+  assert.ok(readme.includes('```go\n' + go + '```'), 'the Go example differs from the README');
 });

@@ -73,3 +73,24 @@ export async function startAuthgent(extraEnv = {}) {
     },
   };
 }
+
+// A machine client (client_credentials, a secret) added through the CLI for `resources`.
+export function addMachineClient(server, name, resources) {
+  const out = server.cli(['clients', 'add', '--name', name, '--grant', 'client_credentials',
+    ...resources.flatMap((r) => ['--resource', r])]);
+  return { clientId: out.match(/client_id: (\S+)/)[1], secret: out.match(/client_secret: (\S+)/)[1] };
+}
+
+// A client_credentials access token from `issuer` (the URL the token endpoint is at) for
+// `resource` with `scope`; throws unless the answer is 200.
+export async function machineToken(issuer, { clientId, secret }, { resource, scope }) {
+  const response = await fetch(`${issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`token endpoint: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}

@@ -1,0 +1,3 @@
+module github.com/authgent/authgent/sdk/go
+
+go 1.19
