@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <future>
@@ -65,6 +66,13 @@ std::string Router::AllowHeader(const Path& path) const {
   }
   if (path.cors) allow += ", OPTIONS";
   return allow;
+}
+
+std::vector<std::string> Router::Paths() const {
+  std::vector<std::string> out;
+  for (const auto& [path, unused] : paths_) out.push_back(path);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 AsyncStep Router::Dispatch(const Request& request) const {

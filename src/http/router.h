@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "http/message.h"
 
@@ -65,6 +66,8 @@ class Router {
  public:
   void Add(const std::string& method, const std::string& path, Handler handler,
            RouteOptions options = {});
+  // Every path added, for metrics labelled by route.
+  std::vector<std::string> Paths() const;
   // Answers every path nothing was added for (default: 404 not_found).
   void SetUnknownPathHandler(Handler handler) { unknown_path_ = std::move(handler); }
   // Told of every step of every request that reaches a handler; for the test that checks where

@@ -298,6 +298,7 @@ class Server::Impl {
     std::array<asio::const_buffer, 2> wire{asio::buffer(out.head), asio::buffer(out.body)};
     auto [wec, written] = co_await asio::async_write(conn.stream, wire, kNoThrow);
 
+    if (options_.on_answered) options_.on_answered(request, status, SteadyMicros() - started);
     if (options_.access_log) {
       log::Line({{"time", log::NowRfc3339()},
                  {"level", "info"},

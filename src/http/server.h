@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,9 @@ struct ServerOptions {
   // Connections open at once; more are answered 503 and closed at once (see MAX_CONNECTIONS).
   int max_connections = 10000;
   bool access_log = true;
+  // Told of every answered request once its answer is written (metrics); on a network thread,
+  // so it must be quick. `micros`: from the request's first byte read to the answer written.
+  std::function<void(const Request&, int status, int64_t micros)> on_answered = nullptr;
 };
 
 class Server {

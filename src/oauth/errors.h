@@ -12,13 +12,25 @@
 
 namespace authgent::oauth {
 
+// A rejection that is also a sign of theft, counted and audited (server/events.h).
+enum class Incident {
+  kNone,
+  kCodeReplay,    // an authorization code presented again: its tokens were revoked
+  kRefreshReuse,  // a rotated refresh token presented again: its family was revoked
+};
+
 struct OAuthError {
   std::string code;
   std::string description;
   std::string debug;
   int status = 400;
+  Incident incident = Incident::kNone;
 };
 
+inline OAuthError AsIncident(OAuthError error, Incident incident) {
+  error.incident = incident;
+  return error;
+}
 inline OAuthError InvalidRequest(std::string description, std::string debug = "") {
   return {"invalid_request", std::move(description), std::move(debug), 400};
 }

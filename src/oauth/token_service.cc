@@ -49,6 +49,7 @@ TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
   if (!refresh_token.empty()) writer.String("refresh_token", refresh_token);
   if (!id_token.empty()) writer.String("id_token", id_token);
   writer.Close();
+  body.issued = {at.subject, at.audience, scope, at.jti, !refresh_token.empty()};
   return body;
 }
 
@@ -101,6 +102,8 @@ StatusOr<MintedAccessToken> TokenService::SignAccessToken(MintedAccessToken at,
       .Close();
   AUTHGENT_ASSIGN_OR_RETURN(at.token, crypto::SignJwt(*keys->active_key, keys->active_kid,
                                                       "at+jwt", std::string_view(claims)));
+  at.subject = subject;
+  at.audience = audience;
   return at;
 }
 
@@ -209,7 +212,8 @@ class TokenService::CodeGrant final : public PendingGrant,
       case Outcome::kReplayed:
         log::Warn("authorization code replayed; its tokens are revoked",
                   {{"client_id", client_.client_id}, {"family_id", redeemed_->code.family_id}});
-        return InvalidGrant("the authorization code was already used", "code replay");
+        return AsIncident(InvalidGrant("the authorization code was already used", "code replay"),
+                          Incident::kCodeReplay);
       case Outcome::kRetried:
         log::Info("authorization code presented again by its client; nothing revoked",
                   {{"client_id", client_.client_id}, {"family_id", redeemed_->code.family_id}});
@@ -382,7 +386,8 @@ class TokenService::RefreshGrant final : public PendingGrant,
       case Outcome::kReuseDetected:
         log::Warn("refresh token reused after the grace window; family revoked",
                   {{"client_id", client_.client_id}, {"family_id", rotation_->family.family_id}});
-        return InvalidGrant("the refresh token was already used", "reuse detected");
+        return AsIncident(InvalidGrant("the refresh token was already used", "reuse detected"),
+                          Incident::kRefreshReuse);
       case Outcome::kRevoked: return InvalidGrant("the refresh token has been revoked");
       case Outcome::kExpired: return InvalidGrant("the refresh token has expired");
       case Outcome::kNotFound: return InvalidGrant("the refresh token is invalid");

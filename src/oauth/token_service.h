@@ -57,11 +57,23 @@ struct MintedAccessToken {
   std::string jti;
   int64_t issued_at = 0;
   int64_t expires_at = 0;  // issued_at + the client's access-token lifetime
+  std::string subject;     // set when signed
+  std::string audience;    // set when signed
+};
+
+// What a token response issued, for the audit trail and metrics (never a token itself).
+struct IssuedTokens {
+  std::string subject;  // the user, or the client for client_credentials
+  std::string audience;
+  std::string scope;
+  std::string jti;
+  bool refresh_token = false;
 };
 
 // A successful token response's JSON body, as text (core/json_writer writes it).
 struct TokenResponseBody {
   std::string json;
+  IssuedTokens issued;
 };
 
 // The token endpoint's answer: the JSON body of a success, or the error.

@@ -69,11 +69,21 @@ StatusOr<std::optional<crypto::EcKey>> ReadOperatorKey(const std::string& path) 
 
 StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Random& random) {
   std::unique_ptr<App> app(new App(std::move(config), clock, random));
+  app->telemetry_ = std::make_unique<Telemetry>();
+  AUTHGENT_ASSIGN_OR_RETURN(app->audit_, AuditLog::Open(app->config_.audit_log, false));
+  App* self = app.get();
+  app->events_ =
+      std::make_unique<Events>(*app->audit_, app->telemetry_.get(), app->config_.trusted_proxies,
+                               [self](const std::string& client_id) {
+                                 return self->client_cache_.Peek(client_id, self->clock_.Now());
+                               });
   AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_, /*open_all_connections=*/true));
+  app->store_->SetMetrics(app->telemetry_->StorageHistograms());
   AUTHGENT_ASSIGN_OR_RETURN(app->keys_, OpenKeyRing(app->config_, *app->store_, clock, random));
   AUTHGENT_ASSIGN_OR_RETURN(std::optional<crypto::EcKey> operator_key,
                             ReadOperatorKey(app->config_.signing_key_file));
   AUTHGENT_RETURN_IF_ERROR(app->keys_->Bootstrap(operator_key));
+  app->telemetry_->WatchKeys(*app->keys_, clock);
 
   app->local_limits_ = std::make_unique<LocalRateLimiter>(clock);
   app->shared_limits_ = std::make_unique<SharedRateLimiter>(*app->store_, clock);
@@ -92,7 +102,21 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
   options.shutdown_timeout = std::chrono::seconds(app->config_.shutdown_timeout);
   options.access_log = app->config_.access_log;
   options.max_connections = app->config_.max_connections;
+  options.on_answered = [telemetry = app->telemetry_.get()](const http::Request& r, int status,
+                                                            int64_t micros) {
+    telemetry->CountRequest(r.path, status, micros);
+  };
   app->server_ = std::make_unique<http::Server>(options, app->router_);
+  if (!app->config_.metrics_bind_address.empty()) {
+    http::ServerOptions metrics;
+    metrics.bind_address = app->config_.metrics_bind_address;
+    metrics.port = app->config_.metrics_port;
+    metrics.io_threads = 1;
+    metrics.worker_threads = 1;
+    metrics.access_log = false;
+    metrics.max_connections = 64;
+    app->metrics_server_ = std::make_unique<http::Server>(metrics, app->metrics_router_);
+  }
   return app;
 }
 
@@ -121,7 +145,8 @@ void App::BuildServices() {
   key_limits.addresses = federation::AddressPolicy{.allow_loopback = config_.cimd_allow_loopback};
   key_limits.ca_file = config_.cimd_ca_file;
   key_fetcher_ = std::make_unique<federation::CurlFetcher>(key_limits);
-  client_keys_ = std::make_unique<federation::ClientKeys>(*key_fetcher_, clock_);
+  client_keys_ = std::make_unique<federation::ClientKeys>(
+      telemetry_->Measured(*key_fetcher_, "client_keys"), clock_);
   client_assertions_ = std::make_unique<ClientAssertions>(
       oauth::AssertionAudience{config_.issuer, config_.issuer + oauth::kTokenPath}, *client_keys_,
       *store_, clock_);
@@ -132,7 +157,7 @@ void App::BuildServices() {
       });
   front_channel_ = std::make_unique<FrontChannel>(
       FrontChannelSettings{config_.issuer, config_.service_name, config_.login_session_ttl},
-      *store_, *tokens_, *browser_, catalog_, clock_, random_);
+      *store_, *tokens_, *browser_, catalog_, *events_, clock_, random_);
 }
 
 // Every route, once the issuer is known and every service the handlers use exists (the server
@@ -146,7 +171,8 @@ void App::AddRoutes() {
     limits.ca_file = config_.cimd_ca_file;
     document_fetcher_ = std::make_unique<federation::CurlFetcher>(limits);
     client_documents_ = std::make_unique<federation::ClientIdDocuments>(
-        *document_fetcher_, *store_, clock_, config_.cimd_allowed_hosts);
+        telemetry_->Measured(*document_fetcher_, "cimd"), *store_, clock_,
+        config_.cimd_allowed_hosts);
   }
   oauth::MetadataSettings metadata;
   metadata.issuer = config_.issuer;
@@ -160,33 +186,34 @@ void App::AddRoutes() {
   registration.allowlist = oauth::RedirectAllowlist(config_.redirect_uri_allowlist);
   client_configuration_ = std::make_unique<ClientConfigurationEndpoint>(
       config_.issuer, registration, config_.registration_rate_limit, *store_, *shared_limits_,
-      client_cache_, clock_);
+      client_cache_, *events_, clock_);
   registration_ = std::make_unique<RegistrationEndpoint>(
       config_.issuer, std::move(registration),
       RegistrationLimits{config_.registration_rate_limit, config_.registration_network_rate_limit,
                          config_.registration_global_rate_limit},
-      config_.trusted_proxies, *store_, *shared_limits_, client_cache_, clock_, random_);
+      config_.trusted_proxies, *store_, *shared_limits_, client_cache_, *events_, clock_, random_);
   authorize_ = std::make_unique<AuthorizeEndpoint>(
       *front_channel_, *browser_, *store_, client_cache_, catalog_, *shared_limits_,
       AuthorizeLimits{config_.trusted_proxies, config_.authorize_rate_limit},
-      client_documents_.get(), clock_, random_);
-  upstream_login_ = std::make_unique<UpstreamEndpoint>(upstream_.get(), *front_channel_,
-                                                       *browser_, *store_, clock_, random_);
+      client_documents_.get(), *events_, clock_, random_);
+  upstream_login_ = std::make_unique<UpstreamEndpoint>(upstream_.get(), *front_channel_, *browser_,
+                                                       *store_, *events_, clock_, random_);
   login_ = std::make_unique<LoginEndpoint>(
       LoginSettings{config_.issuer, config_.service_name, config_.trusted_proxies,
                     config_.login_failure_limit},
       *front_channel_, *upstream_login_, *browser_, *store_, *shared_limits_, *password_gate_,
-      clock_);
-  consent_ = std::make_unique<ConsentEndpoint>(config_.issuer, *front_channel_, *browser_,
-                                               *store_, *tokens_, clock_);
-  token_ = std::make_unique<TokenEndpoint>(*client_authentication_, *tokens_, *keys_,
-                                           *local_limits_, config_.token_rate_limit,
-                                           client_cache_, clock_);
+      *events_, clock_);
+  consent_ = std::make_unique<ConsentEndpoint>(config_.issuer, *front_channel_, *browser_, *store_,
+                                               *tokens_, *events_, clock_);
+  token_ =
+      std::make_unique<TokenEndpoint>(*client_authentication_, *tokens_, *keys_, *local_limits_,
+                                      config_.token_rate_limit, client_cache_, *events_, clock_);
   revocation_ = std::make_unique<RevocationEndpoint>(*client_authentication_, *store_, *keys_,
-                                                     config_.issuer, clock_);
+                                                     config_.issuer, *events_, clock_);
   userinfo_ = std::make_unique<UserinfoEndpoint>(*store_, *keys_, config_.issuer, clock_);
   session_ = std::make_unique<SessionEndpoint>(*browser_, *store_, *store_, config_.issuer,
-                                               config_.service_name, clock_);
+                                               config_.service_name, *events_, clock_);
+  metrics_ = std::make_unique<MetricsEndpoint>(*telemetry_);
   discovery_->Register(router_);
   health_->Register(router_);
   registration_->Register(router_);
@@ -199,10 +226,15 @@ void App::AddRoutes() {
   revocation_->Register(router_);
   userinfo_->Register(router_);
   session_->Register(router_);
+  metrics_->Register(metrics_server_ ? metrics_router_ : router_);
+  telemetry_->AddRoutes(router_.Paths());
 }
 
 StatusOr<int> App::Listen() {
   AUTHGENT_ASSIGN_OR_RETURN(int port, server_->Listen());
+  if (metrics_server_) {
+    AUTHGENT_ASSIGN_OR_RETURN(metrics_port_, metrics_server_->Listen());
+  }
   if (config_.issuer.empty()) config_.issuer = "http://localhost:" + std::to_string(port);
   BuildServices();
   if (config_.upstream()) {
@@ -219,7 +251,8 @@ StatusOr<int> App::Listen() {
     federation::FetchLimits limits;
     limits.timeout_ms = config_.upstream_timeout * 1000L;
     fetcher_ = std::make_unique<federation::CurlFetcher>(limits);
-    upstream_ = std::make_unique<federation::UpstreamProvider>(u, *fetcher_, clock_);
+    upstream_ = std::make_unique<federation::UpstreamProvider>(
+        u, telemetry_->Measured(*fetcher_, "upstream"), clock_);
   } else {
     CreateFirstAdmin();
   }
@@ -251,7 +284,16 @@ void App::Run(bool handle_signals) {
     }
   });
   if (upstream_) upstream_->Start();
+  if (handle_signals) AuditLog::HandleSighup(audit_.get());  // log rotation
+  std::thread metrics_thread;
+  if (metrics_server_) metrics_thread = std::thread([this] { metrics_server_->Run(false); });
   server_->Run(handle_signals);
+  if (metrics_server_) {
+    metrics_server_->Shutdown();
+    metrics_thread.join();
+  }
+  if (handle_signals) AuditLog::HandleSighup(nullptr);
+  audit_->Flush();
   if (upstream_) upstream_->Stop();
   {
     std::lock_guard lock(housekeeping_mu_);

@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
+#include "server/audit_log.h"
 #include "server/authorize_endpoint.h"
 #include "server/browser.h"
 #include "server/client_assertions.h"
@@ -28,13 +29,16 @@
 #include "server/config.h"
 #include "server/consent_endpoint.h"
 #include "server/discovery_endpoint.h"
+#include "server/events.h"
 #include "server/front_channel.h"
 #include "server/health_endpoint.h"
 #include "server/login_endpoint.h"
+#include "server/metrics_endpoint.h"
 #include "server/rate_limiter.h"
 #include "server/registration_endpoint.h"
 #include "server/revocation_endpoint.h"
 #include "server/session_endpoint.h"
+#include "server/telemetry.h"
 #include "server/token_endpoint.h"
 #include "server/upstream_endpoint.h"
 #include "server/userinfo_endpoint.h"
@@ -62,7 +66,10 @@ class App {
   StatusOr<int> Listen();
   // Serves until shut down; meanwhile purges expired rows every PURGE_INTERVAL seconds.
   void Run(bool handle_signals);
-  void Shutdown() { server_->Shutdown(); }
+  void Shutdown() {
+    server_->Shutdown();
+    if (metrics_server_) metrics_server_->Shutdown();
+  }
 
   const Config& config() const { return config_; }
   const std::string& issuer() const { return config_.issuer; }
@@ -72,6 +79,10 @@ class App {
   void ObserveSteps(http::StepObserver observer) { router_.SetStepObserver(std::move(observer)); }
   federation::UpstreamProvider* upstream() { return upstream_.get(); }
   crypto::KeyRing& keys() { return *keys_; }
+  Telemetry& telemetry() { return *telemetry_; }
+  AuditLog& audit() { return *audit_; }
+  // The port /metrics is served on when METRICS_ADDRESS is set (after Listen()), else 0.
+  int metrics_port() const { return metrics_port_; }
 
  private:
   App(Config config, const Clock& clock, Random& random) : config_(std::move(config)), clock_(clock), random_(random) {}
@@ -83,10 +94,19 @@ class App {
   Config config_;
   const Clock& clock_;
   Random& random_;
+  // Before everything that reports to them, so they are destroyed last.
+  std::unique_ptr<Telemetry> telemetry_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<Events> events_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<crypto::KeyRing> keys_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
+  // METRICS_ADDRESS: /metrics on a listener of its own.
+  http::Router metrics_router_;
+  std::unique_ptr<http::Server> metrics_server_;
+  int metrics_port_ = 0;
+  std::unique_ptr<MetricsEndpoint> metrics_;
   oauth::ResourceCatalog catalog_;
   oauth::TokenSettings token_settings_;
   std::unique_ptr<oauth::TokenService> tokens_;

@@ -93,13 +93,20 @@ std::variant<StatusOr<storage::Client>, http::Response> AuthorizeEndpoint::Clien
   };
   auto resolved = documents_->Resolve(client_id, params.Get("redirect_uri"), permit);
   if (auto* refusal = std::get_if<federation::DocumentRefusal>(&resolved)) {
+    if (refusal->status == 429)
+      events_.RateLimited(Limit::kCimd);
+    else if (refusal->status < 500)
+      events_.RegistrationRefused("cimd");
     http::Response page = browser_.ErrorPage(
         refusal->status, "This application could not be identified", refusal->reason);
     if (refusal->retry_after > 0) page.Set("Retry-After", std::to_string(refusal->retry_after));
     return page;
   }
   storage::Client client = std::get<storage::Client>(std::move(resolved));
-  clients_.Put(client, clock_.Now());  // the code exchange that follows finds it here
+  int64_t now = clock_.Now();
+  // Fetched for this request (not a stored copy): a registration by document.
+  if (client.document_fetched_at >= now) events_.Registered(request, client);
+  clients_.Put(client, now);  // the code exchange that follows finds it here
   return StatusOr<storage::Client>(std::move(client));
 }
 
@@ -111,6 +118,7 @@ std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& 
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   if (pace->allowed) return std::nullopt;
+  events_.RateLimited(Limit::kAuthorize);
   http::Response r = browser_.ErrorPage(429, "Too many sign-in requests",
                                         "Too many sign-ins were started from your network. Wait "
                                         "a minute and try again.");

@@ -26,6 +26,7 @@
 #include "oauth/resource.h"
 #include "server/browser.h"
 #include "server/client_cache.h"
+#include "server/events.h"
 #include "server/front_channel.h"
 #include "server/rate_limiter.h"
 #include "storage/store.h"
@@ -42,7 +43,8 @@ class AuthorizeEndpoint {
   AuthorizeEndpoint(FrontChannel& front, Browser& browser, storage::Store& store,
                     ClientCache& clients, const oauth::ResourceCatalog& catalog,
                     SharedRateLimiter& limiter, AuthorizeLimits limits,
-                    federation::ClientIdDocuments* documents, const Clock& clock, Random& random)
+                    federation::ClientIdDocuments* documents, Events& events, const Clock& clock,
+                    Random& random)
       : front_(front),
         browser_(browser),
         store_(store),
@@ -51,6 +53,7 @@ class AuthorizeEndpoint {
         limiter_(limiter),
         limits_(std::move(limits)),
         documents_(documents),
+        events_(events),
         clock_(clock),
         random_(random) {}
 
@@ -79,6 +82,7 @@ class AuthorizeEndpoint {
   SharedRateLimiter& limiter_;
   const AuthorizeLimits limits_;
   federation::ClientIdDocuments* documents_;  // null with CIMD=disabled
+  Events& events_;
   const Clock& clock_;
   Random& random_;
 };

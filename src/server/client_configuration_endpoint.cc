@@ -70,6 +70,7 @@ http::Response ClientConfigurationEndpoint::Handle(const http::Request& request)
     return OAuthErrorResponse(oauth::TemporarilyUnavailable(pace.status().ToString()), request);
   }
   if (!pace->allowed) {
+    events_.RateLimited(Limit::kRegistrationChanges);
     return TooManyRequests(request, pace->retry_after,
                            "too many registration changes, retry later");
   }
@@ -79,6 +80,7 @@ http::Response ClientConfigurationEndpoint::Handle(const http::Request& request)
     cache_.Forget(client.client_id);
     log::Info("client deleted its registration",
               {{"request_id", request.request_id}, {"client_id", client.client_id}});
+    events_.RegistrationChanged(request, client, /*deleted=*/true);
     http::Response gone;
     gone.status = 204;
     return NoStore(std::move(gone));
@@ -95,6 +97,7 @@ http::Response ClientConfigurationEndpoint::Handle(const http::Request& request)
   cache_.Put(next, clock_.Now());
   log::Info("client updated its registration",
             {{"request_id", request.request_id}, {"client_id", client.client_id}});
+  events_.RegistrationChanged(request, next, /*deleted=*/false);
   return Information(next, token);
 }
 

@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "oauth/registration.h"
 #include "server/client_cache.h"
+#include "server/events.h"
 #include "server/rate_limiter.h"
 #include "storage/client_store.h"
 
@@ -28,13 +29,15 @@ class ClientConfigurationEndpoint {
  public:
   ClientConfigurationEndpoint(std::string issuer, oauth::RegistrationPolicy policy,
                               int64_t changes_per_hour, storage::ClientStore& clients,
-                              SharedRateLimiter& limiter, ClientCache& cache, const Clock& clock)
+                              SharedRateLimiter& limiter, ClientCache& cache, Events& events,
+                              const Clock& clock)
       : issuer_(std::move(issuer)),
         policy_(std::move(policy)),
         changes_per_hour_(changes_per_hour),
         clients_(clients),
         limiter_(limiter),
         cache_(cache),
+        events_(events),
         clock_(clock) {}
 
   void Register(http::Router& router);
@@ -53,6 +56,7 @@ class ClientConfigurationEndpoint {
   storage::ClientStore& clients_;
   SharedRateLimiter& limiter_;
   ClientCache& cache_;
+  Events& events_;
   const Clock& clock_;
 };
 

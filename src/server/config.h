@@ -50,6 +50,8 @@ struct RawConfig {
   std::string shutdown_timeout = "10";
   std::string log_level = "info";
   std::string access_log = "true";
+  std::string audit_log = "stdout";
+  std::string metrics_address;
   std::string service_name = "authgent";
   std::string dcr_mode = "open";
   std::string redirect_uri_allowlist;
@@ -115,6 +117,10 @@ struct Config {
   int shutdown_timeout = 10;
   log::Level log_level = log::Level::kInfo;
   bool access_log = true;
+  std::string audit_log = "stdout";  // stdout | off | a file path (server/audit_log.h)
+  // Where /metrics is served: empty, on the main port; else "HOST:PORT" of a listener of its own.
+  std::string metrics_bind_address;
+  int metrics_port = 0;
   std::string service_name = "authgent";
   oauth::DcrMode dcr_mode = oauth::DcrMode::kOpen;
   std::vector<std::string> redirect_uri_allowlist;  // the default rules when not set

@@ -272,6 +272,25 @@ Status ValidateRuntime(const RawConfig& raw, Config& c) {
     return Bad("LOG_LEVEL", "must be debug, info, warn or error (got '" + raw.log_level + "')");
   }
   AUTHGENT_ASSIGN_OR_RETURN(c.access_log, ParseBool("ACCESS_LOG", raw.access_log));
+  if (raw.audit_log.empty()) return Bad("AUDIT_LOG", "must be stdout, off or a file path");
+  c.audit_log = raw.audit_log;
+  if (!raw.metrics_address.empty()) {
+    // HOST:PORT, the host an IPv4 or IPv6 address ([::1]:9090) or a name.
+    size_t colon = raw.metrics_address.rfind(':');
+    std::string host = colon == std::string::npos ? "" : raw.metrics_address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) {
+      return Bad("METRICS_ADDRESS",
+                 "must be HOST:PORT, e.g. 127.0.0.1:9090 (got '" + raw.metrics_address + "')");
+    }
+    AUTHGENT_ASSIGN_OR_RETURN(
+        int64_t port,
+        ParseInt("METRICS_ADDRESS port", raw.metrics_address.substr(colon + 1), 0, 65535));
+    c.metrics_bind_address = host;
+    c.metrics_port = static_cast<int>(port);
+  }
   return Status::Ok();
 }
 

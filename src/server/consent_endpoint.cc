@@ -31,6 +31,7 @@ struct ConsentEndpoint::Approval {
   // Set inside the commit by the decision (Decide), read after it.
   bool csrf_failed = false;
   std::optional<oauth::AuthorizeRequest> request;
+  std::string user_id;
   StatusOr<storage::ApprovalOutcome> outcome = InternalError("the approval was not stored");
 };
 
@@ -71,6 +72,7 @@ storage::DecideApproval ConsentEndpoint::Decide(std::shared_ptr<Approval> approv
     approval->request = oauth::AuthorizeRequest::FromJson(txn.request_json);
     if (!approval->request) return std::nullopt;
     const oauth::AuthorizeRequest& req = *approval->request;
+    approval->user_id = session.user_id;
     // Remember what was approved; the store adds it to what was approved before.
     storage::Approval stored;
     stored.consent = {session.user_id, req.client_id, req.resource, oauth::JoinScope(req.scopes),
@@ -88,7 +90,13 @@ http::Response ConsentEndpoint::Answer(const http::Request& request, const Appro
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   switch (*approval.outcome) {
-    case storage::ApprovalOutcome::kApproved: return front_.CodeRedirect(*approval.request, approval.code);
+    case storage::ApprovalOutcome::kApproved: {
+      const oauth::AuthorizeRequest& req = *approval.request;
+      std::string scope = oauth::JoinScope(req.scopes);
+      events_.Consent(request, approval.user_id, req.client_id, req.resource, scope, true);
+      events_.CodeIssued(request, approval.user_id, req.client_id, req.resource, scope);
+      return front_.CodeRedirect(req, approval.code);
+    }
     case storage::ApprovalOutcome::kRefused:
       return approval.csrf_failed ? FormExpired(request) : AlreadyUsed();
     case storage::ApprovalOutcome::kNotFound:
@@ -130,6 +138,8 @@ http::Response ConsentEndpoint::Denied(const http::Request& request, const oauth
   }
   auto req = oauth::AuthorizeRequest::FromJson(txn->request_json);
   if (!req || !store_.ConsumeTransaction(txn_hash, now).ok()) return AlreadyUsed();
+  events_.Consent(request, session->user_id, req->client_id, req->resource,
+                  oauth::JoinScope(req->scopes), false);
   return Redirect(oauth::ErrorRedirectUrl(
       {req->redirect_uri, req->state, {"access_denied", "the user denied the request", "", 400}},
       issuer_));

@@ -21,6 +21,7 @@
 #include "oauth/params.h"
 #include "oauth/token_service.h"
 #include "server/browser.h"
+#include "server/events.h"
 #include "server/front_channel.h"
 #include "storage/store.h"
 
@@ -30,9 +31,14 @@ class ConsentEndpoint {
  public:
   // `issuer`: a posted form must come from this origin.
   ConsentEndpoint(std::string issuer, FrontChannel& front, Browser& browser, storage::Store& store,
-                  oauth::TokenService& tokens, const Clock& clock)
-      : issuer_(std::move(issuer)), front_(front), browser_(browser), store_(store),
-        tokens_(tokens), clock_(clock) {}
+                  oauth::TokenService& tokens, Events& events, const Clock& clock)
+      : issuer_(std::move(issuer)),
+        front_(front),
+        browser_(browser),
+        store_(store),
+        tokens_(tokens),
+        events_(events),
+        clock_(clock) {}
 
   void Register(http::Router& router);
   http::Response Page(const http::Request& request);
@@ -55,6 +61,7 @@ class ConsentEndpoint {
   Browser& browser_;
   storage::Store& store_;
   oauth::TokenService& tokens_;
+  Events& events_;
   const Clock& clock_;
 };
 

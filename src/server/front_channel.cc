@@ -9,6 +9,7 @@
 #include "oauth/authorization_session.h"
 #include "oauth/cimd.h"
 #include "oauth/client_policy.h"
+#include "oauth/scope.h"
 #include "server/web.h"
 #include "ui/pages.h"
 
@@ -50,6 +51,8 @@ http::Response FrontChannel::FinishAuthorization(const oauth::AuthorizeRequest& 
                                                  const http::Request& http_request) {
   StatusOr<std::string> code = tokens_.IssueCode(request, session.user_id, session.auth_time);
   if (!code.ok()) return CodeNotStored(request, code.status(), http_request);
+  events_.CodeIssued(http_request, session.user_id, request.client_id, request.resource,
+                     oauth::JoinScope(request.scopes));
   return CodeRedirect(request, *code);
 }
 

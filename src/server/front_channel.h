@@ -22,6 +22,7 @@
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
 #include "server/browser.h"
+#include "server/events.h"
 #include "storage/store.h"
 
 namespace authgent::server {
@@ -35,10 +36,16 @@ struct FrontChannelSettings {
 class FrontChannel {
  public:
   FrontChannel(FrontChannelSettings settings, storage::Store& store, oauth::TokenService& tokens,
-               Browser& browser, const oauth::ResourceCatalog& catalog, const Clock& clock,
-               Random& random)
-      : settings_(std::move(settings)), store_(store), tokens_(tokens), browser_(browser),
-        catalog_(catalog), clock_(clock), random_(random) {}
+               Browser& browser, const oauth::ResourceCatalog& catalog, Events& events,
+               const Clock& clock, Random& random)
+      : settings_(std::move(settings)),
+        store_(store),
+        tokens_(tokens),
+        browser_(browser),
+        catalog_(catalog),
+        events_(events),
+        clock_(clock),
+        random_(random) {}
 
   // Ends an approved authorization: stores a code, redirects to the client with it.
   http::Response FinishAuthorization(const oauth::AuthorizeRequest& request,
@@ -82,6 +89,7 @@ class FrontChannel {
   oauth::TokenService& tokens_;
   Browser& browser_;
   const oauth::ResourceCatalog& catalog_;
+  Events& events_;
   const Clock& clock_;
   Random& random_;
 };

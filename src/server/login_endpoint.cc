@@ -86,6 +86,8 @@ http::Response LoginEndpoint::CheckPassword(const http::Request& request,
     StatusOr<RateDecision> d = limiter_.Hit(key, limit, kLoginWindow);
     if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
     if (!d->allowed) {
+      events_.RateLimited(Limit::kLogin);
+      events_.LoginLockedOut(request, &key == &limits[0].first ? "user" : "address");
       http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
       r.Set("Retry-After", std::to_string(d->retry_after));
       return r;
@@ -114,10 +116,15 @@ http::Response LoginEndpoint::CheckPassword(const http::Request& request,
   hashing.reset();
   if (!ok) {
     log::Info("login failed", {{"request_id", request.request_id}});
+    events_.LoginFailed(request, user.ok() ? user->user_id : "",
+                        !user.ok()       ? "unknown user"
+                        : user->disabled ? "user disabled"
+                                         : "wrong password");
     return again(401, "Incorrect username or password.");
   }
   refund();
   log::Info("login succeeded", {{"request_id", request.request_id}, {"user_id", user->user_id}});
+  events_.LoginSucceeded(request, user->user_id);
   return front_.LoggedIn(user->user_id, transaction, txn);
 }
 

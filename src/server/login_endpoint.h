@@ -15,6 +15,7 @@
 #include "core/concurrency_gate.h"
 #include "http/router.h"
 #include "server/browser.h"
+#include "server/events.h"
 #include "server/front_channel.h"
 #include "server/rate_limiter.h"
 #include "server/upstream_endpoint.h"
@@ -33,9 +34,16 @@ class LoginEndpoint {
  public:
   LoginEndpoint(LoginSettings settings, FrontChannel& front, UpstreamEndpoint& upstream,
                 Browser& browser, storage::Store& store, SharedRateLimiter& limiter,
-                ConcurrencyGate& password_gate, const Clock& clock)
-      : settings_(std::move(settings)), front_(front), upstream_(upstream), browser_(browser),
-        store_(store), limiter_(limiter), password_gate_(password_gate), clock_(clock) {}
+                ConcurrencyGate& password_gate, Events& events, const Clock& clock)
+      : settings_(std::move(settings)),
+        front_(front),
+        upstream_(upstream),
+        browser_(browser),
+        store_(store),
+        limiter_(limiter),
+        password_gate_(password_gate),
+        events_(events),
+        clock_(clock) {}
 
   void Register(http::Router& router);
   http::Response Page(const http::Request& request);
@@ -59,6 +67,7 @@ class LoginEndpoint {
   storage::Store& store_;
   SharedRateLimiter& limiter_;
   ConcurrencyGate& password_gate_;
+  Events& events_;
   const Clock& clock_;
 };
 

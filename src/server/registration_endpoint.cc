@@ -29,7 +29,10 @@ http::Response RegistrationEndpoint::Handle(const http::Request& request) {
   }
   if (auto refused = OverLimit(request)) return std::move(*refused);
   auto result = oauth::RegisterClient(request.body, policy_, clock_, random_);
-  if (auto* e = std::get_if<oauth::OAuthError>(&result)) return OAuthErrorResponse(*e, request);
+  if (auto* e = std::get_if<oauth::OAuthError>(&result)) {
+    events_.RegistrationRefused("dcr");
+    return OAuthErrorResponse(*e, request);
+  }
   oauth::Registration& reg = std::get<oauth::Registration>(result);
   // RFC 7592: the token that reads, updates and deletes this registration (only its hash is kept).
   std::string access = random_.NewToken();
@@ -42,6 +45,7 @@ http::Response RegistrationEndpoint::Handle(const http::Request& request) {
   log::Info("client registered", {{"request_id", request.request_id},
                                   {"client_id", reg.client.client_id},
                                   {"auth_method", reg.client.token_endpoint_auth_method}});
+  events_.Registered(request, reg.client);
   return JsonNoStore(201, reg.response);
 }
 
@@ -66,6 +70,7 @@ std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Reques
                                 request);
     }
     if (!decision->allowed) {
+      events_.RateLimited(Limit::kRegistration);
       return TooManyRequests(request, decision->retry_after, "too many registrations, retry later");
     }
   }

@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "oauth/registration.h"
 #include "server/client_cache.h"
+#include "server/events.h"
 #include "server/rate_limiter.h"
 #include "storage/client_store.h"
 
@@ -32,7 +33,7 @@ class RegistrationEndpoint {
   RegistrationEndpoint(std::string issuer, oauth::RegistrationPolicy policy,
                        RegistrationLimits limits, std::vector<std::string> trusted_proxies,
                        storage::ClientStore& clients, SharedRateLimiter& limiter,
-                       ClientCache& cache, const Clock& clock, Random& random)
+                       ClientCache& cache, Events& events, const Clock& clock, Random& random)
       : issuer_(std::move(issuer)),
         policy_(std::move(policy)),
         limits_(limits),
@@ -40,6 +41,7 @@ class RegistrationEndpoint {
         clients_(clients),
         limiter_(limiter),
         cache_(cache),
+        events_(events),
         clock_(clock),
         random_(random) {}
 
@@ -57,6 +59,7 @@ class RegistrationEndpoint {
   storage::ClientStore& clients_;
   SharedRateLimiter& limiter_;
   ClientCache& cache_;
+  Events& events_;
   const Clock& clock_;
   Random& random_;
 };

@@ -29,6 +29,9 @@ http::Response RevocationEndpoint::Revoke(const http::Request& request) {
                                       std::get<storage::Client>(client).client_id, token,
                                       clock_.Now());
   if (!revoked.ok()) return OAuthErrorResponse(oauth::FromFailure(revoked), request);
+  // RFC 7009 answers 200 whether or not the token was valid: the event says it was asked.
+  events_.Revoked(request, std::get<storage::Client>(client),
+                  params.Get("token_type_hint").substr(0, 32));
   http::Response r;
   r.status = 200;
   r.Set("Cache-Control", "no-store");
@@ -58,7 +61,11 @@ http::Response RevocationEndpoint::Introspect(const http::Request& request) {
   auto answer = oauth::IntrospectToken(store_, *keys, introspected_, issuer_, caller, token,
                                        clock_.Now());
   if (!answer.ok()) return OAuthErrorResponse(oauth::FromFailure(answer.status()), request);
-  return JsonNoStore(200, *answer);
+  const nlohmann::json& result = *answer;
+  events_.Introspected(
+      request, caller, result.value("active", false),
+      result.contains("jti") && result["jti"].is_string() ? result["jti"].get<std::string>() : "");
+  return JsonNoStore(200, result);
 }
 
 }  // namespace authgent::server

@@ -11,6 +11,7 @@
 #include "http/router.h"
 #include "oauth/access_token_cache.h"
 #include "server/client_authentication.h"
+#include "server/events.h"
 #include "storage/store.h"
 
 namespace authgent::server {
@@ -18,8 +19,12 @@ namespace authgent::server {
 class RevocationEndpoint {
  public:
   RevocationEndpoint(ClientAuthentication& authentication, storage::Store& store,
-                     crypto::KeyRing& keys, std::string issuer, const Clock& clock)
-      : authentication_(authentication), store_(store), keys_(keys), issuer_(std::move(issuer)),
+                     crypto::KeyRing& keys, std::string issuer, Events& events, const Clock& clock)
+      : authentication_(authentication),
+        store_(store),
+        keys_(keys),
+        issuer_(std::move(issuer)),
+        events_(events),
         clock_(clock) {}
 
   void Register(http::Router& router);
@@ -33,6 +38,7 @@ class RevocationEndpoint {
   storage::Store& store_;
   crypto::KeyRing& keys_;
   const std::string issuer_;
+  Events& events_;
   const Clock& clock_;
   oauth::AccessTokenCache introspected_;  // access tokens introspection has verified
 };

@@ -40,6 +40,7 @@ http::Response SessionEndpoint::SignOut(const http::Request& request) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
   log::Info("signed out", {{"request_id", request.request_id}, {"user_id", session->user_id}});
+  events_.SignedOut(request, session->user_id);
   return SignedOut(request, params.Get("txn"));
 }
 

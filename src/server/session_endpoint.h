@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "http/router.h"
 #include "server/browser.h"
+#include "server/events.h"
 #include "storage/account_store.h"
 #include "storage/flow_store.h"
 
@@ -22,12 +23,13 @@ class SessionEndpoint {
  public:
   SessionEndpoint(Browser& browser, storage::AccountStore& accounts,
                   storage::AuthorizationFlowStore& flows, std::string issuer,
-                  std::string service_name, const Clock& clock)
+                  std::string service_name, Events& events, const Clock& clock)
       : browser_(browser),
         accounts_(accounts),
         flows_(flows),
         issuer_(std::move(issuer)),
         service_name_(std::move(service_name)),
+        events_(events),
         clock_(clock) {}
 
   void Register(http::Router& router);
@@ -44,6 +46,7 @@ class SessionEndpoint {
   storage::AuthorizationFlowStore& flows_;
   const std::string issuer_;
   const std::string service_name_;
+  Events& events_;
   const Clock& clock_;
 };
 

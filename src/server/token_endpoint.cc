@@ -99,16 +99,21 @@ http::Response TokenEndpoint::RateLimited(const Call& call, const storage::Clien
       tokens_.RefreshWouldFail(call.params, client)) {
     return OAuthErrorResponse(oauth::InvalidGrant("the refresh token is invalid"), call.request);
   }
+  events_.RateLimited(Limit::kToken);
   return TooManyRequests(call.request, decision.retry_after, "too many token requests, retry later");
 }
 
 http::Response TokenEndpoint::Answer(const http::Request& request, const storage::Client& client,
                                      const std::string& grant, oauth::TokenAnswer answer) {
-  if (auto* e = std::get_if<oauth::OAuthError>(&answer)) return OAuthErrorResponse(*e, request);
+  if (auto* e = std::get_if<oauth::OAuthError>(&answer)) {
+    events_.GrantRefused(request, client, grant, *e);
+    return OAuthErrorResponse(*e, request);
+  }
   if (grant == "refresh_token") (void)limiter_.Hit(client.client_id + " " + grant, rate_limit_, 60);
   // A successful grant wrote the client's use mark if it was due (oauth/token_service.h).
   int64_t now = clock_.Now();
   if (oauth::ClientUseMarkDue(client, now)) cache_.MarkUsed(client.client_id, now);
+  events_.TokensIssued(request, client, grant, std::get<oauth::TokenResponseBody>(answer).issued);
   // Moved, not copied: the body is the whole token response, about 600 bytes.
   return NoStore(
       http::Response::JsonText(200, std::move(std::get<oauth::TokenResponseBody>(answer).json)));

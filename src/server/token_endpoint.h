@@ -20,6 +20,7 @@
 #include "oauth/token_service.h"
 #include "server/client_authentication.h"
 #include "server/client_cache.h"
+#include "server/events.h"
 #include "server/rate_limiter.h"
 
 namespace authgent::server {
@@ -29,9 +30,15 @@ class TokenEndpoint {
   // `rate_limit`: TOKEN_RATE_LIMIT, per client and repeatable grant per minute.
   TokenEndpoint(ClientAuthentication& authentication, oauth::TokenService& tokens,
                 crypto::KeyRing& keys, LocalRateLimiter& limiter, int64_t rate_limit,
-                ClientCache& cache, const Clock& clock)
-      : authentication_(authentication), tokens_(tokens), keys_(keys), limiter_(limiter),
-        rate_limit_(rate_limit), cache_(cache), clock_(clock) {}
+                ClientCache& cache, Events& events, const Clock& clock)
+      : authentication_(authentication),
+        tokens_(tokens),
+        keys_(keys),
+        limiter_(limiter),
+        rate_limit_(rate_limit),
+        cache_(cache),
+        events_(events),
+        clock_(clock) {}
 
   void Register(http::Router& router);
   http::AsyncStep Handle(const http::Request& request);
@@ -48,8 +55,9 @@ class TokenEndpoint {
   // The answer to a refused request (may read the store).
   http::Response RateLimited(const Call& call, const storage::Client& client,
                              const RateDecision& decision);
-  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache, and counts
-  // a successful refresh against the client's rate limit.
+  // The HTTP answer of a grant; notes a use mark the grant wrote in the client cache, counts a
+  // successful refresh against the client's rate limit, and tells Events what was issued or
+  // what incident was detected.
   http::Response Answer(const http::Request& request, const storage::Client& client,
                         const std::string& grant, oauth::TokenAnswer answer);
 
@@ -59,6 +67,7 @@ class TokenEndpoint {
   LocalRateLimiter& limiter_;
   const int64_t rate_limit_;
   ClientCache& cache_;
+  Events& events_;
   const Clock& clock_;
 };
 

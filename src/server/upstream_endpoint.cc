@@ -94,6 +94,7 @@ http::Response UpstreamEndpoint::Finish(const http::Request& request, const std:
   if (!identity.ok()) {
     log::Warn("upstream login failed", {{"request_id", request.request_id},
                                         {"error", identity.status().message()}});
+    events_.LoginFailed(request, "", "upstream answer not valid");
     if (identity.status().code() == StatusCode::kUnavailable) {
       return browser_.ErrorPage(502, "Identity provider unavailable",
                                 "The identity provider did not complete the sign-in. Try again.");
@@ -106,6 +107,7 @@ http::Response UpstreamEndpoint::Finish(const http::Request& request, const std:
   if (!allowed.ok()) {
     log::Info("upstream user refused",
               {{"request_id", request.request_id}, {"reason", allowed.message()}});
+    events_.LoginFailed(request, "", "upstream user not allowed");
     return browser_.ErrorPage(403, "This account is not allowed here",
                               "Sign in with an account of your organisation, or ask your "
                               "administrator for access.");
@@ -115,6 +117,7 @@ http::Response UpstreamEndpoint::Finish(const http::Request& request, const std:
       federation::LocalUserFor(store_, random_, upstream_->settings().issuer, *identity, now);
   if (!user.ok()) return browser_.ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
   if (user->disabled) {
+    events_.LoginFailed(request, user->user_id, "user disabled");
     return browser_.ErrorPage(403, "This account is disabled", "Ask your administrator for access.");
   }
   std::string transaction = NewSortableToken(random_, clock_.NowMillis());
@@ -129,6 +132,7 @@ http::Response UpstreamEndpoint::Finish(const http::Request& request, const std:
   }
   log::Info("upstream login succeeded",
             {{"request_id", request.request_id}, {"user_id", user->user_id}});
+  events_.LoginSucceeded(request, user->user_id, upstream_->settings().issuer);
   return front_.LoggedIn(user->user_id, transaction, next);
 }
 

@@ -16,6 +16,7 @@
 #include "federation/upstream.h"
 #include "http/router.h"
 #include "server/browser.h"
+#include "server/events.h"
 #include "server/front_channel.h"
 #include "storage/store.h"
 
@@ -25,8 +26,13 @@ class UpstreamEndpoint {
  public:
   // `upstream` is null without an upstream IdP.
   UpstreamEndpoint(federation::UpstreamProvider* upstream, FrontChannel& front, Browser& browser,
-                   storage::Store& store, const Clock& clock, Random& random)
-      : upstream_(upstream), front_(front), browser_(browser), store_(store), clock_(clock),
+                   storage::Store& store, Events& events, const Clock& clock, Random& random)
+      : upstream_(upstream),
+        front_(front),
+        browser_(browser),
+        store_(store),
+        events_(events),
+        clock_(clock),
         random_(random) {}
 
   void Register(http::Router& router);
@@ -52,6 +58,7 @@ class UpstreamEndpoint {
   FrontChannel& front_;
   Browser& browser_;
   storage::Store& store_;
+  Events& events_;
   const Clock& clock_;
   Random& random_;
 };

@@ -16,6 +16,7 @@
 #include "storage/flow_store.h"
 #include "storage/grant_store.h"
 #include "storage/signing_key_store.h"
+#include "storage/storage_metrics.h"
 
 namespace authgent::storage {
 
@@ -39,6 +40,8 @@ class Store : public ClientStore,
   virtual int LatestSchemaVersion() const = 0;
   // A round trip to the database.
   virtual Status Ping() = 0;
+  // Where to report how long transactions and connection waits take; call before serving.
+  virtual void SetMetrics(const StorageMetrics& metrics) = 0;
 
   // Deletes expired sessions, transactions, codes, revoked-token entries, counters and dead
   // refresh families. Returns how many rows went.

@@ -64,17 +64,18 @@ class StepRecorder {
 };
 
 // Runs every route at least once: discovery, registration, the whole browser flow, every grant,
-// revocation, introspection, userinfo, sign-out, an upstream callback (refused: no provider) and
-// an unknown path (which the router answers itself, before any handler: no trace).
+// revocation, introspection, userinfo, sign-out, metrics, an upstream callback (refused: no
+// provider) and an unknown path (which the router answers itself, before any handler: no trace).
 Traces RunEveryRoute(TestServer& server, StepRecorder& recorder) {
   AddUser(server, "alice", "correct horse battery");
   auto rs = AddOperatorClient(server, {.resources = {"https://mcp.example.com/mcp"},
                                        .introspect = true});
   FlowDriver flow(server);
   int port = server.port();
-  for (const char* path : {"/.well-known/oauth-authorization-server",
-                           "/.well-known/openid-configuration", "/.well-known/jwks.json",
-                           "/healthz", "/readyz", "/no/such/path", "/oauth/upstream/callback"}) {
+  for (const char* path :
+       {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration",
+        "/.well-known/jwks.json", "/healthz", "/readyz", "/metrics", "/no/such/path",
+        "/oauth/upstream/callback"}) {
     (void)Get(port, path);
   }
   std::string client = flow.RegisterPublicClient({kRedirect});
@@ -119,6 +120,7 @@ Traces Common() {
       {"GET /.well-known/jwks.json", {net}},  // the key snapshot is fresh
       {"GET /healthz", {net}},
       {"GET /readyz", {worker}},
+      {"GET /metrics", {worker}},
       {"GET /oauth/upstream/callback", {worker}},
       {"POST /oauth/register", {worker}},
       {"GET /oauth/authorize", {worker}},

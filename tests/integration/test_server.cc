@@ -17,6 +17,7 @@ TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
   raw.io_threads = "2";
   raw.worker_threads = "4";
   raw.access_log = "false";
+  raw.audit_log = "off";  // tests that read the trail set a file
   if (adjust) adjust(raw);
   auto config = server::ValidateConfig(raw);
   if (!config.ok()) {

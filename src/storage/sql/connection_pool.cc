@@ -12,6 +12,8 @@ namespace authgent::storage::sql {
 
 StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   CheckMayBlock("a database connection");
+  // Until a connection is in hand (opening a new one included).
+  ScopedTimer waited(wait_histogram_);
   std::unique_lock lock(mu_);
   // Nobody in line: take an idle connection or open one. Otherwise queue behind the others.
   if (waiters_.empty()) {

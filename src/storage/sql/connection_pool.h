@@ -21,6 +21,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/metrics.h"
 #include "storage/sql/sql_connection.h"
 
 namespace authgent::storage::sql {
@@ -57,6 +58,8 @@ class ConnectionPool {
 
   // Callers waiting for a connection (for tests and diagnostics).
   size_t Waiting();
+  // Where Acquire() reports how long each caller waited (µs; also the immediate ones).
+  void SetWaitHistogram(Histogram* histogram) { wait_histogram_ = histogram; }
 
  private:
   // A caller waiting in line. Release() hands it a connection (`conn`), or the right to open
@@ -79,6 +82,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<SqlConnection>> idle_;
   std::deque<Waiter*> waiters_;  // oldest first
   int open_ = 0;  // connections in existence (idle, leased, or being opened)
+  Histogram* wait_histogram_ = nullptr;
 };
 
 }  // namespace authgent::storage::sql

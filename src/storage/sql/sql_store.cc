@@ -19,13 +19,24 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes,
   }
 }
 
+void SqlStore::SetMetrics(const StorageMetrics& metrics) {
+  metrics_ = metrics;
+  pool_.SetWaitHistogram(metrics.pool_wait);
+  if (batcher_) batcher_->SetMetrics(metrics.write_transaction, metrics.batch_size);
+}
+
 StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
+  ScopedTimer timed(metrics_.read_transaction);
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return conn->Query(sql, params);
 }
 
 StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
-  if (!batcher_) return Read(sql, params);
+  if (!batcher_) {
+    ScopedTimer timed(metrics_.write_transaction);
+    AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+    return conn->Query(sql, params);
+  }
   StatusOr<SqlResult> result = InternalError("write not run");
   AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
     result = c.Query(sql, params);
@@ -36,6 +47,7 @@ StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<S
 
 Status SqlStore::Write(const WriteBatcher::Work& work) {
   if (batcher_) return batcher_->Run(work);
+  ScopedTimer timed(metrics_.write_transaction);
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return work(*conn);
 }

@@ -30,6 +30,7 @@ class SqlStore final : public Store {
   StatusOr<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Status Ping() override;
+  void SetMetrics(const StorageMetrics& metrics) override;
 
   Status CreateClient(const Client& client) override;
   Status SaveDocumentClient(const Client& client) override;
@@ -100,6 +101,7 @@ class SqlStore final : public Store {
   template <typename Fn>
   Status InTransaction(bool write, Fn&& fn) {
     if (write && batcher_) return batcher_->Run(WriteBatcher::Work(std::ref(fn)));
+    ScopedTimer timed(write ? metrics_.write_transaction : metrics_.read_transaction);
     AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
     AUTHGENT_RETURN_IF_ERROR(conn->Begin(write));
     Status status = fn(*conn);
@@ -147,6 +149,7 @@ class SqlStore final : public Store {
   // destroyed first, running what is still queued while the pool is alive.
   std::unique_ptr<TransactionThreads> threads_;
   std::function<Status()> write_probe_;
+  StorageMetrics metrics_;
 };
 
 }  // namespace authgent::storage::sql

@@ -136,6 +136,10 @@ size_t WriteBatcher::Waiting() {
 }
 
 void WriteBatcher::Execute(const std::vector<Job*>& batch) {
+  if (Histogram* sizes = size_histogram_.load(std::memory_order_relaxed)) {
+    sizes->Observe(static_cast<int64_t>(batch.size()));
+  }
+  ScopedTimer timed(transaction_histogram_.load(std::memory_order_relaxed));
   auto fail_all = [&](const Status& s) {
     for (Job* j : batch) j->status = s;
   };

@@ -67,6 +67,11 @@ class WriteBatcher {
 
   // Callers waiting for a batch to start (for tests and diagnostics).
   size_t Waiting();
+  // Where each batch reports how long its transaction took (µs) and how many jobs it held.
+  void SetMetrics(Histogram* transaction, Histogram* size) {
+    transaction_histogram_.store(transaction);
+    size_histogram_.store(size);
+  }
 
  private:
   // Set once, by the batcher's thread, when a job's status is final. A Linux futex: the caller
@@ -105,6 +110,9 @@ class WriteBatcher {
   bool gathering_ = false;  // the thread waits for the queue to reach gather_target
   bool stop_ = false;
   size_t last_batch_ = 0;  // jobs in the batch before; touched only by the batcher's thread
+  // Set while the batcher's thread runs (SetMetrics), hence atomic.
+  std::atomic<Histogram*> transaction_histogram_{nullptr};
+  std::atomic<Histogram*> size_histogram_{nullptr};
   std::thread thread_;  // last: starts once everything above exists
 };
 
