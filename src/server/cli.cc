@@ -74,6 +74,8 @@ int RunKeysRotate(const Config& config) {
   if (!boot.ok()) return Fail(boot);
   auto added = (*ring)->Rotate();
   if (!added.ok()) return Fail(added.status());
+  AuditEvent e("key.rotated");
+  AuditOperator(config, std::move(e.Str("kid", added->kid).Int("activate_at", added->activate_at)));
   std::printf("added key %s: published now, signs from %s\n", added->kid.c_str(),
               FormatRfc3339(added->activate_at).c_str());
   PrintKeys(**(*ring)->Current());

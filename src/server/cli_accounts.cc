@@ -17,6 +17,7 @@
 #include "oauth/scope.h"
 #include "server/app.h"
 #include "server/cli.h"
+#include "server/cli_listing.h"
 
 namespace authgent::server {
 namespace {
@@ -28,7 +29,12 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-std::string Date(int64_t t) { return t ? FormatRfc3339(t) : "-"; }
+nlohmann::json Date(int64_t t) { return t ? nlohmann::json(FormatRfc3339(t)) : nlohmann::json(); }
+
+void AuditUser(const Config& config, const char* event, const std::string& user_id) {
+  AuditEvent e(event);
+  AuditOperator(config, std::move(e.Str("user_id", user_id)));
+}
 
 // Reads a line from standard input without echo when it is a terminal.
 std::string ReadSecretLine(const char* prompt, bool tty) {
@@ -158,6 +164,8 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   reg.client.may_introspect = args.introspect;
   Status stored = (*store)->CreateClient(reg.client);
   if (!stored.ok()) return Fail(stored.message());
+  AuditEvent added("client.added");
+  AuditOperator(config, std::move(added.Client(reg.client)));
   std::printf("client_id: %s\n", reg.client.client_id.c_str());
   if (!reg.client_secret.empty()) {
     std::printf("client_secret: %s\n(shown only now: store it safely)\n", reg.client_secret.c_str());
@@ -165,12 +173,12 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   return 0;
 }
 
-int RunClientsList(const Config& config) {
+int RunClientsList(const Config& config, bool json) {
   auto store = OpenMigratedStore(config);
   if (!store.ok()) return Fail(store.status().message());
   int64_t now = SystemClock::Instance().Now();
-  std::printf("%-32s  %-8s  %-15s  %-20s  %-20s  %-6s  %-15s  %s\n", "CLIENT_ID", "KIND", "AUTH",
-              "CREATED", "LAST_USED", "GRANTS", "POLICY", "NAME");
+  Listing listing(
+      {"CLIENT_ID", "KIND", "AUTH", "CREATED", "LAST_USED", "GRANTS", "POLICY", "NAME"});
   std::string after;
   for (;;) {
     auto page = (*store)->ListClients(after, 500);
@@ -184,14 +192,13 @@ int RunClientsList(const Config& config) {
       std::string name = c.source == "cimd"
                              ? oauth::ClientIdUrlHost(c.client_id) + ": " + c.client_name
                              : c.client_name;
-      std::printf("%-32s  %-8s  %-15s  %-20s  %-20s  %-6lld  %-15s  %s\n", c.client_id.c_str(),
-                  kind.c_str(), c.token_endpoint_auth_method.c_str(), Date(c.created_at).c_str(),
-                  Date(c.last_used_at).c_str(), static_cast<long long>(*grants), policy.c_str(),
-                  name.c_str());
+      listing.Add({c.client_id, kind, c.token_endpoint_auth_method, Date(c.created_at),
+                   Date(c.last_used_at), *grants, policy, name});
     }
     if (page->size() < 500) break;
     after = page->back().client_id;
   }
+  listing.Print(json);
   return 0;
 }
 
@@ -225,6 +232,8 @@ int RunClientsDelete(const Config& config, const std::string& client_id) {
   Status deleted = (*store)->DeleteClient(client_id);
   if (deleted.code() == StatusCode::kNotFound) return Fail("no client " + client_id);
   if (!deleted.ok()) return Fail(deleted.message());
+  AuditEvent e("client.deleted");
+  AuditOperator(config, std::move(e.Str("client_id", client_id)));
   std::printf("deleted client %s and its codes, tokens and consents\n", client_id.c_str());
   return 0;
 }
@@ -246,22 +255,23 @@ int RunUsersAdd(const Config& config, const std::string& username) {
   Status created = (*store)->CreateUser(user);
   if (created.code() == StatusCode::kAlreadyExists) return Fail("user " + username + " exists");
   if (!created.ok()) return Fail(created.message());
+  AuditUser(config, "user.added", user.user_id);
   std::printf("added user %s\n", username.c_str());
   return 0;
 }
 
-int RunUsersList(const Config& config) {
+int RunUsersList(const Config& config, bool json) {
   auto store = OpenMigratedStore(config);
   if (!store.ok()) return Fail(store.status().message());
   auto users = (*store)->ListUsers();
   if (!users.ok()) return Fail(users.status().message());
-  std::printf("%-24s  %-32s  %-20s  %s\n", "USERNAME", "USER_ID (sub)", "CREATED", "IDENTITY");
+  // USER_ID is the tokens' `sub`.
+  Listing listing({"USERNAME", "USER_ID", "CREATED", "IDENTITY", "DISABLED"});
   for (const storage::User& u : *users) {
     std::string identity = u.upstream_issuer.empty() ? "local" : u.upstream_issuer + " " + u.email;
-    if (u.disabled) identity += " (disabled)";
-    std::printf("%-24s  %-32s  %-20s  %s\n", u.username.empty() ? "-" : u.username.c_str(),
-                u.user_id.c_str(), Date(u.created_at).c_str(), identity.c_str());
+    listing.Add({u.username, u.user_id, Date(u.created_at), identity, u.disabled});
   }
+  listing.Print(json);
   return 0;
 }
 
@@ -272,6 +282,7 @@ int RunUsersDelete(const Config& config, const std::string& username) {
   if (!user.ok()) return Fail("no user " + username);
   Status deleted = (*store)->DeleteUser(user->user_id);
   if (!deleted.ok()) return Fail(deleted.message());
+  AuditUser(config, "user.deleted", user->user_id);
   std::printf("deleted user %s and their sessions, consents and tokens\n", username.c_str());
   return 0;
 }
@@ -292,6 +303,7 @@ int RunUsersPasswd(const Config& config, const std::string& username) {
   // Whoever knew the old password may be signed in, or hold tokens: all of it ends now.
   Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
   if (!ended.ok()) return Fail(ended.message());
+  AuditUser(config, "user.password_changed", user->user_id);
   std::printf("changed the password of %s; their sessions and tokens are revoked\n",
               username.c_str());
   return 0;
@@ -307,11 +319,13 @@ int RunUsersSetDisabled(const Config& config, const std::string& username, bool 
   Status updated = (*store)->UpdateUser(*user);
   if (!updated.ok()) return Fail(updated.message());
   if (!disabled) {
+    AuditUser(config, "user.enabled", user->user_id);
     std::printf("enabled %s\n", username.c_str());
     return 0;
   }
   Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
   if (!ended.ok()) return Fail(ended.message());
+  AuditUser(config, "user.disabled", user->user_id);
   std::printf("disabled %s: they cannot sign in, and their sessions and tokens are revoked\n",
               username.c_str());
   return 0;

@@ -84,6 +84,9 @@ int RunClientsPolicy(const Config& config, const ClientPolicyArgs& args) {
     Status revoked = (*store)->RevokeClientAccess(args.client_id, now);
     if (!revoked.ok()) return Fail("blocked, but revoking its grants failed: " + revoked.message());
   }
+  AuditEvent e("client.policy_changed");
+  e.Str("client_id", args.client_id).Str("policy", PolicyJson(*policy).dump());
+  AuditOperator(config, std::move(e));
   std::printf("%s\n", PolicyJson(*policy).dump(2).c_str());
   return 0;
 }

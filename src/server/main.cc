@@ -182,7 +182,7 @@ Command AddHealthcheckCommand(CLI::App& cli, server::RawConfig& raw, int& timeou
 
 std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
                                        server::ClientArgs& args, server::ClientPolicyArgs& policy,
-                                       std::string& target) {
+                                       std::string& target, bool& json) {
   CLI::App* clients = cli.add_subcommand("clients", "Manage pre-registered OAuth clients");
   clients->require_subcommand(1);
   CLI::App* add =
@@ -206,6 +206,7 @@ std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
                   "Authenticates with private_key_jwt (no secret): a file holding its public keys "
                   "(a JWK Set)");
   CLI::App* list = AddCommand(*clients, "list", "List every client", raw);
+  list->add_flag("--json", json, "One JSON array instead of a table");
   CLI::App* show = AddCommand(*clients, "show", "Show one client's registration", raw);
   show->add_option("client_id", target, "The client id")->required();
   CLI::App* remove = AddCommand(*clients, "delete", "Delete a client and its grants", raw);
@@ -230,14 +231,15 @@ std::vector<Command> AddClientCommands(CLI::App& cli, server::RawConfig& raw,
                      "Its access-token lifetime in seconds (60 to 86400; 0: ACCESS_TOKEN_TTL)");
   return {
       {add, [&args](const server::Config& c) { return server::RunClientsAdd(c, args); }},
-      {list, server::RunClientsList},
+      {list, [&json](const server::Config& c) { return server::RunClientsList(c, json); }},
       {show, [&target](const server::Config& c) { return server::RunClientsShow(c, target); }},
       {remove, [&target](const server::Config& c) { return server::RunClientsDelete(c, target); }},
       {decide, [&policy](const server::Config& c) { return server::RunClientsPolicy(c, policy); }},
   };
 }
 
-std::vector<Command> AddUserCommands(CLI::App& cli, server::RawConfig& raw, std::string& target) {
+std::vector<Command> AddUserCommands(CLI::App& cli, server::RawConfig& raw, std::string& target,
+                                     bool& json) {
   CLI::App* users = cli.add_subcommand("users", "Manage local user accounts");
   users->require_subcommand(1);
   auto named = [&](const char* name, const char* help) {
@@ -253,19 +255,56 @@ std::vector<Command> AddUserCommands(CLI::App& cli, server::RawConfig& raw, std:
       return server::RunUsersSetDisabled(c, target, disabled);
     };
   };
+  CLI::App* list = AddCommand(*users, "list", "List every user", raw);
+  list->add_flag("--json", json, "One JSON array instead of a table");
   return {
-      {named("add", "Add a user; the password comes from standard input, or a prompt on a "
-                    "terminal"),
+      {named("add",
+             "Add a user; the password comes from standard input, or a prompt on a "
+             "terminal"),
        on(server::RunUsersAdd)},
-      {AddCommand(*users, "list", "List every user", raw), server::RunUsersList},
+      {list, [&json](const server::Config& c) { return server::RunUsersList(c, json); }},
       {named("delete", "Delete a user and their grants"), on(server::RunUsersDelete)},
-      {named("passwd", "Set a user's password (as for add); ends their sessions and revokes "
-                       "their tokens"),
+      {named("passwd",
+             "Set a user's password (as for add); ends their sessions and revokes "
+             "their tokens"),
        on(server::RunUsersPasswd)},
       {named("disable", "Stop a user signing in; ends their sessions and revokes their tokens"),
        set_disabled(true)},
       {named("enable", "Allow a disabled user to sign in again"), set_disabled(false)},
   };
+}
+
+// grants list|revoke and sessions list|revoke.
+std::vector<Command> AddGrantCommands(CLI::App& cli, server::RawConfig& raw,
+                                      server::GrantArgs& args) {
+  CLI::App* grants =
+      cli.add_subcommand("grants", "What users granted which clients: consents and refresh tokens");
+  grants->require_subcommand(1);
+  CLI::App* list = AddCommand(*grants, "list", "List grants (of a user, of a client)", raw);
+  CLI::App* revoke = AddCommand(
+      *grants, "revoke",
+      "End a grant (ID) or every grant of --user and/or --client: the consent, the refresh "
+      "tokens and their access tokens",
+      raw);
+  revoke->add_option("id", args.id, "A grant's ID, from grants list");
+  CLI::App* sessions = cli.add_subcommand("sessions", "Who is signed in");
+  sessions->require_subcommand(1);
+  CLI::App* slist = AddCommand(*sessions, "list", "List live sessions (of a user)", raw);
+  CLI::App* srevoke = AddCommand(*sessions, "revoke", "Sign a user out everywhere", raw);
+  for (CLI::App* sub : {list, revoke, slist, srevoke}) {
+    sub->add_option("--user", args.user, "A username");
+  }
+  for (CLI::App* sub : {list, revoke}) sub->add_option("--client", args.client, "A client id");
+  for (CLI::App* sub : {list, slist}) {
+    sub->add_flag("--json", args.json, "One JSON array instead of a table");
+  }
+  auto with = [&args](int (*run)(const server::Config&, const server::GrantArgs&)) {
+    return [run, &args](const server::Config& c) { return run(c, args); };
+  };
+  return {{list, with(server::RunGrantsList)},
+          {revoke, with(server::RunGrantsRevoke)},
+          {slist, with(server::RunSessionsList)},
+          {srevoke, with(server::RunSessionsRevoke)}};
 }
 
 }  // namespace
@@ -276,11 +315,13 @@ int main(int argc, char** argv) {
   server::RawConfig raw;
   server::ClientArgs client_args;
   server::ClientPolicyArgs policy_args;
+  server::GrantArgs grant_args;
   std::string target;
   int healthcheck_seconds = 5;
   std::vector<Command> commands = AddServerCommands(cli, raw);
-  for (auto more : {AddClientCommands(cli, raw, client_args, policy_args, target),
-                    AddUserCommands(cli, raw, target)}) {
+  for (auto more : {AddClientCommands(cli, raw, client_args, policy_args, target, grant_args.json),
+                    AddUserCommands(cli, raw, target, grant_args.json),
+                    AddGrantCommands(cli, raw, grant_args)}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   commands.push_back(AddHealthcheckCommand(cli, raw, healthcheck_seconds));

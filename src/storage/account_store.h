@@ -33,6 +33,11 @@ class AccountStore {
   // kNotFound too when the session's user is disabled.
   virtual StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) = 0;
   virtual Status DeleteSession(const std::string& session_hash) = 0;
+  // Live sessions of `user_id` (every user's when empty), newest first, with the user's name.
+  virtual StatusOr<std::vector<LoginSession>> ListSessions(const std::string& user_id,
+                                                           int64_t now) = 0;
+  // Ends every session of `user_id`; returns how many there were.
+  virtual StatusOr<int64_t> DeleteUserSessions(const std::string& user_id) = 0;
   // Ends everything the user holds now, in one transaction: deletes their login sessions and
   // unredeemed authorization codes, revokes their refresh families and denies the unexpired
   // access tokens issued in them. For a password change or a disabled account.

@@ -114,6 +114,13 @@ class GrantStore {
   // Revokes the family and denies every unexpired access token issued in it.
   virtual Status RevokeFamily(const std::string& family_id, int64_t now) = 0;
 
+  // The grants `filter` matches, by user, client and resource.
+  virtual StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter, int64_t now) = 0;
+  // Ends the grants `filter` matches, in one transaction: consents deleted (the next request asks
+  // again), live refresh families revoked with their access tokens denylisted, unredeemed codes
+  // deleted. The filter must name a user or a client (kInvalidArgument otherwise).
+  virtual Status RevokeGrants(const GrantFilter& filter, int64_t now) = 0;
+
   // The access-token denylist.
   virtual Status RevokeAccessToken(const RevokedAccessToken& entry) = 0;
   virtual StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) = 0;

@@ -173,6 +173,25 @@ struct Consent {
   int64_t updated_at = 0;
 };
 
+// One user's access for one client and resource, as the user and the operator see it: the
+// consent given and the refresh families (sign-ins that can refresh) still live, merged.
+struct Grant {
+  std::string user_id;
+  std::string client_id;
+  std::string resource;
+  std::string scope;          // the consent's (what the user approved), else the latest family's
+  int64_t granted_at = 0;     // the first consent or family
+  int64_t last_used_at = 0;   // the latest consent, family or refresh
+  int64_t live_families = 0;  // > 0: the client holds a refresh token (offline access)
+};
+
+// Which grants: every field empty matches anything.
+struct GrantFilter {
+  std::string user_id = {};  // initializers: callers name only the fields they filter on
+  std::string client_id = {};
+  std::string resource = {};
+};
+
 // An ES256 signing key. Published in the JWKS from `created_at`; signs from `activate_at`. When
 // it leaves the JWKS follows from the next key's activation (crypto/key_ring). The private key is
 // sealed.

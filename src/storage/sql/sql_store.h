@@ -56,6 +56,9 @@ class SqlStore final : public Store {
   Status CreateSession(const LoginSession& session) override;
   StatusOr<LoginSession> GetSession(const std::string& session_hash, int64_t now) override;
   Status DeleteSession(const std::string& session_hash) override;
+  StatusOr<std::vector<LoginSession>> ListSessions(const std::string& user_id,
+                                                   int64_t now) override;
+  StatusOr<int64_t> DeleteUserSessions(const std::string& user_id) override;
   Status RevokeUserAccess(const std::string& user_id, int64_t now) override;
 
   Status CreateTransaction(const AuthorizationTransaction& txn) override;
@@ -79,6 +82,8 @@ class SqlStore final : public Store {
   void RotateRefreshToken(RefreshPresentation presented, AcceptFamily accept,
                           Completion<Rotation> done) override;
   Status RevokeFamily(const std::string& family_id, int64_t now) override;
+  StatusOr<std::vector<Grant>> ListGrants(const GrantFilter& filter, int64_t now) override;
+  Status RevokeGrants(const GrantFilter& filter, int64_t now) override;
 
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;

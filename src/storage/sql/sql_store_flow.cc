@@ -156,4 +156,24 @@ StatusOr<std::vector<Consent>> SqlStore::ListConsents(const std::string& user_id
   return out;
 }
 
+StatusOr<std::vector<LoginSession>> SqlStore::ListSessions(const std::string& user_id,
+                                                           int64_t now) {
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r,
+      Read("SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "
+           "COALESCE(u.username, u.email) FROM login_sessions s JOIN users u ON u.user_id = "
+           "s.user_id WHERE ($1 = '' OR s.user_id = $1) AND s.expires_at > $2 "
+           "ORDER BY s.created_at DESC, s.session_hash",
+           {user_id, now}));
+  std::vector<LoginSession> out;
+  for (const SqlRow& row : r.rows) out.push_back(SessionFromRow(row));
+  return out;
+}
+
+StatusOr<int64_t> SqlStore::DeleteUserSessions(const std::string& user_id) {
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                            Exec("DELETE FROM login_sessions WHERE user_id = $1", {user_id}));
+  return r.affected;
+}
+
 }  // namespace authgent::storage::sql

@@ -4,6 +4,10 @@
 // (`... WHERE consumed_at = 0`), which both databases apply to one row at a time. Under
 // PostgreSQL's READ COMMITTED a competing UPDATE waits for the row lock and re-checks its WHERE
 // against the committed row; SQLite write transactions (BEGIN IMMEDIATE) are serial.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "storage/sql/sql_codec.h"
 #include "storage/sql/sql_store.h"
 
@@ -293,6 +297,95 @@ StatusOr<bool> SqlStore::IsAccessTokenRevoked(const std::string& jti) {
   AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
                             Read("SELECT 1 FROM revoked_access_tokens WHERE jti = $1", {jti}));
   return !r.rows.empty();
+}
+
+namespace {
+// The filter of ListGrants and RevokeGrants on a table (or alias) with user_id, client_id and
+// resource columns, as parameters $1, $2, $3.
+std::string GrantWhere(std::string_view prefix) {
+  std::string p(prefix);
+  return "($1 = '' OR " + p + "user_id = $1) AND ($2 = '' OR " + p +
+         "client_id = $2) AND ($3 = '' "
+         "OR " +
+         p + "resource = $3)";
+}
+}  // namespace
+
+StatusOr<std::vector<Grant>> SqlStore::ListGrants(const GrantFilter& filter, int64_t now) {
+  std::map<std::tuple<std::string, std::string, std::string>, Grant> by_key;
+  auto grant_for = [&](std::string user, std::string client, std::string resource) -> Grant& {
+    Grant& g = by_key[{user, client, resource}];
+    if (g.user_id.empty()) {
+      g.user_id = std::move(user);
+      g.client_id = std::move(client);
+      g.resource = std::move(resource);
+    }
+    return g;
+  };
+  const std::string consents =
+      "SELECT user_id, client_id, resource, scope, created_at, updated_at "
+      "FROM consents WHERE " +
+      GrantWhere("");
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult c,
+                            Read(consents, {filter.user_id, filter.client_id, filter.resource}));
+  for (const SqlRow& row : c.rows) {
+    Grant& g = grant_for(Text(row, 0), Text(row, 1), Text(row, 2));
+    g.scope = Text(row, 3);
+    g.granted_at = Int(row, 4);
+    g.last_used_at = Int(row, 5);
+  }
+  // Each live family with its latest refresh (a family's first token is created with it).
+  const std::string families =
+      "SELECT f.user_id, f.client_id, f.resource, f.scope, f.created_at, "
+      "COALESCE(MAX(t.created_at), f.created_at) FROM refresh_families f "
+      "LEFT JOIN refresh_tokens t ON t.family_id = f.family_id "
+      "WHERE f.revoked_at = 0 AND f.expires_at > $4 AND " +
+      GrantWhere("f.") +
+      " GROUP BY f.family_id, f.user_id, f.client_id, f.resource, f.scope, f.created_at "
+      "ORDER BY f.created_at";
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult f, Read(families, {filter.user_id, filter.client_id, filter.resource, now}));
+  for (const SqlRow& row : f.rows) {
+    Grant& g = grant_for(Text(row, 0), Text(row, 1), Text(row, 2));
+    bool consented = g.granted_at != 0 && !g.scope.empty();
+    if (!consented) g.scope = Text(row, 3);  // the latest family's (ordered by creation)
+    int64_t created = Int(row, 4);
+    if (g.granted_at == 0 || created < g.granted_at) g.granted_at = created;
+    g.last_used_at = std::max(g.last_used_at, Int(row, 5));
+    ++g.live_families;
+  }
+  std::vector<Grant> out;
+  for (auto& [key, g] : by_key) out.push_back(std::move(g));
+  return out;
+}
+
+Status SqlStore::RevokeGrants(const GrantFilter& filter, int64_t now) {
+  if (filter.user_id.empty() && filter.client_id.empty()) {
+    return InvalidArgumentError("revoking grants needs a user or a client");
+  }
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    const std::string where_f = GrantWhere("f.");
+    const std::string where = GrantWhere("");
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("INSERT INTO revoked_access_tokens (jti, expires_at) "
+                "SELECT t.access_jti, t.access_expires_at FROM refresh_tokens t "
+                "JOIN refresh_families f ON f.family_id = t.family_id "
+                "WHERE f.revoked_at = 0 AND t.access_expires_at > $4 AND t.access_jti <> '' AND " +
+                    where_f + " ON CONFLICT (jti) DO NOTHING",
+                {filter.user_id, filter.client_id, filter.resource, now})
+            .status());
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query("UPDATE refresh_families SET revoked_at = $4 WHERE revoked_at = 0 AND " + where,
+                {filter.user_id, filter.client_id, filter.resource, now})
+            .status());
+    AUTHGENT_RETURN_IF_ERROR(c.Query("DELETE FROM consents WHERE " + where,
+                                     {filter.user_id, filter.client_id, filter.resource})
+                                 .status());
+    return c
+        .Query("DELETE FROM authorization_codes WHERE consumed_at = 0 AND " + where,
+               {filter.user_id, filter.client_id, filter.resource})
+        .status();
+  });
 }
 
 }  // namespace authgent::storage::sql

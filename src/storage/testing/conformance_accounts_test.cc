@@ -44,6 +44,28 @@ TEST_P(StoreConformance, UserCrudAndUniqueness) {
   EXPECT_EQ(store_->DeleteUser("u1").code(), StatusCode::kNotFound);
 }
 
+TEST_P(StoreConformance, SessionsAreListedPerUserAndEndedTogether) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  LoginSession newer = MakeSession("s2", "u1", now_ + 100);
+  newer.created_at = now_ + 5;
+  ASSERT_TRUE(store_->CreateSession(MakeSession("s1", "u1", now_ + 100)).ok());
+  ASSERT_TRUE(store_->CreateSession(newer).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("s3", "u2", now_ + 100)).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("gone", "u1", now_ + 1)).ok());
+  StatusOr<std::vector<LoginSession>> alice = store_->ListSessions("u1", now_ + 10);
+  ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+  ASSERT_EQ(alice->size(), 2u);  // not the expired one; newest first
+  EXPECT_EQ((*alice)[0].session_hash, "s2");
+  EXPECT_EQ((*alice)[0].user_display_name, "alice");
+  EXPECT_EQ((*alice)[1].session_hash, "s1");
+  EXPECT_EQ(store_->ListSessions("", now_ + 10)->size(), 3u);
+  EXPECT_EQ(*store_->DeleteUserSessions("u1"), 3);  // the expired one too
+  EXPECT_EQ(store_->ListSessions("u1", now_)->size(), 0u);
+  EXPECT_EQ(store_->GetSession("s3", now_)->user_id, "u2");
+  EXPECT_EQ(*store_->DeleteUserSessions("nobody"), 0);
+}
+
 TEST_P(StoreConformance, SessionsExpireAndNeedAUser) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   LoginSession s = MakeSession("sh", "u1", now_ + 100);

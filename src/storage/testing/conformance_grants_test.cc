@@ -363,5 +363,62 @@ TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("other"));
 }
 
+// A user's grant for a client and resource merges the consent given and the live refresh
+// families; revoking it ends both, and the access tokens issued with the families.
+TEST_P(TokenConformance, GrantsMergeConsentsAndLiveFamiliesAndRevokeTogether) {
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
+  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  const std::string resource = "https://mcp.example/mcp";
+  ASSERT_TRUE(Approve("th", now_, {"u1", "c1", resource, "mcp:read", now_, now_},
+                      MakeCode("k1", "c1", "u1"))
+                  .ok());
+  // u1/c1: the consent and two families (two devices), one refreshed later; u2/c2: a family
+  // without a consent (an operator-trusted client); u1/c2: a revoked family only (no grant).
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  RefreshFamily later = MakeFamily("f2", "c1", "u1");
+  later.created_at = now_ + 10;
+  RefreshToken later_token = MakeToken("rt2", "j2");
+  later_token.created_at = now_ + 50;
+  ASSERT_TRUE(store_->CreateFamily(later, later_token).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f3", "c2", "u2"), MakeToken("rt3", "j3")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f4", "c2", "u1"), MakeToken("rt4", "j4")).ok());
+  ASSERT_TRUE(store_->RevokeFamily("f4", now_).ok());
+
+  StatusOr<std::vector<Grant>> all = store_->ListGrants({}, now_ + 60);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  const Grant& g1 = (*all)[0];
+  EXPECT_EQ(std::tie(g1.user_id, g1.client_id, g1.resource, g1.scope),
+            std::tie("u1", "c1", resource, "mcp:read"));
+  EXPECT_EQ(g1.granted_at, now_);
+  EXPECT_EQ(g1.last_used_at, now_ + 50);
+  EXPECT_EQ(g1.live_families, 2);
+  const Grant& g2 = (*all)[1];
+  EXPECT_EQ(std::tie(g2.user_id, g2.client_id, g2.scope),
+            std::tie("u2", "c2", "mcp:read mcp:write"));
+  EXPECT_EQ(g2.live_families, 1);
+  EXPECT_EQ(store_->ListGrants({.user_id = "u2"}, now_)->size(), 1u);
+  EXPECT_EQ(store_->ListGrants({.client_id = "c1"}, now_)->size(), 1u);
+  EXPECT_EQ(store_->ListGrants({.user_id = "u1", .client_id = "c2"}, now_)->size(), 0u);
+  // A family past its lifetime is no grant.
+  EXPECT_EQ(store_->ListGrants({.user_id = "u2"}, now_ + 31 * 86400)->size(), 0u);
+
+  EXPECT_EQ(store_->RevokeGrants({}, now_).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->RevokeGrants({.user_id = "u1", .client_id = "c1"}, now_ + 60).ok());
+  EXPECT_EQ(store_->ListGrants({.user_id = "u1"}, now_ + 60)->size(), 0u);
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 60);
+  EXPECT_EQ(FamilyOf("rt2")->revoked_at, now_ + 60);
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j1"));
+  EXPECT_TRUE(*store_->IsAccessTokenRevoked("j2"));
+  EXPECT_EQ(store_->GetConsent("u1", "c1", resource).status().code(), StatusCode::kNotFound);
+  // Nothing of anyone else's.
+  EXPECT_EQ(FamilyOf("rt3")->revoked_at, 0);
+  EXPECT_FALSE(*store_->IsAccessTokenRevoked("j3"));
+  ASSERT_TRUE(store_->RevokeGrants({.client_id = "c2"}, now_ + 70).ok());
+  EXPECT_EQ(store_->ListGrants({}, now_ + 70)->size(), 0u);
+}
+
 }  // namespace
 }  // namespace authgent::storage::testing
