@@ -24,13 +24,6 @@ namespace {
 
 constexpr size_t kMinPassword = 8;
 
-int Fail(const std::string& message) {
-  std::cerr << "authgent: " << message << "\n";
-  return 1;
-}
-
-nlohmann::json Date(int64_t t) { return t ? nlohmann::json(FormatRfc3339(t)) : nlohmann::json(); }
-
 void AuditUser(const Config& config, const char* event, const std::string& user_id) {
   AuditEvent e(event);
   AuditOperator(config, std::move(e.Str("user_id", user_id)));
@@ -122,16 +115,16 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   if (grants.empty()) grants = {"authorization_code", "refresh_token"};
   bool machine = Has(grants, "client_credentials");
   StatusOr<std::vector<std::string>> resources = ClientResources(config, args, machine);
-  if (!resources.ok()) return Fail(resources.status().message());
+  if (!resources.ok()) return FailWith(resources.status().message());
   // A client that gets tokens without a user, or reads other clients' tokens, has a secret, or
   // a key pair when it was given keys.
   bool confidential = args.confidential || machine || args.introspect;
   bool with_keys = !args.jwks_uri.empty() || !args.jwks_file.empty();
   if (!args.jwks_uri.empty() && !args.jwks_file.empty()) {
-    return Fail("give --jwks-uri or --jwks, not both");
+    return FailWith("give --jwks-uri or --jwks, not both");
   }
   if (with_keys && args.confidential) {
-    return Fail(
+    return FailWith(
         "--confidential issues a secret; a client with --jwks-uri or --jwks has keys instead");
   }
   nlohmann::json body = {{"client_name", args.name},
@@ -143,14 +136,14 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   if (!args.jwks_uri.empty()) body["jwks_uri"] = args.jwks_uri;
   if (!args.jwks_file.empty()) {
     std::ifstream in(args.jwks_file);
-    if (!in.is_open()) return Fail("cannot read " + args.jwks_file);
+    if (!in.is_open()) return FailWith("cannot read " + args.jwks_file);
     std::stringstream text;
     text << in.rdbuf();
     body["jwks"] = nlohmann::json::parse(text.str(), nullptr, false);
-    if (body["jwks"].is_discarded()) return Fail(args.jwks_file + " is not JSON");
+    if (body["jwks"].is_discarded()) return FailWith(args.jwks_file + " is not JSON");
   }
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   if (!args.scope.empty()) body["scope"] = args.scope;
   // The operator decides: the DCR allow-list does not apply to clients added here, and
   // client_credentials is allowed.
@@ -158,12 +151,12 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   policy.by_operator = true;
   auto result = oauth::RegisterClient(body.dump(), policy, SystemClock::Instance(),
                                       SecureRandom::Instance(), "cli");
-  if (auto* e = std::get_if<oauth::OAuthError>(&result)) return Fail(e->description);
+  if (auto* e = std::get_if<oauth::OAuthError>(&result)) return FailWith(e->description);
   oauth::Registration& reg = std::get<oauth::Registration>(result);
   reg.client.resources = std::move(*resources);
   reg.client.may_introspect = args.introspect;
   Status stored = (*store)->CreateClient(reg.client);
-  if (!stored.ok()) return Fail(stored.message());
+  if (!stored.ok()) return FailWith(stored.message());
   AuditEvent added("client.added");
   AuditOperator(config, std::move(added.Client(reg.client)));
   std::printf("client_id: %s\n", reg.client.client_id.c_str());
@@ -175,25 +168,25 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
 
 int RunClientsList(const Config& config, bool json) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   int64_t now = SystemClock::Instance().Now();
   Listing listing(
       {"CLIENT_ID", "KIND", "AUTH", "CREATED", "LAST_USED", "GRANTS", "POLICY", "NAME"});
   std::string after;
   for (;;) {
     auto page = (*store)->ListClients(after, 500);
-    if (!page.ok()) return Fail(page.status().message());
+    if (!page.ok()) return FailWith(page.status().message());
     for (const storage::Client& c : *page) {
       StatusOr<int64_t> grants = (*store)->CountLiveGrants(c.client_id, now);
-      if (!grants.ok()) return Fail(grants.status().message());
+      if (!grants.ok()) return FailWith(grants.status().message());
       std::string kind = c.source == "cli" ? "operator" : c.source;
       std::string policy = c.policy.blocked ? "blocked" : c.policy.trusted ? "trusted" : "-";
       // A metadata document's client is known by the host that vouches for it.
       std::string name = c.source == "cimd"
                              ? oauth::ClientIdUrlHost(c.client_id) + ": " + c.client_name
                              : c.client_name;
-      listing.Add({c.client_id, kind, c.token_endpoint_auth_method, Date(c.created_at),
-                   Date(c.last_used_at), *grants, policy, name});
+      listing.Add({c.client_id, kind, c.token_endpoint_auth_method, DateOrNull(c.created_at),
+                   DateOrNull(c.last_used_at), *grants, policy, name});
     }
     if (page->size() < 500) break;
     after = page->back().client_id;
@@ -204,11 +197,11 @@ int RunClientsList(const Config& config, bool json) {
 
 int RunClientsShow(const Config& config, const std::string& client_id) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto client = (*store)->GetClient(client_id);
-  if (!client.ok()) return Fail(client.status().code() == StatusCode::kNotFound
-                                    ? "no client " + client_id
-                                    : client.status().message());
+  if (!client.ok())
+    return FailWith(client.status().code() == StatusCode::kNotFound ? "no client " + client_id
+                                                                    : client.status().message());
   nlohmann::json j = oauth::ClientToJson(*client);
   j["source"] = client->source;
   if (!client->resources.empty()) j["resources"] = client->resources;
@@ -228,10 +221,10 @@ int RunClientsShow(const Config& config, const std::string& client_id) {
 
 int RunClientsDelete(const Config& config, const std::string& client_id) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   Status deleted = (*store)->DeleteClient(client_id);
-  if (deleted.code() == StatusCode::kNotFound) return Fail("no client " + client_id);
-  if (!deleted.ok()) return Fail(deleted.message());
+  if (deleted.code() == StatusCode::kNotFound) return FailWith("no client " + client_id);
+  if (!deleted.ok()) return FailWith(deleted.message());
   AuditEvent e("client.deleted");
   AuditOperator(config, std::move(e.Str("client_id", client_id)));
   std::printf("deleted client %s and its codes, tokens and consents\n", client_id.c_str());
@@ -239,13 +232,14 @@ int RunClientsDelete(const Config& config, const std::string& client_id) {
 }
 
 int RunUsersAdd(const Config& config, const std::string& username) {
-  if (username.empty() || username.size() > 100) return Fail("usernames have 1 to 100 characters");
+  if (username.empty() || username.size() > 100)
+    return FailWith("usernames have 1 to 100 characters");
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto password = ReadNewPassword();
-  if (!password.ok()) return Fail(password.status().message());
+  if (!password.ok()) return FailWith(password.status().message());
   auto hash = crypto::HashPassword(*password);
-  if (!hash.ok()) return Fail(hash.status().message());
+  if (!hash.ok()) return FailWith(hash.status().message());
   storage::User user;
   user.user_id = SecureRandom::Instance().Hex(16);
   user.username = username;
@@ -253,8 +247,8 @@ int RunUsersAdd(const Config& config, const std::string& username) {
   user.name = username;
   user.created_at = user.updated_at = SystemClock::Instance().Now();
   Status created = (*store)->CreateUser(user);
-  if (created.code() == StatusCode::kAlreadyExists) return Fail("user " + username + " exists");
-  if (!created.ok()) return Fail(created.message());
+  if (created.code() == StatusCode::kAlreadyExists) return FailWith("user " + username + " exists");
+  if (!created.ok()) return FailWith(created.message());
   AuditUser(config, "user.added", user.user_id);
   std::printf("added user %s\n", username.c_str());
   return 0;
@@ -262,14 +256,14 @@ int RunUsersAdd(const Config& config, const std::string& username) {
 
 int RunUsersList(const Config& config, bool json) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto users = (*store)->ListUsers();
-  if (!users.ok()) return Fail(users.status().message());
+  if (!users.ok()) return FailWith(users.status().message());
   // USER_ID is the tokens' `sub`.
   Listing listing({"USERNAME", "USER_ID", "CREATED", "IDENTITY", "DISABLED"});
   for (const storage::User& u : *users) {
     std::string identity = u.upstream_issuer.empty() ? "local" : u.upstream_issuer + " " + u.email;
-    listing.Add({u.username, u.user_id, Date(u.created_at), identity, u.disabled});
+    listing.Add({u.username, u.user_id, DateOrNull(u.created_at), identity, u.disabled});
   }
   listing.Print(json);
   return 0;
@@ -277,11 +271,11 @@ int RunUsersList(const Config& config, bool json) {
 
 int RunUsersDelete(const Config& config, const std::string& username) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto user = (*store)->GetUserByUsername(username);
-  if (!user.ok()) return Fail("no user " + username);
+  if (!user.ok()) return FailWith("no user " + username);
   Status deleted = (*store)->DeleteUser(user->user_id);
-  if (!deleted.ok()) return Fail(deleted.message());
+  if (!deleted.ok()) return FailWith(deleted.message());
   AuditUser(config, "user.deleted", user->user_id);
   std::printf("deleted user %s and their sessions, consents and tokens\n", username.c_str());
   return 0;
@@ -289,20 +283,20 @@ int RunUsersDelete(const Config& config, const std::string& username) {
 
 int RunUsersPasswd(const Config& config, const std::string& username) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto user = (*store)->GetUserByUsername(username);
-  if (!user.ok()) return Fail("no user " + username);
+  if (!user.ok()) return FailWith("no user " + username);
   auto password = ReadNewPassword();
-  if (!password.ok()) return Fail(password.status().message());
+  if (!password.ok()) return FailWith(password.status().message());
   auto hash = crypto::HashPassword(*password);
-  if (!hash.ok()) return Fail(hash.status().message());
+  if (!hash.ok()) return FailWith(hash.status().message());
   user->password_hash = *hash;
   user->updated_at = SystemClock::Instance().Now();
   Status updated = (*store)->UpdateUser(*user);
-  if (!updated.ok()) return Fail(updated.message());
+  if (!updated.ok()) return FailWith(updated.message());
   // Whoever knew the old password may be signed in, or hold tokens: all of it ends now.
   Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
-  if (!ended.ok()) return Fail(ended.message());
+  if (!ended.ok()) return FailWith(ended.message());
   AuditUser(config, "user.password_changed", user->user_id);
   std::printf("changed the password of %s; their sessions and tokens are revoked\n",
               username.c_str());
@@ -311,20 +305,20 @@ int RunUsersPasswd(const Config& config, const std::string& username) {
 
 int RunUsersSetDisabled(const Config& config, const std::string& username, bool disabled) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   auto user = (*store)->GetUserByUsername(username);
-  if (!user.ok()) return Fail("no user " + username);
+  if (!user.ok()) return FailWith("no user " + username);
   user->disabled = disabled;
   user->updated_at = SystemClock::Instance().Now();
   Status updated = (*store)->UpdateUser(*user);
-  if (!updated.ok()) return Fail(updated.message());
+  if (!updated.ok()) return FailWith(updated.message());
   if (!disabled) {
     AuditUser(config, "user.enabled", user->user_id);
     std::printf("enabled %s\n", username.c_str());
     return 0;
   }
   Status ended = (*store)->RevokeUserAccess(user->user_id, user->updated_at);
-  if (!ended.ok()) return Fail(ended.message());
+  if (!ended.ok()) return FailWith(ended.message());
   AuditUser(config, "user.disabled", user->user_id);
   std::printf("disabled %s: they cannot sign in, and their sessions and tokens are revoked\n",
               username.c_str());

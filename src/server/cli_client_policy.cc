@@ -12,14 +12,10 @@
 #include "oauth/scope.h"
 #include "server/app.h"
 #include "server/cli.h"
+#include "server/cli_listing.h"
 
 namespace authgent::server {
 namespace {
-
-int Fail(const std::string& message) {
-  std::cerr << "authgent: " << message << "\n";
-  return 1;
-}
 
 nlohmann::json PolicyJson(const storage::ClientPolicy& p) {
   return {{"client_id", p.client_id}, {"blocked", p.blocked},
@@ -58,31 +54,32 @@ Status Apply(const ClientPolicyArgs& args, storage::ClientPolicy& p) {
 
 int RunClientsPolicy(const Config& config, const ClientPolicyArgs& args) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   // A registered client, or a metadata document's URL (decided on before its first fetch).
   auto client = (*store)->GetClient(args.client_id);
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
-    return Fail(client.status().message());
+    return FailWith(client.status().message());
   }
   if (!client.ok() && !oauth::IsClientIdUrl(args.client_id)) {
-    return Fail("no client " + args.client_id +
-                " (a metadata document's https URL may be named "
-                "before its first use)");
+    return FailWith("no client " + args.client_id +
+                    " (a metadata document's https URL may be named "
+                    "before its first use)");
   }
   auto policy = (*store)->GetClientPolicy(args.client_id);
-  if (!policy.ok()) return Fail(policy.status().message());
+  if (!policy.ok()) return FailWith(policy.status().message());
   bool was_blocked = policy->blocked;
   Status applied = Apply(args, *policy);
-  if (!applied.ok()) return Fail(applied.message());
+  if (!applied.ok()) return FailWith(applied.message());
   int64_t now = SystemClock::Instance().Now();
   policy->updated_at = now;
   Status saved = (*store)->SetClientPolicy(*policy);
-  if (!saved.ok()) return Fail(saved.message());
+  if (!saved.ok()) return FailWith(saved.message());
   if (policy->blocked && !was_blocked) {
     // Blocking also ends what the client holds: codes, consents, refresh families, and (through
     // the denylist) the access tokens issued in them.
     Status revoked = (*store)->RevokeClientAccess(args.client_id, now);
-    if (!revoked.ok()) return Fail("blocked, but revoking its grants failed: " + revoked.message());
+    if (!revoked.ok())
+      return FailWith("blocked, but revoking its grants failed: " + revoked.message());
   }
   AuditEvent e("client.policy_changed");
   e.Str("client_id", args.client_id).Str("policy", PolicyJson(*policy).dump());

@@ -13,13 +13,6 @@
 namespace authgent::server {
 namespace {
 
-int Fail(const std::string& message) {
-  std::cerr << "authgent: " << message << "\n";
-  return 1;
-}
-
-nlohmann::json Date(int64_t t) { return t ? nlohmann::json(FormatRfc3339(t)) : nlohmann::json(); }
-
 // A grant's id for the command line: stable, short, and derived from what names it.
 std::string GrantId(const storage::Grant& g) {
   return HexEncode(Sha256(g.user_id + "\n" + g.client_id + "\n" + g.resource)).substr(0, 12);
@@ -68,18 +61,18 @@ void AuditOperator(const Config& config, AuditEvent event) {
 
 int RunGrantsList(const Config& config, const GrantArgs& args) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   StatusOr<storage::GrantFilter> filter = FilterOf(**store, args);
-  if (!filter.ok()) return Fail(filter.status().message());
+  if (!filter.ok()) return FailWith(filter.status().message());
   StatusOr<std::vector<storage::Grant>> grants =
       (*store)->ListGrants(*filter, SystemClock::Instance().Now());
-  if (!grants.ok()) return Fail(grants.status().message());
+  if (!grants.ok()) return FailWith(grants.status().message());
   Listing listing({"ID", "USER", "CLIENT_ID", "CLIENT_NAME", "RESOURCE", "SCOPE", "GRANTED",
                    "LAST_USED", "REFRESH"});
   for (const storage::Grant& g : *grants) {
     listing.Add({GrantId(g), NameOfUser(**store, g.user_id), g.client_id,
-                 NameOfClient(**store, g.client_id), g.resource, g.scope, Date(g.granted_at),
-                 Date(g.last_used_at), g.live_families > 0});
+                 NameOfClient(**store, g.client_id), g.resource, g.scope, DateOrNull(g.granted_at),
+                 DateOrNull(g.last_used_at), g.live_families > 0});
   }
   listing.Print(args.json);
   return 0;
@@ -91,20 +84,20 @@ int RunGrantsRevoke(const Config& config, const GrantArgs& args) {
     return 2;
   }
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   int64_t now = SystemClock::Instance().Now();
   StatusOr<storage::GrantFilter> filter = FilterOf(**store, args);
-  if (!filter.ok()) return Fail(filter.status().message());
+  if (!filter.ok()) return FailWith(filter.status().message());
   StatusOr<std::vector<storage::Grant>> grants = (*store)->ListGrants(*filter, now);
-  if (!grants.ok()) return Fail(grants.status().message());
+  if (!grants.ok()) return FailWith(grants.status().message());
   std::vector<storage::Grant> chosen;
   for (const storage::Grant& g : *grants) {
     if (args.id.empty() || GrantId(g) == args.id) chosen.push_back(g);
   }
-  if (!args.id.empty() && chosen.empty()) return Fail("no grant " + args.id);
+  if (!args.id.empty() && chosen.empty()) return FailWith("no grant " + args.id);
   for (const storage::Grant& g : chosen) {
     Status revoked = (*store)->RevokeGrants({g.user_id, g.client_id, g.resource}, now);
-    if (!revoked.ok()) return Fail(revoked.message());
+    if (!revoked.ok()) return FailWith(revoked.message());
     AuditEvent e("grant.revoked");
     e.Str("user_id", g.user_id).Str("client_id", g.client_id).Str("resource", g.resource);
     AuditOperator(config, std::move(e));
@@ -118,20 +111,20 @@ int RunGrantsRevoke(const Config& config, const GrantArgs& args) {
 
 int RunSessionsList(const Config& config, const GrantArgs& args) {
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   std::string user_id;
   if (!args.user.empty()) {
     StatusOr<std::string> id = UserIdOf(**store, args.user);
-    if (!id.ok()) return Fail(id.status().message());
+    if (!id.ok()) return FailWith(id.status().message());
     user_id = *id;
   }
   auto sessions = (*store)->ListSessions(user_id, SystemClock::Instance().Now());
-  if (!sessions.ok()) return Fail(sessions.status().message());
+  if (!sessions.ok()) return FailWith(sessions.status().message());
   Listing listing({"ID", "USER", "USER_ID", "SIGNED_IN", "EXPIRES"});
   for (const storage::LoginSession& s : *sessions) {
     // A prefix of the session's hash: it names the session and cannot be used as its cookie.
-    listing.Add({s.session_hash.substr(0, 12), s.user_display_name, s.user_id, Date(s.auth_time),
-                 Date(s.expires_at)});
+    listing.Add({s.session_hash.substr(0, 12), s.user_display_name, s.user_id,
+                 DateOrNull(s.auth_time), DateOrNull(s.expires_at)});
   }
   listing.Print(args.json);
   return 0;
@@ -143,11 +136,11 @@ int RunSessionsRevoke(const Config& config, const GrantArgs& args) {
     return 2;
   }
   auto store = OpenMigratedStore(config);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status().message());
   StatusOr<std::string> user_id = UserIdOf(**store, args.user);
-  if (!user_id.ok()) return Fail(user_id.status().message());
+  if (!user_id.ok()) return FailWith(user_id.status().message());
   StatusOr<int64_t> ended = (*store)->DeleteUserSessions(*user_id);
-  if (!ended.ok()) return Fail(ended.status().message());
+  if (!ended.ok()) return FailWith(ended.status().message());
   AuditEvent e("session.revoked");
   e.Str("user_id", *user_id).Int("sessions", *ended);
   AuditOperator(config, std::move(e));

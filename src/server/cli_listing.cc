@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 
 #include "core/ascii.h"
+#include "core/clock.h"
 
 namespace authgent::server {
 namespace {
@@ -15,6 +17,15 @@ std::string Cell(const nlohmann::json& value) {
 }
 
 }  // namespace
+
+int FailWith(const std::string& message) {
+  std::cerr << "authgent: " << message << "\n";
+  return 1;
+}
+
+nlohmann::json DateOrNull(int64_t unix_seconds) {
+  return unix_seconds ? nlohmann::json(FormatRfc3339(unix_seconds)) : nlohmann::json();
+}
 
 std::string Listing::Table() const {
   std::vector<size_t> width;

@@ -119,7 +119,7 @@ void Telemetry::AddRoutes(const std::vector<std::string>& paths) {
 
 void Telemetry::CountRequest(std::string_view path, int status, int64_t micros) {
   if (!other_route_) return;
-  auto it = routes_.find(std::string(path));
+  auto it = routes_.find(path);
   Route& route = it == routes_.end() ? *other_route_ : it->second;
   int cls = status / 100;
   if (cls >= 1 && cls <= 5) route.by_class[cls - 1]->Add();

@@ -62,7 +62,13 @@ class Telemetry {
   Route& AddRoute(const std::string& label);
 
   MetricsRegistry registry_;
-  std::unordered_map<std::string, Route> routes_;  // by path; fixed after AddRoutes
+  // Looked up by string_view, so counting a request builds no string.
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+  };
+  std::unordered_map<std::string, Route, PathHash, std::equal_to<>> routes_;  // by path; fixed
+                                                                              // after AddRoutes
   Route* other_route_ = nullptr;
   Counter* tokens_code_ = nullptr;
   Counter* tokens_refresh_ = nullptr;
