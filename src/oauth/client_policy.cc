@@ -1,8 +1,10 @@
 #include "oauth/client_policy.h"
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 
 #include "core/ascii.h"
+#include "oauth/cimd.h"
 #include "oauth/scope.h"
 
 namespace authgent::oauth {
@@ -19,6 +21,19 @@ bool Confidential(const storage::Client& c) {
 }
 
 }  // namespace
+
+std::string RedirectHostOf(const std::string& uri) {
+  auto url = boost::urls::parse_uri(uri);
+  if (!url) return uri;
+  if (url->has_authority() && !url->host().empty())
+    return std::string(url->encoded_host_and_port());
+  return std::string(url->scheme()) + ":";
+}
+
+std::string ShownHostOf(const storage::Client& client) {
+  if (client.source == "cimd") return ClientIdUrlHost(client.client_id);
+  return client.redirect_uris.empty() ? "" : RedirectHostOf(client.redirect_uris.front());
+}
 
 bool IsOperatorClient(const storage::Client& client) { return client.source == "cli"; }
 

@@ -17,6 +17,13 @@
 
 namespace authgent::oauth {
 
+// Where a client is, as users and the audit trail are shown it: a metadata document's host, else
+// the host (and port) its first redirect URI sends to, or for a private-use scheme the scheme
+// (it names the app).
+std::string ShownHostOf(const storage::Client& client);
+// The same for one redirect URI: where the user will be sent.
+std::string RedirectHostOf(const std::string& redirect_uri);
+
 // True for a client the operator created (`authgent clients add`), not one that registered itself.
 bool IsOperatorClient(const storage::Client& client);
 

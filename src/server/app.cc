@@ -213,6 +213,8 @@ void App::AddRoutes() {
   userinfo_ = std::make_unique<UserinfoEndpoint>(*store_, *keys_, config_.issuer, clock_);
   session_ = std::make_unique<SessionEndpoint>(*browser_, *store_, *store_, config_.issuer,
                                                config_.service_name, *events_, clock_);
+  account_ = std::make_unique<AccountEndpoint>(config_.issuer, config_.service_name, *authorize_,
+                                               *browser_, *store_, catalog_, *events_, clock_);
   metrics_ = std::make_unique<MetricsEndpoint>(*telemetry_);
   discovery_->Register(router_);
   health_->Register(router_);
@@ -226,6 +228,7 @@ void App::AddRoutes() {
   revocation_->Register(router_);
   userinfo_->Register(router_);
   session_->Register(router_);
+  account_->Register(router_);
   metrics_->Register(metrics_server_ ? metrics_router_ : router_);
   telemetry_->AddRoutes(router_.Paths());
 }

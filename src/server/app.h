@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "oauth/resource.h"
 #include "oauth/token_service.h"
+#include "server/account_endpoint.h"
 #include "server/audit_log.h"
 #include "server/authorize_endpoint.h"
 #include "server/browser.h"
@@ -139,6 +140,7 @@ class App {
   std::unique_ptr<RevocationEndpoint> revocation_;
   std::unique_ptr<UserinfoEndpoint> userinfo_;
   std::unique_ptr<SessionEndpoint> session_;
+  std::unique_ptr<AccountEndpoint> account_;
   std::mutex housekeeping_mu_;
   std::condition_variable housekeeping_cv_;
   bool stopping_ = false;  // guarded by housekeeping_mu_

@@ -126,23 +126,21 @@ std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& 
   return r;
 }
 
-http::Response AuthorizeEndpoint::StartTransaction(
-    const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
+std::variant<AuthorizeEndpoint::NewTxn, http::Response> AuthorizeEndpoint::NewTransaction(
+    const http::Request& request, const std::string& request_json,
     const std::optional<storage::LoginSession>& session) {
   if (auto refused = OverLimit(request)) return std::move(*refused);
   int64_t now = clock_.Now();
-  std::string transaction = NewSortableToken(random_, clock_.NowMillis());
-  std::string browser = browser_.TransactionToken(request);
+  NewTxn out{NewSortableToken(random_, clock_.NowMillis()), browser_.TransactionToken(request), ""};
   storage::AuthorizationTransaction txn;
-  txn.transaction_hash = SortableTokenKey(transaction);
-  txn.request_json = req.ToJson().dump();
-  txn.browser_hash = TokenHash(browser);
-  std::string csrf;
+  txn.transaction_hash = SortableTokenKey(out.transaction);
+  txn.request_json = request_json;
+  txn.browser_hash = TokenHash(out.browser);
   if (session) {
     txn.session_hash = session->session_hash;
     txn.user_id = session->user_id;
-    csrf = random_.NewToken();
-    txn.csrf_hash = TokenHash(csrf);
+    out.csrf = random_.NewToken();
+    txn.csrf_hash = TokenHash(out.csrf);
   }
   txn.created_at = now;
   txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
@@ -150,9 +148,28 @@ http::Response AuthorizeEndpoint::StartTransaction(
   if (!stored.ok()) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
-  http::Response next = session ? front_.ConsentPage(transaction, csrf, req, client, *session)
-                                : SeeOther("/oauth/login?txn=" + transaction);
-  next.Add("Set-Cookie", browser_.TransactionCookie(browser));
+  return out;
+}
+
+http::Response AuthorizeEndpoint::StartTransaction(
+    const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
+    const std::optional<storage::LoginSession>& session) {
+  auto started = NewTransaction(request, req.ToJson().dump(), session);
+  if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
+  const NewTxn& txn = std::get<NewTxn>(started);
+  http::Response next = session
+                            ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session)
+                            : SeeOther("/oauth/login?txn=" + txn.transaction);
+  next.Add("Set-Cookie", browser_.TransactionCookie(txn.browser));
+  return next;
+}
+
+http::Response AuthorizeEndpoint::StartAccountSignIn(const http::Request& request) {
+  auto started = NewTransaction(request, kAccountSignInRequest, std::nullopt);
+  if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
+  const NewTxn& txn = std::get<NewTxn>(started);
+  http::Response next = SeeOther("/oauth/login?txn=" + txn.transaction);
+  next.Add("Set-Cookie", browser_.TransactionCookie(txn.browser));
   return next;
 }
 

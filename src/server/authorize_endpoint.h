@@ -59,8 +59,21 @@ class AuthorizeEndpoint {
 
   void Register(http::Router& router);
   http::Response Authorize(const http::Request& request);
+  // The sign-in of the account page (server/account_endpoint) for a browser without a session: a
+  // transaction like an application's, within the same limit, whose login ends at /account.
+  http::Response StartAccountSignIn(const http::Request& request);
 
  private:
+  // A new transaction holding `request_json` for this browser, with the session and a CSRF hash
+  // when signed in already (in one write); or the page to answer.
+  struct NewTxn {
+    std::string transaction;  // its token, for the login and consent URLs
+    std::string browser;      // the transaction cookie's value
+    std::string csrf;         // the consent form's token, when signed in
+  };
+  std::variant<NewTxn, http::Response> NewTransaction(
+      const http::Request& request, const std::string& request_json,
+      const std::optional<storage::LoginSession>& session);
   // A request that needs the login or consent page: stores its transaction (with the session and
   // the consent form's CSRF hash when signed in already, in one write) and serves the next page.
   http::Response StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,

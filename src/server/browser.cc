@@ -89,4 +89,9 @@ std::string Browser::SignOutToken(const storage::LoginSession& session) const {
   return Base64UrlEncode(crypto::HmacSha256(settings_.sign_out_key, session.session_hash));
 }
 
+std::string Browser::AccountFormToken(const storage::LoginSession& session) const {
+  return Base64UrlEncode(
+      crypto::HmacSha256(settings_.sign_out_key, "account forms\n" + session.session_hash));
+}
+
 }  // namespace authgent::server

@@ -5,7 +5,8 @@
 //    browser, which defeats login CSRF and session swapping (docs/security.md).
 //  - The session cookie names a stored login session.
 //  - The sign-out token (HMAC of the session's hash under a key derived from the key-encryption
-//    key) is only on pages we served to that browser, so another site cannot sign a user out.
+//    key) is only on pages we served to that browser, so another site cannot sign a user out; the
+//    account page's form token is the same for its revoke forms.
 //  - The refusal pages for a request from another browser or a form posted from another site.
 // Cookies are `__Host-` prefixed and Secure when the issuer is https.
 #pragma once
@@ -59,6 +60,9 @@ class Browser {
   std::string ClearedSessionCookie() const;
   // The sign-out form's token for this session.
   std::string SignOutToken(const storage::LoginSession& session) const;
+  // The account page's forms' token for this session (a different value: one page's token does
+  // not work on the other's form).
+  std::string AccountFormToken(const storage::LoginSession& session) const;
 
  private:
   BrowserSettings settings_;

@@ -1,19 +1,13 @@
 #include "server/events.h"
 
-#include <boost/url/parse.hpp>
-
 #include "core/json_writer.h"
 #include "core/log.h"
+#include "oauth/cimd.h"
+#include "oauth/client_policy.h"
 #include "server/web.h"
 
 namespace authgent::server {
 namespace {
-
-std::string HostOf(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return "";
-  return std::string(parsed->host());
-}
 
 const char* IncidentName(oauth::Incident incident) {
   switch (incident) {
@@ -67,10 +61,9 @@ AuditEvent& AuditEvent::Request(const http::Request& request,
 
 AuditEvent& AuditEvent::Client(const storage::Client& client) {
   std::string kind = client.source == "cli" ? "operator" : client.source;
-  std::string host = client.source == "cimd"        ? HostOf(client.client_id)
-                     : client.redirect_uris.empty() ? ""
-                                                    : HostOf(client.redirect_uris.front());
-  return Str("client_id", client.client_id).Str("client_kind", kind).Str("client_host", host);
+  return Str("client_id", client.client_id)
+      .Str("client_kind", kind)
+      .Str("client_host", oauth::ShownHostOf(client));
 }
 
 std::string AuditEvent::Finish() {
@@ -131,6 +124,15 @@ void Events::SignedOut(const http::Request& r, const std::string& user_id) {
   Write(e);
 }
 
+void Events::GrantRevoked(const http::Request& r, const storage::Grant& grant) {
+  if (!auditing()) return;
+  AuditEvent e("grant.revoked");
+  e.Request(r, proxies_).Str("actor", "user").Str("user_id", grant.user_id);
+  ClientById(e, grant.client_id);
+  e.Str("resource", grant.resource);
+  Write(e);
+}
+
 void Events::ClientById(AuditEvent& event, const std::string& client_id) {
   if (peek_client_) {
     if (std::optional<storage::Client> client = peek_client_(client_id)) {
@@ -140,7 +142,7 @@ void Events::ClientById(AuditEvent& event, const std::string& client_id) {
   }
   event.Str("client_id", client_id);
   if (client_id.rfind("https://", 0) == 0) {
-    event.Str("client_kind", "cimd").Str("client_host", HostOf(client_id));
+    event.Str("client_kind", "cimd").Str("client_host", oauth::ClientIdUrlHost(client_id));
   }
 }
 

@@ -70,6 +70,9 @@ class Events {
   void LoginFailed(const http::Request& r, const std::string& user_id, std::string_view reason);
   void LoginLockedOut(const http::Request& r, std::string_view which);
   void SignedOut(const http::Request& r, const std::string& user_id);
+  // The user revoked a client's access on the account page (actor "user"; the operator's
+  // `grants revoke` writes the same event with actor "operator").
+  void GrantRevoked(const http::Request& r, const storage::Grant& grant);
   // ---- authorization ----
   void Consent(const http::Request& r, const std::string& user_id, const std::string& client_id,
                const std::string& resource, const std::string& scope, bool given);

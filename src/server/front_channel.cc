@@ -1,7 +1,6 @@
 #include "server/front_channel.h"
 
 #include <algorithm>
-#include <boost/url/parse.hpp>
 
 #include "core/bytes.h"
 #include "core/log.h"
@@ -14,18 +13,6 @@
 #include "ui/pages.h"
 
 namespace authgent::server {
-namespace {
-
-// What the user is shown as where they will be sent: the redirect URI's host, or for a
-// private-use scheme the scheme (it names the app).
-std::string HostOf(const std::string& uri) {
-  auto url = boost::urls::parse_uri(uri);
-  if (!url) return uri;
-  if (url->has_authority() && !url->host().empty()) return std::string(url->encoded_host_and_port());
-  return std::string(url->scheme()) + ":";
-}
-
-}  // namespace
 
 http::Response FrontChannel::CodeRedirect(const oauth::AuthorizeRequest& request,
                                           const std::string& code) {
@@ -115,7 +102,7 @@ http::Response FrontChannel::ConsentPage(const std::string& transaction, const s
   page.user_name = session.user_display_name;
   page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
   page.client_id = client.client_id;
-  page.redirect_host = HostOf(req.redirect_uri);
+  page.redirect_host = oauth::RedirectHostOf(req.redirect_uri);
   if (client.source == "cimd") {
     page.client_host = oauth::ClientIdUrlHost(client.client_id);
     page.loopback_only = oauth::AllRedirectsLoopback(client);
@@ -145,7 +132,7 @@ http::Response FrontChannel::AuthorizeError(const oauth::AuthorizeErrorRedirect&
   ui::ClientErrorPage page;
   page.service_name = settings_.service_name;
   page.client_name = client.client_name.empty() ? "An unnamed application" : client.client_name;
-  page.redirect_host = HostOf(error.redirect_uri);
+  page.redirect_host = oauth::RedirectHostOf(error.redirect_uri);
   page.message = error.error.description;
   page.return_url = url;
   return HtmlPage(400, ui::RenderClientError(page));
@@ -162,11 +149,17 @@ http::Response FrontChannel::LoggedIn(const std::string& user_id, const std::str
   session.expires_at = now + settings_.login_session_ttl;
   txn.session_hash = session.session_hash;
   txn.user_id = user_id;
-  if (!store_.CreateSession(session).ok() || !store_.UpdateTransaction(txn).ok()) {
+  bool account = IsAccountSignIn(txn);
+  Status stored = store_.CreateSession(session);
+  if (stored.ok()) {
+    stored = account ? store_.ConsumeTransaction(txn.transaction_hash, now).status()
+                     : store_.UpdateTransaction(txn);
+  }
+  if (!stored.ok()) {
     return browser_.ErrorPage(503, "Temporarily unavailable",
                               "Sign-in is unavailable. Try again shortly.");
   }
-  http::Response r = SeeOther("/oauth/consent?txn=" + transaction);
+  http::Response r = SeeOther(account ? "/account" : "/oauth/consent?txn=" + transaction);
   r.Set("Set-Cookie", browser_.SessionCookie(session_token));
   return r;
 }

@@ -27,6 +27,13 @@
 
 namespace authgent::server {
 
+// The request a transaction holds when it is a sign-in for the account page (server/
+// account_endpoint) rather than an application's authorization: the login ends at /account.
+inline constexpr char kAccountSignInRequest[] = R"({"purpose":"account"})";
+inline bool IsAccountSignIn(const storage::AuthorizationTransaction& txn) {
+  return txn.request_json == kAccountSignInRequest;
+}
+
 struct FrontChannelSettings {
   std::string issuer;
   std::string service_name;   // on every page
@@ -76,7 +83,8 @@ class FrontChannel {
                              const oauth::AuthorizeRequest& request, const storage::Client& client,
                              const storage::LoginSession& session);
   // After a login (local or upstream): a new login session and its cookie, the transaction bound
-  // to it, and on to consent.
+  // to it, and on to consent (or, for an account sign-in, the transaction used up and on to
+  // /account).
   http::Response LoggedIn(const std::string& user_id, const std::string& transaction,
                           storage::AuthorizationTransaction txn);
 

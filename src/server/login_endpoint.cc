@@ -21,6 +21,7 @@ void LoginEndpoint::Register(http::Router& router) {
 }
 
 std::string LoginEndpoint::ClientNameOf(const storage::AuthorizationTransaction& txn) {
+  if (IsAccountSignIn(txn)) return "";  // the page says what the sign-in is for instead
   auto req = oauth::AuthorizeRequest::FromJson(txn.request_json);
   StatusOr<storage::Client> client = store_.GetClient(req ? req->client_id : "");
   return client.ok() && !client->client_name.empty() ? client->client_name : "an application";

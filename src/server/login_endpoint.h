@@ -57,7 +57,7 @@ class LoginEndpoint {
                                const std::string& password, const std::string& transaction,
                                const storage::AuthorizationTransaction& txn,
                                const LoginForm& again);
-  // The name the page shows for the transaction's client.
+  // The name the page shows for the transaction's client; empty for the account page's sign-in.
   std::string ClientNameOf(const storage::AuthorizationTransaction& txn);
 
   const LoginSettings settings_;

@@ -56,22 +56,28 @@ http::Response UpstreamEndpoint::Callback(const http::Request& request) {
   // A callback URL carried into another browser (the attacker's own sign-in, handed to a victim
   // to log them in as the attacker) finds the wrong transaction cookie.
   if (!browser_.SameBrowser(request, *txn)) return browser_.OtherBrowser(request);
-  std::optional<oauth::AuthorizeRequest> req = oauth::AuthorizeRequest::FromJson(txn->request_json);
-  if (!req) return Expired();
-  if (params.Has("error")) return Refused(request, *req, params.Get("error"));
+  // The account page's sign-in has no application to send a refusal to.
+  bool account = IsAccountSignIn(*txn);
+  std::optional<oauth::AuthorizeRequest> req =
+      account ? std::nullopt : oauth::AuthorizeRequest::FromJson(txn->request_json);
+  if (!account && !req) return Expired();
+  if (params.Has("error")) return Refused(request, req, params.Get("error"));
   const std::string& code = params.Get("code");
   if (code.empty()) return Expired();
   return Finish(request, code, *txn);
 }
 
 http::Response UpstreamEndpoint::Refused(const http::Request& request,
-                                         const oauth::AuthorizeRequest& req,
+                                         const std::optional<oauth::AuthorizeRequest>& req,
                                          const std::string& error) {
   // Sent back only to a client the operator registered (else a page with a link), as at
   // /oauth/authorize.
   log::Info("upstream refused the login",
             {{"request_id", request.request_id}, {"upstream_error", error}});
-  StatusOr<storage::Client> client = store_.GetClient(req.client_id);
+  if (!req) {
+    return browser_.ErrorPage(403, "Sign-in refused", "The identity provider did not sign you in.");
+  }
+  StatusOr<storage::Client> client = store_.GetClient(req->client_id);
   if (!client.ok()) return Expired();
   bool unavailable = error == "temporarily_unavailable" || error == "server_error";
   oauth::OAuthError back =
@@ -79,7 +85,7 @@ http::Response UpstreamEndpoint::Refused(const http::Request& request,
                                       "the identity provider is unavailable", "", 400}
                   : oauth::OAuthError{"access_denied",
                                       "the identity provider did not sign the user in", "", 400};
-  return front_.AuthorizeError({req.redirect_uri, req.state, back}, *client, std::nullopt);
+  return front_.AuthorizeError({req->redirect_uri, req->state, back}, *client, std::nullopt);
 }
 
 http::Response UpstreamEndpoint::Expired() {

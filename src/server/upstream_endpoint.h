@@ -49,8 +49,10 @@ class UpstreamEndpoint {
   // user and carries the request on to consent in a fresh transaction (the old one is spent).
   http::Response Finish(const http::Request& request, const std::string& code,
                         const storage::AuthorizationTransaction& txn);
-  // The provider refused or the user cancelled: the client learns it the OAuth way.
-  http::Response Refused(const http::Request& request, const oauth::AuthorizeRequest& req,
+  // The provider refused or the user cancelled: the client learns it the OAuth way (no request:
+  // the account page's sign-in, a page says it).
+  http::Response Refused(const http::Request& request,
+                         const std::optional<oauth::AuthorizeRequest>& req,
                          const std::string& error);
   http::Response Expired();
 

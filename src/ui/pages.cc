@@ -23,7 +23,9 @@ body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:c
 background:#f4f5f7;color:#1d2330;font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,
 "Helvetica Neue",Arial,sans-serif}
 main{width:100%;max-width:420px;margin:24px;background:#fff;border-radius:14px;
-box-shadow:0 1px 3px rgba(16,24,40,.1),0 8px 24px rgba(16,24,40,.08);padding:32px 28px}
+box-shadow:0 1px 3px rgba(16,24,40,.1),0 8px 24px rgba(16,24,40,.08);padding:32px 28px;
+overflow-wrap:anywhere}
+@media (max-width:480px){main{margin:12px;padding:24px 18px}}
 .brand{font-weight:600;letter-spacing:.02em;color:#4a5468;font-size:14px;margin-bottom:20px}
 h1{font-size:22px;line-height:1.3;margin:0 0 8px}
 p{margin:0 0 16px;color:#3b4456}
@@ -45,6 +47,14 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;font-size:14px;margi
 dt{color:#6b7385}dd{margin:0;word-break:break-all}
 .tag{font-size:12px;color:#6b7385;font-weight:400}
 .identity{font-size:18px;margin:0 0 4px}
+.notice{background:#e8f5ec;color:#1b5e35;border-radius:8px;padding:10px 12px;font-size:14px;
+margin-bottom:16px}
+ul.apps{list-style:none;padding:0;margin:8px 0 16px}
+ul.apps>li{padding:14px;border:1px solid #e3e6ec;border-radius:10px;margin-bottom:12px}
+ul.apps h2{font-size:17px;margin:0 0 6px;overflow-wrap:anywhere}
+ul.apps ul{margin:4px 0 10px;padding-left:20px;font-size:14px}
+ul.apps ul li{margin-bottom:4px}
+ul.apps button{margin-top:6px}
 button.link{width:auto;padding:0;margin:0;border:0;background:none;color:#3056d3;font-weight:400;
 font-size:inherit;text-decoration:underline}
 </style></head><body><main><div class="brand">{{service_name}}</div>
@@ -52,8 +62,9 @@ font-size:inherit;text-decoration:underline}
 constexpr char kLayoutFoot[] = "</main></body></html>\n";
 
 constexpr char kLogin[] = R"(<h1>Sign in</h1>
-<p>to continue to <strong>{{client_name}}</strong> <span class="tag">(name supplied by the application)</span></p>
-{{#error}}<div class="error" role="alert">{{error}}</div>{{/error}}
+{{#client_name}}<p>to continue to <strong>{{client_name}}</strong> <span class="tag">(name supplied by the application)</span></p>
+{{/client_name}}{{^client_name}}<p>to see and manage the applications connected to your account</p>
+{{/client_name}}{{#error}}<div class="error" role="alert">{{error}}</div>{{/error}}
 <form method="post" action="/oauth/login">
 <input type="hidden" name="txn" value="{{transaction}}">
 <label for="username">Username</label>
@@ -107,6 +118,40 @@ constexpr char kClientError[] = R"(<h1>This request could not be completed</h1>
 <p><a href="{{return_url}}" rel="noreferrer">Return to {{redirect_host}}</a></p>
 )";
 
+constexpr char kAccount[] = R"(<h1>Connected applications</h1>
+<p class="muted">Signed in as {{user_name}}</p>
+{{#notice}}<div class="notice" role="status">{{notice}}</div>
+{{/notice}}{{^apps}}<p>No application has access to your account.</p>
+{{/apps}}{{#has_apps}}<p>These applications can act on your behalf. Revoking one ends its access at once; it must ask you again to come back.</p>
+<ul class="apps">{{#apps}}<li>
+<h2>{{client_name}} <span class="tag">(name supplied by the application)</span></h2>
+<dl>
+<dt>Host</dt><dd>{{host}}</dd>
+<dt>Resource</dt><dd>{{resource}}</dd>
+<dt>Client ID</dt><dd>{{client_id}}</dd>
+<dt>Allowed</dt><dd>{{granted}}</dd>
+<dt>Last used</dt><dd>{{last_used}}</dd>
+<dt>Offline</dt><dd>{{#offline}}Yes: keeps access while you are away{{/offline}}{{^offline}}No{{/offline}}</dd>
+</dl>
+<p class="muted">It can:</p>
+<ul>{{#scopes}}<li>{{description}} <code>{{name}}</code></li>{{/scopes}}</ul>
+<form method="post" action="/account/revoke">
+<input type="hidden" name="csrf_token" value="{{csrf_token}}">
+<input type="hidden" name="client_id" value="{{client_id}}">
+<input type="hidden" name="resource" value="{{resource}}">
+<button type="submit" class="secondary">Revoke access</button>
+</form>
+</li>{{/apps}}</ul>
+<form method="post" action="/account/revoke-all">
+<input type="hidden" name="csrf_token" value="{{csrf_token}}">
+<button type="submit" class="secondary">Revoke all</button>
+</form>
+{{/has_apps}}<form method="post" action="/oauth/logout">
+<input type="hidden" name="csrf_token" value="{{sign_out_token}}">
+<button type="submit" class="primary">Sign out</button>
+</form>
+)";
+
 constexpr char kMessage[] = R"(<h1>{{title}}</h1>
 <p>{{message}}</p>
 )";
@@ -121,13 +166,24 @@ std::string Render(const char* body, data& d) {
   return page->render(d);
 }
 
+data ScopeList(const std::vector<ScopeLine>& lines) {
+  data scopes{data::type::list};
+  for (const ScopeLine& s : lines) {
+    data item;
+    item.set("name", s.name);
+    item.set("description", s.description);
+    scopes.push_back(item);
+  }
+  return scopes;
+}
+
 }  // namespace
 
 std::string RenderLogin(const LoginPage& p) {
   data d;
   d.set("title", "Sign in");
   d.set("service_name", p.service_name);
-  d.set("client_name", p.client_name);
+  if (!p.client_name.empty()) d.set("client_name", p.client_name);
   d.set("transaction", p.transaction);
   d.set("username", p.username);
   if (!p.error.empty()) d.set("error", p.error);
@@ -148,14 +204,7 @@ std::string RenderConsent(const ConsentPage& p) {
   d.set("transaction", p.transaction);
   d.set("csrf_token", p.csrf_token);
   d.set("sign_out_token", p.sign_out_token);
-  data scopes{data::type::list};
-  for (const ScopeLine& s : p.scopes) {
-    data item;
-    item.set("name", s.name);
-    item.set("description", s.description);
-    scopes.push_back(item);
-  }
-  d.set("scopes", scopes);
+  d.set("scopes", ScopeList(p.scopes));
   return Render(kConsent, d);
 }
 
@@ -177,6 +226,32 @@ std::string RenderSignOut(const SignOutPage& p) {
   d.set("user_name", p.user_name);
   d.set("sign_out_token", p.sign_out_token);
   return Render(kSignOut, d);
+}
+
+std::string RenderAccount(const AccountPage& p) {
+  data d;
+  d.set("title", "Connected applications");
+  d.set("service_name", p.service_name);
+  d.set("user_name", p.user_name);
+  if (!p.notice.empty()) d.set("notice", p.notice);
+  d.set("csrf_token", p.csrf_token);
+  d.set("sign_out_token", p.sign_out_token);
+  data apps{data::type::list};
+  for (const ConnectedApp& a : p.apps) {
+    data item;
+    item.set("client_name", a.client_name);
+    item.set("client_id", a.client_id);
+    item.set("host", a.host);
+    item.set("resource", a.resource);
+    item.set("granted", a.granted);
+    item.set("last_used", a.last_used);
+    if (a.offline) item.set("offline", data::type::bool_true);
+    item.set("scopes", ScopeList(a.scopes));
+    apps.push_back(item);
+  }
+  d.set("apps", apps);
+  if (!p.apps.empty()) d.set("has_apps", data::type::bool_true);
+  return Render(kAccount, d);
 }
 
 std::string RenderMessage(const MessagePage& p) {

@@ -1,4 +1,4 @@
-// ui/pages: the server-rendered HTML pages (login, consent, messages). Logic-less mustache
+// ui/pages: the server-rendered HTML pages (login, consent, account, messages). Logic-less mustache
 // templates with inline CSS: no JavaScript, readable on a phone, every value HTML-escaped.
 #pragma once
 
@@ -9,7 +9,7 @@ namespace authgent::ui {
 
 struct LoginPage {
   std::string service_name;
-  std::string client_name;  // who asks, as the client registered it
+  std::string client_name;  // who asks, as the client registered it; empty: the account page
   std::string transaction;  // hidden field carrying the pending authorization
   std::string username;     // pre-filled after a failed attempt
   std::string error;        // a generic message, or empty
@@ -45,6 +45,27 @@ struct SignOutPage {
   std::string sign_out_token;
 };
 
+// GET /account: the applications holding access to the signed-in user's account.
+struct ConnectedApp {
+  std::string client_name;
+  std::string client_id;
+  std::string host;  // the metadata document's host, or where it redirects
+  std::string resource;
+  std::vector<ScopeLine> scopes;
+  std::string granted;    // when first approved, as shown
+  std::string last_used;  // as shown
+  bool offline = false;   // holds a refresh token: keeps access while the user is away
+};
+
+struct AccountPage {
+  std::string service_name;
+  std::string user_name;
+  std::string notice;  // after a revocation, or empty
+  std::vector<ConnectedApp> apps;
+  std::string csrf_token;      // for the revoke forms
+  std::string sign_out_token;  // for the sign-out form (POST /oauth/logout)
+};
+
 struct MessagePage {
   std::string service_name;
   std::string title;
@@ -66,5 +87,6 @@ std::string RenderClientError(const ClientErrorPage& page);
 std::string RenderSignOut(const SignOutPage& page);
 std::string RenderConsent(const ConsentPage& page);
 std::string RenderMessage(const MessagePage& page);
+std::string RenderAccount(const AccountPage& page);
 
 }  // namespace authgent::ui

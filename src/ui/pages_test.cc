@@ -17,6 +17,61 @@ TEST(Pages, LoginFormHasTheContractFieldsAndEscapes) {
   EXPECT_NE(html.find("role=\"alert\""), std::string::npos);
 }
 
+TEST(Pages, LoginForTheAccountPageNamesNoApplication) {
+  std::string html = RenderLogin({"Acme Auth", "", "T1", "", ""});
+  EXPECT_NE(html.find("to see and manage the applications connected to your account"),
+            std::string::npos);
+  EXPECT_EQ(html.find("name supplied by the application"), std::string::npos);
+}
+
+TEST(Pages, AccountListsEachAppWithItsOwnRevokeFormAndEscapes) {
+  AccountPage p;
+  p.service_name = "authgent";
+  p.user_name = "alice";
+  p.notice = "Access revoked.";
+  p.csrf_token = "CSRF";
+  p.sign_out_token = "OUT";
+  ConnectedApp a;
+  a.client_name = "<b>Agent</b>";
+  a.client_id = "https://agent.example/client.json";
+  a.host = "agent.example";
+  a.resource = "https://mcp.example/mcp";
+  a.scopes = {{"mcp:read", "Read data"}};
+  a.granted = "2026-12-01 10:00 UTC";
+  a.last_used = "2026-12-02 11:00 UTC";
+  a.offline = true;
+  p.apps = {a, a};
+  p.apps[1].client_id = "second";
+  p.apps[1].offline = false;
+  std::string html = RenderAccount(p);
+  for (const char* needle :
+       {"&lt;b&gt;Agent&lt;/b&gt;", "agent.example", "https://mcp.example/mcp", "Read data",
+        "mcp:read", "2026-12-01 10:00 UTC", "2026-12-02 11:00 UTC",
+        "Yes: keeps access while you are away", "<dd>No</dd>", R"(role="status">Access revoked.)",
+        R"(name="client_id" value="https://agent.example/client.json")",
+        R"(name="client_id" value="second")", R"(action="/account/revoke-all")",
+        R"(name="csrf_token" value="OUT")", "Signed in as alice"}) {
+    EXPECT_NE(html.find(needle), std::string::npos) << needle;
+  }
+  // One revoke form per app (each with the CSRF token), one revoke-all.
+  size_t forms = 0;
+  for (size_t at = 0;
+       (at = html.find(R"(name="csrf_token" value="CSRF")", at)) != std::string::npos; ++at) {
+    ++forms;
+  }
+  EXPECT_EQ(forms, 3u);
+  EXPECT_EQ(html.find("<b>"), std::string::npos);
+  EXPECT_EQ(html.find("No application has access"), std::string::npos);
+
+  p.apps.clear();
+  p.notice.clear();
+  html = RenderAccount(p);
+  EXPECT_NE(html.find("No application has access to your account."), std::string::npos);
+  EXPECT_EQ(html.find("/account/revoke"), std::string::npos);
+  EXPECT_EQ(html.find("role=\"status\""), std::string::npos);
+  EXPECT_NE(html.find(R"(action="/oauth/logout")"), std::string::npos);
+}
+
 TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
   ConsentPage p{"authgent",
                 "alice",

@@ -184,7 +184,7 @@ TEST_F(Observability, TheAuditTrailNamesWhoDidWhatForWhomWithoutASecret) {
     return l;
   };
   const nlohmann::json dcr = {
-      {"client_id", client_id_}, {"client_kind", "dcr"}, {"client_host", "127.0.0.1"}};
+      {"client_id", client_id_}, {"client_kind", "dcr"}, {"client_host", "127.0.0.1:3000"}};
   auto with = [](nlohmann::json base, const nlohmann::json& more) {
     base.update(more);
     return base;

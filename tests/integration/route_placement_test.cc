@@ -64,8 +64,9 @@ class StepRecorder {
 };
 
 // Runs every route at least once: discovery, registration, the whole browser flow, every grant,
-// revocation, introspection, userinfo, sign-out, metrics, an upstream callback (refused: no
-// provider) and an unknown path (which the router answers itself, before any handler: no trace).
+// revocation, introspection, userinfo, the account page and its forms, sign-out, metrics, an
+// upstream callback (refused: no provider) and an unknown path (which the router answers itself,
+// before any handler: no trace).
 Traces RunEveryRoute(TestServer& server, StepRecorder& recorder) {
   AddUser(server, "alice", "correct horse battery");
   auto rs = AddOperatorClient(server, {.resources = {"https://mcp.example.com/mcp"},
@@ -104,6 +105,13 @@ Traces RunEveryRoute(TestServer& server, StepRecorder& recorder) {
   (void)PostForm(port, "/oauth/introspect", {{"token", refreshed["access_token"]}}, basic);
   (void)PostForm(port, "/oauth/revoke",
                  {{"token", refreshed["refresh_token"]}, {"client_id", client}});
+  HttpResult account = flow.Visit("/account");
+  EXPECT_EQ(account.status, 200) << account.body;
+  Form revoke = {{"csrf_token", InputValue(account.body, "csrf_token")},
+                 {"client_id", client},
+                 {"resource", InputValue(account.body, "resource")}};
+  EXPECT_EQ(flow.Submit("/account/revoke", revoke).status, 303);
+  EXPECT_EQ(flow.Submit("/account/revoke-all", {revoke[0]}).status, 303);
   HttpResult logout = flow.Visit("/oauth/logout");
   HttpResult signed_out =
       flow.Submit("/oauth/logout", {{"csrf_token", InputValue(logout.body, "csrf_token")}});
@@ -136,6 +144,9 @@ Traces Common() {
       {"POST /oauth/revoke", {worker}},
       {"GET /oauth/logout", {worker}},
       {"POST /oauth/logout", {worker}},
+      {"GET /account", {worker}},
+      {"POST /account/revoke", {worker}},
+      {"POST /account/revoke-all", {worker}},
   };
 }
 

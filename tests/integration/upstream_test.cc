@@ -184,6 +184,32 @@ TEST_P(UpstreamLogin, UpstreamAccessDeniedGoesBackToTheClient) {
   EXPECT_EQ(idp_->token_requests(), 0);
 }
 
+// The account page signs in through the same provider and comes back to /account; a refusal
+// there is a page, since no application waits for it.
+TEST_P(UpstreamLogin, TheAccountPageSignsInThroughTheProvider) {
+  auto start = [&] {
+    HttpResult account = flow_->Visit("/account");
+    EXPECT_EQ(account.status, 303);
+    HttpResult login = flow_->Visit(account.Header("location"));
+    EXPECT_EQ(login.status, 302) << login.body;
+    Round r;
+    r.upstream_url = login.Header("location");
+    r.state = QueryOf(r.upstream_url)["state"];
+    r.nonce = QueryOf(r.upstream_url)["nonce"];
+    return r;
+  };
+  Round refused = start();
+  ExpectRefusedPage(Callback(refused, "error=access_denied"), 403, "Sign-in refused");
+  Round r = start();
+  idp_->SetClaims([&] { return Claims(r); });
+  HttpResult callback = Callback(r);
+  ASSERT_EQ(callback.status, 303) << callback.body;
+  EXPECT_EQ(callback.Header("location"), "/account");
+  HttpResult page = flow_->Visit("/account");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Signed in as ann@corp.example"), std::string::npos) << page.body;
+}
+
 TEST_P(UpstreamLogin, EmailOutsideTheAllowedDomainsIsRefused) {
   Round r = Start();
   idp_->SetClaims([&] {
