@@ -43,6 +43,20 @@ const ResourceServer* ResourceCatalog::Find(const std::string& audience) const {
   return nullptr;
 }
 
+bool ResourceCatalog::IsRequired(const std::string& audience, const std::string& scope) const {
+  const ResourceServer* r = Find(audience);
+  return r && std::find(r->required_scopes.begin(), r->required_scopes.end(), scope) !=
+                  r->required_scopes.end();
+}
+
+std::vector<std::string> ResourceCatalog::ToolsOf(const std::string& audience,
+                                                  const std::string& scope) const {
+  const ResourceServer* r = Find(audience);
+  if (!r) return {};
+  auto it = r->tools.find(scope);
+  return it == r->tools.end() ? std::vector<std::string>() : it->second;
+}
+
 std::variant<std::string, OAuthError> ResourceCatalog::ResolveAudience(
     const std::string& requested) const {
   if (requested.empty()) {

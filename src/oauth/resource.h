@@ -22,6 +22,10 @@ struct ResourceServer {
   std::string uri;                          // canonical URI, as configured
   std::vector<std::string> scopes;          // empty: the global scopes
   std::vector<std::string> default_scopes;  // empty: all of its scopes
+  // Scopes the user cannot untick on the consent page (the others are optional).
+  std::vector<std::string> required_scopes;
+  // What each scope unlocks on this server (tool names or actions), listed under it at consent.
+  std::map<std::string, std::vector<std::string>> tools;
 };
 
 // Lower-cases scheme and host, drops one trailing '/' of the path; nullopt if `uri` is not an
@@ -42,6 +46,10 @@ class ResourceCatalog {
   std::vector<std::string> GrantableScopes(const std::string& audience,
                                            const std::string& requested) const;
   std::string Describe(const std::string& scope) const;
+  // Whether the user must grant `scope` for `audience` to approve at all (the operator's
+  // required_scopes), and what it unlocks there (its tools; empty when none are listed).
+  bool IsRequired(const std::string& audience, const std::string& scope) const;
+  std::vector<std::string> ToolsOf(const std::string& audience, const std::string& scope) const;
 
   const std::vector<std::string>& all_scopes() const { return scopes_; }
   const std::vector<ResourceServer>& resources() const { return resources_; }

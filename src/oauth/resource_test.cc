@@ -36,21 +36,35 @@ TEST(Resource, OpenCatalogAcceptsHttpsAndLoopback) {
 }
 
 TEST(Resource, ConfiguredCatalogMatchesAfterNormalisation) {
-  ResourceCatalog one("https://auth.example", {{"https://mcp.example.com/mcp", {}, {}}}, kScopes, {});
+  ResourceCatalog one("https://auth.example", {{"https://mcp.example.com/mcp", {}, {}, {}, {}}},
+                      kScopes, {});
   EXPECT_EQ(AudienceOf(one, ""), "https://mcp.example.com/mcp");
   EXPECT_EQ(AudienceOf(one, "https://MCP.example.com/mcp/"), "https://mcp.example.com/mcp");
   EXPECT_EQ(AudienceOf(one, "https://mcp.example.com/other"), "error:invalid_target");
-  ResourceCatalog two("https://auth.example",
-                      {{"https://a.example/mcp", {}, {}}, {"https://b.example/mcp", {}, {}}},
-                      kScopes, {});
+  ResourceCatalog two(
+      "https://auth.example",
+      {{"https://a.example/mcp", {}, {}, {}, {}}, {"https://b.example/mcp", {}, {}, {}, {}}},
+      kScopes, {});
   EXPECT_EQ(AudienceOf(two, ""), "https://auth.example");
   EXPECT_EQ(AudienceOf(two, "https://b.example/mcp"), "https://b.example/mcp");
 }
 
 TEST(Scope, UnknownScopesAreDroppedAndEmptyMeansDefaults) {
   ResourceCatalog c("https://auth.example",
-                    {{"https://a.example/mcp", {"files:read", "files:write"}, {"files:read"}}},
+                    {{"https://a.example/mcp",
+                      {"files:read", "files:write"},
+                      {"files:read"},
+                      {"files:read"},
+                      {{"files:write", {"upload_file", "delete_file"}}}}},
                     kScopes, {{"files:read", "Read your files"}});
+  // The operator's required scopes and tools, per resource.
+  EXPECT_TRUE(c.IsRequired("https://a.example/mcp", "files:read"));
+  EXPECT_FALSE(c.IsRequired("https://a.example/mcp", "files:write"));
+  EXPECT_FALSE(c.IsRequired("https://auth.example", "files:read"));
+  EXPECT_EQ(c.ToolsOf("https://a.example/mcp", "files:write"),
+            (std::vector<std::string>{"upload_file", "delete_file"}));
+  EXPECT_TRUE(c.ToolsOf("https://a.example/mcp", "files:read").empty());
+  EXPECT_TRUE(c.ToolsOf("https://b.example/mcp", "files:write").empty());
   EXPECT_EQ(c.GrantableScopes("https://auth.example", "mcp:write offline_access mcp:read"),
             (std::vector<std::string>{"mcp:read", "mcp:write"}));
   EXPECT_EQ(c.GrantableScopes("https://auth.example", "offline_access"), kScopes);

@@ -236,7 +236,7 @@ class TokenService::CodeGrant final : public PendingGrant,
       id_token = std::move(signed_id).value();
     }
     // The use mark was written with the family.
-    return TokenResponse(*at, now_, c.scope, refresh_, id_token);
+    return TokenResponse(*at, now_, c.scope, offline_ ? refresh_ : std::string(), id_token);
   }
 
  private:
@@ -256,6 +256,14 @@ class TokenService::CodeGrant final : public PendingGrant,
       family.created_at = now_;
       family.expires_at = now_ + service_.settings_.refresh_token_ttl;
       issued.first_token = first_token_;
+      offline_ = !service_.refresh_needs_offline_access_ || HasScope(c.scope, "offline_access");
+      if (!offline_) {
+        // No refresh token for this grant: the family stays as the grant's record while its
+        // access token lives (a replayed code revokes through it), and its first token is
+        // born expired and never handed out.
+        family.expires_at = now_ + service_.settings_.access_token_ttl;
+        issued.first_token.idle_expires_at = now_;
+      }
       if (ClientUseMarkDue(client_, now_)) issued.client_used_at = now_;
       return issued;
     };
@@ -298,6 +306,7 @@ class TokenService::CodeGrant final : public PendingGrant,
   const std::string refresh_, family_id_;
   const storage::RefreshToken first_token_;
   std::optional<OAuthError> refusal_;  // set by the issuer inside the write
+  bool offline_ = true;                // set by the issuer: whether the refresh token is handed out
   StatusOr<storage::CodeRedemption> redeemed_ = InternalError("the code was not redeemed");
 };
 

@@ -204,7 +204,7 @@ void App::AddRoutes() {
       *front_channel_, *upstream_login_, *browser_, *store_, *shared_limits_, *password_gate_,
       *events_, clock_);
   consent_ = std::make_unique<ConsentEndpoint>(config_.issuer, *front_channel_, *browser_, *store_,
-                                               *tokens_, *events_, clock_);
+                                               *tokens_, catalog_, *events_, clock_);
   token_ =
       std::make_unique<TokenEndpoint>(*client_authentication_, *tokens_, *keys_, *local_limits_,
                                       config_.token_rate_limit, client_cache_, *events_, clock_);

@@ -4,9 +4,11 @@
 //     "scopes": {"mcp:read": "Read your documents", "files:write": "Change your files"},
 //     "resources": [
 //       {"uri": "https://mcp.example.com/mcp", "scopes": ["mcp:read", "files:write"],
-//        "default_scopes": ["mcp:read"]}
+//        "default_scopes": ["mcp:read"], "required_scopes": ["mcp:read"],
+//        "tools": {"mcp:read": ["search_documents"], "files:write": ["upload_file"]}}
 //     ]
 //   }
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +28,30 @@ bool ReadScopeList(const nlohmann::json& j, std::vector<std::string>* out) {
     out->push_back(s.get<std::string>());
   }
   return true;
+}
+
+constexpr size_t kMaxToolText = 200;  // a tool's name or a short phrase, shown at consent
+
+// "tools": {"scope": ["what it unlocks", ...], ...}, each scope one the resource offers.
+Status ReadTools(const nlohmann::json& j, const std::vector<std::string>& offered,
+                 oauth::ResourceServer& server) {
+  if (j.is_null()) return Status::Ok();
+  std::string bad = "resource " + server.uri + " has invalid \"tools\": ";
+  if (!j.is_object()) return Bad(bad + "it must map scopes to lists of tools");
+  for (const auto& [scope, list] : j.items()) {
+    if (std::find(offered.begin(), offered.end(), scope) == offered.end()) {
+      return Bad(bad + "it names a scope the resource does not offer: " + scope);
+    }
+    if (!list.is_array()) return Bad(bad + scope + " must list strings");
+    for (const auto& tool : list) {
+      if (!tool.is_string() || tool.get<std::string>().empty() ||
+          tool.get<std::string>().size() > kMaxToolText) {
+        return Bad(bad + scope + " must list strings of 1 to 200 characters");
+      }
+      server.tools[scope].push_back(tool.get<std::string>());
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -57,19 +83,33 @@ Status LoadConfigFile(const std::string& path, Config& c) {
       }
       server.uri = r["uri"].get<std::string>();
       if (!ReadScopeList(r.value("scopes", nlohmann::json()), &server.scopes) ||
-          !ReadScopeList(r.value("default_scopes", nlohmann::json()), &server.default_scopes)) {
+          !ReadScopeList(r.value("default_scopes", nlohmann::json()), &server.default_scopes) ||
+          !ReadScopeList(r.value("required_scopes", nlohmann::json()), &server.required_scopes)) {
         return Bad("resource " + server.uri + " has invalid scopes");
       }
-      for (const std::string& s : server.default_scopes) {
-        const auto& allowed = server.scopes.empty() ? c.scopes : server.scopes;
-        if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-          return Bad("resource " + server.uri + " has a default scope it does not offer: " + s);
+      const auto& offered = server.scopes.empty() ? c.scopes : server.scopes;
+      for (const auto& [list, what] : {std::pair{&server.default_scopes, "default"},
+                                       std::pair{&server.required_scopes, "required"}}) {
+        for (const std::string& s : *list) {
+          if (std::find(offered.begin(), offered.end(), s) == offered.end()) {
+            return Bad("resource " + server.uri + " has a " + what +
+                       " scope it does not offer: " + s);
+          }
         }
       }
+      AUTHGENT_RETURN_IF_ERROR(ReadTools(r.value("tools", nlohmann::json()), offered, server));
       for (const std::string& s : server.scopes) {
         if (std::find(c.scopes.begin(), c.scopes.end(), s) == c.scopes.end()) c.scopes.push_back(s);
       }
-      c.resources.push_back(std::move(server));
+      // The same server in RESOURCES too: this entry, with its scopes and tools, stands for it.
+      auto same = std::find_if(c.resources.begin(), c.resources.end(), [&](const auto& known) {
+        return oauth::NormalizeResource(known.uri) == oauth::NormalizeResource(server.uri);
+      });
+      if (same != c.resources.end()) {
+        *same = std::move(server);
+      } else {
+        c.resources.push_back(std::move(server));
+      }
     }
   }
   return Status::Ok();

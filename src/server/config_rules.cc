@@ -120,7 +120,7 @@ Status ValidateFlowSettings(const RawConfig& raw, Config& c) {
     if (!oauth::NormalizeResource(uri)) {
       return Bad("RESOURCES", "has an entry that is not an absolute URI without fragment (got '" + uri + "')");
     }
-    c.resources.push_back({uri, {}, {}});
+    c.resources.push_back({uri, {}, {}, {}, {}});
   }
   if (!raw.config_file.empty()) AUTHGENT_RETURN_IF_ERROR(LoadConfigFile(raw.config_file, c));
   struct Limit { const char* name; const std::string& text; int64_t lo, hi; int64_t* out; };

@@ -120,21 +120,47 @@ TEST(Config, ResourcesAndConfigFile) {
   std::ofstream(path) << R"({
     // comments are allowed
     "scopes": {"files:read": "Read your files"},
-    "resources": [{"uri": "https://files.example/mcp", "scopes": ["files:read"],
-                   "default_scopes": ["files:read"]}]
+    "resources": [{"uri": "https://files.example/mcp", "scopes": ["files:read", "files:write"],
+                   "default_scopes": ["files:read"], "required_scopes": ["files:read"],
+                   "tools": {"files:read": ["list_files", "read_file"]}}]
   })";
   RawConfig r;
-  r.resources = "https://a.example/mcp, https://b.example/mcp";
+  r.resources = "https://a.example/mcp, https://FILES.example/mcp, https://b.example/mcp";
   r.config_file = path;
   auto c = ValidateConfig(r);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // The file's entry replaces RESOURCES' entry for the same server, in its place.
   ASSERT_EQ(c->resources.size(), 3u);
-  EXPECT_EQ(c->resources[2].uri, "https://files.example/mcp");
+  EXPECT_EQ(c->resources[1].uri, "https://files.example/mcp");
+  EXPECT_EQ(c->resources[2].uri, "https://b.example/mcp");
   EXPECT_EQ(c->scope_descriptions["files:read"], "Read your files");
-  EXPECT_EQ(c->scopes, (std::vector<std::string>{"mcp:read", "mcp:write", "files:read"}));
+  EXPECT_EQ(c->scopes,
+            (std::vector<std::string>{"mcp:read", "mcp:write", "files:read", "files:write"}));
+  EXPECT_EQ(c->resources[1].required_scopes, (std::vector<std::string>{"files:read"}));
+  EXPECT_EQ(c->resources[1].tools.at("files:read"),
+            (std::vector<std::string>{"list_files", "read_file"}));
+  EXPECT_EQ(c->resources[1].tools.count("files:write"), 0u);
 
   std::ofstream(path) << R"({"resources": [{"uri": "https://x.example/mcp", "scopes": ["a"], "default_scopes": ["b"]}]})";
   EXPECT_EQ(ErrorOf(r), "CONFIG_FILE resource https://x.example/mcp has a default scope it does not offer: b");
+  std::ofstream(path)
+      << R"({"resources": [{"uri": "https://x.example/mcp", "scopes": ["a"], "required_scopes": ["b"]}]})";
+  EXPECT_EQ(ErrorOf(r),
+            "CONFIG_FILE resource https://x.example/mcp has a required scope it does not offer: b");
+  std::ofstream(path)
+      << R"({"resources": [{"uri": "https://x.example/mcp", "scopes": ["a"], "tools": {"b": ["t"]}}]})";
+  EXPECT_EQ(ErrorOf(r),
+            "CONFIG_FILE resource https://x.example/mcp has invalid \"tools\": it names a scope "
+            "the resource does not offer: b");
+  std::ofstream(path)
+      << R"({"resources": [{"uri": "https://x.example/mcp", "scopes": ["a"], "tools": {"a": [""]}}]})";
+  EXPECT_EQ(ErrorOf(r),
+            "CONFIG_FILE resource https://x.example/mcp has invalid \"tools\": a must list strings "
+            "of 1 to 200 characters");
+  std::ofstream(path) << R"({"resources": [{"uri": "https://x.example/mcp", "tools": ["a"]}]})";
+  EXPECT_EQ(ErrorOf(r),
+            "CONFIG_FILE resource https://x.example/mcp has invalid \"tools\": it must map scopes "
+            "to lists of tools");
   std::ofstream(path) << "[";
   EXPECT_EQ(ErrorOf(r), "CONFIG_FILE is not a JSON object (" + path + ")");
   r.config_file = "/nonexistent/authgent.json";

@@ -18,6 +18,22 @@ bool FormBelongsTo(const storage::AuthorizationTransaction& txn, const std::stri
          ConstantTimeEquals(browser_hash, txn.browser_hash);
 }
 
+// What the user approved of `requested`: all of it from a form without scope choices, else the
+// ticked ones (fields "allow:SCOPE") and those the operator requires, which cannot be unticked.
+std::vector<std::string> Approved(const std::vector<std::string>& requested,
+                                  const std::optional<oauth::Params>& choices,
+                                  const oauth::ResourceCatalog& catalog,
+                                  const std::string& resource) {
+  if (!choices) return requested;
+  std::vector<std::string> approved;
+  for (const std::string& scope : requested) {
+    if (choices->Has("allow:" + scope) || catalog.IsRequired(resource, scope)) {
+      approved.push_back(scope);
+    }
+  }
+  return approved;
+}
+
 }  // namespace
 
 // One approval: what the form and the cookie bring, and what the commit decided.
@@ -28,8 +44,10 @@ struct ConsentEndpoint::Approval {
   std::string browser_hash;  // of the transaction cookie, or empty
   std::string code;  // drawn before the commit; its record is built inside
   int64_t now = 0;
+  std::optional<oauth::Params> choices;  // the form's scope choices, when it had them
   // Set inside the commit by the decision (Decide), read after it.
   bool csrf_failed = false;
+  bool nothing_approved = false;  // every scope unticked: nothing stored
   std::optional<oauth::AuthorizeRequest> request;
   std::string user_id;
   StatusOr<storage::ApprovalOutcome> outcome = InternalError("the approval was not stored");
@@ -59,6 +77,7 @@ std::variant<std::shared_ptr<ConsentEndpoint::Approval>, http::Response> Consent
   approval->csrf_hash = TokenHash(params.Get("csrf_token"));
   approval->code = tokens_.NewCodeToken();
   approval->now = clock_.Now();
+  if (params.Has("scopes_shown")) approval->choices = params;
   return approval;
 }
 
@@ -71,7 +90,15 @@ storage::DecideApproval ConsentEndpoint::Decide(std::shared_ptr<Approval> approv
     }
     approval->request = oauth::AuthorizeRequest::FromJson(txn.request_json);
     if (!approval->request) return std::nullopt;
-    const oauth::AuthorizeRequest& req = *approval->request;
+    oauth::AuthorizeRequest& req = *approval->request;
+    // The code, the consent and the tokens carry only what the user approved.
+    std::vector<std::string> approved =
+        Approved(req.scopes, approval->choices, catalog_, req.resource);
+    if (approved.empty() && !req.scopes.empty()) {
+      approval->nothing_approved = true;
+      return std::nullopt;
+    }
+    req.scopes = std::move(approved);
     approval->user_id = session.user_id;
     // Remember what was approved; the store adds it to what was approved before.
     storage::Approval stored;
@@ -98,6 +125,11 @@ http::Response ConsentEndpoint::Answer(const http::Request& request, const Appro
       return front_.CodeRedirect(req, approval.code);
     }
     case storage::ApprovalOutcome::kRefused:
+      if (approval.nothing_approved) {
+        return browser_.ErrorPage(400, "Nothing was allowed",
+                                  "Go back and leave at least one permission ticked, or choose "
+                                  "Deny.");
+      }
       return approval.csrf_failed ? FormExpired(request) : AlreadyUsed();
     case storage::ApprovalOutcome::kNotFound:
       // Decided, then another approval of the same page won (PostgreSQL); else no live

@@ -31,12 +31,14 @@ class ConsentEndpoint {
  public:
   // `issuer`: a posted form must come from this origin.
   ConsentEndpoint(std::string issuer, FrontChannel& front, Browser& browser, storage::Store& store,
-                  oauth::TokenService& tokens, Events& events, const Clock& clock)
+                  oauth::TokenService& tokens, const oauth::ResourceCatalog& catalog,
+                  Events& events, const Clock& clock)
       : issuer_(std::move(issuer)),
         front_(front),
         browser_(browser),
         store_(store),
         tokens_(tokens),
+        catalog_(catalog),
         events_(events),
         clock_(clock) {}
 
@@ -61,6 +63,7 @@ class ConsentEndpoint {
   Browser& browser_;
   storage::Store& store_;
   oauth::TokenService& tokens_;
+  const oauth::ResourceCatalog& catalog_;
   Events& events_;
   const Clock& clock_;
 };

@@ -108,7 +108,25 @@ http::Response FrontChannel::ConsentPage(const std::string& transaction, const s
     page.loopback_only = oauth::AllRedirectsLoopback(client);
   }
   page.resource = req.resource;
-  for (const std::string& scope : req.scopes) page.scopes.push_back({scope, catalog_.Describe(scope)});
+  // Step-up (docs/mcp-clients.md): what the client already holds is listed, not asked again.
+  std::vector<std::string> held;
+  if (StatusOr<storage::Consent> consent =
+          store_.GetConsent(session.user_id, req.client_id, req.resource);
+      consent.ok()) {
+    held = oauth::SplitScope(consent->scope);
+  }
+  auto line = [&](const std::string& scope) {
+    return ui::ScopeLine{scope, catalog_.Describe(scope), catalog_.ToolsOf(req.resource, scope),
+                         catalog_.IsRequired(req.resource, scope)};
+  };
+  for (const std::string& scope : req.scopes) {
+    bool granted = std::find(held.begin(), held.end(), scope) != held.end();
+    (granted ? page.granted : page.scopes).push_back(line(scope));
+  }
+  if (page.scopes.empty()) {  // everything held already (prompt=consent): ask about it all again
+    page.scopes = std::move(page.granted);
+    page.granted.clear();
+  }
   page.transaction = transaction;
   page.csrf_token = csrf;
   page.sign_out_token = browser_.SignOutToken(session);

@@ -41,8 +41,13 @@ border:1px solid transparent;cursor:pointer;margin-top:18px}
 .error{background:#fdecec;color:#9b1c1c;border-radius:8px;padding:10px 12px;font-size:14px;
 margin-bottom:8px}
 ul.scopes{list-style:none;padding:0;margin:8px 0 16px}
-ul.scopes li{padding:10px 12px;border:1px solid #e3e6ec;border-radius:8px;margin-bottom:8px}
+ul.scopes>li{padding:10px 12px;border:1px solid #e3e6ec;border-radius:8px;margin-bottom:8px}
 ul.scopes code{font-size:13px;color:#4a5468}
+label.scope{display:flex;gap:10px;align-items:flex-start;font-weight:400;font-size:16px;margin:0;
+cursor:pointer}
+label.scope input{width:20px;height:20px;margin:2px 0 0;flex:none}
+ul.tools{margin:6px 0 0 30px;padding-left:16px;font-size:14px;color:#3b4456}
+ul.granted>li{background:#f7f8fa}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;font-size:14px;margin:0 0 8px}
 dt{color:#6b7385}dd{margin:0;word-break:break-all}
 .tag{font-size:12px;color:#6b7385;font-weight:400}
@@ -75,7 +80,8 @@ constexpr char kLogin[] = R"(<h1>Sign in</h1>
 </form>
 )";
 
-constexpr char kConsent[] = R"({{#client_host}}<p class="identity"><strong>{{client_host}}</strong> wants to access your account</p>
+constexpr char kConsent[] =
+    R"({{#client_host}}<p class="identity"><strong>{{client_host}}</strong> wants to access your account</p>
 {{/client_host}}<h1>Allow {{client_name}} <span class="tag">(name supplied by the application)</span> to access your account?</h1>
 <p class="muted">Signed in as {{user_name}}</p>
 <dl>
@@ -84,10 +90,15 @@ constexpr char kConsent[] = R"({{#client_host}}<p class="identity"><strong>{{cli
 <dt>Client ID</dt><dd>{{client_id}}</dd>
 </dl>
 {{#loopback_only}}<div class="error" role="alert">This application returns only to addresses on your own computer, so any program on it could present itself as {{client_host}}. Allow it only if you started this yourself from a program you trust.</div>
-{{/loopback_only}}<p>It will be able to:</p>
-<ul class="scopes">{{#scopes}}<li>{{description}}<br><code>{{name}}</code></li>{{/scopes}}</ul>
-<p class="muted">Only allow applications you trust. You are sent back to {{redirect_host}} either way.</p>
-<form method="post" action="/oauth/consent">
+{{/loopback_only}}{{#has_granted}}<p>It can already:</p>
+<ul class="scopes granted">{{#granted}}<li>{{description}}<br><code>{{name}}</code>{{#has_tools}}<ul class="tools">{{#tools}}<li>{{.}}</li>{{/tools}}</ul>{{/has_tools}}</li>{{/granted}}</ul>
+<p>It asks for more. It will also be able to:</p>
+{{/has_granted}}{{^has_granted}}<p>It will be able to:</p>
+{{/has_granted}}<form method="post" action="/oauth/consent">
+<ul class="scopes">{{#scopes}}<li><label class="scope"><input type="checkbox" name="allow:{{name}}" value="1" checked{{#required}} disabled{{/required}}><span>{{description}}{{#required}} <span class="tag">(required)</span>{{/required}}<br><code>{{name}}</code></span></label>{{#has_tools}}<ul class="tools">{{#tools}}<li>{{.}}</li>{{/tools}}</ul>{{/has_tools}}</li>{{/scopes}}</ul>
+{{#granted}}<input type="hidden" name="allow:{{name}}" value="1">
+{{/granted}}<input type="hidden" name="scopes_shown" value="1">
+<p class="muted">Untick what you do not want to allow. Only allow applications you trust. You are sent back to {{redirect_host}} either way.</p>
 <input type="hidden" name="txn" value="{{transaction}}">
 <input type="hidden" name="csrf_token" value="{{csrf_token}}">
 <button type="submit" name="decision" value="approve" class="primary">Allow</button>
@@ -172,6 +183,13 @@ data ScopeList(const std::vector<ScopeLine>& lines) {
     data item;
     item.set("name", s.name);
     item.set("description", s.description);
+    if (s.required) item.set("required", data::type::bool_true);
+    if (!s.tools.empty()) {
+      data tools{data::type::list};
+      for (const std::string& t : s.tools) tools.push_back(data(t));
+      item.set("tools", tools);
+      item.set("has_tools", data::type::bool_true);
+    }
     scopes.push_back(item);
   }
   return scopes;
@@ -205,6 +223,8 @@ std::string RenderConsent(const ConsentPage& p) {
   d.set("csrf_token", p.csrf_token);
   d.set("sign_out_token", p.sign_out_token);
   d.set("scopes", ScopeList(p.scopes));
+  d.set("granted", ScopeList(p.granted));
+  if (!p.granted.empty()) d.set("has_granted", data::type::bool_true);
   return Render(kConsent, d);
 }
 

@@ -18,6 +18,8 @@ struct LoginPage {
 struct ScopeLine {
   std::string name;
   std::string description;
+  std::vector<std::string> tools = {};  // what it unlocks (CONFIG_FILE "tools"), listed under it
+  bool required = false;                // consent: shown ticked and cannot be unticked
 };
 
 struct ConsentPage {
@@ -27,6 +29,10 @@ struct ConsentPage {
   std::string client_id;
   std::string redirect_host;
   std::string resource;
+  // The scopes asked about, each a checkbox named "allow:SCOPE" (ticked; a required one cannot
+  // be unticked), and a field "scopes_shown" that says the form had them. When
+  // the client already holds consent for some (step-up), only the added ones are asked about and
+  // those already granted are listed apart.
   std::vector<ScopeLine> scopes;
   std::string transaction;
   std::string csrf_token;
@@ -36,6 +42,7 @@ struct ConsentPage {
   // and false for registered clients.
   std::string client_host;
   bool loopback_only = false;
+  std::vector<ScopeLine> granted = {};  // already granted to this client for this resource
 };
 
 // GET /oauth/logout for a signed-in browser: who is signed in, and the button that signs out.

@@ -97,6 +97,37 @@ TEST(Pages, ConsentShowsEverythingTheUserMustJudge) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
+TEST(Pages, ConsentOffersEachScopeAsACheckboxWithItsToolsAndListsWhatIsHeld) {
+  ConsentPage p;
+  p.user_name = "alice";
+  p.client_name = "Agent";
+  p.scopes = {{"mcp:read", "Read data", {"read_notes", "<b>x</b>"}, true},
+              {"mcp:write", "Write data", {}, false}};
+  std::string html = RenderConsent(p);
+  for (const char* needle :
+       {R"(<input type="checkbox" name="allow:mcp:read" value="1" checked disabled>)",
+        R"(<input type="checkbox" name="allow:mcp:write" value="1" checked>)", "(required)",
+        "<li>read_notes</li>", "<li>&lt;b&gt;x&lt;/b&gt;</li>", R"(name="scopes_shown" value="1")",
+        "It will be able to:"}) {
+    EXPECT_NE(html.find(needle), std::string::npos) << needle;
+  }
+  EXPECT_EQ(html.find("It can already"), std::string::npos);
+  EXPECT_EQ(html.find(R"(type="hidden" name="allow:)"), std::string::npos);
+
+  // A step-up: mcp:read is held (listed, and kept by a hidden field), mcp:write is asked.
+  p.granted = {p.scopes[0]};
+  p.scopes.erase(p.scopes.begin());
+  html = RenderConsent(p);
+  size_t held = html.find("It can already:");
+  ASSERT_NE(held, std::string::npos);
+  EXPECT_LT(held, html.find("It asks for more. It will also be able to:"));
+  EXPECT_NE(html.find(R"(<input type="hidden" name="allow:mcp:read" value="1">)"),
+            std::string::npos);
+  EXPECT_EQ(html.find(R"(type="checkbox" name="allow:mcp:read")"), std::string::npos);
+  EXPECT_NE(html.find(R"(<input type="checkbox" name="allow:mcp:write" value="1" checked>)"),
+            std::string::npos);
+}
+
 TEST(Pages, ConsentForADocumentsClientLeadsWithItsHostAndWarnsOfLoopback) {
   ConsentPage p{"authgent",
                 "alice",

@@ -6,7 +6,8 @@
 // matters: the client's refresh token is refused.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,7 +31,12 @@ before(async () => {
   callbacks = createServer((req, res) => res.end('done'));
   await new Promise((ok) => callbacks.listen(0, '127.0.0.1', ok));
   REDIRECT = `http://127.0.0.1:${callbacks.address().port}/callback/with/a/long/path/for/the/redirect-uri`;
-  authgent = await startAuthgent({ RESOURCES: RESOURCE });
+  // The tools each scope unlocks, shown at consent; mcp:read cannot be unticked.
+  const config = join(mkdtempSync(join(tmpdir(), 'authgent-e2e-pages-')), 'config.json');
+  writeFileSync(config, JSON.stringify({ resources: [{ uri: RESOURCE, scopes: ['mcp:read', 'mcp:write'],
+    required_scopes: ['mcp:read'],
+    tools: { 'mcp:read': ['read_notes', 'search_notes'], 'mcp:write': ['add_note', 'delete_note'] } }] }));
+  authgent = await startAuthgent({ RESOURCES: RESOURCE, CONFIG_FILE: config });
   browser = await launchBrowser();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -93,6 +99,11 @@ for (const [width, device] of Object.entries(WIDTHS)) {
     await page.fill('input[name="password"]', PASSWORD);
     await Promise.all([page.waitForURL(/\/oauth\/consent/), page.click('button[type="submit"]')]);
     await shoot(page, width, 'consent');
+    for (const tool of ['read_notes', 'search_notes', 'add_note', 'delete_note']) {
+      assert.equal(await page.locator('ul.tools li', { hasText: tool }).count(), 1, tool);
+    }
+    assert.equal(await page.locator('input[name="allow:mcp:read"]').isDisabled(), true);
+    assert.equal(await page.locator('input[name="allow:mcp:write"]').isChecked(), true);
     await Promise.all([
       page.waitForURL((url) => url.href.startsWith(REDIRECT)),
       page.click('button[name="decision"][value="approve"]'),

@@ -21,10 +21,11 @@ export async function launchBrowser() {
 // Opens `authorizeUrl`, logs in if asked, approves (or denies) consent, and returns the URL the
 // browser was finally sent to (which starts with `callbackPrefix`). When `intercept` is true the
 // callback is answered here instead of by a real server. `username` and `password` sign in
-// (default: the user startAuthgent creates).
+// (default: the user startAuthgent creates). `onConsent(page)`, when given, looks at the consent
+// page before the decision.
 export async function authorizeInBrowser(browser, authorizeUrl, {
   callbackPrefix, decision = 'approve', intercept = true, screenshotPrefix = 'flow',
-  username = USERNAME, password = PASSWORD,
+  username = USERNAME, password = PASSWORD, onConsent,
 }) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await browser.newContext();
@@ -48,6 +49,7 @@ export async function authorizeInBrowser(browser, authorizeUrl, {
   const consent = page.locator(`button[name="decision"][value="${decision}"]`);
   if (await consent.count() > 0) {
     await page.screenshot({ path: join(ARTIFACTS, `${screenshotPrefix}-consent.png`), fullPage: true });
+    if (onConsent) await onConsent(page);
     await consent.click();
   }
   let timer;

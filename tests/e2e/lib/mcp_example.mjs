@@ -35,13 +35,14 @@ export async function startExampleServer(issuer, { binary = CPP_EXAMPLE, args = 
 
 // Runs an SDK action (connect, a call) and, when the SDK asks for authorization, lets the browser
 // answer it and hands the code to the transport; null then, the action's result otherwise.
-export async function withAuthorization(browser, provider, transportRef, action, screenshotPrefix) {
+// `onConsent(page)` looks at the consent page first (lib/browser.mjs).
+export async function withAuthorization(browser, provider, transportRef, action, screenshotPrefix, onConsent) {
   try {
     return await action();
   } catch (error) {
     if (!(error instanceof UnauthorizedError)) throw error;
     const url = new URL(await authorizeInBrowser(browser, provider.authorizationUrl.href,
-      { callbackPrefix: provider.redirectUrl, screenshotPrefix }));
+      { callbackPrefix: provider.redirectUrl, screenshotPrefix, onConsent }));
     await transportRef.transport.finishAuth(url.searchParams.get('code'));
     return null;
   }
@@ -49,12 +50,13 @@ export async function withAuthorization(browser, provider, transportRef, action,
 
 // The MCP TypeScript SDK against an example server: the first call gets 401, the SDK discovers,
 // registers and sends the user through login and consent for mcp:read; the read tool works; the
-// write tool gets 403 insufficient_scope, the client re-authorizes with the added scope and the
-// call succeeds. Returns the tokens the client ends with.
+// write tool gets 403 insufficient_scope, the client re-authorizes with the added scope (the
+// consent page asks only about it) and the call succeeds. Returns the tokens the client ends with.
 export async function stepUpFlow(browser, resource, { callback, clientName, screenshotPrefix }) {
   const provider = new MemoryProvider({ callback, clientName });
   const ref = {};
-  const authorizing = (action) => withAuthorization(browser, provider, ref, action, screenshotPrefix);
+  const authorizing = (action, prefix = screenshotPrefix, onConsent = undefined) =>
+    withAuthorization(browser, provider, ref, action, prefix, onConsent);
   const connect = async () => {
     ref.transport = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider });
     ref.client = new Client({ name: 'authgent-e2e', version: '1.0.0' });
@@ -80,7 +82,14 @@ export async function stepUpFlow(browser, resource, { callback, clientName, scre
   assert.equal((await ref.client.callTool({ name: 'read_notes', arguments: {} })).content[0].text, '0 notes');
   delete provider.saved.tokens.refresh_token;
   provider.authorizationUrl = undefined;
-  const stepped = await authorizing(() => ref.client.callTool({ name: 'add_note', arguments: { text: 'hi' } }));
+  // Incremental consent: the page lists mcp:read as held and asks only about mcp:write.
+  const asksOnlyTheAddedScope = async (page) => {
+    assert.match(await page.locator('main').innerText(), /It can already:[\s\S]*mcp:read[\s\S]*It asks for more/);
+    assert.equal(await page.locator('input[type="checkbox"][name="allow:mcp:write"]').count(), 1);
+    assert.equal(await page.locator('input[type="checkbox"][name="allow:mcp:read"]').count(), 0);
+  };
+  const stepped = await authorizing(() => ref.client.callTool({ name: 'add_note', arguments: { text: 'hi' } }),
+    `${screenshotPrefix}-step-up`, asksOnlyTheAddedScope);
   assert.equal(stepped, null);
   assert.equal(new URL(provider.authorizationUrl).searchParams.get('scope'), 'mcp:read mcp:write');
   assert.equal(provider.saved.tokens.scope, 'mcp:read mcp:write');
