@@ -93,11 +93,12 @@ void AuditLog::Write(std::string_view line) {
   if (!file_) return;
   std::lock_guard lock(mu_);
   if (reopen_.load(std::memory_order_relaxed)) ReopenLocked();
-  // One locked stdio call per line: the diagnostic log's lines on the same stream never cut in.
-  std::string whole;
-  whole.reserve(line.size() + 1);
-  whole.append(line).push_back('\n');
-  std::fwrite(whole.data(), 1, whole.size(), file_);
+  // The line and its newline under the stream's own lock: the diagnostic log's lines on the same
+  // stream never cut in, and the line is not copied to append the newline.
+  flockfile(file_);
+  fwrite_unlocked(line.data(), 1, line.size(), file_);
+  putc_unlocked('\n', file_);
+  funlockfile(file_);
   dirty_.store(true, std::memory_order_relaxed);
 }
 
