@@ -1,9 +1,11 @@
 // Micro-benchmarks (Google Benchmark) of the pieces on the token endpoint's hot path: ES256
 // signing, JWT encoding, PKCE, token hashing, redirect-URI matching, form parsing, verification,
 // one SQLite authorization-code insert + consume, and one code's whole database work (insert,
-// then redemption with its refresh family and first token).
+// then redemption with its refresh family and first token), and what observing a token request
+// adds: the request and token metrics, and the token.issued audit line written to a file.
 //
-//   build/release/bench/micro/micro_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
+//   build/release/bench/micro/micro_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -21,6 +23,8 @@
 #include "oauth/params.h"
 #include "oauth/pkce.h"
 #include "oauth/redirect_uri.h"
+#include "server/events.h"
+#include "server/telemetry.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/testing/await.h"
 
@@ -210,6 +214,38 @@ void BM_SqliteCodeExchange(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SqliteCodeExchange)->UseRealTime();
+
+// The metrics one token request moves: its route's status class and latency, and the grant's
+// token counter (server/telemetry; relaxed atomic adds).
+void BM_RequestMetrics(benchmark::State& state) {
+  server::Telemetry telemetry;
+  telemetry.AddRoutes({"/oauth/authorize", "/oauth/token", "/oauth/register", "/metrics"});
+  for (auto _ : state) {
+    telemetry.CountRequest("/oauth/token", 200, 1234);
+    telemetry.TokensIssued("client_credentials");
+  }
+}
+BENCHMARK(BM_RequestMetrics);
+
+// One token.issued audit event: built (time, request id, IP, client, grant, jti) and appended to
+// a file (server/events, server/audit_log). A fixed count keeps the file at about 60 MB.
+void BM_TokenIssuedAuditLine(benchmark::State& state) {
+  std::string dir = MakeTempDir("authgent-micro-audit");
+  auto audit = server::AuditLog::Open(dir + "/audit.log", false);
+  server::Events events(**audit, nullptr, {});
+  http::Request request;
+  request.request_id = "0123456789abcdef0123456789abcdef";
+  request.remote_address = "127.0.0.1";
+  storage::Client client;
+  client.client_id = "01a242d4ce41fbc64d98ec36266077cd";
+  client.source = "dcr";
+  client.redirect_uris = {"http://127.0.0.1:33418/callback"};
+  oauth::IssuedTokens issued{"5f2b8c0e9d6a4b1c8e7f6a5b4c3d2e1f", "https://mcp.example.com/mcp",
+                             "mcp:read mcp:write", "0123456789abcdef0123456789abcdef", true};
+  for (auto _ : state) events.TokensIssued(request, client, "authorization_code", issued);
+  (*audit)->Flush();
+}
+BENCHMARK(BM_TokenIssuedAuditLine)->Iterations(200000);
 
 }  // namespace
 }  // namespace authgent
