@@ -34,13 +34,19 @@ ResourceCatalog::ResourceCatalog(std::string issuer, std::vector<ResourceServer>
     : issuer_(std::move(issuer)),
       resources_(std::move(resources)),
       scopes_(std::move(scopes)),
-      descriptions_(std::move(descriptions)) {}
+      descriptions_(std::move(descriptions)),
+      offline_access_listed_(std::find(scopes_.begin(), scopes_.end(), "offline_access") !=
+                             scopes_.end()) {}
 
 const ResourceServer* ResourceCatalog::Find(const std::string& audience) const {
   for (const ResourceServer& r : resources_) {
     if (r.uri == audience) return &r;
   }
   return nullptr;
+}
+
+bool ResourceCatalog::GrantRefreshes(std::string_view granted_scope) const {
+  return !offline_access_listed_ || HasScope(granted_scope, "offline_access");
 }
 
 bool ResourceCatalog::IsRequired(const std::string& audience, const std::string& scope) const {

@@ -51,6 +51,10 @@ class ResourceCatalog {
   bool IsRequired(const std::string& audience, const std::string& scope) const;
   std::vector<std::string> ToolsOf(const std::string& audience, const std::string& scope) const;
 
+  // Whether a grant of `granted_scope` gets refresh tokens: always, unless offline_access is one
+  // of SCOPES; then only when the grant holds it (SEP-2207, docs/mcp-clients.md).
+  bool GrantRefreshes(std::string_view granted_scope) const;
+
   const std::vector<std::string>& all_scopes() const { return scopes_; }
   const std::vector<ResourceServer>& resources() const { return resources_; }
 
@@ -61,6 +65,7 @@ class ResourceCatalog {
   std::vector<ResourceServer> resources_;
   std::vector<std::string> scopes_;
   std::map<std::string, std::string> descriptions_;
+  bool offline_access_listed_ = false;
 };
 
 }  // namespace authgent::oauth

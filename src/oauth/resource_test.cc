@@ -49,6 +49,16 @@ TEST(Resource, ConfiguredCatalogMatchesAfterNormalisation) {
   EXPECT_EQ(AudienceOf(two, "https://b.example/mcp"), "https://b.example/mcp");
 }
 
+TEST(Resource, RefreshTokensNeedOfflineAccessOnlyWhenItIsOneOfTheScopes) {
+  ResourceCatalog plain("https://auth.example", {}, kScopes, {});
+  EXPECT_TRUE(plain.GrantRefreshes("mcp:read"));
+  ResourceCatalog offline("https://auth.example", {}, {"mcp:read", "offline_access"}, {});
+  EXPECT_FALSE(offline.GrantRefreshes("mcp:read"));
+  EXPECT_FALSE(offline.GrantRefreshes("mcp:read offline_accessx"));
+  EXPECT_TRUE(offline.GrantRefreshes("mcp:read offline_access"));
+  EXPECT_TRUE(offline.GrantRefreshes("offline_access mcp:read"));
+}
+
 TEST(Scope, UnknownScopesAreDroppedAndEmptyMeansDefaults) {
   ResourceCatalog c("https://auth.example",
                     {{"https://a.example/mcp",

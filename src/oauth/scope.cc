@@ -41,4 +41,14 @@ std::string DescribeScope(const std::map<std::string, std::string>& descriptions
   return "Use the permission \"" + scope + "\"";
 }
 
+bool HasScope(std::string_view scope_list, std::string_view scope) {
+  for (size_t at = scope_list.find(scope); at != std::string_view::npos;
+       at = scope_list.find(scope, at + 1)) {
+    bool starts = at == 0 || scope_list[at - 1] == ' ';
+    size_t end = at + scope.size();
+    if (starts && (end == scope_list.size() || scope_list[end] == ' ')) return true;
+  }
+  return false;
+}
+
 }  // namespace authgent::oauth

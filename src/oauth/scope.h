@@ -19,6 +19,9 @@ namespace authgent::oauth {
 std::vector<std::string> SplitScope(std::string_view text);
 // Sorted, unique, space-separated: the canonical stored and displayed form.
 std::string JoinScope(std::vector<std::string> scopes);
+// Whether the space-separated `scope_list` has `scope`, without splitting it (every code
+// exchange asks).
+bool HasScope(std::string_view scope_list, std::string_view scope);
 // True when every scope of `subset` is in `superset`.
 bool ScopeSubset(const std::vector<std::string>& subset, const std::vector<std::string>& superset);
 // `openid`, `profile` or `email`: asks about the user, not for access to a resource.

@@ -22,18 +22,6 @@ bool HasGrant(const storage::Client& c, std::string_view grant) {
 
 OAuthError Fault(const Status& status) { return FromFailure(status); }
 
-// Whether the space-separated `scope_list` has `scope`, without splitting it (every code
-// exchange asks).
-bool HasScope(std::string_view scope_list, std::string_view scope) {
-  for (size_t at = scope_list.find(scope); at != std::string_view::npos;
-       at = scope_list.find(scope, at + 1)) {
-    bool starts = at == 0 || scope_list[at - 1] == ' ';
-    size_t end = at + scope.size();
-    if (starts && (end == scope_list.size() || scope_list[end] == ' ')) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 TokenResponseBody TokenResponse(const MintedAccessToken& at, int64_t now,
@@ -256,7 +244,7 @@ class TokenService::CodeGrant final : public PendingGrant,
       family.created_at = now_;
       family.expires_at = now_ + service_.settings_.refresh_token_ttl;
       issued.first_token = first_token_;
-      offline_ = !service_.refresh_needs_offline_access_ || HasScope(c.scope, "offline_access");
+      offline_ = service_.catalog_.GrantRefreshes(c.scope);
       if (!offline_) {
         // No refresh token for this grant: the family stays as the grant's record while its
         // access token lives (a replayed code revokes through it), and its first token is

@@ -11,7 +11,6 @@
 // RefreshWouldFail, which reads the store.
 #pragma once
 
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -101,8 +100,7 @@ class TokenService {
         clock_(clock),
         random_(random),
         settings_(settings),
-        catalog_(catalog),
-        refresh_needs_offline_access_(HasOfflineAccess(catalog.all_scopes())) {}
+        catalog_(catalog) {}
 
   // A token request of an authenticated client: the grant waiting for its store write, or the
   // answer when it needs none (every error; client_credentials, unless the client's use mark is
@@ -168,12 +166,6 @@ class TokenService {
   Random& random_;
   const TokenSettings& settings_;
   const ResourceCatalog& catalog_;
-  // offline_access is one of SCOPES: a code's grant gets a refresh token only when its scope
-  // holds offline_access (SEP-2207, docs/mcp-clients.md); otherwise every code grant gets one.
-  const bool refresh_needs_offline_access_;
-  static bool HasOfflineAccess(const std::vector<std::string>& scopes) {
-    return std::find(scopes.begin(), scopes.end(), "offline_access") != scopes.end();
-  }
 };
 
 // {"access_token", "token_type": "Bearer", "expires_in", "scope", ["refresh_token"],

@@ -1,7 +1,5 @@
 #include "server/account_endpoint.h"
 
-#include <algorithm>
-
 #include "core/bytes.h"
 #include "core/log.h"
 #include "oauth/client_policy.h"
@@ -29,11 +27,6 @@ std::string NoticeFor(const std::string& revoked) {
   return "";
 }
 
-bool HasOfflineAccess(const std::string& scope) {
-  std::vector<std::string> scopes = oauth::SplitScope(scope);
-  return std::find(scopes.begin(), scopes.end(), "offline_access") != scopes.end();
-}
-
 }  // namespace
 
 void AccountEndpoint::Register(http::Router& router) {
@@ -59,9 +52,6 @@ http::Response AccountEndpoint::Page(const http::Request& request) {
   page.notice = NoticeFor(RequestParams(request).Get("revoked"));
   page.csrf_token = browser_.AccountFormToken(*session);
   page.sign_out_token = browser_.SignOutToken(*session);
-  const auto& listed = catalog_.all_scopes();
-  bool offline_access_listed =
-      std::find(listed.begin(), listed.end(), "offline_access") != listed.end();
   for (const storage::Grant& g : *grants) {
     ui::ConnectedApp app;
     StatusOr<storage::Client> client = store_.GetClient(g.client_id);
@@ -75,9 +65,9 @@ http::Response AccountEndpoint::Page(const http::Request& request) {
     }
     app.granted = ShownTime(g.granted_at);
     app.last_used = ShownTime(g.last_used_at);
-    // With offline_access among SCOPES, a grant without it holds no refresh token (its family
-    // only outlives the access token as the grant's record).
-    app.offline = g.live_families > 0 && (!offline_access_listed || HasOfflineAccess(g.scope));
+    // A grant that gets no refresh token keeps a family only as its record while the access
+    // token lives.
+    app.offline = g.live_families > 0 && catalog_.GrantRefreshes(g.scope);
     page.apps.push_back(std::move(app));
   }
   return HtmlPage(200, ui::RenderAccount(page));
