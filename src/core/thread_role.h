@@ -10,7 +10,7 @@ enum class ThreadRole {
   kOther,    // main, tests, command-line tools
   kNetwork,  // runs connections; must never block
   kWorker,   // the pool that blocking handlers run on
-  kWriter,   // a store's own thread (SQLite's batch writer, PostgreSQL's transaction threads)
+  kWriter,   // a store's own thread (the batch writer)
 };
 
 void SetThreadRole(ThreadRole role);

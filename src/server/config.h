@@ -27,8 +27,7 @@ struct RawConfig {
   std::string database_url_file;  // NAME_FILE: the value is read from that file
   std::string database_password;
   std::string database_password_file;
-  // 16, not fewer: on PostgreSQL each pooled connection is a transaction thread, and more
-  // commits in flight share the server's fsyncs (docs/deployment/scaling.md).
+  // The reads' pool; the writes have a connection of their own (storage/sql/write_batcher).
   std::string db_pool_size = "16";
   std::string database_connect_timeout = "5";
   std::string database_statement_timeout = "5";

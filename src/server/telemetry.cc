@@ -146,7 +146,7 @@ storage::StorageMetrics Telemetry::StorageHistograms() {
   storage::StorageMetrics m;
   const char* tx = "authgent_storage_transaction_duration_seconds";
   const char* tx_help =
-      "Store calls, from asking for a connection to the commit, by kind (a shared SQLite "
+      "Store calls, from asking for a connection to the commit, by kind (a shared "
       "commit counts once).";
   m.read_transaction =
       &registry_.AddHistogram(tx, tx_help, LatencyBounds(), 1e-6, {{"kind", "read"}});
@@ -156,7 +156,7 @@ storage::StorageMetrics Telemetry::StorageHistograms() {
                                         "Time spent waiting for a pooled database connection.",
                                         LatencyBounds(), 1e-6);
   m.batch_size = &registry_.AddHistogram("authgent_storage_write_batch_size",
-                                         "Writes sharing one SQLite commit (the batch writer).",
+                                         "Writes sharing one commit (the batch writer).",
                                          {1, 2, 4, 8, 16, 32, 64, 128}, 1);
   return m;
 }

@@ -3,7 +3,7 @@
 //
 // The caller passes a Completion and returns at once; the store calls it exactly once, after the
 // commit that made the write durable (or with the error that stopped it), on the store's thread:
-// SQLite's batch writer, or one of PostgreSQL's transaction threads (storage/sql). So a network
+// the batch writer (storage/sql/write_batcher), on SQLite and on PostgreSQL. So a network
 // thread can start a grant's write and park no thread while it waits. A Completion must be quick,
 // must not block and must not call the store.
 #pragma once

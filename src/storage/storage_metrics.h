@@ -10,7 +10,7 @@ struct StorageMetrics {
   Histogram* read_transaction = nullptr;   // a read on a pooled connection, µs, wait included
   Histogram* write_transaction = nullptr;  // a write transaction (or a shared SQLite batch), µs
   Histogram* pool_wait = nullptr;          // waiting for a pooled connection, µs
-  Histogram* batch_size = nullptr;         // writes sharing one SQLite commit
+  Histogram* batch_size = nullptr;         // writes sharing one commit
 };
 
 }  // namespace authgent::storage

@@ -230,7 +230,8 @@ TEST_F(MultiInstance, StalledDatabaseFailsFastAndRecovers) {
                                   [&] { return Get(port, "/readyz"); });
     EXPECT_EQ(ready.status, 200) << ready.body;
   }
-  for (auto& p : instances_) EXPECT_EQ(CountLines(p->Stdout(), "\"storage recovered\""), 1);
+  for (auto& p : instances_)
+    EXPECT_EQ(CountLines(p->Stdout(), "\"storage recovered\""), 1) << p->Stdout();
   std::cout << "stalled database: the slowest request needing it answered 503 after " << slowest_ms
             << " ms (statement timeout 1 s), three instances checked in " << stalled_ms
             << " ms; all served again "

@@ -1,7 +1,7 @@
 // Where every step of every route runs, on SQLite and on PostgreSQL, observed in a running server
 // while a whole flow goes through it: on a network thread (answers from memory; it must never
 // block), on a worker (storage that blocks, password hashing), or suspended until a store's own
-// thread completes a commit (SQLite's batch writer, PostgreSQL's transaction threads), then
+// thread completes a commit (the batch writer, on both databases), then
 // finished back on a network thread.
 // Each request's trace is the roles of the threads its steps ran on (core/thread_role.h): a
 // route that moved from a worker to the network thread, or a write that stopped waiting on the
@@ -151,8 +151,7 @@ Traces Common() {
 }
 
 // On both databases the approval and the two grants hand their write to the store's own thread
-// (SQLite's batch writer, PostgreSQL's transaction threads) and wait for its commit without a
-// thread, then finish on a network thread.
+// (the batch writer) and wait for its commit without a thread, then finish on a network thread.
 Traces WithWritesOnTheStoresThread() {
   Traces expected = Common();
   const std::string committed = "network writer network";
@@ -170,7 +169,7 @@ TEST(RoutePlacement, SqliteWritesWaitForTheBatchWriterWithoutAThread) {
   EXPECT_EQ(RunEveryRoute(server, recorder), WithWritesOnTheStoresThread());
 }
 
-TEST(RoutePlacement, PostgresWritesWaitForTheTransactionThreadsWithoutAThread) {
+TEST(RoutePlacement, PostgresWritesWaitForTheBatchWriterWithoutAThread) {
   std::string url = CreateDatabase("placement_" + SecureRandom::Instance().Hex(6));
   ASSERT_FALSE(url.empty());
   StepRecorder recorder;

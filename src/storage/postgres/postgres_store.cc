@@ -15,6 +15,7 @@
 namespace authgent::storage {
 namespace {
 
+using sql::DeferredStatement;
 using sql::SqlConnection;
 using sql::SqlParam;
 using sql::SqlResult;
@@ -27,6 +28,10 @@ constexpr int kReplyTimeoutMargin = 1000;
 // Any number works as long as it is the same in every instance.
 constexpr int64_t kMigrationLockKey = 0x617574686765;  // "authge"
 
+// Jobs per batch on the writer connection: one flight holds a statement of each (with the
+// replies, tens of kilobytes, well inside a Unix or TCP socket's buffers).
+constexpr size_t kMaxBatch = 64;
+
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
@@ -38,7 +43,9 @@ class PostgresConnection final : public SqlConnection {
       : conn_(conn), reply_timeout_(reply_timeout) {}
   ~PostgresConnection() override { PQfinish(conn_); }
 
-  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+  StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params) override {
+    AUTHGENT_RETURN_IF_ERROR(Usable());
+    AUTHGENT_RETURN_IF_ERROR(SendPendingBegin());
     AUTHGENT_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql));
     // Text-format parameters must be NUL-terminated: keep a terminated copy of each.
     std::vector<std::string> owned;
@@ -59,17 +66,32 @@ class PostgresConnection final : public SqlConnection {
   }
 
   Status Script(std::string_view sql) override {
+    AUTHGENT_RETURN_IF_ERROR(Usable());
+    AUTHGENT_RETURN_IF_ERROR(SendPendingBegin());
     std::string text(sql);
     return Collect(Await(PQsendQuery(conn_, text.c_str())).get(), "script").status();
   }
 
-  Status Begin(bool) override { return Script("BEGIN"); }
+  // BEGIN waits for the transaction's first statement and travels with it: in a flight it costs
+  // no round trip of its own, and a transaction with no statement costs none at all.
+  Status Begin(bool) override {
+    begin_pending_ = true;
+    return Status::Ok();
+  }
   Status Commit() override {
+    if (std::exchange(begin_pending_, false)) return Status::Ok();
+    // A transaction in which a statement failed answers COMMIT with a ROLLBACK and no error:
+    // that must not pass for a commit.
+    if (PQtransactionStatus(conn_) == PQTRANS_INERROR) {
+      (void)Script("ROLLBACK");
+      return InternalError("postgres: the transaction failed before its commit");
+    }
     Status s = Script("COMMIT");
     unbounded_ = false;
     return s;
   }
   Status Rollback() override {
+    if (std::exchange(begin_pending_, false)) return Status::Ok();
     Status s = Script("ROLLBACK");
     unbounded_ = false;
     return s;
@@ -84,6 +106,94 @@ class PostgresConnection final : public SqlConnection {
   Status LockTable(std::string_view table) override {
     return Script("LOCK TABLE " + std::string(table) + " IN SHARE ROW EXCLUSIVE MODE");
   }
+
+  // libpq's pipeline mode: every statement of the flight (with the PREPARE of those new on this
+  // connection, and a pending BEGIN first) is sent, then one Sync; the replies come back in
+  // order. After an error the server skips the rest up to the Sync (PGRES_PIPELINE_ABORTED).
+  bool CanPipeline() const override { return true; }
+  std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
+    struct Command {
+      size_t statement;          // index in `flight`
+      std::string prepared_sql;  // set for a PREPARE: its cache entry, dropped on error
+    };
+    std::vector<Command> commands;
+    auto fail_from = [&](size_t first, const Status& s) {
+      for (size_t i = first; i < flight.size(); ++i) flight[i]->result = s;
+      return std::optional<size_t>(first);
+    };
+    if (Status usable = Usable(); !usable.ok()) return fail_from(0, usable);
+    if (!PQenterPipelineMode(conn_)) {
+      broken_ = true;
+      return fail_from(0, UnavailableError("postgres: cannot enter pipeline mode: " +
+                                           std::string(PQerrorMessage(conn_))));
+    }
+    bool sent = true;
+    bool with_begin = std::exchange(begin_pending_, false);
+    if (with_begin)
+      sent = PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    std::vector<const char*> values;
+    for (size_t i = 0; i < flight.size() && sent; ++i) {
+      DeferredStatement& d = *flight[i];
+      auto it = prepared_.find(d.sql);
+      if (it == prepared_.end()) {
+        std::string name = "s" + std::to_string(prepared_.size());
+        it = prepared_.emplace(d.sql, std::move(name)).first;
+        sent = PQsendPrepare(conn_, it->second.c_str(), d.sql.c_str(), 0, nullptr);
+        commands.push_back({i, d.sql});
+      }
+      values.clear();
+      for (const std::optional<std::string>& p : d.params)
+        values.push_back(p ? p->c_str() : nullptr);
+      sent = sent && PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                                         values.data(), nullptr, nullptr, 0);
+      commands.push_back({i, {}});
+    }
+    if (!sent || !PQpipelineSync(conn_) || !Flush()) {
+      broken_ = true;
+      return fail_from(0, UnavailableError("postgres: cannot send a flight: " +
+                                           std::string(PQerrorMessage(conn_))));
+    }
+    std::optional<size_t> failed;
+    if (with_begin) {
+      ResultPtr begun = ReadCommand();
+      if (Status s = Collect(begun.get(), "begin").status(); !s.ok()) failed = 0;
+    }
+    for (const Command& c : commands) {
+      ResultPtr res = ReadCommand();
+      if (timed_out_)
+        return fail_from(failed.value_or(c.statement), Collect(nullptr, "flight").status());
+      DeferredStatement& d = *flight[c.statement];
+      bool is_prepare = !c.prepared_sql.empty();
+      bool skipped = res && PQresultStatus(res.get()) == PGRES_PIPELINE_ABORTED;
+      Status status = skipped ? UnavailableError("postgres: not run after an earlier error")
+                              : Collect(res.get(), is_prepare ? "prepare" : "query").status();
+      if (is_prepare) {
+        if (!status.ok()) {
+          prepared_.erase(c.prepared_sql);
+          d.result = status;
+          if (!failed) failed = c.statement;
+        }
+        continue;
+      }
+      if (d.result) continue;  // its PREPARE failed
+      if (skipped || !status.ok()) {
+        d.result = status;
+        if (!failed) failed = c.statement;
+      } else {
+        d.result = Collect(res.get(), "query");
+      }
+    }
+    ResultPtr sync = ReadCommand();  // the Sync's PGRES_PIPELINE_SYNC
+    if (timed_out_ || !PQexitPipelineMode(conn_)) broken_ = true;
+    if (failed) {
+      for (size_t i = *failed; i < flight.size(); ++i) {
+        if (!flight[i]->result)
+          flight[i]->result = UnavailableError("postgres: not run after an earlier error");
+      }
+    }
+    return failed;
+  }
+
   bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK && !broken_; }
 
  private:
@@ -98,6 +208,19 @@ class PostgresConnection final : public SqlConnection {
     return &pos->second;
   }
 
+  // A connection that timed out or lost its server is not used again (the pool or the batcher
+  // drops it): a ROLLBACK sent on it would wait out the time-out once more, or, left in
+  // pipeline mode, fail as if the database had answered.
+  Status Usable() const {
+    if (broken_) return UnavailableError("postgres: the connection is broken");
+    return Status::Ok();
+  }
+
+  Status SendPendingBegin() {
+    if (!std::exchange(begin_pending_, false)) return Status::Ok();
+    return Collect(Await(PQsendQuery(conn_, "BEGIN")).get(), "begin").status();
+  }
+
   // Waits for the reply to what was just sent, at most `reply_timeout_` (unless unbounded_):
   // libpq's blocking calls would wait forever on a database that stopped answering (a frozen
   // host, a network partition), holding the request and its pooled connection. On time-out the
@@ -107,34 +230,51 @@ class PostgresConnection final : public SqlConnection {
   ResultPtr Await(int sent) {
     timed_out_ = false;
     if (!sent) return nullptr;
-    auto deadline = std::chrono::steady_clock::now() + reply_timeout_;
-    auto wait_for = [&](short events) {
-      int timeout_ms = -1;
-      if (!unbounded_) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        timeout_ms = static_cast<int>(left.count());
-      }
-      pollfd pfd{PQsocket(conn_), events, 0};
-      int n = ::poll(&pfd, 1, timeout_ms);
-      return n > 0 || (n < 0 && errno == EINTR);
-    };
+    deadline_ = std::chrono::steady_clock::now() + reply_timeout_;
+    if (!Flush()) return nullptr;
+    return ReadCommand();
+  }
+  // Sends what libpq holds; false on time-out or a broken connection.
+  bool Flush() {
+    timed_out_ = false;
+    deadline_ = std::chrono::steady_clock::now() + reply_timeout_;
     int flushed;
     while ((flushed = PQflush(conn_)) == 1) {
-      if (!wait_for(POLLOUT | POLLIN)) return TimedOut();
+      if (!WaitFor(POLLOUT | POLLIN)) {
+        TimedOut();
+        return false;
+      }
+      if (!PQconsumeInput(conn_)) return false;
     }
-    if (flushed < 0) return nullptr;
+    return flushed == 0;
+  }
+  // The results of the next command, up to libpq's end-of-command null (the first error, else
+  // the last result).
+  ResultPtr ReadCommand() {
     ResultPtr kept;
     for (;;) {
       while (PQisBusy(conn_)) {
-        if (!wait_for(POLLIN)) return TimedOut();
+        if (!WaitFor(POLLIN)) return TimedOut();
         if (!PQconsumeInput(conn_)) return kept;
       }
       ResultPtr next(PQgetResult(conn_));
       if (!next) return kept;
+      ExecStatusType st = PQresultStatus(next.get());
+      if (st == PGRES_PIPELINE_SYNC) return next;  // a Sync ends without a null
       if (!kept || PQresultStatus(kept.get()) != PGRES_FATAL_ERROR) kept = std::move(next);
     }
+  }
+  bool WaitFor(short events) {
+    int timeout_ms = -1;
+    if (!unbounded_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline_ - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      timeout_ms = static_cast<int>(left.count());
+    }
+    pollfd pfd{PQsocket(conn_), events, 0};
+    int n = ::poll(&pfd, 1, timeout_ms);
+    return n > 0 || (n < 0 && errno == EINTR);
   }
   ResultPtr TimedOut() {
     timed_out_ = true;
@@ -189,7 +329,9 @@ class PostgresConnection final : public SqlConnection {
   PGconn* conn_;
   const std::chrono::milliseconds reply_timeout_;
   bool broken_ = false;
-  bool timed_out_ = false;  // the last Await gave up waiting
+  bool timed_out_ = false;      // the last wait gave up
+  bool begin_pending_ = false;  // Begin() was called; BEGIN goes with the next statement
+  std::chrono::steady_clock::time_point deadline_;
   bool unbounded_ = false;  // inside the migration transaction
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
@@ -230,9 +372,10 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& option
     }
   }
   PostgresOptions copy = options;
+  sql::WriteBatcherOptions batching;
+  batching.max_batch = kMaxBatch;
   auto store = std::make_unique<sql::SqlStore>([copy]() { return Connect(copy); },
-                                               options.pool_size, /*batch_writes=*/false,
-                                               "postgresql");
+                                               options.pool_size, batching, "postgresql");
   // A wrong URL fails here, at start-up, with libpq's reason. For the server, every connection
   // is opened now: three instances meeting load with empty pools, each opening 8 connections as
   // requests came, were measured waiting 5 s and more for them (a loaded PostgreSQL starts new

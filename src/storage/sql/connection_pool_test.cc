@@ -20,7 +20,7 @@ class FakeConnection final : public SqlConnection {
  public:
   explicit FakeConnection(Counts& c) : c_(c) { ++c_.alive; }
   ~FakeConnection() override { --c_.alive; }
-  StatusOr<SqlResult> Query(std::string_view, std::initializer_list<SqlParam>) override {
+  StatusOr<SqlResult> Execute(std::string_view, std::span<const SqlParam>) override {
     return SqlResult{};
   }
   Status Script(std::string_view) override { return Status::Ok(); }

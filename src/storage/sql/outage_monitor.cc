@@ -39,9 +39,9 @@ class ObservedConnection final : public SqlConnection {
   ObservedConnection(std::unique_ptr<SqlConnection> inner, OutageMonitor& monitor)
       : inner_(std::move(inner)), monitor_(monitor) {}
 
-  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+  StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params) override {
     auto started = OutageMonitor::Clock::now();
-    StatusOr<SqlResult> result = inner_->Query(sql, params);
+    StatusOr<SqlResult> result = inner_->Execute(sql, params);
     if (result.ok()) monitor_.RecordAnswer(started);
     else monitor_.Record(result.status(), started);
     return result;
@@ -49,8 +49,13 @@ class ObservedConnection final : public SqlConnection {
   Status Script(std::string_view sql) override {
     return Recorded([&] { return inner_->Script(sql); });
   }
+  // Only a failed BEGIN says something: PostgreSQL's waits to travel with the first statement,
+  // so its success is no answer from the database.
   Status Begin(bool write) override {
-    return Recorded([&] { return inner_->Begin(write); });
+    auto started = OutageMonitor::Clock::now();
+    Status status = inner_->Begin(write);
+    if (!status.ok()) monitor_.Record(status, started);
+    return status;
   }
   Status Commit() override {
     return Recorded([&] { return inner_->Commit(); });
@@ -65,6 +70,16 @@ class ObservedConnection final : public SqlConnection {
     return Recorded([&] { return inner_->LockTable(table); });
   }
   bool healthy() const override { return inner_->healthy(); }
+  bool CanPipeline() const override { return inner_->CanPipeline(); }
+  std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
+    auto started = OutageMonitor::Clock::now();
+    std::optional<size_t> failed = inner_->SendFlight(flight);
+    if (!failed)
+      monitor_.RecordAnswer(started);
+    else
+      monitor_.Record(flight[*failed]->result->status(), started);
+    return failed;
+  }
 
  private:
   template <typename Call>

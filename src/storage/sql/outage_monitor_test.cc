@@ -11,7 +11,7 @@ namespace {
 class ScriptedConnection final : public SqlConnection {
  public:
   explicit ScriptedConnection(Status& next) : next_(next) {}
-  StatusOr<SqlResult> Query(std::string_view, std::initializer_list<SqlParam>) override {
+  StatusOr<SqlResult> Execute(std::string_view, std::span<const SqlParam>) override {
     if (!next_.ok()) return next_;
     return SqlResult{};
   }

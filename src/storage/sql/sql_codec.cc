@@ -160,22 +160,25 @@ Consent DecodeConsent(const SqlRow& r) {
   return {Text(r, 0), Text(r, 1), Text(r, 2), Text(r, 3), Int(r, 4), Int(r, 5)};
 }
 
-Status InsertCode(SqlConnection& c, const AuthorizationCode& code) {
-  return c.Query("INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code) {
+  co_return (co_await c.Pipelined(
+                 "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
                  ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
                  "$14, 0)",
-                 {code.code_hash, code.client_id, code.user_id, code.redirect_uri,
-                  code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
-                  code.auth_time, code.created_at, code.expires_at, code.consumed_at,
-                  code.family_id, code.nonce})
+                 code.code_hash, code.client_id, code.user_id, code.redirect_uri,
+                 code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
+                 code.auth_time, code.created_at, code.expires_at, code.consumed_at, code.family_id,
+                 code.nonce))
       .status();
 }
 
-Status UpsertConsentRow(SqlConnection& c, const Consent& consent) {
-  return c.Query("INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
-                 "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6",
-                 {consent.user_id, consent.client_id, consent.resource, consent.scope,
-                  consent.created_at, consent.updated_at})
+SqlTask<Status> UpsertConsentRow(SqlConnection& c, const Consent& consent) {
+  co_return (
+      co_await c.Pipelined(
+          "INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
+          "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6",
+          consent.user_id, consent.client_id, consent.resource, consent.scope, consent.created_at,
+          consent.updated_at))
       .status();
 }
 

@@ -54,7 +54,7 @@ AuthorizationTransaction DecodeTransaction(const SqlRow& row);
   "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id, nonce"
 AuthorizationCode DecodeCode(const SqlRow& row);
 // INSERTs the code (not yet replayed) on `c`.
-Status InsertCode(SqlConnection& c, const AuthorizationCode& code);
+SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code);
 
 #define AUTHGENT_FAMILY_COLUMNS                                                              \
   "family_id, client_id, user_id, resource, scope, auth_time, created_at, expires_at, revoked_at"
@@ -69,7 +69,7 @@ RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
 Consent DecodeConsent(const SqlRow& row);
 // Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept).
-Status UpsertConsentRow(SqlConnection& c, const Consent& consent);
+SqlTask<Status> UpsertConsentRow(SqlConnection& c, const Consent& consent);
 
 #define AUTHGENT_KEY_COLUMNS \
   "kid, public_jwk_json, sealed_private_key, created_at, activate_at"

@@ -7,14 +7,18 @@
 // or lock timeout -> kUnavailable.
 #pragma once
 
+#include <array>
+#include <coroutine>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "storage/sql/sql_task.h"
 
 namespace authgent::storage::sql {
 
@@ -51,11 +55,60 @@ struct SqlResult {
 std::string Text(const SqlRow& row, size_t i);
 int64_t Int(const SqlRow& row, size_t i);
 
+// A statement a coroutine awaits on a pipelining connection, held until the batch sends its
+// flight (storage/sql/sql_task.h). The text and parameters are copies: the awaiting
+// expression's temporaries are gone by then.
+struct DeferredStatement {
+  std::string sql;
+  std::vector<std::optional<std::string>> params;  // NULL, or the value as text
+  std::optional<StatusOr<SqlResult>> result;       // set when its flight is back
+  std::coroutine_handle<> waiter;
+  size_t owner = 0;  // the batch job whose coroutine awaits it
+};
+
+class SqlConnection;
+
+// `co_await c.Pipelined(sql, params...)`: runs the statement now, or, while a batch collects a
+// flight on this connection, queues it and suspends until the flight's results are back. The
+// parameters are read before any suspension (copied when the statement waits for a flight).
+// (Variadic rather than a braced list: GCC 12 cannot keep an initializer_list's array in a
+// coroutine frame.)
+class StatementAwait {
+ protected:
+  StatementAwait(SqlConnection& c, std::string_view sql) : c_(c), sql_(sql) {}
+  bool Ready(std::span<const SqlParam> params);
+  void Suspend(std::coroutine_handle<> waiter);
+  StatusOr<SqlResult> Resume();
+
+ private:
+  SqlConnection& c_;
+  std::string_view sql_;
+  std::optional<StatusOr<SqlResult>> ran_;  // run at once
+  DeferredStatement deferred_;
+};
+
+template <size_t N>
+class PipelinedStatement : StatementAwait {
+ public:
+  template <typename... P>
+  PipelinedStatement(SqlConnection& c, std::string_view sql, const P&... params)
+      : StatementAwait(c, sql), params_{SqlParam(params)...} {}
+  bool await_ready() { return Ready(params_); }
+  void await_suspend(std::coroutine_handle<> waiter) { Suspend(waiter); }
+  StatusOr<SqlResult> await_resume() { return Resume(); }
+
+ private:
+  std::array<SqlParam, N> params_;
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
   // Runs one statement, prepared on first use and cached by its text.
-  virtual StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) = 0;
+  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) {
+    return Execute(sql, std::span<const SqlParam>(params.begin(), params.size()));
+  }
+  virtual StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params) = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Status Script(std::string_view sql) = 0;
   // Starts a transaction; `write` transactions take the write lock up front where the database
@@ -69,6 +122,31 @@ class SqlConnection {
   virtual Status LockTable(std::string_view table) = 0;
   // False once the connection is unusable; the pool then drops it.
   virtual bool healthy() const = 0;
+
+  template <typename... P>
+  PipelinedStatement<sizeof...(P)> Pipelined(std::string_view sql, const P&... params) {
+    return PipelinedStatement<sizeof...(P)>(*this, sql, params...);
+  }
+
+  // Pipelining, for the write batcher (storage/sql/write_batcher.h). A backend that can send
+  // many statements without waiting for each reply says so, and sends a flight: every
+  // statement in order, one round trip, each one's result set. It returns the index of the
+  // first statement that failed (the transaction is then broken and the statements after it did
+  // not run), or nothing when all succeeded.
+  virtual bool CanPipeline() const { return false; }
+  virtual std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight);
+
+  // While `flight` is set, Pipelined() statements are queued on it, owned by job `owner`.
+  void CollectFlight(std::vector<DeferredStatement*>* flight) { flight_ = flight; }
+  void SetOwner(size_t owner) { owner_ = owner; }
+  // Runs a coroutine's statements at once, even while a flight is collected: for a write that
+  // runs straight through (WriteBatcher::Work) and shares code with the coroutines.
+  Status RunNow(SqlTask<Status> task);
+
+ private:
+  friend class StatementAwait;
+  std::vector<DeferredStatement*>* flight_ = nullptr;
+  size_t owner_ = 0;
 };
 
 }  // namespace authgent::storage::sql

@@ -8,21 +8,17 @@
 
 namespace authgent::storage::sql {
 
-SqlStore::SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes,
+SqlStore::SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
                    std::string database)
     : monitor_(std::make_shared<OutageMonitor>(std::move(database))),
-      pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)) {
-  if (batch_writes) {
-    batcher_ = std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_));
-  } else {
-    threads_ = std::make_unique<TransactionThreads>(pool_size);
-  }
-}
+      pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)),
+      batcher_(std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_),
+                                              batching)) {}
 
 void SqlStore::SetMetrics(const StorageMetrics& metrics) {
   metrics_ = metrics;
   pool_.SetWaitHistogram(metrics.pool_wait);
-  if (batcher_) batcher_->SetMetrics(metrics.write_transaction, metrics.batch_size);
+  batcher_->SetMetrics(metrics.write_transaction, metrics.batch_size);
 }
 
 StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
@@ -32,11 +28,6 @@ StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<S
 }
 
 StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
-  if (!batcher_) {
-    ScopedTimer timed(metrics_.write_transaction);
-    AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-    return conn->Query(sql, params);
-  }
   StatusOr<SqlResult> result = InternalError("write not run");
   AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
     result = c.Query(sql, params);
@@ -45,12 +36,7 @@ StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<S
   return result;
 }
 
-Status SqlStore::Write(const WriteBatcher::Work& work) {
-  if (batcher_) return batcher_->Run(work);
-  ScopedTimer timed(metrics_.write_transaction);
-  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-  return work(*conn);
-}
+Status SqlStore::Write(const WriteBatcher::Work& work) { return batcher_->Run(work); }
 
 Status SqlStore::RunOne(std::string_view sql, std::initializer_list<SqlParam> params,
                         std::string_view what) {

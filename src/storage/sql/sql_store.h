@@ -7,7 +7,6 @@
 
 #include "storage/sql/connection_pool.h"
 #include "storage/sql/outage_monitor.h"
-#include "storage/sql/transaction_threads.h"
 #include "storage/sql/write_batcher.h"
 #include "storage/store.h"
 
@@ -15,11 +14,11 @@ namespace authgent::storage::sql {
 
 class SqlStore final : public Store {
  public:
-  // With `batch_writes` (SQLite), write transactions that arrive together share one commit
-  // (storage/sql/write_batcher.h); reads keep using the pool.
-  // `database` names the backend in the outage log lines.
-  SqlStore(ConnectionFactory factory, int pool_size, bool batch_writes = false,
-           std::string database = "database");
+  // Reads use a pool of `pool_size` connections. Writes go through the batcher and its own
+  // connection: write transactions that arrive together share one commit
+  // (storage/sql/write_batcher.h). `database` names the backend in the outage log lines.
+  SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
+           std::string database);
   // Opens every connection of the pool now (see ConnectionPool::OpenAll).
   Status OpenAllConnections() { return pool_.OpenAll(); }
   ConnectionPool& pool() { return pool_; }
@@ -103,12 +102,13 @@ class SqlStore final : public Store {
 
  private:
   // Runs `fn` inside one transaction on one connection: commit when it returns OK, else roll back.
+  // A write transaction goes through the batcher and may share its commit.
   template <typename Fn>
   Status InTransaction(bool write, Fn&& fn) {
-    if (write && batcher_) return batcher_->Run(WriteBatcher::Work(std::ref(fn)));
-    ScopedTimer timed(write ? metrics_.write_transaction : metrics_.read_transaction);
+    if (write) return batcher_->Run(WriteBatcher::Work(std::ref(fn)));
+    ScopedTimer timed(metrics_.read_transaction);
     AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-    AUTHGENT_RETURN_IF_ERROR(conn->Begin(write));
+    AUTHGENT_RETURN_IF_ERROR(conn->Begin(false));
     Status status = fn(*conn);
     if (!status.ok()) {
       (void)conn->Rollback();
@@ -119,30 +119,28 @@ class SqlStore final : public Store {
     if (!committed.ok()) (void)conn->Rollback();
     return committed;
   }
-  // Runs `fn(connection, result)` in one write transaction on a thread of the store's own and
-  // gives `done` the result after the commit (storage/completion.h): through the batcher when
-  // there is one (SQLite), else on the transaction threads (PostgreSQL).
+  // Runs the coroutine `fn(connection, result)` as a batched write on the batcher's thread and
+  // gives `done` the result after the commit (storage/completion.h). `key` names what it acts
+  // on (WriteBatcher::Submit). `fn` may run more than once; each run starts from a fresh result.
   template <typename T, typename Fn>
-  void CompleteWrite(Fn fn, Completion<T> done) {
+  void CompleteWrite(std::string key, Fn fn, Completion<T> done) {
     auto result = std::make_shared<T>();
-    WriteBatcher::Work work = [fn = std::move(fn), result](SqlConnection& c) -> Status {
+    WriteBatcher::AsyncWork work = [fn = std::move(fn), result](SqlConnection& c) {
+      *result = T();
       return fn(c, *result);
     };
     auto finish = [result, done = std::move(done)](Status s) {
       if (!s.ok()) return done(std::move(s));
       done(std::move(*result));
     };
-    if (batcher_) return batcher_->Submit(std::move(work), std::move(finish));
-    threads_->Post([this, work = std::move(work), finish = std::move(finish)] {
-      finish(InTransaction(true, work));
-    });
+    batcher_->Submit(std::move(work), std::move(finish), std::move(key));
   }
   // One statement outside an explicit transaction: a read on a pooled connection, or a write
-  // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher when there is
-  // one. The caller says which; nothing looks at the SQL.
+  // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher. The caller
+  // says which; nothing looks at the SQL.
   StatusOr<SqlResult> Read(std::string_view sql, std::initializer_list<SqlParam> params);
   StatusOr<SqlResult> Exec(std::string_view sql, std::initializer_list<SqlParam> params);
-  // Writes outside an explicit transaction, through the batcher when there is one.
+  // Writes outside an explicit transaction, through the batcher.
   Status Write(const WriteBatcher::Work& work);
   // A DELETE or UPDATE that must touch one row: kNotFound when it touched none.
   Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
@@ -150,9 +148,6 @@ class SqlStore final : public Store {
   std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
   ConnectionPool pool_;
   std::unique_ptr<WriteBatcher> batcher_;
-  // Without a batcher: where CompleteWrite runs. Declared after pool_ and batcher_, so it is
-  // destroyed first, running what is still queued while the pool is alive.
-  std::unique_ptr<TransactionThreads> threads_;
   std::function<Status()> write_probe_;
   StorageMetrics metrics_;
 };

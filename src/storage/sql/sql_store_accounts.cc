@@ -97,12 +97,19 @@ StatusOr<ClientPolicy> SqlStore::GetClientPolicy(const std::string& client_id) {
   return DecodeClientPolicy(r.rows[0]);
 }
 
+namespace {
+SqlTask<Status> MarkClientUsed(SqlConnection& c, const std::string& client_id, int64_t now) {
+  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult r, co_await c.Pipelined(kMarkClientUsed, client_id, now));
+  if (r.affected == 0) co_return NotFoundError("client " + client_id);
+  co_return Status::Ok();
+}
+}  // namespace
+
 void SqlStore::TouchClient(std::string client_id, int64_t now, StatusCompletion done) {
   CompleteWrite<bool>(
-      [client_id = std::move(client_id), now](SqlConnection& c, bool&) -> Status {
-        AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kMarkClientUsed, {client_id, now}));
-        if (r.affected == 0) return NotFoundError("client " + client_id);
-        return Status::Ok();
+      {},
+      [client_id = std::move(client_id), now](SqlConnection& c, bool&) {
+        return MarkClientUsed(c, client_id, now);
       },
       [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
 }

@@ -31,38 +31,42 @@ constexpr std::string_view kSelectLiveTransaction =
     "transaction_hash = $1 AND expires_at > $2 AND consumed_at = 0";
 
 // One approval inside the caller's write transaction (ApproveTransaction's contract).
-Status ApproveIn(SqlConnection& c, const std::string& transaction_hash,
-                 const std::string& session_hash, int64_t now, const DecideApproval& decide,
-                 ApprovalOutcome& outcome) {
+SqlTask<Status> ApproveIn(SqlConnection& c, const std::string& transaction_hash,
+                          const std::string& session_hash, int64_t now,
+                          const DecideApproval& decide, ApprovalOutcome& outcome) {
   outcome = ApprovalOutcome::kNotFound;
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult txn, c.Query(kSelectLiveTransaction, {transaction_hash, now}));
-  if (txn.rows.empty()) return Status::Ok();
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult session, c.Query(kSelectLiveSession, {session_hash, now}));
-  if (session.rows.empty()) return Status::Ok();
+  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult txn,
+                               co_await c.Pipelined(kSelectLiveTransaction, transaction_hash, now));
+  if (txn.rows.empty()) co_return Status::Ok();
+  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult session,
+                               co_await c.Pipelined(kSelectLiveSession, session_hash, now));
+  if (session.rows.empty()) co_return Status::Ok();
   std::optional<Approval> approval =
       decide(DecodeTransaction(txn.rows[0]), SessionFromRow(session.rows[0]));
   if (!approval) {
     outcome = ApprovalOutcome::kRefused;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins (on
   // PostgreSQL a concurrent one may have committed since the read).
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult consumed, c.Query("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
-                                  "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
-                                  {transaction_hash, now}));
-  if (consumed.affected == 0) return Status::Ok();
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult consumed,
+      co_await c.Pipelined("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
+                           "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
+                           transaction_hash, now));
+  if (consumed.affected == 0) co_return Status::Ok();
   const Consent& consent = approval->consent;
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult standing, c.Query("SELECT scope FROM consents WHERE user_id = $1 AND "
-                                  "client_id = $2 AND resource = $3",
-                                  {consent.user_id, consent.client_id, consent.resource}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult standing,
+      co_await c.Pipelined("SELECT scope FROM consents WHERE user_id = $1 AND "
+                           "client_id = $2 AND resource = $3",
+                           consent.user_id, consent.client_id, consent.resource));
   Consent merged = consent;
   if (!standing.rows.empty()) merged.scope = WordSetUnion(Text(standing.rows[0], 0), consent.scope);
-  AUTHGENT_RETURN_IF_ERROR(UpsertConsentRow(c, merged));
-  AUTHGENT_RETURN_IF_ERROR(InsertCode(c, approval->code));
+  AUTHGENT_CO_RETURN_IF_ERROR(co_await UpsertConsentRow(c, merged));
+  AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertCode(c, approval->code));
   outcome = ApprovalOutcome::kApproved;
-  return Status::Ok();
+  co_return Status::Ok();
 }
 }  // namespace
 
@@ -128,7 +132,9 @@ StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransactionByUpstreamState(
 void SqlStore::ApproveTransaction(std::string transaction_hash, std::string session_hash,
                                   int64_t now, DecideApproval decide,
                                   Completion<ApprovalOutcome> done) {
+  std::string key = "transaction:" + transaction_hash;
   CompleteWrite<ApprovalOutcome>(
+      std::move(key),
       [transaction_hash = std::move(transaction_hash), session_hash = std::move(session_hash), now,
        decide = std::move(decide)](SqlConnection& c, ApprovalOutcome& outcome) {
         return ApproveIn(c, transaction_hash, session_hash, now, decide, outcome);

@@ -20,105 +20,110 @@ constexpr std::string_view kInsertFamily =
 constexpr std::string_view kInsertToken =
     "INSERT INTO refresh_tokens (" AUTHGENT_REFRESH_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-Status InsertFamily(SqlConnection& c, const RefreshFamily& f) {
-  return c.Query(kInsertFamily, {f.family_id, f.client_id, f.user_id, f.resource, f.scope,
-                                 f.auth_time, f.created_at, f.expires_at, f.revoked_at})
+SqlTask<Status> InsertFamily(SqlConnection& c, const RefreshFamily& f) {
+  co_return (co_await c.Pipelined(kInsertFamily, f.family_id, f.client_id, f.user_id, f.resource,
+                                  f.scope, f.auth_time, f.created_at, f.expires_at, f.revoked_at))
       .status();
 }
 
-Status InsertToken(SqlConnection& c, const RefreshToken& t, const std::string& family_id) {
-  return c.Query(kInsertToken, {t.token_hash, family_id, t.access_jti, t.access_expires_at,
-                                t.created_at, t.idle_expires_at, t.used_at})
+SqlTask<Status> InsertToken(SqlConnection& c, const RefreshToken& t, const std::string& family_id) {
+  co_return (co_await c.Pipelined(kInsertToken, t.token_hash, family_id, t.access_jti,
+                                  t.access_expires_at, t.created_at, t.idle_expires_at, t.used_at))
       .status();
 }
 
 // Revokes a family (if not already) and denies its unexpired access tokens.
-Status RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t now) {
-  AUTHGENT_RETURN_IF_ERROR(
-      c.Query("UPDATE refresh_families SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0",
-              {family_id, now})
+SqlTask<Status> RevokeFamilyIn(SqlConnection& c, const std::string& family_id, int64_t now) {
+  AUTHGENT_CO_RETURN_IF_ERROR(
+      (co_await c.Pipelined(
+           "UPDATE refresh_families SET revoked_at = $2 WHERE family_id = $1 AND revoked_at = 0",
+           family_id, now))
           .status());
-  return c.Query("INSERT INTO revoked_access_tokens (jti, expires_at) "
-                 "SELECT access_jti, access_expires_at FROM refresh_tokens "
-                 "WHERE family_id = $1 AND access_expires_at > $2 AND access_jti <> '' "
-                 "ON CONFLICT (jti) DO NOTHING",
-                 {family_id, now})
+  co_return (co_await c.Pipelined("INSERT INTO revoked_access_tokens (jti, expires_at) "
+                                  "SELECT access_jti, access_expires_at FROM refresh_tokens "
+                                  "WHERE family_id = $1 AND access_expires_at > $2 AND "
+                                  "access_jti <> '' ON CONFLICT (jti) DO NOTHING",
+                                  family_id, now))
       .status();
 }
 
-
 // One redemption inside the caller's write transaction (RedeemCode's contract).
-Status RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
-                    const IssueForCode& issue, const IsRetryOfCode& is_retry,
-                    CodeRedemption& result) {
+SqlTask<Status> RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int64_t now,
+                             const IssueForCode& issue, const IsRetryOfCode& is_retry,
+                             CodeRedemption& result) {
   // The common case costs one read and one UPDATE of the code: the read decides, the
   // conditional UPDATE consumes (and records the family) only if no one consumed it meanwhile.
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult found, c.Query("SELECT " AUTHGENT_CODE_COLUMNS
-                               " FROM authorization_codes WHERE code_hash = $1",
-                               {code_hash}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult found, co_await c.Pipelined("SELECT " AUTHGENT_CODE_COLUMNS
+                                            " FROM authorization_codes WHERE code_hash = $1",
+                                            code_hash));
   if (found.rows.empty()) {
     result.outcome = CodeRedemption::Outcome::kNotFound;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   result.code = DecodeCode(found.rows[0]);
   if (result.code.consumed_at == 0 && result.code.expires_at <= now) {
     result.outcome = CodeRedemption::Outcome::kExpired;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   if (result.code.consumed_at == 0) {
     result.code.consumed_at = now;
     std::optional<IssuedFamily> issued = issue ? issue(result.code) : std::nullopt;
     std::string family_id = issued ? issued->family.family_id : std::string();
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult won, c.Query("UPDATE authorization_codes SET consumed_at = $2, family_id = $3 "
-                               "WHERE code_hash = $1 AND consumed_at = 0",
-                               {code_hash, now, family_id}));
+    AUTHGENT_CO_ASSIGN_OR_RETURN(
+        SqlResult won,
+        co_await c.Pipelined("UPDATE authorization_codes SET consumed_at = $2, family_id = $3 "
+                             "WHERE code_hash = $1 AND consumed_at = 0",
+                             code_hash, now, family_id));
     if (won.affected == 1) {
       result.outcome = CodeRedemption::Outcome::kRedeemed;
-      if (!issued) return Status::Ok();
-      AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, issued->family));
-      AUTHGENT_RETURN_IF_ERROR(InsertToken(c, issued->first_token, family_id));
+      if (!issued) co_return Status::Ok();
+      AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertFamily(c, issued->family));
+      AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertToken(c, issued->first_token, family_id));
       if (issued->client_used_at != 0) {
-        AUTHGENT_RETURN_IF_ERROR(
-            c.Query(kMarkClientUsed, {issued->family.client_id, issued->client_used_at})
-                .status());
+        AUTHGENT_CO_RETURN_IF_ERROR((co_await c.Pipelined(kMarkClientUsed, issued->family.client_id,
+                                                          issued->client_used_at))
+                                        .status());
       }
       result.code.family_id = family_id;
       result.family_issued = true;
-      return Status::Ok();
+      co_return Status::Ok();
     }
     // PostgreSQL only: a concurrent redemption committed between our read and our UPDATE
     // (SQLite write transactions are serial). Ours is a replay of it, or a retry.
   }
   // The UPDATE (not a SELECT) both records the presentation and, on PostgreSQL, waits for a
   // concurrent redemption to commit, so the row read is the committed one.
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult replay, c.Query("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
-                                "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
-                                {code_hash, now}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult replay,
+      co_await c.Pipelined("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
+                           "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
+                           code_hash, now));
   if (replay.rows.empty()) {  // deleted meanwhile (the reaper removes expired codes)
     result.outcome = CodeRedemption::Outcome::kNotFound;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   result.code = DecodeCode(replay.rows[0]);
   if (is_retry && is_retry(result.code)) {
     result.outcome = CodeRedemption::Outcome::kRetried;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   result.outcome = CodeRedemption::Outcome::kReplayed;
-  if (!result.code.family_id.empty()) return RevokeFamilyIn(c, result.code.family_id, now);
-  return Status::Ok();
+  if (!result.code.family_id.empty())
+    co_return co_await RevokeFamilyIn(c, result.code.family_id, now);
+  co_return Status::Ok();
 }
 }  // namespace
 
 Status SqlStore::CreateCode(const AuthorizationCode& code) {
-  return Write([&](SqlConnection& c) { return InsertCode(c, code); });
+  return Write([&](SqlConnection& c) { return c.RunNow(InsertCode(c, code)); });
 }
 
 void SqlStore::RedeemCode(std::string code_hash, int64_t now, IssueForCode issue,
                           IsRetryOfCode is_retry, Completion<CodeRedemption> done) {
+  std::string key = "code:" + code_hash;
   CompleteWrite<CodeRedemption>(
+      std::move(key),
       [code_hash = std::move(code_hash), now, issue = std::move(issue),
        is_retry = std::move(is_retry)](SqlConnection& c, CodeRedemption& result) {
         return RedeemCodeIn(c, code_hash, now, issue, is_retry, result);
@@ -128,8 +133,8 @@ void SqlStore::RedeemCode(std::string code_hash, int64_t now, IssueForCode issue
 
 Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {
   return InTransaction(true, [&](SqlConnection& c) -> Status {
-    AUTHGENT_RETURN_IF_ERROR(InsertFamily(c, family));
-    return InsertToken(c, first_token, family.family_id);
+    AUTHGENT_RETURN_IF_ERROR(c.RunNow(InsertFamily(c, family)));
+    return c.RunNow(InsertToken(c, first_token, family.family_id));
   });
 }
 
@@ -150,42 +155,48 @@ constexpr std::string_view kSelectUseAndSuccessor =
 
 // One presentation of a refresh token inside the caller's write transaction
 // (RotateRefreshToken's contract).
-Status RotateIn(SqlConnection& c, const RefreshPresentation& presented, const AcceptFamily& accept,
-                Rotation& result) {
+SqlTask<Status> RotateIn(SqlConnection& c, const RefreshPresentation& presented,
+                         const AcceptFamily& accept, Rotation& result) {
   const std::string& token_hash = presented.token_hash;
   const int64_t now = presented.now;
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, c.Query(kSelectTokenAndFamily, {token_hash}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult r,
+                               co_await c.Pipelined(kSelectTokenAndFamily, token_hash));
   if (r.rows.empty()) {
     result.outcome = Rotation::Outcome::kNotFound;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   RefreshToken token = DecodeRefreshToken(r.rows[0]);
   result.family = DecodeFamily(r.rows[0], kFamilyOffset);
   if (result.family.revoked_at != 0) {
     result.outcome = Rotation::Outcome::kRevoked;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   if (RefreshTokenExpired(token, result.family, now)) {
     result.outcome = Rotation::Outcome::kExpired;
-    return Status::Ok();
+    co_return Status::Ok();
   }
   if (accept && !accept(result.family)) {
     result.outcome = Rotation::Outcome::kRejected;
-    return Status::Ok();
+    co_return Status::Ok();
   }
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult first, c.Query("UPDATE refresh_tokens SET used_at = $2, successor_hash = $3 "
-                               "WHERE token_hash = $1 AND used_at = 0",
-                               {token_hash, now, presented.successor.token_hash}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult first,
+      co_await c.Pipelined("UPDATE refresh_tokens SET used_at = $2, successor_hash = $3 "
+                           "WHERE token_hash = $1 AND used_at = 0",
+                           token_hash, now, presented.successor.token_hash));
   if (first.affected == 1) {
     result.outcome = Rotation::Outcome::kRotated;
-    AUTHGENT_RETURN_IF_ERROR(InsertToken(c, presented.successor, result.family.family_id));
-    if (presented.client_used_at == 0) return Status::Ok();
-    return c.Query(kMarkClientUsed, {result.family.client_id, presented.client_used_at}).status();
+    AUTHGENT_CO_RETURN_IF_ERROR(
+        co_await InsertToken(c, presented.successor, result.family.family_id));
+    if (presented.client_used_at == 0) co_return Status::Ok();
+    co_return (
+        co_await c.Pipelined(kMarkClientUsed, result.family.client_id, presented.client_used_at))
+        .status();
   }
   // Used before. Re-read its use and its successor: under READ COMMITTED the SELECT above may
   // predate the competing rotation that just committed.
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult used, c.Query(kSelectUseAndSuccessor, {token_hash}));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult used,
+                               co_await c.Pipelined(kSelectUseAndSuccessor, token_hash));
   int64_t used_at = used.rows.empty() ? 0 : Int(used.rows[0], 0);
   bool has_successor = !used.rows.empty() && used.rows[0][1].has_value();
   if (used_at != 0 && now - used_at <= presented.grace_seconds && has_successor) {
@@ -195,12 +206,12 @@ Status RotateIn(SqlConnection& c, const RefreshPresentation& presented, const Ac
     if (successor.used_at == 0 && successor.idle_expires_at > now) {
       result.outcome = Rotation::Outcome::kGraceReissued;
       result.successor = std::move(successor);
-      return Status::Ok();
+      co_return Status::Ok();
     }
   }
   result.outcome = Rotation::Outcome::kReuseDetected;
   result.family.revoked_at = now;
-  return RevokeFamilyIn(c, result.family.family_id, now);
+  co_return co_await RevokeFamilyIn(c, result.family.family_id, now);
 }
 
 }  // namespace
@@ -214,11 +225,11 @@ StatusOr<std::pair<RefreshToken, RefreshFamily>> SqlStore::GetRefreshToken(
 
 void SqlStore::RotateRefreshToken(RefreshPresentation presented, AcceptFamily accept,
                                   Completion<Rotation> done) {
+  std::string key = "refresh:" + presented.token_hash;
   CompleteWrite<Rotation>(
-      [presented = std::move(presented), accept = std::move(accept)](SqlConnection& c,
-                                                                     Rotation& result) {
-        return RotateIn(c, presented, accept, result);
-      },
+      std::move(key),
+      [presented = std::move(presented), accept = std::move(accept)](
+          SqlConnection& c, Rotation& result) { return RotateIn(c, presented, accept, result); },
       std::move(done));
 }
 
@@ -227,7 +238,7 @@ Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult r, c.Query("SELECT 1 FROM refresh_families WHERE family_id = $1", {family_id}));
     if (r.rows.empty()) return NotFoundError("refresh family " + family_id);
-    return RevokeFamilyIn(c, family_id, now);
+    return c.RunNow(RevokeFamilyIn(c, family_id, now));
   });
 }
 

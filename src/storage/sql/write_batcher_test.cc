@@ -6,6 +6,7 @@
 
 #include <future>
 #include <thread>
+#include <tuple>
 
 namespace authgent::storage::sql {
 namespace {
@@ -14,6 +15,7 @@ struct Recorder {
   std::mutex mu;
   std::vector<std::string> log;
   bool fail_commit = false;
+  bool pipelines = false;
   size_t Size() {
     std::lock_guard<std::mutex> lock(mu);
     return log.size();
@@ -27,9 +29,16 @@ struct Recorder {
 class RecordingConnection final : public SqlConnection {
  public:
   explicit RecordingConnection(Recorder& r) : r_(r) {}
-  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam>) override {
+  StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam>) override {
     r_.Add(std::string(sql));
+    if (sql.starts_with("FAIL")) return AlreadyExistsError("duplicate key");
     return SqlResult{};
+  }
+  // As PostgreSQL's: statements wait for flights (the flight itself runs them in turn).
+  bool CanPipeline() const override { return r_.pipelines; }
+  std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
+    r_.Add("FLIGHT " + std::to_string(flight.size()));
+    return SqlConnection::SendFlight(flight);
   }
   Status Script(std::string_view sql) override {
     r_.Add(std::string(sql));
@@ -66,6 +75,16 @@ WriteBatcher::Work Writes(std::string what, Status result = Status::Ok()) {
     (void)c.Query(what, {});
     return result;
   };
+}
+
+// A coroutine write of two statements, "<what> 1" and "<what> 2", that then returns `result`.
+SqlTask<Status> TwoStatements(SqlConnection& c, std::string what, Status result) {
+  AUTHGENT_CO_RETURN_IF_ERROR((co_await c.Pipelined(what + " 1")).status());
+  AUTHGENT_CO_RETURN_IF_ERROR((co_await c.Pipelined(what + " 2")).status());
+  co_return result;
+}
+WriteBatcher::AsyncWork AsyncWrites(std::string what, Status result = Status::Ok()) {
+  return [what, result](SqlConnection& c) { return TwoStatements(c, what, result); };
 }
 
 TEST(WriteBatcher, ALoneWriteIsOneTransactionWithoutSavepoints) {
@@ -170,11 +189,11 @@ TEST(WriteBatcher, SubmittedWritesShareTheBatchAndHearTheirOwnStatusAfterTheComm
       }).ok());
     });
     while (r.Size() < 2) std::this_thread::yield();
-    batcher.Submit(Writes("INSERT b"), [&](Status s) {
+    batcher.Submit(AsyncWrites("INSERT b"), [&](Status s) {
       heard[0] = s;
       r.Add("done b");
     });
-    batcher.Submit(Writes("INSERT c", AlreadyExistsError("taken")), [&](Status s) {
+    batcher.Submit(AsyncWrites("INSERT c", AlreadyExistsError("taken")), [&](Status s) {
       heard[1] = s;
       r.Add("done c");
     });
@@ -184,20 +203,19 @@ TEST(WriteBatcher, SubmittedWritesShareTheBatchAndHearTheirOwnStatusAfterTheComm
   }  // the destructor runs what is still queued
   EXPECT_TRUE(heard[0].ok());
   EXPECT_EQ(heard[1].code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(r.log, (std::vector<std::string>{
-                       "BEGIN write", "INSERT first", "COMMIT",
-                       "BEGIN write",
-                       "SAVEPOINT batched", "INSERT b", "RELEASE batched",
-                       "SAVEPOINT batched", "INSERT c", "ROLLBACK TO batched", "RELEASE batched",
-                       "COMMIT", "done b", "done c"}));
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT first", "COMMIT", "BEGIN write",
+                                             "SAVEPOINT batched", "INSERT b 1", "INSERT b 2",
+                                             "RELEASE batched", "SAVEPOINT batched", "INSERT c 1",
+                                             "INSERT c 2", "ROLLBACK TO batched", "RELEASE batched",
+                                             "COMMIT", "done b", "done c"}));
 }
 
 TEST(WriteBatcher, AThrowingCompletionLeavesTheBatcherWorking) {
   Recorder r;
   WriteBatcher batcher(FactoryFor(r));
   std::promise<Status> second;
-  batcher.Submit(Writes("INSERT a"), [](Status) { throw std::runtime_error("boom"); });
-  batcher.Submit(Writes("INSERT b"), [&](Status s) { second.set_value(s); });
+  batcher.Submit(AsyncWrites("INSERT a"), [](Status) { throw std::runtime_error("boom"); });
+  batcher.Submit(AsyncWrites("INSERT b"), [&](Status s) { second.set_value(s); });
   EXPECT_TRUE(second.get_future().get().ok());
   EXPECT_TRUE(batcher.Run(Writes("INSERT c")).ok());
 }
@@ -234,6 +252,98 @@ TEST(WriteBatcher, UnderLoadABatchGathersUntilTheTargetArrives) {
   EXPECT_EQ(last, (std::vector<std::string>{"BEGIN write", "SAVEPOINT batched", "INSERT d",
                                             "RELEASE batched", "SAVEPOINT batched", "INSERT e",
                                             "RELEASE batched", "COMMIT"}));
+}
+
+// On a pipelining connection: holds a first write open, queues `jobs` (what, key, result) behind
+// it, then lets them run as one batch. Returns each queued job's status.
+std::vector<Status> SideBySide(
+    Recorder& r, const std::vector<std::tuple<std::string, std::string, Status>>& jobs) {
+  r.pipelines = true;
+  std::vector<Status> heard(jobs.size());
+  {
+    WriteBatcher batcher(FactoryFor(r));
+    std::promise<void> release;
+    std::shared_future<void> go = release.get_future().share();
+    std::thread first([&, go] {
+      EXPECT_TRUE(batcher
+                      .Run([&, go](SqlConnection& c) {
+                        (void)c.Query("INSERT first", {});
+                        go.wait();
+                        return Status::Ok();
+                      })
+                      .ok());
+    });
+    while (r.Size() < 2) std::this_thread::yield();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const auto& [what, key, result] = jobs[i];
+      batcher.Submit(
+          AsyncWrites(what, result), [&heard, i](Status s) { heard[i] = s; }, key);
+    }
+    while (batcher.Waiting() != jobs.size()) std::this_thread::yield();
+    release.set_value();
+    first.join();
+  }  // the destructor runs what is still queued
+  return heard;
+}
+
+TEST(WriteBatcher, OnAPipeliningConnectionTheJobsRunSideBySideOneFlightPerStep) {
+  Recorder r;
+  std::vector<Status> heard = SideBySide(r, {{"INSERT a", "", Status::Ok()},
+                                             {"INSERT b", "", Status::Ok()},
+                                             {"INSERT c", "", Status::Ok()}});
+  for (const Status& s : heard) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT first", "COMMIT", "BEGIN write",
+                                             "FLIGHT 3", "INSERT a 1", "INSERT b 1", "INSERT c 1",
+                                             "FLIGHT 3", "INSERT a 2", "INSERT b 2", "INSERT c 2",
+                                             "COMMIT"}));
+}
+
+TEST(WriteBatcher, JobsWithTheSameKeyRunOneAfterTheOtherInTheSameTransaction) {
+  Recorder r;
+  std::vector<Status> heard = SideBySide(r, {{"INSERT a", "code:x", Status::Ok()},
+                                             {"INSERT b", "code:x", Status::Ok()},
+                                             {"INSERT c", "code:y", Status::Ok()}});
+  for (const Status& s : heard) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT first", "COMMIT", "BEGIN write",
+                                             "FLIGHT 2", "INSERT a 1", "INSERT c 1", "FLIGHT 2",
+                                             "INSERT a 2", "INSERT c 2", "FLIGHT 1", "INSERT b 1",
+                                             "FLIGHT 1", "INSERT b 2", "COMMIT"}));
+}
+
+// No savepoint can undo one of several jobs run side by side: the batch rolls back, the others
+// commit as a batch of their own, and the failing job runs alone and gets its own error.
+TEST(WriteBatcher, AFailingJobRollsTheBatchBackAndRunsAloneAfterTheOthers) {
+  Recorder r;
+  std::vector<Status> heard = SideBySide(r, {{"INSERT a", "", Status::Ok()},
+                                             {"INSERT b", "", NotFoundError("gone")},
+                                             {"INSERT c", "", Status::Ok()}});
+  EXPECT_TRUE(heard[0].ok());
+  EXPECT_EQ(heard[1].code(), StatusCode::kNotFound);
+  EXPECT_TRUE(heard[2].ok());
+  EXPECT_EQ(r.log, (std::vector<std::string>{
+                       "BEGIN write", "INSERT first", "COMMIT",     "BEGIN write", "FLIGHT 3",
+                       "INSERT a 1",  "INSERT b 1",   "INSERT c 1", "FLIGHT 3",    "INSERT a 2",
+                       "INSERT b 2",  "INSERT c 2",   "ROLLBACK",   "BEGIN write", "FLIGHT 2",
+                       "INSERT a 1",  "INSERT c 1",   "FLIGHT 2",   "INSERT a 2",  "INSERT c 2",
+                       "COMMIT",      "BEGIN write",  "FLIGHT 1",   "INSERT b 1",  "FLIGHT 1",
+                       "INSERT b 2",  "ROLLBACK"}));
+}
+
+TEST(WriteBatcher, AFailingStatementInAFlightStopsItAndTheOthersRunAgain) {
+  Recorder r;
+  std::vector<Status> heard = SideBySide(r, {{"INSERT a", "", Status::Ok()},
+                                             {"FAIL b", "", Status::Ok()},
+                                             {"INSERT c", "", Status::Ok()}});
+  EXPECT_TRUE(heard[0].ok());
+  EXPECT_EQ(heard[1].code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(heard[1].message(), "duplicate key");
+  EXPECT_TRUE(heard[2].ok());
+  // The flight stops at the failed statement (a database skips the rest of it).
+  EXPECT_EQ(r.log, (std::vector<std::string>{
+                       "BEGIN write", "INSERT first", "COMMIT",   "BEGIN write", "FLIGHT 3",
+                       "INSERT a 1",  "FAIL b 1",     "ROLLBACK", "BEGIN write", "FLIGHT 2",
+                       "INSERT a 1",  "INSERT c 1",   "FLIGHT 2", "INSERT a 2",  "INSERT c 2",
+                       "COMMIT",      "BEGIN write",  "FLIGHT 1", "FAIL b 1",    "ROLLBACK"}));
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ class SqliteConnection final : public SqlConnection {
     sqlite3_close_v2(db_);
   }
 
-  StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) override {
+  StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params) override {
     AUTHGENT_ASSIGN_OR_RETURN(Prepared * p, Prepare(sql));
     sqlite3_stmt* stmt = p->stmt;
     // A write outside a transaction takes the write lock for its one statement.
@@ -266,9 +266,9 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> probe, Connect(options, shared));
   probe.reset();
   SqliteOptions copy = options;
-  auto store = std::make_unique<sql::SqlStore>(
-      [copy, shared]() { return Connect(copy, shared); }, options.pool_size,
-      /*batch_writes=*/true, "sqlite");
+  auto store =
+      std::make_unique<sql::SqlStore>([copy, shared]() { return Connect(copy, shared); },
+                                      options.pool_size, sql::WriteBatcherOptions{}, "sqlite");
   store->SetWriteProbe([path = options.path]() { return ProbeDiskSpace(path); });
   return std::unique_ptr<Store>(std::move(store));
 }
