@@ -131,13 +131,14 @@ int main(int argc, char** argv) {
   }
   std::ofstream(out_dir + "/client_id") << client_id << "\n";
 
-  // Rows are many; eight writers at once let the store batch their commits (SQLite) or commit
-  // side by side (PostgreSQL). Each writer appends whole lines to the output under a lock.
+  // Rows are many; 32 writers at once let the store's batch writer put 32 rows in each commit
+  // (on PostgreSQL, in each flight of statements). Each appends whole lines to the output under
+  // a lock.
   std::mutex out_mu;
   auto in_parallel = [&](const char* what, int64_t total, auto&& add_one) {
     std::atomic<int64_t> next{1};
     std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) {
+    for (int t = 0; t < 32; ++t) {
       threads.emplace_back([&] {
         for (int64_t i = next++; i <= total; i = next++) {
           add_one(i);
