@@ -184,7 +184,7 @@ class TokenService::CodeGrant final : public PendingGrant,
 
   void Write(std::function<void()> written) override {
     service_.store_.RedeemCode(
-        code_hash_, now_, Issuer(), RetryCheck(),
+        code_hash_, now_, family_id_, Issuer(), RetryCheck(),
         [self = shared_from_this(), written = std::move(written)](
             StatusOr<storage::CodeRedemption> r) {
           self->redeemed_ = std::move(r);

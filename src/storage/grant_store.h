@@ -39,9 +39,8 @@ struct CodeRedemption {
 
 // Decides, inside the redemption's transaction, what a redeemed code is worth: the family to
 // create for it, or nothing when the request does not match the code (the code stays consumed).
-// It runs before the code is marked consumed; when a concurrent redemption wins meanwhile
-// (PostgreSQL), the outcome is kReplayed and what it returned is dropped. It should only compare:
-// anything slower lengthens SQLite's serialised write.
+// It runs once this caller has consumed the code, so only for the one redemption that wins. It
+// should only compare: anything slower lengthens SQLite's serialised write.
 using IssueForCode = std::function<std::optional<IssuedFamily>(const AuthorizationCode&)>;
 // Decides, inside the transaction, whether a presentation of an already consumed code is its own
 // client retrying an answer it never received (the caller compares the client, the PKCE
@@ -94,9 +93,12 @@ class GrantStore {
   // second presentation is kReplayed and revokes the family issued from the code (and denies its
   // access tokens), also in one transaction; unless `is_retry` (may be null) calls it a retry of
   // the first: kRetried, nothing revoked. `done` gets the result (storage/completion.h); the
-  // store keeps `issue` and `is_retry` until it has run.
-  virtual void RedeemCode(std::string code_hash, int64_t now, IssueForCode issue,
-                          IsRetryOfCode is_retry, Completion<CodeRedemption> done) = 0;
+  // store keeps `issue` and `is_retry` until it has run. `family_id` is the id `issue` will give
+  // the family: the code records it as it is consumed, in the same statement; when `issue`
+  // returns none or another id, the record is corrected in the same transaction.
+  virtual void RedeemCode(std::string code_hash, int64_t now, std::string family_id,
+                          IssueForCode issue, IsRetryOfCode is_retry,
+                          Completion<CodeRedemption> done) = 0;
 
 
   // Refresh tokens.

@@ -65,6 +65,7 @@ class PostgresConnection final : public SqlConnection {
     return Collect(Await(sent).get(), "query");
   }
 
+  sql::SqlDialect dialect() const override { return sql::SqlDialect::kPostgres; }
   Status Script(std::string_view sql) override {
     AUTHGENT_RETURN_IF_ERROR(Usable());
     AUTHGENT_RETURN_IF_ERROR(SendPendingBegin());

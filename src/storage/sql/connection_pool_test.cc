@@ -29,6 +29,7 @@ class FakeConnection final : public SqlConnection {
   Status Rollback() override { return Status::Ok(); }
   Status LockForMigration() override { return Status::Ok(); }
   Status LockTable(std::string_view) override { return Status::Ok(); }
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
   bool healthy() const override { return !broken; }
   bool broken = false;
 

@@ -70,6 +70,7 @@ class ObservedConnection final : public SqlConnection {
     return Recorded([&] { return inner_->LockTable(table); });
   }
   bool healthy() const override { return inner_->healthy(); }
+  SqlDialect dialect() const override { return inner_->dialect(); }
   bool CanPipeline() const override { return inner_->CanPipeline(); }
   std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
     auto started = OutageMonitor::Clock::now();

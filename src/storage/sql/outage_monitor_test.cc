@@ -21,6 +21,7 @@ class ScriptedConnection final : public SqlConnection {
   Status Rollback() override { return next_; }
   Status LockForMigration() override { return next_; }
   Status LockTable(std::string_view) override { return next_; }
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
   bool healthy() const override { return true; }
 
  private:

@@ -193,6 +193,21 @@ constexpr std::string_view kRegistrationAccess = R"SQL(
 ALTER TABLE clients ADD COLUMN registration_token_hash TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// The foreign keys that the grant writes checked on PostgreSQL: a code exchange inserts a family
+// (checked against clients and users) and its first token (checked against the family), a
+// refresh inserts a token. Each check is a query run by a trigger, and locks the referenced row
+// (FOR KEY SHARE, a write to its page): a quarter of the database's CPU per code exchange,
+// measured (docs/performance.md). The cascades they gave are done by the statements that delete
+// clients, users and families (storage/sql/sql_store_accounts.cc, sql_store.cc), which order
+// their deletes so that a grant committing meanwhile is deleted too. SQLite keeps the
+// constraints: it checks them in-process, cheaply, and dropping one would mean rebuilding the
+// table; its cascades then find nothing left to delete.
+constexpr std::string_view kGrantReferencesPostgres = R"SQL(
+ALTER TABLE refresh_families DROP CONSTRAINT IF EXISTS refresh_families_client_id_fkey;
+ALTER TABLE refresh_families DROP CONSTRAINT IF EXISTS refresh_families_user_id_fkey;
+ALTER TABLE refresh_tokens DROP CONSTRAINT IF EXISTS refresh_tokens_family_id_fkey;
+)SQL";
+
 }  // namespace
 
 // Pending: signing_keys.retire_at is no longer read, and is inserted as 0 only because instances
@@ -200,14 +215,15 @@ ALTER TABLE clients ADD COLUMN registration_token_hash TEXT NOT NULL DEFAULT '';
 // that reads it can share the database (a rolling upgrade runs old and new side by side).
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "initial schema", kInitialSchema},
-      {2, "client privileges", kClientPrivileges},
-      {3, "transaction browser", kTransactionBrowser},
-      {4, "refresh successor", kRefreshSuccessor},
-      {5, "code nonce", kCodeNonce},
-      {6, "client documents", kClientDocuments},
-      {7, "client policies", kClientPolicies},
-      {8, "registration access", kRegistrationAccess},
+      {1, "initial schema", kInitialSchema, {}},
+      {2, "client privileges", kClientPrivileges, {}},
+      {3, "transaction browser", kTransactionBrowser, {}},
+      {4, "refresh successor", kRefreshSuccessor, {}},
+      {5, "code nonce", kCodeNonce, {}},
+      {6, "client documents", kClientDocuments, {}},
+      {7, "client policies", kClientPolicies, {}},
+      {8, "registration access", kRegistrationAccess, {}},
+      {9, "grant references", "", kGrantReferencesPostgres},
   };
   return migrations;
 }

@@ -186,4 +186,15 @@ SigningKey DecodeSigningKey(const SqlRow& r) {
   return {Text(r, 0), Text(r, 1), Text(r, 2), Int(r, 3), Int(r, 4)};
 }
 
+StatusOr<int64_t> DeleteFamiliesWhere(SqlConnection& c, std::string_view where,
+                                      std::initializer_list<SqlParam> params) {
+  std::string tokens = "DELETE FROM refresh_tokens WHERE family_id IN (SELECT family_id FROM "
+                       "refresh_families WHERE " +
+                       std::string(where) + ")";
+  AUTHGENT_RETURN_IF_ERROR(c.Query(tokens, params).status());
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult families, c.Query("DELETE FROM refresh_families WHERE " + std::string(where), params));
+  return families.affected;
+}
+
 }  // namespace authgent::storage::sql

@@ -59,6 +59,13 @@ SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code);
 #define AUTHGENT_FAMILY_COLUMNS                                                              \
   "family_id, client_id, user_id, resource, scope, auth_time, created_at, expires_at, revoked_at"
 RefreshFamily DecodeFamily(const SqlRow& row, size_t offset = 0);
+// Deletes the families matching `where` (a condition on refresh_families' columns, unqualified,
+// with `params`), and their refresh tokens first: on PostgreSQL no foreign key cascades from a
+// family to its tokens (storage/sql/schema.cc). Returns how many families went. A token that a
+// rotation adds between the two statements outlives its family, inert: every read of a refresh
+// token joins its family.
+StatusOr<int64_t> DeleteFamiliesWhere(SqlConnection& c, std::string_view where,
+                                      std::initializer_list<SqlParam> params);
 
 // What a new refresh token is inserted with (successor_hash starts empty) ...
 #define AUTHGENT_REFRESH_COLUMNS \

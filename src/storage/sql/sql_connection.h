@@ -101,9 +101,14 @@ class PipelinedStatement : StatementAwait {
   std::array<SqlParam, N> params_;
 };
 
+// Where the two databases' SQL differs: PostgreSQL runs data-modifying statements inside WITH
+// (one statement, one round trip, where SQLite needs several; SQLite runs them in-process).
+enum class SqlDialect { kSqlite, kPostgres };
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
+  virtual SqlDialect dialect() const = 0;
   // Runs one statement, prepared on first use and cached by its text.
   StatusOr<SqlResult> Query(std::string_view sql, std::initializer_list<SqlParam> params) {
     return Execute(sql, std::span<const SqlParam>(params.begin(), params.size()));

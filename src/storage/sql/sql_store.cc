@@ -59,7 +59,9 @@ StatusOr<int> SqlStore::Migrate() {
     int64_t current = Int(done.rows.at(0), 0);
     for (const Migration& m : Migrations()) {
       if (m.version <= current) continue;
-      AUTHGENT_RETURN_IF_ERROR(c.Script(m.sql));
+      bool postgres = c.dialect() == SqlDialect::kPostgres && !m.postgres_sql.empty();
+      std::string_view sql = postgres ? m.postgres_sql : m.sql;
+      if (!sql.empty()) AUTHGENT_RETURN_IF_ERROR(c.Script(sql));
       AUTHGENT_RETURN_IF_ERROR(
           c.Query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                   {m.version, m.name, static_cast<int64_t>(std::time(nullptr))})
@@ -154,7 +156,6 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
       AUTHGENT_PURGE("authorization_codes", "code_hash"),
       AUTHGENT_PURGE("revoked_access_tokens", "jti"),
       AUTHGENT_PURGE("counters", "counter_key"),
-      AUTHGENT_PURGE("refresh_families", "family_id"),
   };
 #undef AUTHGENT_PURGE
   for (std::string_view sql : kPurges) {
@@ -163,6 +164,22 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
       total += r.affected;
       if (r.affected < kPurgeBatch) break;
     }
+  }
+  // Families with their tokens, a batch at a time. The batch is chosen in a fixed order so that
+  // both of DeleteFamiliesWhere's statements pick the same families.
+  for (;;) {
+    int64_t deleted = 0;
+    AUTHGENT_RETURN_IF_ERROR(InTransaction(true, [&](SqlConnection& c) -> Status {
+      AUTHGENT_ASSIGN_OR_RETURN(
+          deleted, DeleteFamiliesWhere(c,
+                                       "family_id IN (SELECT family_id FROM refresh_families "
+                                       "WHERE expires_at <= $1 ORDER BY expires_at, family_id "
+                                       "LIMIT $2)",
+                                       {now, kPurgeBatch}));
+      return Status::Ok();
+    }));
+    total += deleted;
+    if (deleted < kPurgeBatch) break;
   }
   return total;
 }
@@ -175,17 +192,29 @@ StatusOr<int64_t> SqlStore::ReapClients(int64_t unused_before, int64_t idle_befo
   // claude.ai and others register a client per connection: abandoned registrations pile up, and
   // anyone can make this server store a metadata document's client by naming its URL. A client
   // holding a live grant is never touched, whatever its dates; a document's client that goes is
-  // fetched again when next named.
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r,
-      Exec("DELETE FROM clients WHERE source IN ('dcr', 'cimd') AND "
-          "((last_used_at = 0 AND created_at < $1) OR (last_used_at <> 0 AND last_used_at < $2)) "
-          "AND NOT EXISTS (SELECT 1 FROM refresh_families f WHERE f.client_id = clients.client_id "
-          "AND f.revoked_at = 0 AND f.expires_at > $3) "
-          "AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.client_id = clients.client_id "
-          "AND c.expires_at > $3)",
-          {unused_before, idle_before, now}));
-  return r.affected;
+  // fetched again when next named. Its dead families (revoked, not yet purged) go with it.
+  static constexpr std::string_view kAbandoned =
+      "source IN ('dcr', 'cimd') AND "
+      "((last_used_at = 0 AND created_at < $1) OR (last_used_at <> 0 AND last_used_at < $2)) "
+      "AND NOT EXISTS (SELECT 1 FROM refresh_families f WHERE f.client_id = clients.client_id "
+      "AND f.revoked_at = 0 AND f.expires_at > $3) "
+      "AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.client_id = clients.client_id "
+      "AND c.expires_at > $3)";
+  int64_t reaped = 0;
+  AUTHGENT_RETURN_IF_ERROR(InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(
+        DeleteFamiliesWhere(c,
+                            "client_id IN (SELECT client_id FROM clients WHERE " +
+                                std::string(kAbandoned) + ")",
+                            {unused_before, idle_before, now})
+            .status());
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult r, c.Query("DELETE FROM clients WHERE " + std::string(kAbandoned),
+                             {unused_before, idle_before, now}));
+    reaped = r.affected;
+    return Status::Ok();
+  }));
+  return reaped;
 }
 
 }  // namespace authgent::storage::sql

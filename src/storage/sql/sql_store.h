@@ -72,8 +72,8 @@ class SqlStore final : public Store {
                           DecideApproval decide, Completion<ApprovalOutcome> done) override;
 
   Status CreateCode(const AuthorizationCode& code) override;
-  void RedeemCode(std::string code_hash, int64_t now, IssueForCode issue, IsRetryOfCode is_retry,
-                  Completion<CodeRedemption> done) override;
+  void RedeemCode(std::string code_hash, int64_t now, std::string family_id, IssueForCode issue,
+                  IsRetryOfCode is_retry, Completion<CodeRedemption> done) override;
 
   Status CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) override;
   StatusOr<std::pair<RefreshToken, RefreshFamily>> GetRefreshToken(

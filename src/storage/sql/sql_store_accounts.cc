@@ -48,8 +48,17 @@ StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
   return DecodeClient(r.rows[0]);
 }
 
+// The client's row goes first: its codes go with it (a foreign key cascades to them), and a code
+// exchange of this client that has already consumed its code holds that row until it commits,
+// so the delete waits for it. Once the row is gone no new family of this client can be written,
+// and the next statement (a new snapshot) sees every one there is.
 Status SqlStore::DeleteClient(const std::string& client_id) {
-  return RunOne("DELETE FROM clients WHERE client_id = $1", {client_id}, "client " + client_id);
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                              c.Query("DELETE FROM clients WHERE client_id = $1", {client_id}));
+    if (r.affected == 0) return NotFoundError("client " + client_id);
+    return DeleteFamiliesWhere(c, "client_id = $1", {client_id}).status();
+  });
 }
 
 StatusOr<std::vector<Client>> SqlStore::ListClients(const std::string& after, int limit) {
@@ -158,8 +167,14 @@ Status SqlStore::UpdateUser(const User& u) {
       "user " + u.user_id);
 }
 
+// In the order DeleteClient explains, for the user's codes and families.
 Status SqlStore::DeleteUser(const std::string& user_id) {
-  return RunOne("DELETE FROM users WHERE user_id = $1", {user_id}, "user " + user_id);
+  return InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                              c.Query("DELETE FROM users WHERE user_id = $1", {user_id}));
+    if (r.affected == 0) return NotFoundError("user " + user_id);
+    return DeleteFamiliesWhere(c, "user_id = $1", {user_id}).status();
+  });
 }
 
 StatusOr<std::vector<User>> SqlStore::ListUsers() {

@@ -15,8 +15,9 @@
 //   (storage/sql/sql_task.h) run side by side. Each runs until it awaits a statement; the
 //   statements of all of them go in one flight, one round trip; each resumes with its result.
 //   On PostgreSQL a round trip is two context switches and a wake-up of the backend, which cost
-//   more than the statements (docs/performance.md): a batch of n code exchanges takes about five
-//   flights instead of 7n round trips. Jobs with the same key (the code, the refresh token, the
+//   more than the statements (docs/performance.md): a batch of n code exchanges takes three
+//   flights (BEGIN with the codes' UPDATEs, the families with their tokens, the COMMIT) where
+//   one transaction per exchange took four round trips each. Jobs with the same key (the code, the refresh token, the
 //   authorization transaction they act on) never run side by side: the later ones run after
 //   the others are done, in the same transaction, so each sees the other's writes whole. A
 //   statement error breaks a PostgreSQL transaction, and no savepoint can undo a single job of

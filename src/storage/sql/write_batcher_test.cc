@@ -58,6 +58,7 @@ class RecordingConnection final : public SqlConnection {
   }
   Status LockForMigration() override { return Status::Ok(); }
   Status LockTable(std::string_view) override { return Status::Ok(); }
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
   bool healthy() const override { return true; }
 
  private:

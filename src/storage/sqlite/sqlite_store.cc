@@ -108,6 +108,7 @@ class SqliteConnection final : public SqlConnection {
     return result;
   }
 
+  sql::SqlDialect dialect() const override { return sql::SqlDialect::kSqlite; }
   Status Script(std::string_view sql) override {
     std::string text(sql);
     char* err = nullptr;

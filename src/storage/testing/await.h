@@ -22,10 +22,11 @@ T Await(Start&& start) {
 
 inline StatusOr<CodeRedemption> RedeemCodeAndWait(GrantStore& store, std::string code_hash,
                                                   int64_t now, IssueForCode issue,
-                                                  IsRetryOfCode is_retry) {
+                                                  IsRetryOfCode is_retry,
+                                                  std::string family_id = "") {
   return Await<StatusOr<CodeRedemption>>([&](Completion<CodeRedemption> done) {
-    store.RedeemCode(std::move(code_hash), now, std::move(issue), std::move(is_retry),
-                     std::move(done));
+    store.RedeemCode(std::move(code_hash), now, std::move(family_id), std::move(issue),
+                     std::move(is_retry), std::move(done));
   });
 }
 

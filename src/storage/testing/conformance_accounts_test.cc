@@ -103,6 +103,19 @@ TEST_P(StoreConformance, SessionsExpireAndNeedAUser) {
   EXPECT_EQ(store_->GetSession("sh3", now_).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(TokenConformance, DeletingAUserDeletesTheirFamiliesAndTokensOnly) {
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f2", "c1", "u2"), MakeToken("rt2", "j2")).ok());
+  ASSERT_TRUE(store_->DeleteUser("u1").ok());
+  EXPECT_EQ(store_->GetRefreshToken("rt1").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetRefreshToken("rt2").ok());
+  // The token's row went, not only its family: a family of the same id does not bring it back.
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt-new", "j3")).ok());
+  EXPECT_EQ(store_->GetRefreshToken("rt1").status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(TokenConformance, RevokingAUsersAccessEndsSessionsCodesAndFamiliesButNoOneElses) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());

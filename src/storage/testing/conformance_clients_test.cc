@@ -123,6 +123,10 @@ TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
             CodeRedemption::Outcome::kNotFound);
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
+  // The token's row went too, not only its family: a family of the same id does not bring it back.
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt-new", "j2")).ok());
+  EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
@@ -143,6 +147,9 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
     ASSERT_TRUE(store_->CreateClient(c).ok());
   }
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f", "with-grant", "u1"), MakeToken("rt", "j")).ok());
+  RefreshFamily dead = MakeFamily("f-dead", "idle", "u1");
+  dead.revoked_at = now_ - 50 * 86400;
+  ASSERT_TRUE(store_->CreateFamily(dead, MakeToken("rt-dead", "j-dead")).ok());
   auto reaped = store_->ReapClients(now_ - 86400, now_ - 30 * 86400, now_);
   ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
   EXPECT_EQ(*reaped, 3);
@@ -152,6 +159,12 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
   EXPECT_EQ(store_->GetClient("idle").status().code(), StatusCode::kNotFound);
   for (const char* kept : {"fresh", "cli", "with-grant"})
     EXPECT_TRUE(store_->GetClient(kept).ok()) << kept;
+  EXPECT_TRUE(store_->GetRefreshToken("rt").ok());
+  // The reaped client's revoked family went with it, and its token (not only unreachable: a
+  // family of the same id does not bring it back).
+  ASSERT_TRUE(store_->CreateClient(idle).ok());
+  ASSERT_TRUE(store_->CreateFamily(dead, MakeToken("rt-new", "j-new")).ok());
+  EXPECT_EQ(store_->GetRefreshToken("rt-dead").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(StoreConformance, APolicyIsReadWithItsClientAndMayPrecedeIt) {

@@ -76,6 +76,32 @@ TEST_P(TokenConformance, RedeemingCreatesTheFamilyInTheSameTransaction) {
   EXPECT_EQ(store_->GetRefreshToken("rt")->second.family_id, "f1");
 }
 
+// The code records the family id it was redeemed with (what a replay revokes) in the statement
+// that consumes it; the record is corrected when the issuer gives another id, or no family.
+TEST_P(TokenConformance, TheCodeRecordsTheFamilyItWasRedeemedWith) {
+  auto refuse = [](const AuthorizationCode&) -> std::optional<IssuedFamily> { return std::nullopt; };
+  for (const char* code : {"planned", "refused", "other"}) {
+    ASSERT_TRUE(store_->CreateCode(MakeCode(code, "c1", "u1")).ok());
+  }
+  auto planned = RedeemCodeAndWait(*store_, "planned", now_, IssueFamily("f1", "rt1", "j1"),
+                                    nullptr, "f1");
+  EXPECT_EQ(planned->code.family_id, "f1");
+  EXPECT_TRUE(planned->family_issued);
+  auto refused = RedeemCodeAndWait(*store_, "refused", now_, refuse, nullptr, "f2");
+  EXPECT_EQ(refused->code.family_id, "");
+  EXPECT_FALSE(refused->family_issued);
+  auto other = RedeemCodeAndWait(*store_, "other", now_, IssueFamily("f3", "rt3", "j3"), nullptr,
+                                 "f-planned");
+  EXPECT_EQ(other->code.family_id, "f3");
+
+  // A replay finds what was recorded, and revokes that family.
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "planned", now_ + 1, nullptr, nullptr)->code.family_id, "f1");
+  EXPECT_EQ(FamilyOf("rt1")->revoked_at, now_ + 1);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "refused", now_ + 1, nullptr, nullptr)->code.family_id, "");
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "other", now_ + 2, nullptr, nullptr)->code.family_id, "f3");
+  EXPECT_EQ(FamilyOf("rt3")->revoked_at, now_ + 2);
+}
+
 TEST_P(TokenConformance, ACodeRefusedByTheIssuerIsConsumedWithoutAFamily) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   auto refuse = [](const AuthorizationCode&) -> std::optional<IssuedFamily> { return std::nullopt; };
@@ -142,7 +168,7 @@ TEST_P(TokenConformance, GrantWritesCompleteOnTheStoresOwnThread) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   std::promise<std::pair<std::thread::id, ThreadRole>> where;
   std::atomic<int> answers{0};
-  store_->RedeemCode("code", now_, IssueFamily("f1", "rt1", "j1"), nullptr,
+  store_->RedeemCode("code", now_, "f1", IssueFamily("f1", "rt1", "j1"), nullptr,
                      [&](StatusOr<CodeRedemption> r) {
                        EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
                        if (answers.fetch_add(1) == 0) {

@@ -31,6 +31,21 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
   EXPECT_FALSE(*store_->IsAccessTokenRevoked("jti-old"));
 }
 
+TEST_P(StoreConformance, PurgeExpiredDeletesExpiredFamiliesWithTheirTokens) {
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  RefreshFamily expired = MakeFamily("f-old", "c1", "u1");
+  expired.expires_at = now_ + 10;
+  ASSERT_TRUE(store_->CreateFamily(expired, MakeToken("rt-old", "j1")).ok());
+  ASSERT_TRUE(store_->CreateFamily(MakeFamily("f-live", "c1", "u1"), MakeToken("rt-live", "j2")).ok());
+  auto purged = store_->PurgeExpired(now_ + 700);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 1);  // families count, their tokens do not
+  EXPECT_TRUE(store_->GetRefreshToken("rt-live").ok());
+  ASSERT_TRUE(store_->CreateFamily(expired, MakeToken("rt-new", "j3")).ok());
+  EXPECT_EQ(store_->GetRefreshToken("rt-old").status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreConformance, PurgeExpiredDeletesMoreRowsThanOneBatch) {
   // The purge deletes in batches of 500: 1,203 expired rows take three batches of one table.
   constexpr int kExpired = 1203;
