@@ -6,7 +6,7 @@
 // through, as a plain function would. On one that pipelines (PostgreSQL), the batch runs the
 // coroutines of all its jobs side by side: each suspends at its next statement, the statements
 // of all of them go to the database in one flight, and each resumes with its own result. A batch
-// of 30 code exchanges then costs about five round trips instead of 150.
+// of 30 code exchanges then costs three round trips (with its COMMIT) instead of 90.
 //
 // SqlTask is lazy (it starts when first resumed or awaited), owns its frame, and hands control
 // back to its awaiting coroutine when it ends. Coroutines here take their arguments by value or
