@@ -105,25 +105,30 @@ SqlTask<Status> RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int
     result.family_issued = true;
     co_return Status::Ok();
   }
-  // Consumed before (by another request, or by a concurrent one that just committed), expired,
-  // or unknown. The UPDATE both records a presentation of a consumed code and returns the row as
-  // committed.
+  // Consumed before (by another request, or by a concurrent one that the UPDATE above waited
+  // for), expired, or unknown. One read decides: an unknown code (what a stranger guessing
+  // codes sends) costs these two statements and no more.
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult found, co_await c.Pipelined("SELECT " AUTHGENT_CODE_COLUMNS
+                                            " FROM authorization_codes WHERE code_hash = $1",
+                                            code_hash));
+  if (found.rows.empty()) {  // never issued, or deleted (the reaper removes expired codes)
+    result.outcome = CodeRedemption::Outcome::kNotFound;
+    co_return Status::Ok();
+  }
+  result.code = DecodeCode(found.rows[0]);
+  if (result.code.consumed_at == 0) {  // still unconsumed, so expired
+    result.outcome = CodeRedemption::Outcome::kExpired;
+    co_return Status::Ok();
+  }
+  // A presentation of a consumed code is recorded; the row returned is the committed one.
   AUTHGENT_CO_ASSIGN_OR_RETURN(
       SqlResult replay,
       co_await c.Pipelined("UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 "
                            "AND consumed_at <> 0 RETURNING " AUTHGENT_CODE_COLUMNS,
                            code_hash, now));
-  if (replay.rows.empty()) {
-    AUTHGENT_CO_ASSIGN_OR_RETURN(
-        SqlResult found, co_await c.Pipelined("SELECT " AUTHGENT_CODE_COLUMNS
-                                              " FROM authorization_codes WHERE code_hash = $1",
-                                              code_hash));
-    if (found.rows.empty()) {  // never issued, or deleted (the reaper removes expired codes)
-      result.outcome = CodeRedemption::Outcome::kNotFound;
-      co_return Status::Ok();
-    }
-    result.code = DecodeCode(found.rows[0]);
-    result.outcome = CodeRedemption::Outcome::kExpired;  // unconsumed, so expired
+  if (replay.rows.empty()) {  // deleted meanwhile (the reaper removes expired codes)
+    result.outcome = CodeRedemption::Outcome::kNotFound;
     co_return Status::Ok();
   }
   result.code = DecodeCode(replay.rows[0]);
