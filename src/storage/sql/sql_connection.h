@@ -101,6 +101,20 @@ class PipelinedStatement : StatementAwait {
   std::array<SqlParam, N> params_;
 };
 
+// The same with parameters the caller keeps alive until the statement has been awaited: for a
+// statement whose parameters arrive as a list (SqlStore::Exec, whose caller waits for its commit).
+class PipelinedSpanStatement : StatementAwait {
+ public:
+  PipelinedSpanStatement(SqlConnection& c, std::string_view sql, std::span<const SqlParam> params)
+      : StatementAwait(c, sql), params_(params) {}
+  bool await_ready() { return Ready(params_); }
+  void await_suspend(std::coroutine_handle<> waiter) { Suspend(waiter); }
+  StatusOr<SqlResult> await_resume() { return Resume(); }
+
+ private:
+  std::span<const SqlParam> params_;
+};
+
 // Where the two databases' SQL differs: PostgreSQL runs data-modifying statements inside WITH
 // (one statement, one round trip, where SQLite needs several; SQLite runs them in-process).
 enum class SqlDialect { kSqlite, kPostgres };
@@ -131,6 +145,9 @@ class SqlConnection {
   template <typename... P>
   PipelinedStatement<sizeof...(P)> Pipelined(std::string_view sql, const P&... params) {
     return PipelinedStatement<sizeof...(P)>(*this, sql, params...);
+  }
+  PipelinedSpanStatement PipelinedList(std::string_view sql, std::span<const SqlParam> params) {
+    return PipelinedSpanStatement(*this, sql, params);
   }
 
   // Pipelining, for the write batcher (storage/sql/write_batcher.h). A backend that can send

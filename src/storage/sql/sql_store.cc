@@ -28,10 +28,14 @@ StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<S
 }
 
 StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
+  // Pipelined: on PostgreSQL the statement joins the batch's flight, where a straight Query
+  // would hold the whole batch for a round trip of its own. The caller waits for the commit, so
+  // `sql` and `params` outlive every run of the coroutine.
   StatusOr<SqlResult> result = InternalError("write not run");
-  AUTHGENT_RETURN_IF_ERROR(batcher_->Run([&](SqlConnection& c) {
-    result = c.Query(sql, params);
-    return result.status();
+  std::span<const SqlParam> list(params.begin(), params.size());
+  AUTHGENT_RETURN_IF_ERROR(batcher_->RunPipelined([&](SqlConnection& c) -> SqlTask<Status> {
+    result = co_await c.PipelinedList(sql, list);
+    co_return result.status();
   }));
   return result;
 }

@@ -40,7 +40,8 @@ Status RunToEnd(SqlTask<Status> task) {
 }  // namespace
 
 SqlTask<Status> WriteBatcher::Job::Start(SqlConnection& c) const {
-  return work != nullptr ? Straight(*work, c) : async_work(c);
+  if (work != nullptr) return Straight(*work, c);
+  return blocking_async != nullptr ? (*blocking_async)(c) : async_work(c);
 }
 
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
@@ -94,6 +95,15 @@ Status WriteBatcher::Run(const Work& work) {
   CheckMayBlock("a batched commit");
   Job job;
   job.work = &work;
+  Enqueue(&job);
+  job.done.Wait();
+  return job.status;
+}
+
+Status WriteBatcher::RunPipelined(const AsyncWork& work) {
+  CheckMayBlock("a batched commit");
+  Job job;
+  job.blocking_async = &work;
   Enqueue(&job);
   job.done.Wait();
   return job.status;

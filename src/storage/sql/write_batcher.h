@@ -87,6 +87,9 @@ class WriteBatcher {
   // status, or the commit's error when the shared commit failed. `work` runs on the batcher's
   // thread and must not call the store.
   Status Run(const Work& work);
+  // Runs `work` like Run(), but as a coroutine: on a pipelining connection its statements share
+  // the batch's flights instead of taking a round trip each while the batch waits.
+  Status RunPipelined(const AsyncWork& work);
   // Queues `work` like Run() and returns at once. `done` gets the same status Run() would return,
   // on the batcher's thread, after the commit (or, for work still queued, from the destructor):
   // it must be quick, must not block and must not call the store. A `done` that throws is logged.
@@ -116,9 +119,10 @@ class WriteBatcher {
     std::atomic<uint32_t> word_{0};
   };
   struct Job {
-    const Work* work = nullptr;  // Run()'s
+    const Work* work = nullptr;                 // Run()'s
+    const AsyncWork* blocking_async = nullptr;  // RunPipelined()'s
     Status status;
-    DoneFlag done;  // Run()'s caller sleeps on it
+    DoneFlag done;  // Run()'s and RunPipelined()'s caller sleeps on it
     // Submit()'s: the batcher owns the job and its work, and calls `on_done` instead.
     AsyncWork async_work;
     std::function<void(Status)> on_done;

@@ -299,6 +299,42 @@ TEST(WriteBatcher, OnAPipeliningConnectionTheJobsRunSideBySideOneFlightPerStep) 
                                              "COMMIT"}));
 }
 
+// A caller that waits (RunPipelined) shares the batch's flights like a submitted job, where a
+// plain Run's statement runs at once, a round trip of its own while the batch waits.
+TEST(WriteBatcher, AWaitingCallersCoroutineSharesTheFlightWhereAStraightWriteRunsAtOnce) {
+  Recorder r;
+  r.pipelines = true;
+  std::vector<Status> results(3);
+  {
+    WriteBatcher batcher(FactoryFor(r));
+    std::promise<void> release;
+    std::shared_future<void> go = release.get_future().share();
+    std::thread first([&, go] {
+      EXPECT_TRUE(batcher
+                      .Run([&, go](SqlConnection& c) {
+                        (void)c.Query("INSERT first", {});
+                        go.wait();
+                        return Status::Ok();
+                      })
+                      .ok());
+    });
+    while (r.Size() < 2) std::this_thread::yield();
+    batcher.Submit(AsyncWrites("INSERT a"), [&](Status s) { results[0] = s; });
+    std::thread pipelined([&] { results[1] = batcher.RunPipelined(AsyncWrites("INSERT b")); });
+    while (batcher.Waiting() != 2) std::this_thread::yield();
+    std::thread straight([&] { results[2] = batcher.Run(Writes("INSERT c")); });
+    while (batcher.Waiting() != 3) std::this_thread::yield();
+    release.set_value();
+    first.join();
+    pipelined.join();
+    straight.join();
+  }
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(r.log, (std::vector<std::string>{"BEGIN write", "INSERT first", "COMMIT", "BEGIN write",
+                                             "INSERT c", "FLIGHT 2", "INSERT a 1", "INSERT b 1",
+                                             "FLIGHT 2", "INSERT a 2", "INSERT b 2", "COMMIT"}));
+}
+
 TEST(WriteBatcher, JobsWithTheSameKeyRunOneAfterTheOtherInTheSameTransaction) {
   Recorder r;
   std::vector<Status> heard = SideBySide(r, {{"INSERT a", "code:x", Status::Ok()},
