@@ -92,18 +92,19 @@ void WriteBatcher::Enqueue(Job* job) {
 }
 
 Status WriteBatcher::Run(const Work& work) {
-  CheckMayBlock("a batched commit");
   Job job;
   job.work = &work;
-  Enqueue(&job);
-  job.done.Wait();
-  return job.status;
+  return EnqueueAndWait(job);
 }
 
 Status WriteBatcher::RunPipelined(const AsyncWork& work) {
-  CheckMayBlock("a batched commit");
   Job job;
   job.blocking_async = &work;
+  return EnqueueAndWait(job);
+}
+
+Status WriteBatcher::EnqueueAndWait(Job& job) {
+  CheckMayBlock("a batched commit");
   Enqueue(&job);
   job.done.Wait();
   return job.status;

@@ -130,6 +130,8 @@ class WriteBatcher {
     SqlTask<Status> Start(SqlConnection& c) const;
   };
   void Enqueue(Job* job);
+  // Run()'s and RunPipelined()'s: queues the caller's job and sleeps until its commit is over.
+  Status EnqueueAndWait(Job& job);
   // Hands a finished job back: wakes its Run() caller, or calls and frees a submitted one.
   static void Release(Job* job);
   void Loop();

@@ -255,6 +255,35 @@ TEST(WriteBatcher, UnderLoadABatchGathersUntilTheTargetArrives) {
                                             "RELEASE batched", "COMMIT"}));
 }
 
+// A first write ("INSERT first") that runs and stays open until Release(): the writes queued
+// meanwhile then run as one batch.
+class FirstWriteHeldOpen {
+ public:
+  FirstWriteHeldOpen(WriteBatcher& batcher, Recorder& r)
+      : thread_([&batcher, go = release_.get_future().share()] {
+          EXPECT_TRUE(batcher
+                          .Run([go](SqlConnection& c) {
+                            (void)c.Query("INSERT first", {});
+                            go.wait();
+                            return Status::Ok();
+                          })
+                          .ok());
+        }) {
+    while (r.Size() < 2) std::this_thread::yield();  // BEGIN and the INSERT
+  }
+  ~FirstWriteHeldOpen() {
+    if (thread_.joinable()) Release();
+  }
+  void Release() {
+    release_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> release_;
+  std::thread thread_;
+};
+
 // On a pipelining connection: holds a first write open, queues `jobs` (what, key, result) behind
 // it, then lets them run as one batch. Returns each queued job's status.
 std::vector<Status> SideBySide(
@@ -263,26 +292,14 @@ std::vector<Status> SideBySide(
   std::vector<Status> heard(jobs.size());
   {
     WriteBatcher batcher(FactoryFor(r));
-    std::promise<void> release;
-    std::shared_future<void> go = release.get_future().share();
-    std::thread first([&, go] {
-      EXPECT_TRUE(batcher
-                      .Run([&, go](SqlConnection& c) {
-                        (void)c.Query("INSERT first", {});
-                        go.wait();
-                        return Status::Ok();
-                      })
-                      .ok());
-    });
-    while (r.Size() < 2) std::this_thread::yield();
+    FirstWriteHeldOpen first(batcher, r);
     for (size_t i = 0; i < jobs.size(); ++i) {
       const auto& [what, key, result] = jobs[i];
       batcher.Submit(
           AsyncWrites(what, result), [&heard, i](Status s) { heard[i] = s; }, key);
     }
     while (batcher.Waiting() != jobs.size()) std::this_thread::yield();
-    release.set_value();
-    first.join();
+    first.Release();
   }  // the destructor runs what is still queued
   return heard;
 }
@@ -307,25 +324,13 @@ TEST(WriteBatcher, AWaitingCallersCoroutineSharesTheFlightWhereAStraightWriteRun
   std::vector<Status> results(3);
   {
     WriteBatcher batcher(FactoryFor(r));
-    std::promise<void> release;
-    std::shared_future<void> go = release.get_future().share();
-    std::thread first([&, go] {
-      EXPECT_TRUE(batcher
-                      .Run([&, go](SqlConnection& c) {
-                        (void)c.Query("INSERT first", {});
-                        go.wait();
-                        return Status::Ok();
-                      })
-                      .ok());
-    });
-    while (r.Size() < 2) std::this_thread::yield();
+    FirstWriteHeldOpen first(batcher, r);
     batcher.Submit(AsyncWrites("INSERT a"), [&](Status s) { results[0] = s; });
     std::thread pipelined([&] { results[1] = batcher.RunPipelined(AsyncWrites("INSERT b")); });
     while (batcher.Waiting() != 2) std::this_thread::yield();
     std::thread straight([&] { results[2] = batcher.Run(Writes("INSERT c")); });
     while (batcher.Waiting() != 3) std::this_thread::yield();
-    release.set_value();
-    first.join();
+    first.Release();
     pipelined.join();
     straight.join();
   }
