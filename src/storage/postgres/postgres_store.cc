@@ -137,8 +137,7 @@ class PostgresConnection final : public SqlConnection {
       DeferredStatement& d = *flight[i];
       auto it = prepared_.find(d.sql);
       if (it == prepared_.end()) {
-        std::string name = "s" + std::to_string(prepared_.size());
-        it = prepared_.emplace(d.sql, std::move(name)).first;
+        it = prepared_.emplace(d.sql, NextStatementName()).first;
         sent = PQsendPrepare(conn_, it->second.c_str(), d.sql.c_str(), 0, nullptr);
         commands.push_back({i, d.sql});
       }
@@ -198,10 +197,17 @@ class PostgresConnection final : public SqlConnection {
   bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK && !broken_; }
 
  private:
+  // The server-side name of the next statement this connection prepares: s0, s1, ... (built
+  // without concatenating strings, which GCC 12 at -O2 wrongly warns about: -Wrestrict).
+  std::string NextStatementName() const {
+    std::string name = std::to_string(prepared_.size());
+    name.insert(name.begin(), 's');
+    return name;
+  }
   StatusOr<const std::string*> Prepare(std::string_view sql) {
     auto it = prepared_.find(std::string(sql));
     if (it != prepared_.end()) return &it->second;
-    std::string name = "s" + std::to_string(prepared_.size());
+    std::string name = NextStatementName();
     std::string text(sql);
     ResultPtr res = Await(PQsendPrepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
     AUTHGENT_RETURN_IF_ERROR(Collect(res.get(), "prepare").status());
