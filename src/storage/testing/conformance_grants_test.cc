@@ -193,6 +193,82 @@ TEST_P(TokenConformance, GrantWritesCompleteOnTheStoresOwnThread) {
   EXPECT_EQ(answers.load(), 1);
 }
 
+// Grants submitted together share a batch (storage/sql/write_batcher: on PostgreSQL their
+// statements travel in the same flights); each still gets exactly its own result, beside a
+// replay, an unknown code and a second presentation of a refresh token in the same batch.
+TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
+  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  constexpr size_t kCodes = 16;
+  auto name = [](const char* prefix, size_t i) { return prefix + std::to_string(i); };
+  auto owner = [](size_t i) {  // client and user of code i
+    return std::pair<std::string, std::string>(i % 2 ? "c2" : "c1", i % 2 ? "u2" : "u1");
+  };
+  for (size_t i = 0; i < kCodes; ++i) {
+    ASSERT_TRUE(store_->CreateCode(MakeCode(name("code", i), owner(i).first, owner(i).second)).ok());
+  }
+  ASSERT_TRUE(store_->CreateCode(MakeCode("spent", "c1", "u1")).ok());
+  ASSERT_EQ(RedeemCodeAndWait(*store_, "spent", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+
+  std::vector<std::promise<StatusOr<CodeRedemption>>> redeemed(kCodes + 2);
+  auto redeem = [&](const std::string& code, size_t slot, IssueForCode issue, std::string family) {
+    store_->RedeemCode(code, now_ + 1, std::move(family), std::move(issue), nullptr,
+                       [&redeemed, slot](StatusOr<CodeRedemption> r) {
+                         redeemed[slot].set_value(std::move(r));
+                       });
+  };
+  for (size_t i = 0; i < kCodes; ++i) {
+    redeem(name("code", i), i, IssueFamily(name("f", i), name("rt", i), name("j", i)), name("f", i));
+  }
+  redeem("spent", kCodes, nullptr, "");
+  redeem("unknown", kCodes + 1, nullptr, "");
+  for (size_t i = 0; i < kCodes; ++i) {
+    StatusOr<CodeRedemption> r = redeemed[i].get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
+    EXPECT_EQ(r->code.code_hash, name("code", i));
+    EXPECT_EQ(r->code.client_id, owner(i).first);
+    EXPECT_EQ(r->code.consumed_at, now_ + 1);
+    EXPECT_EQ(r->code.family_id, name("f", i));
+    EXPECT_TRUE(r->family_issued);
+    StatusOr<RefreshFamily> family = FamilyOf(name("rt", i));
+    ASSERT_TRUE(family.ok());
+    EXPECT_EQ(family->family_id, name("f", i));
+    EXPECT_EQ(family->user_id, owner(i).second);
+  }
+  EXPECT_EQ(redeemed[kCodes].get_future().get()->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(redeemed[kCodes + 1].get_future().get()->outcome, CodeRedemption::Outcome::kNotFound);
+
+  // Every family's first token rotated together, the first one presented twice: the second
+  // presentation runs after the first (same key) and gets its successor again.
+  std::vector<std::promise<StatusOr<Rotation>>> rotated(kCodes + 1);
+  for (size_t i = 0; i <= kCodes; ++i) {
+    size_t family = i == kCodes ? 0 : i;
+    RefreshPresentation presented{name("rt", family), MakeToken(name("next", i), name("jn", i)),
+                                  now_ + 2, 60, 0};
+    store_->RotateRefreshToken(std::move(presented), nullptr,
+                               [&rotated, i](StatusOr<Rotation> r) {
+                                 rotated[i].set_value(std::move(r));
+                               });
+  }
+  for (size_t i = 0; i < kCodes; ++i) {
+    StatusOr<Rotation> r = rotated[i].get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->outcome, Outcome::kRotated);
+    EXPECT_EQ(r->family.family_id, name("f", i));
+    auto successor = store_->GetRefreshToken(name("next", i));
+    ASSERT_TRUE(successor.ok());
+    EXPECT_EQ(successor->second.family_id, name("f", i));
+    EXPECT_EQ(successor->first.access_jti, name("jn", i));
+  }
+  StatusOr<Rotation> again = rotated[kCodes].get_future().get();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, Outcome::kGraceReissued);
+  EXPECT_EQ(again->successor.token_hash, name("next", 0));
+  EXPECT_FALSE(store_->GetRefreshToken(name("next", kCodes)).ok());
+}
+
 TEST_P(TokenConformance, CodeRaceHasExactlyOneWinnerAcrossInstances) {
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   constexpr int kThreads = 12;
