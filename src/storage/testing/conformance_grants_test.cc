@@ -223,8 +223,11 @@ TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
   }
   redeem("spent", kCodes, nullptr, "");
   redeem("unknown", kCodes + 1, nullptr, "");
+  // Every answer is in before any assertion may return: the store's completions point here.
+  std::vector<StatusOr<CodeRedemption>> redemptions;
+  for (auto& answer : redeemed) redemptions.push_back(answer.get_future().get());
   for (size_t i = 0; i < kCodes; ++i) {
-    StatusOr<CodeRedemption> r = redeemed[i].get_future().get();
+    const StatusOr<CodeRedemption>& r = redemptions[i];
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->outcome, CodeRedemption::Outcome::kRedeemed);
     EXPECT_EQ(r->code.code_hash, name("code", i));
@@ -237,8 +240,8 @@ TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
     EXPECT_EQ(family->family_id, name("f", i));
     EXPECT_EQ(family->user_id, owner(i).second);
   }
-  EXPECT_EQ(redeemed[kCodes].get_future().get()->outcome, CodeRedemption::Outcome::kReplayed);
-  EXPECT_EQ(redeemed[kCodes + 1].get_future().get()->outcome, CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(redemptions[kCodes]->outcome, CodeRedemption::Outcome::kReplayed);
+  EXPECT_EQ(redemptions[kCodes + 1]->outcome, CodeRedemption::Outcome::kNotFound);
 
   // Every family's first token rotated together, the first one presented twice: the second
   // presentation runs after the first (same key) and gets its successor again.
@@ -252,8 +255,10 @@ TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
                                  rotated[i].set_value(std::move(r));
                                });
   }
+  std::vector<StatusOr<Rotation>> rotations;
+  for (auto& answer : rotated) rotations.push_back(answer.get_future().get());
   for (size_t i = 0; i < kCodes; ++i) {
-    StatusOr<Rotation> r = rotated[i].get_future().get();
+    const StatusOr<Rotation>& r = rotations[i];
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->outcome, Outcome::kRotated);
     EXPECT_EQ(r->family.family_id, name("f", i));
@@ -262,7 +267,7 @@ TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
     EXPECT_EQ(successor->second.family_id, name("f", i));
     EXPECT_EQ(successor->first.access_jti, name("jn", i));
   }
-  StatusOr<Rotation> again = rotated[kCodes].get_future().get();
+  const StatusOr<Rotation>& again = rotations[kCodes];
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->outcome, Outcome::kGraceReissued);
   EXPECT_EQ(again->successor.token_hash, name("next", 0));
