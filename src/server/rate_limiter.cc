@@ -45,7 +45,7 @@ StatusOr<RateDecision> SharedRateLimiter::Count(const std::string& key, int64_t 
   std::string window_key = key + "@" + std::to_string(start);
   AUTHGENT_ASSIGN_OR_RETURN(
       int64_t count, delta != 0
-                         ? store_.AddToCounter(window_key, delta, start + window_seconds, now)
+                         ? store_.AddToRateCounter(window_key, delta, start + window_seconds, now)
                          : store_.GetCounter(window_key, now));
   // Hit counts this event (refused beyond `limit`); Check refuses once `limit` were counted.
   bool over = delta > 0 ? count > limit : count >= limit;

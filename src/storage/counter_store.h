@@ -18,9 +18,17 @@ class CounterStore {
   virtual ~CounterStore() = default;
 
   // Adds `delta` to `key` (created at `delta` if absent or expired, expiring at `expires_at`) and
-  // returns the new value. A negative delta takes back an earlier addition.
+  // returns the new value once it is as durable as a grant (a client assertion's jti, which must
+  // not be accepted twice). A negative delta takes back an earlier addition.
   virtual StatusOr<int64_t> AddToCounter(const std::string& key, int64_t delta, int64_t expires_at,
                                          int64_t now) = 0;
+  // The same addition for a count that only limits a rate (SharedRateLimiter). On PostgreSQL it
+  // is a transaction of its own beside the batched writes, committed without waiting for the
+  // WAL flush: it never waits behind other writes nor holds its row while a batch commits, and
+  // a database crash may forget the last additions (a limit then lets a few more requests
+  // through). On SQLite it is AddToCounter.
+  virtual StatusOr<int64_t> AddToRateCounter(const std::string& key, int64_t delta,
+                                             int64_t expires_at, int64_t now) = 0;
   // The current value of `key` (0 when absent or expired).
   virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 };

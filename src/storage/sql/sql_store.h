@@ -16,9 +16,10 @@ class SqlStore final : public Store {
  public:
   // Reads use a pool of `pool_size` connections. Writes go through the batcher and its own
   // connection: write transactions that arrive together share one commit
-  // (storage/sql/write_batcher.h). `database` names the backend in the outage log lines.
+  // (storage/sql/write_batcher.h). `dialect` is the factory's connections' (it also names the
+  // backend in the outage log lines).
   SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
-           std::string database);
+           SqlDialect dialect);
   // Opens every connection of the pool now (see ConnectionPool::OpenAll).
   Status OpenAllConnections() { return pool_.OpenAll(); }
   ConnectionPool& pool() { return pool_; }
@@ -96,6 +97,8 @@ class SqlStore final : public Store {
 
   StatusOr<int64_t> AddToCounter(const std::string& key, int64_t delta, int64_t expires_at,
                                 int64_t now) override;
+  StatusOr<int64_t> AddToRateCounter(const std::string& key, int64_t delta, int64_t expires_at,
+                                     int64_t now) override;
   StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
   StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;
@@ -150,6 +153,7 @@ class SqlStore final : public Store {
   std::unique_ptr<WriteBatcher> batcher_;
   std::function<Status()> write_probe_;
   StorageMetrics metrics_;
+  SqlDialect dialect_;
 };
 
 }  // namespace authgent::storage::sql

@@ -269,7 +269,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   SqliteOptions copy = options;
   auto store =
       std::make_unique<sql::SqlStore>([copy, shared]() { return Connect(copy, shared); },
-                                      options.pool_size, sql::WriteBatcherOptions{}, "sqlite");
+                                      options.pool_size, sql::WriteBatcherOptions{},
+                                      sql::SqlDialect::kSqlite);
   store->SetWriteProbe([path = options.path]() { return ProbeDiskSpace(path); });
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -42,30 +42,46 @@ TEST_P(StoreConformance, FirstSigningKeyRaceHasOneWinnerAcrossInstances) {
   EXPECT_EQ(store_->ListSigningKeys()->size(), 1u);
 }
 
+// Both ways of adding count alike: durably (AddToCounter) and as a rate (AddToRateCounter).
+using Adder = StatusOr<int64_t> (CounterStore::*)(const std::string&, int64_t, int64_t, int64_t);
+constexpr std::pair<const char*, Adder> kAdders[] = {{"durable", &CounterStore::AddToCounter},
+                                                     {"rate", &CounterStore::AddToRateCounter}};
+
 TEST_P(StoreConformance, CountersCountAndRestartAfterExpiry) {
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 60, now_), 1);
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 60, now_ + 1), 2);
-  EXPECT_EQ(*store_->AddToCounter("reg:5.6.7.8", 1, now_ + 60, now_ + 1), 1);
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 120, now_ + 60), 1);
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 1, now_ + 120, now_ + 61), 2);
-  EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 61), 2);
-  // Taken back (a successful login is not a failure), and more than one at a time.
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", -1, now_ + 120, now_ + 62), 1);
-  EXPECT_EQ(*store_->AddToCounter("reg:1.2.3.4", 5, now_ + 120, now_ + 62), 6);
-  EXPECT_EQ(*store_->GetCounter("reg:1.2.3.4", now_ + 120), 0);
+  for (const auto& [name, add_to] : kAdders) {
+    SCOPED_TRACE(name);
+    auto add = [&, add_to = add_to](const std::string& key, int64_t delta, int64_t expires_at,
+                                    int64_t now) {
+      return *(store_.get()->*add_to)(key, delta, expires_at, now);
+    };
+    std::string a = std::string(name) + ":1.2.3.4", b = std::string(name) + ":5.6.7.8";
+    EXPECT_EQ(add(a, 1, now_ + 60, now_), 1);
+    EXPECT_EQ(add(a, 1, now_ + 60, now_ + 1), 2);
+    EXPECT_EQ(add(b, 1, now_ + 60, now_ + 1), 1);
+    EXPECT_EQ(add(a, 1, now_ + 120, now_ + 60), 1);
+    EXPECT_EQ(add(a, 1, now_ + 120, now_ + 61), 2);
+    EXPECT_EQ(*store_->GetCounter(a, now_ + 61), 2);
+    // Taken back (a successful login is not a failure), and more than one at a time.
+    EXPECT_EQ(add(a, -1, now_ + 120, now_ + 62), 1);
+    EXPECT_EQ(add(a, 5, now_ + 120, now_ + 62), 6);
+    EXPECT_EQ(*store_->GetCounter(a, now_ + 120), 0);
+  }
   EXPECT_EQ(*store_->GetCounter("never", now_), 0);
 }
 
 TEST_P(StoreConformance, CountersAreExactUnderConcurrency) {
   constexpr int kThreads = 8, kEach = 25;
   std::vector<std::thread> threads;
+  // Half the threads add durably, half as a rate, all to the one key: neither way loses one.
   for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      for (int j = 0; j < kEach; ++j) ASSERT_TRUE(store_->AddToCounter("k", 1, now_ + 60, now_).ok());
+    threads.emplace_back([&, add_to = kAdders[i % 2].second] {
+      for (int j = 0; j < kEach; ++j)
+        ASSERT_TRUE((store_.get()->*add_to)("k", 1, now_ + 60, now_).ok());
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(*store_->AddToCounter("k", 1, now_ + 60, now_), kThreads * kEach + 1);
+  EXPECT_EQ(*store_->AddToRateCounter("k", 1, now_ + 60, now_), kThreads * kEach + 2);
 }
 
 }  // namespace
