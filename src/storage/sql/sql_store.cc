@@ -151,7 +151,7 @@ StatusOr<int64_t> SqlStore::AddToRateCounter(const std::string& key, int64_t del
   // row is locked only for this statement, never across a batch's commit (every registration of
   // every instance adds to the one overall counter; with such rows in their batches, three
   // instances' writers waited on each other and deadlocked, and served 14-47 first connections
-  // a second together where one alone served 750-900). set_config(..., true) turns off the wait
+  // a second together where one alone served 750-910). set_config(..., true) turns off the wait
   // for the WAL flush for this transaction only: a database crash may forget the last
   // additions, which lets a few more requests through a limit, never a grant.
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
