@@ -19,9 +19,9 @@ void AuthorizeEndpoint::Register(http::Router& router) {
 
 http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
   oauth::Params params = RequestParams(request);
-  auto found = ClientOf(request, params);
-  if (auto* refused = std::get_if<http::Response>(&found)) return std::move(*refused);
-  StatusOr<storage::Client> client = std::get<StatusOr<storage::Client>>(std::move(found));
+  std::optional<http::Response> refused;
+  StatusOr<storage::Client> client = ClientOf(request, params, refused);
+  if (refused) return std::move(*refused);
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
@@ -72,10 +72,11 @@ http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
   return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
 }
 
-std::variant<StatusOr<storage::Client>, http::Response> AuthorizeEndpoint::ClientOf(
-    const http::Request& request, const oauth::Params& params) {
+StatusOr<storage::Client> AuthorizeEndpoint::ClientOf(const http::Request& request,
+                                                     const oauth::Params& params,
+                                                     std::optional<http::Response>& refused) {
   const std::string& client_id = params.Get("client_id");
-  if (client_id.empty()) return StatusOr<storage::Client>(NotFoundError("no client_id"));
+  if (client_id.empty()) return NotFoundError("no client_id");
   if (!documents_ || !oauth::IsClientIdUrl(client_id)) {
     return clients_.Get(store_, client_id, clock_.Now());
   }
@@ -97,17 +98,19 @@ std::variant<StatusOr<storage::Client>, http::Response> AuthorizeEndpoint::Clien
       events_.RateLimited(Limit::kCimd);
     else if (refusal->status < 500)
       events_.RegistrationRefused("cimd");
-    http::Response page = browser_.ErrorPage(
-        refusal->status, "This application could not be identified", refusal->reason);
-    if (refusal->retry_after > 0) page.Set("Retry-After", std::to_string(refusal->retry_after));
-    return page;
+    refused = browser_.ErrorPage(refusal->status, "This application could not be identified",
+                                 refusal->reason);
+    if (refusal->retry_after > 0) {
+      refused->Set("Retry-After", std::to_string(refusal->retry_after));
+    }
+    return UnavailableError("the client's metadata document cannot be used");
   }
   storage::Client client = std::get<storage::Client>(std::move(resolved));
   int64_t now = clock_.Now();
   // Fetched for this request (not a stored copy): a registration by document.
   if (client.document_fetched_at >= now) events_.Registered(request, client);
   clients_.Put(client, now);  // the code exchange that follows finds it here
-  return StatusOr<storage::Client>(std::move(client));
+  return client;
 }
 
 std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& request) {
