@@ -77,22 +77,21 @@ http::Response LoginEndpoint::CheckPassword(const http::Request& request,
                                             const storage::AuthorizationTransaction& txn,
                                             const LoginForm& again) {
   std::string ip = ClientIp(request, settings_.trusted_proxies);
-  const std::pair<std::string, int64_t> limits[] = {
+  const std::vector<SharedLimit> limits = {
       {"login:user:" + username, settings_.failure_limit},
       {"login:ip:" + RateLimitAddress(ip), settings_.failure_limit * 5}};
   auto refund = [&] {
     for (const auto& [key, limit] : limits) (void)limiter_.Refund(key, limit, kLoginWindow);
   };
-  for (const auto& [key, limit] : limits) {
-    StatusOr<RateDecision> d = limiter_.Hit(key, limit, kLoginWindow);
-    if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
-    if (!d->allowed) {
-      events_.RateLimited(Limit::kLogin);
-      events_.LoginLockedOut(request, &key == &limits[0].first ? "user" : "address");
-      http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
-      r.Set("Retry-After", std::to_string(d->retry_after));
-      return r;
-    }
+  size_t refused_by = 0;
+  StatusOr<RateDecision> d = limiter_.HitAll(limits, kLoginWindow, &refused_by);
+  if (!d.ok()) return again(503, "Sign-in is temporarily unavailable. Try again shortly.");
+  if (!d->allowed) {
+    events_.RateLimited(Limit::kLogin);
+    events_.LoginLockedOut(request, refused_by == 0 ? "user" : "address");
+    http::Response r = again(429, "Too many failed attempts. Wait a few minutes and try again.");
+    r.Set("Retry-After", std::to_string(d->retry_after));
+    return r;
   }
   // A few checks at once, a few more waiting briefly, the rest turned away, so logins hold at
   // most half the workers.

@@ -36,13 +36,41 @@ RateDecision LocalRateLimiter::Count(const std::string& key, int64_t limit, int6
   return {};
 }
 
+namespace {
+// One counter per key and window; the window's start is part of the key.
+std::string WindowKey(const std::string& key, int64_t start) {
+  return key + "@" + std::to_string(start);
+}
+}  // namespace
+
+StatusOr<RateDecision> SharedRateLimiter::HitAll(const std::vector<SharedLimit>& limits,
+                                                 int64_t window_seconds, size_t* refused_by) {
+  int64_t now = clock_.Now();
+  int64_t start = now - now % window_seconds;
+  std::vector<storage::RateCount> counts;
+  std::vector<size_t> index;  // of each count in `limits`
+  for (size_t i = 0; i < limits.size(); ++i) {
+    if (limits[i].limit <= 0) continue;
+    counts.push_back({WindowKey(limits[i].key, start), limits[i].limit, start + window_seconds});
+    index.push_back(i);
+  }
+  if (counts.empty()) return RateDecision{};
+  AUTHGENT_ASSIGN_OR_RETURN(std::vector<int64_t> values, store_.AddToRateCounters(counts, now));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] <= counts[i].limit) continue;
+    if (refused_by) *refused_by = index[i];
+    return RateDecision{false, start + window_seconds - now};
+  }
+  if (values.size() != counts.size()) return InternalError("rate counters stopped within limits");
+  return RateDecision{};
+}
+
 StatusOr<RateDecision> SharedRateLimiter::Count(const std::string& key, int64_t limit,
                                                 int64_t window_seconds, int64_t delta) {
   if (limit <= 0) return RateDecision{};
   int64_t now = clock_.Now();
   int64_t start = now - now % window_seconds;
-  // One counter per key and window; the window's start is part of the key.
-  std::string window_key = key + "@" + std::to_string(start);
+  std::string window_key = WindowKey(key, start);
   AUTHGENT_ASSIGN_OR_RETURN(
       int64_t count, delta != 0
                          ? store_.AddToRateCounter(window_key, delta, start + window_seconds, now)

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 #include "storage/counter_store.h"
@@ -41,11 +42,22 @@ class LocalRateLimiter {
   int64_t last_sweep_ = 0;
 };
 
+// One limit of SharedRateLimiter::HitAll: at most `limit` events a window for `key` (0: off).
+struct SharedLimit {
+  std::string key;
+  int64_t limit = 0;
+};
+
 class SharedRateLimiter {
  public:
   SharedRateLimiter(storage::CounterStore& store, const Clock& clock) : store_(store), clock_(clock) {}
   // Counts one event for `key` in the store. A store fault is returned (the caller decides).
   StatusOr<RateDecision> Hit(const std::string& key, int64_t limit, int64_t window_seconds);
+  // Hit for each of `limits` in order (those off skipped), in one store call: the first that
+  // refuses ends the counting, and the later ones are not counted. `refused_by`, when given, is
+  // set to the index in `limits` of the one that refused.
+  StatusOr<RateDecision> HitAll(const std::vector<SharedLimit>& limits, int64_t window_seconds,
+                                size_t* refused_by = nullptr);
   // Whether `key` is already over `limit` in the current window, without counting.
   StatusOr<RateDecision> Check(const std::string& key, int64_t limit, int64_t window_seconds);
   // Takes back one event Hit counted in the current window (it turned out not to be one).

@@ -53,26 +53,23 @@ std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Reques
   // Count every attempt, valid or not: the limits exist against floods. The network limit keeps
   // a handful of hosts (or one IPv6 allocation) from using up the overall one.
   std::string ip = ClientIp(request, trusted_proxies_);
-  const struct {
-    const char* prefix;
-    std::string (*scope)(const std::string& ip);  // none for the overall counter
-    int64_t limit;
-  } limits[] = {{"register:ip:", &RateLimitAddress, limits_.per_address},
-                {"register:net:", &RateLimitNetwork, limits_.per_network},
-                {"register:all", nullptr, limits_.overall}};
-  for (const auto& l : limits) {
-    if (l.limit <= 0) continue;  // off: no key to build, no counter to write
-    std::string key = l.prefix;
-    if (l.scope) key += l.scope(ip);
-    StatusOr<RateDecision> decision = limiter_.Hit(key, l.limit, 3600);
-    if (!decision.ok()) {
-      return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()),
-                                request);
-    }
-    if (!decision->allowed) {
-      events_.RateLimited(Limit::kRegistration);
-      return TooManyRequests(request, decision->retry_after, "too many registrations, retry later");
-    }
+  std::vector<SharedLimit> limits;  // those off get no key: nothing to build, nothing to write
+  if (limits_.per_address > 0) {
+    limits.push_back({"register:ip:" + RateLimitAddress(ip), limits_.per_address});
+  }
+  if (limits_.per_network > 0) {
+    limits.push_back({"register:net:" + RateLimitNetwork(ip), limits_.per_network});
+  }
+  if (limits_.overall > 0) limits.push_back({"register:all", limits_.overall});
+  // In this order, in one store call: an address over its own limit stops there and does not
+  // use up its network's or the overall one.
+  StatusOr<RateDecision> decision = limiter_.HitAll(limits, 3600);
+  if (!decision.ok()) {
+    return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()), request);
+  }
+  if (!decision->allowed) {
+    events_.RateLimited(Limit::kRegistration);
+    return TooManyRequests(request, decision->retry_after, "too many registrations, retry later");
   }
   return std::nullopt;
 }

@@ -13,6 +13,14 @@
 
 namespace authgent::storage {
 
+// One count of AddToRateCounters: `key` gets one more event, is created (or restarts) expiring at
+// `expires_at`, and passes its limit when its new value exceeds `limit`.
+struct RateCount {
+  std::string key;
+  int64_t limit = 0;
+  int64_t expires_at = 0;
+};
+
 class CounterStore {
  public:
   virtual ~CounterStore() = default;
@@ -29,6 +37,14 @@ class CounterStore {
   // through). On SQLite it is AddToCounter.
   virtual StatusOr<int64_t> AddToRateCounter(const std::string& key, int64_t delta,
                                              int64_t expires_at, int64_t now) = 0;
+  // Several rate counts at once, for limits that each count one event: adds 1 to each of
+  // `counts` in order, as AddToRateCounter does, and stops after the first whose new value passes
+  // its limit (the later ones are not counted: one address over its own limit must not use up a
+  // limit it shares with others). Returns the new values of those counted, in order. On
+  // PostgreSQL it is one statement (one round trip where each count took one); on SQLite the
+  // counts one after another.
+  virtual StatusOr<std::vector<int64_t>> AddToRateCounters(const std::vector<RateCount>& counts,
+                                                           int64_t now) = 0;
   // The current value of `key` (0 when absent or expired).
   virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 };

@@ -99,6 +99,8 @@ class SqlStore final : public Store {
                                 int64_t now) override;
   StatusOr<int64_t> AddToRateCounter(const std::string& key, int64_t delta, int64_t expires_at,
                                      int64_t now) override;
+  StatusOr<std::vector<int64_t>> AddToRateCounters(const std::vector<RateCount>& counts,
+                                                   int64_t now) override;
   StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
   StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;

@@ -84,5 +84,58 @@ TEST_P(StoreConformance, CountersAreExactUnderConcurrency) {
   EXPECT_EQ(*store_->AddToRateCounter("k", 1, now_ + 60, now_), kThreads * kEach + 2);
 }
 
+// Registration's limits: per address, per network, overall, counted in that order in one call.
+TEST_P(StoreConformance, RateCountsStopAtTheFirstLimitPassed) {
+  auto counts = [&](const std::string& address, int64_t expires_at) {
+    return std::vector<RateCount>{
+        {address, 2, expires_at}, {"net", 3, expires_at}, {"all", 10, expires_at}};
+  };
+  auto add = [&](const std::string& address, int64_t expires_at, int64_t now) {
+    return *store_->AddToRateCounters(counts(address, expires_at), now);
+  };
+  using Values = std::vector<int64_t>;
+  EXPECT_EQ(add("a", now_ + 60, now_), (Values{1, 1, 1}));
+  EXPECT_EQ(add("a", now_ + 60, now_), (Values{2, 2, 2}));
+  // The address passes its limit: neither the network nor the overall count is used up.
+  EXPECT_EQ(add("a", now_ + 60, now_ + 1), (Values{3}));
+  EXPECT_EQ(*store_->GetCounter("net", now_ + 1), 2);
+  EXPECT_EQ(*store_->GetCounter("all", now_ + 1), 2);
+  EXPECT_EQ(add("b", now_ + 60, now_ + 1), (Values{1, 3, 3}));
+  // The network passes its limit: the overall count stays.
+  EXPECT_EQ(add("c", now_ + 60, now_ + 1), (Values{1, 4}));
+  EXPECT_EQ(*store_->GetCounter("all", now_ + 1), 3);
+  EXPECT_EQ(*store_->GetCounter("c", now_ + 1), 1);
+  // A new window starts every count again.
+  EXPECT_EQ(add("a", now_ + 120, now_ + 60), (Values{1, 1, 1}));
+  EXPECT_EQ(*store_->GetCounter("a", now_ + 60), 1);
+  // One count, and none.
+  EXPECT_EQ(*store_->AddToRateCounters({{"alone", 0, now_ + 60}}, now_), (Values{1}));
+  EXPECT_EQ(*store_->AddToRateCounters({{"alone", 5, now_ + 60}}, now_), (Values{2}));
+  EXPECT_TRUE(store_->AddToRateCounters({}, now_)->empty());
+}
+
+TEST_P(StoreConformance, RateCountsAreExactUnderConcurrency) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  // Every thread its own address, all sharing the network's and the overall counter, in the
+  // one order registration counts them: none is lost and none waits forever on another.
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      std::vector<RateCount> counts = {{"address" + std::to_string(i), 1000, now_ + 60},
+                                       {"net", 1000, now_ + 60},
+                                       {"all", 1000, now_ + 60}};
+      for (int j = 0; j < kEach; ++j) {
+        StatusOr<std::vector<int64_t>> values = store_->AddToRateCounters(counts, now_);
+        ASSERT_TRUE(values.ok()) << values.status().ToString();
+        ASSERT_EQ(values->size(), 3u);
+        EXPECT_EQ((*values)[0], j + 1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(*store_->GetCounter("net", now_), kThreads * kEach);
+  EXPECT_EQ(*store_->GetCounter("all", now_), kThreads * kEach);
+}
+
 }  // namespace
 }  // namespace authgent::storage::testing
