@@ -111,12 +111,16 @@ class PostgresConnection final : public SqlConnection {
   // libpq's pipeline mode: every statement of the flight (with the PREPARE of those new on this
   // connection, and a pending BEGIN first) is sent, then one Sync; the replies come back in
   // order. After an error the server skips the rest up to the Sync (PGRES_PIPELINE_ABORTED).
+  // With autocommit flights a Sync follows each statement instead: each is a transaction of its
+  // own, and an error skips nothing of the others.
   bool CanPipeline() const override { return true; }
   std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
     struct Command {
       size_t statement;          // index in `flight`
       std::string prepared_sql;  // set for a PREPARE: its cache entry, dropped on error
+      bool sync_after = false;   // an autocommit flight's Sync follows this statement
     };
+    const bool autocommit = autocommit_flights();
     std::vector<Command> commands;
     auto fail_from = [&](size_t first, const Status& s) {
       for (size_t i = first; i < flight.size(); ++i) flight[i]->result = s;
@@ -146,9 +150,10 @@ class PostgresConnection final : public SqlConnection {
         values.push_back(p ? p->c_str() : nullptr);
       sent = sent && PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
                                          values.data(), nullptr, nullptr, 0);
-      commands.push_back({i, {}});
+      commands.push_back({i, {}, autocommit});
+      if (autocommit) sent = sent && PQpipelineSync(conn_);
     }
-    if (!sent || !PQpipelineSync(conn_) || !Flush()) {
+    if (!sent || (!autocommit && !PQpipelineSync(conn_)) || !Flush()) {
       broken_ = true;
       return fail_from(0, UnavailableError("postgres: cannot send a flight: " +
                                            std::string(PQerrorMessage(conn_))));
@@ -161,7 +166,9 @@ class PostgresConnection final : public SqlConnection {
     for (const Command& c : commands) {
       ResultPtr res = ReadCommand();
       if (timed_out_)
-        return fail_from(failed.value_or(c.statement), Collect(nullptr, "flight").status());
+        // (In an autocommit flight the statements before it are over, each on its own.)
+        return fail_from(autocommit ? c.statement : failed.value_or(c.statement),
+                         Collect(nullptr, "flight").status());
       DeferredStatement& d = *flight[c.statement];
       bool is_prepare = !c.prepared_sql.empty();
       bool skipped = res && PQresultStatus(res.get()) == PGRES_PIPELINE_ABORTED;
@@ -175,17 +182,23 @@ class PostgresConnection final : public SqlConnection {
         }
         continue;
       }
-      if (d.result) continue;  // its PREPARE failed
-      if (skipped || !status.ok()) {
-        d.result = status;
-        if (!failed) failed = c.statement;
-      } else {
-        d.result = Collect(res.get(), "query");
+      if (!d.result) {  // else its PREPARE failed
+        if (skipped || !status.ok()) {
+          d.result = status;
+          if (!failed) failed = c.statement;
+        } else {
+          d.result = Collect(res.get(), "query");
+        }
+      }
+      if (c.sync_after) {
+        (void)ReadCommand();  // this statement's own PGRES_PIPELINE_SYNC
+        // Without the Sync's reply its commit is unknown: it fails with the rest.
+        if (timed_out_) return fail_from(c.statement, Collect(nullptr, "flight").status());
       }
     }
-    ResultPtr sync = ReadCommand();  // the Sync's PGRES_PIPELINE_SYNC
+    if (!autocommit) (void)ReadCommand();  // the Sync's PGRES_PIPELINE_SYNC
     if (timed_out_ || !PQexitPipelineMode(conn_)) broken_ = true;
-    if (failed) {
+    if (failed && !autocommit) {
       for (size_t i = *failed; i < flight.size(); ++i) {
         if (!flight[i]->result)
           flight[i]->result = UnavailableError("postgres: not run after an earlier error");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -138,14 +139,72 @@ TEST(PostgresStore, RateCountersDoNotWaitBehindTheBatchedWrites) {
   // (and the batch's own statement timeout may end the wait first: hence the second look).
   bool answered = rate.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
   EXPECT_TRUE(answered) << "the rate counter waited for the blocked batch";
+  // A read shares the rate counts' connection, not the batch's: answered too.
+  auto read = std::async(std::launch::async, [&] { return store->GetCounter("free", kNow); });
+  EXPECT_EQ(read.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "the read waited for the blocked batch";
   EXPECT_EQ(observer.Run(kWaiting), "1") << "answered only once the batch stopped waiting";
   EXPECT_EQ(holder.Run("COMMIT"), "");
   writer.join();
   StatusOr<int64_t> counted = rate.get();
   ASSERT_TRUE(counted.ok()) << counted.status().ToString();
   EXPECT_EQ(*counted, 1);
+  StatusOr<int64_t> seen = read.get();
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_EQ(*seen, 1);
   ASSERT_TRUE(durable.ok()) << durable.status().ToString();
   EXPECT_EQ(*durable, 2);
+}
+
+// Single reads and rate counts share flights, each statement a transaction of its own: one
+// that fails (a negative LIMIT, which PostgreSQL refuses) fails alone, whatever else shares its
+// flight, and the connection goes on serving.
+TEST(PostgresStore, AFailingReadInASharedFlightFailsAlone) {
+  std::string schema = "flight" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
+  constexpr int kThreads = 8, kEach = 40;
+  std::atomic<int> refused{0}, counted{0}, wrong{0};
+  std::mutex mu;
+  std::string first_wrong;  // what the first unexpected answer was
+  auto unexpected = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (wrong++ == 0) first_wrong = what;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string key = "thread" + std::to_string(t);
+      for (int i = 0; i < kEach; ++i) {
+        if ((i + t) % 2 == 0) {
+          StatusOr<std::vector<Client>> listed = store->ListClients("", -1);
+          if (listed.ok())
+            unexpected("a negative LIMIT answered");
+          else
+            ++refused;
+          continue;
+        }
+        StatusOr<int64_t> value = store->AddToRateCounter(key, 1, kExpires, kNow);
+        if (value.ok())
+          ++counted;
+        else
+          unexpected("count: " + value.status().ToString());
+      }
+      StatusOr<int64_t> total = store->GetCounter(key, kNow);
+      if (!total.ok())
+        unexpected("total: " + total.status().ToString());
+      else if (*total != kEach / 2)
+        unexpected("total " + std::to_string(*total));
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0) << first_wrong;
+  EXPECT_EQ(refused.load(), kThreads * kEach / 2);
+  EXPECT_EQ(counted.load(), kThreads * kEach / 2);
+  StatusOr<std::vector<Client>> clients = store->ListClients("", 10);
+  ASSERT_TRUE(clients.ok()) << clients.status().ToString();
+  EXPECT_TRUE(clients->empty());
 }
 
 TEST(PostgresStore, UnreachableServerIsUnavailable) {

@@ -72,6 +72,10 @@ class ObservedConnection final : public SqlConnection {
   bool healthy() const override { return inner_->healthy(); }
   SqlDialect dialect() const override { return inner_->dialect(); }
   bool CanPipeline() const override { return inner_->CanPipeline(); }
+  void SetAutocommitFlights() override {
+    SqlConnection::SetAutocommitFlights();
+    inner_->SetAutocommitFlights();
+  }
   std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight) override {
     auto started = OutageMonitor::Clock::now();
     std::optional<size_t> failed = inner_->SendFlight(flight);

@@ -49,6 +49,7 @@ Status SqlConnection::RunNow(SqlTask<Status> task) {
 // One statement after another: what a flight means, for a connection (a test's) that says it
 // pipelines without a protocol of its own. Integers travel as text, as they do to PostgreSQL.
 std::optional<size_t> SqlConnection::SendFlight(const std::vector<DeferredStatement*>& flight) {
+  std::optional<size_t> failed;
   for (size_t i = 0; i < flight.size(); ++i) {
     DeferredStatement& d = *flight[i];
     std::vector<SqlParam> params;
@@ -57,9 +58,11 @@ std::optional<size_t> SqlConnection::SendFlight(const std::vector<DeferredStatem
       params.push_back(p ? SqlParam(*p) : SqlParam(nullptr));
     }
     d.result = Execute(d.sql, params);
-    if (!d.result->ok()) return i;
+    if (d.result->ok() || failed) continue;
+    failed = i;
+    if (!autocommit_flights_) return failed;  // the transaction is broken: nothing after it runs
   }
-  return std::nullopt;
+  return failed;
 }
 
 }  // namespace authgent::storage::sql

@@ -157,6 +157,12 @@ class SqlConnection {
   // not run), or nothing when all succeeded.
   virtual bool CanPipeline() const { return false; }
   virtual std::optional<size_t> SendFlight(const std::vector<DeferredStatement*>& flight);
+  // Flights whose every statement is a transaction of its own, outside any BEGIN (reads and rate
+  // counts: WriteBatcherOptions::autocommit): a statement that fails fails alone, the others
+  // run, and SendFlight returns the first that failed.
+  // (Virtual so that a connection wrapping another, OutageMonitor's, passes it on.)
+  virtual void SetAutocommitFlights() { autocommit_flights_ = true; }
+  bool autocommit_flights() const { return autocommit_flights_; }
 
   // While `flight` is set, Pipelined() statements are queued on it, owned by job `owner`.
   void CollectFlight(std::vector<DeferredStatement*>* flight) { flight_ = flight; }
@@ -169,6 +175,7 @@ class SqlConnection {
   friend class StatementAwait;
   std::vector<DeferredStatement*>* flight_ = nullptr;
   size_t owner_ = 0;
+  bool autocommit_flights_ = false;
 };
 
 }  // namespace authgent::storage::sql

@@ -13,9 +13,16 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions
     : monitor_(std::make_shared<OutageMonitor>(dialect == SqlDialect::kPostgres ? "postgresql"
                                                                                 : "sqlite")),
       pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)),
-      batcher_(std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_),
-                                              batching)),
-      dialect_(dialect) {}
+      batcher_(
+          std::make_unique<WriteBatcher>(OutageMonitor::Observed(factory, monitor_), batching)),
+      dialect_(dialect) {
+  if (dialect == SqlDialect::kPostgres) {
+    WriteBatcherOptions flights = batching;
+    flights.autocommit = true;
+    flights_ = std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_),
+                                              flights);
+  }
+}
 
 void SqlStore::SetMetrics(const StorageMetrics& metrics) {
   metrics_ = metrics;
@@ -25,8 +32,19 @@ void SqlStore::SetMetrics(const StorageMetrics& metrics) {
 
 StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
   ScopedTimer timed(metrics_.read_transaction);
+  if (flights_) return InFlight(sql, std::span<const SqlParam>(params.begin(), params.size()));
   AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return conn->Query(sql, params);
+}
+
+StatusOr<SqlResult> SqlStore::InFlight(std::string_view sql, std::span<const SqlParam> params) {
+  StatusOr<SqlResult> result = InternalError("the statement did not run");
+  WriteBatcher::AsyncWork work = [&](SqlConnection& c) -> SqlTask<Status> {
+    result = co_await c.PipelinedList(sql, params);
+    co_return result.status();
+  };
+  AUTHGENT_RETURN_IF_ERROR(flights_->RunPipelined(work));
+  return result;
 }
 
 StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
@@ -147,17 +165,16 @@ StatusOr<int64_t> SqlStore::AddToRateCounter(const std::string& key, int64_t del
                                              int64_t expires_at, int64_t now) {
   // SQLite has one writer: a pooled connection would only wait for the batcher's lock.
   if (dialect_ != SqlDialect::kPostgres) return AddToCounter(key, delta, expires_at, now);
-  // Its own transaction on a pooled connection, not a job in the writer's batch: the counter's
-  // row is locked only for this statement, never across a batch's commit (every registration of
-  // every instance adds to the one overall counter; with such rows in their batches, three
-  // instances' writers waited on each other and deadlocked, and served 14-47 first connections
-  // a second together where one alone served 750-910). set_config(..., true) turns off the wait
-  // for the WAL flush for this transaction only: a database crash may forget the last
-  // additions, which lets a few more requests through a limit, never a grant.
-  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-  return CounterValue(conn->Query(
-      AUTHGENT_ADD_TO_COUNTER ", set_config('synchronous_commit', 'off', true)",
-      {key, expires_at, now, delta}));
+  // Its own transaction in a flight of the reads' connection, not a job in the writer's batch:
+  // the counter's row is locked only for this statement, never across a batch's commit (every
+  // registration of every instance adds to the one overall counter; with such rows in their
+  // batches, three instances' writers waited on each other and deadlocked, and served 14-47
+  // first connections a second together where one alone served 750-910). set_config(..., true)
+  // turns off the wait for the WAL flush for this transaction only: a database crash may forget
+  // the last additions, which lets a few more requests through a limit, never a grant.
+  const SqlParam params[] = {key, expires_at, now, delta};
+  return CounterValue(
+      InFlight(AUTHGENT_ADD_TO_COUNTER ", set_config('synchronous_commit', 'off', true)", params));
 }
 
 namespace {
@@ -216,8 +233,7 @@ StatusOr<std::vector<int64_t>> SqlStore::AddToRateCounters(const std::vector<Rat
     params.emplace_back(counts[i].expires_at);
     if (i + 1 < counts.size()) params.emplace_back(counts[i].limit);
   }
-  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, conn->Execute(ChainedRateCounts(counts.size()), params));
+  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, InFlight(ChainedRateCounts(counts.size()), params));
   if (r.rows.size() != 1 || r.rows[0].size() != counts.size() + 1) {
     return InternalError("rate counters returned no row");
   }

@@ -16,8 +16,11 @@ class SqlStore final : public Store {
  public:
   // Reads use a pool of `pool_size` connections. Writes go through the batcher and its own
   // connection: write transactions that arrive together share one commit
-  // (storage/sql/write_batcher.h). `dialect` is the factory's connections' (it also names the
-  // backend in the outage log lines).
+  // (storage/sql/write_batcher.h). On PostgreSQL, single-statement reads and rate counts go
+  // through a second batcher without transactions (WriteBatcherOptions::autocommit) on one more
+  // connection: those that arrive together share one flight, one wake-up of its backend, where
+  // each took a pooled backend's round trip. `dialect` is the factory's connections' (it also
+  // names the backend in the outage log lines).
   SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
            SqlDialect dialect);
   // Opens every connection of the pool now (see ConnectionPool::OpenAll).
@@ -144,6 +147,9 @@ class SqlStore final : public Store {
   // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher. The caller
   // says which; nothing looks at the SQL.
   StatusOr<SqlResult> Read(std::string_view sql, std::initializer_list<SqlParam> params);
+  // One statement as its own transaction in a shared flight (PostgreSQL's `flights_`); the
+  // caller sleeps until its reply.
+  StatusOr<SqlResult> InFlight(std::string_view sql, std::span<const SqlParam> params);
   StatusOr<SqlResult> Exec(std::string_view sql, std::initializer_list<SqlParam> params);
   // Writes outside an explicit transaction, through the batcher.
   Status Write(const WriteBatcher::Work& work);
@@ -153,6 +159,7 @@ class SqlStore final : public Store {
   std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
   ConnectionPool pool_;
   std::unique_ptr<WriteBatcher> batcher_;
+  std::unique_ptr<WriteBatcher> flights_;  // PostgreSQL's single reads and rate counts
   std::function<Status()> write_probe_;
   StorageMetrics metrics_;
   SqlDialect dialect_;

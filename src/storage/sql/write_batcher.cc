@@ -185,9 +185,37 @@ void WriteBatcher::Execute(const std::vector<Job*>& batch) {
       return;
     }
     conn_ = std::move(*opened);
+    if (options_.autocommit) conn_->SetAutocommitFlights();
   }
+  if (options_.autocommit) return ExecuteAutocommit(*conn_, batch);
   if (conn_->CanPipeline()) return ExecuteSideBySide(*conn_, batch);
   ExecuteInTurn(*conn_, batch);
+}
+
+void WriteBatcher::ExecuteAutocommit(SqlConnection& c, const std::vector<Job*>& batch) {
+  if (!c.CanPipeline()) {  // one job after another, each statement committed as it runs
+    for (Job* j : batch) j->status = RunToEnd(j->Start(c));
+    return;
+  }
+  // Jobs with the same key wait for the round before, as in a transaction's batch.
+  std::vector<Job*> pending = batch;
+  while (!pending.empty()) {
+    std::vector<Job*> round, later;
+    SplitByKey(pending, round, later);
+    (void)RunRound(c, round, /*alone=*/true);  // each job's failure is its own
+    pending.swap(later);
+  }
+}
+
+void WriteBatcher::SplitByKey(const std::vector<Job*>& pending, std::vector<Job*>& round,
+                              std::vector<Job*>& later) {
+  std::unordered_set<std::string_view> keys;
+  for (Job* j : pending) {
+    if (!j->key.empty() && !keys.insert(j->key).second)
+      later.push_back(j);
+    else
+      round.push_back(j);
+  }
 }
 
 void WriteBatcher::ExecuteInTurn(SqlConnection& c, const std::vector<Job*>& batch) {
@@ -233,13 +261,7 @@ void WriteBatcher::ExecuteSideBySide(SqlConnection& c, const std::vector<Job*>& 
   std::vector<Job*> pending = batch;
   while (!pending.empty()) {
     std::vector<Job*> round, later;
-    std::unordered_set<std::string_view> keys;
-    for (Job* j : pending) {
-      if (!j->key.empty() && !keys.insert(j->key).second)
-        later.push_back(j);
-      else
-        round.push_back(j);
-    }
+    SplitByKey(pending, round, later);
     if (std::optional<size_t> failed = RunRound(c, round, batch.size() == 1)) {
       (void)c.Rollback();
       // The others again, as a batch of their own; then the failed job alone, where its error

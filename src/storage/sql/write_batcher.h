@@ -67,6 +67,11 @@ struct WriteBatcherOptions {
   // At most this many jobs per batch (0: no limit). A pipelined flight holds one statement per
   // job, and its replies must fit the socket's buffers while it is being sent.
   size_t max_batch = 0;
+  // No transaction around the batch: on a pipelining connection each statement of a flight is a
+  // transaction of its own (SqlConnection::SetAutocommitFlights) and a job that fails fails
+  // alone. For reads and rate counts, which then share a backend's flights without waiting for
+  // any commit but their own.
+  bool autocommit = false;
 };
 
 class WriteBatcher {
@@ -140,9 +145,16 @@ class WriteBatcher {
   void ExecuteInTurn(SqlConnection& c, const std::vector<Job*>& batch);
   // Execute() on a pipelining connection: the jobs side by side.
   void ExecuteSideBySide(SqlConnection& c, const std::vector<Job*>& batch);
+  // Execute() with WriteBatcherOptions::autocommit: the jobs side by side, no transaction.
+  void ExecuteAutocommit(SqlConnection& c, const std::vector<Job*>& batch);
+  // Splits `pending` into a round whose keys are distinct and the jobs `later` that share a key
+  // with one in it.
+  static void SplitByKey(const std::vector<Job*>& pending, std::vector<Job*>& round,
+                         std::vector<Job*>& later);
   // Runs `round` (distinct keys) side by side to the end, setting each job's status. Unless the
-  // job is `alone` in its batch, a failure stops the round: returns the job that failed (the
-  // transaction is then to be rolled back).
+  // job is `alone` in its batch (or the batch has no transaction: `alone` for every job), a
+  // failure stops the round: returns the job that failed (the transaction is then to be rolled
+  // back).
   std::optional<size_t> RunRound(SqlConnection& c, const std::vector<Job*>& round, bool alone);
 
   ConnectionFactory factory_;

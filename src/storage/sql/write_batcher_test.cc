@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 #include <tuple>
@@ -23,6 +24,10 @@ struct Recorder {
   void Add(std::string s) {
     std::lock_guard<std::mutex> lock(mu);
     log.push_back(std::move(s));
+  }
+  bool Logged(const std::string& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::find(log.begin(), log.end(), s) != log.end();
   }
 };
 
@@ -269,7 +274,7 @@ class FirstWriteHeldOpen {
                           })
                           .ok());
         }) {
-    while (r.Size() < 2) std::this_thread::yield();  // BEGIN and the INSERT
+    while (!r.Logged("INSERT first")) std::this_thread::yield();
   }
   ~FirstWriteHeldOpen() {
     if (thread_.joinable()) Release();
@@ -287,11 +292,12 @@ class FirstWriteHeldOpen {
 // On a pipelining connection: holds a first write open, queues `jobs` (what, key, result) behind
 // it, then lets them run as one batch. Returns each queued job's status.
 std::vector<Status> SideBySide(
-    Recorder& r, const std::vector<std::tuple<std::string, std::string, Status>>& jobs) {
+    Recorder& r, const std::vector<std::tuple<std::string, std::string, Status>>& jobs,
+    WriteBatcherOptions options = {}) {
   r.pipelines = true;
   std::vector<Status> heard(jobs.size());
   {
-    WriteBatcher batcher(FactoryFor(r));
+    WriteBatcher batcher(FactoryFor(r), options);
     FirstWriteHeldOpen first(batcher, r);
     for (size_t i = 0; i < jobs.size(); ++i) {
       const auto& [what, key, result] = jobs[i];
@@ -386,6 +392,27 @@ TEST(WriteBatcher, AFailingStatementInAFlightStopsItAndTheOthersRunAgain) {
                        "INSERT a 1",  "FAIL b 1",     "ROLLBACK", "BEGIN write", "FLIGHT 2",
                        "INSERT a 1",  "INSERT c 1",   "FLIGHT 2", "INSERT a 2",  "INSERT c 2",
                        "COMMIT",      "BEGIN write",  "FLIGHT 1", "FAIL b 1",    "ROLLBACK"}));
+}
+
+// Without transactions (reads, rate counts): no BEGIN, no COMMIT, and a failing statement or
+// job fails alone while the flight goes on.
+TEST(WriteBatcher, WithoutTransactionsAFailingJobFailsAloneAndNothingIsRolledBack) {
+  Recorder r;
+  WriteBatcherOptions autocommit;
+  autocommit.autocommit = true;
+  std::vector<Status> heard = SideBySide(r,
+                                         {{"INSERT a", "", Status::Ok()},
+                                          {"FAIL b", "", Status::Ok()},
+                                          {"INSERT c", "", NotFoundError("gone")},
+                                          {"INSERT d", "", Status::Ok()}},
+                                         autocommit);
+  EXPECT_TRUE(heard[0].ok());
+  EXPECT_EQ(heard[1].code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(heard[2].code(), StatusCode::kNotFound);
+  EXPECT_TRUE(heard[3].ok());
+  EXPECT_EQ(r.log, (std::vector<std::string>{"INSERT first", "FLIGHT 4", "INSERT a 1", "FAIL b 1",
+                                             "INSERT c 1", "INSERT d 1", "FLIGHT 3", "INSERT a 2",
+                                             "INSERT c 2", "INSERT d 2"}));
 }
 
 }  // namespace
