@@ -150,7 +150,7 @@ class BenchStore {
     storage::Client client;
     client.client_id = "c1";
     client.metadata_json = "{}";
-    (void)store_->CreateClient(client);
+    (void)storage::CreateClientAndWait(*store_, client);
     storage::User user;
     user.user_id = "u1";
     user.username = "u1";

@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   authgent::Random& random = authgent::SecureRandom::Instance();
   int64_t now = Now();
   const std::string client_id = "bench-public-" + random.Hex(4);
-  if (Status s = store.CreateClient(MakeClient(client_id, now)); !s.ok()) Fail("client", s);
+  if (Status s = CreateClientAndWait(store, MakeClient(client_id, now)); !s.ok()) Fail("client", s);
   User u;
   u.user_id = "bench-user";
   u.name = "bench";
@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
     refresh_out << token << '\n';
   });
   in_parallel("background clients", bg_clients, [&](int64_t i) {
-    if (Status s = store.CreateClient(MakeClient("bg-" + std::to_string(i), now)); !s.ok()) {
+    if (Status s = CreateClientAndWait(store, MakeClient("bg-" + std::to_string(i), now));
+        !s.ok()) {
       Fail("background client", s);
     }
   });

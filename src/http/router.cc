@@ -1,47 +1,19 @@
 #include "http/router.h"
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
-#include <future>
-#include <memory>
 
 #include "core/log.h"
-#include "core/thread_role.h"
 
 namespace authgent::http {
 namespace {
 constexpr char kCorsAllowHeaders[] = "Authorization, Content-Type, MCP-Protocol-Version";
 }
 
-Handler OnWorkers(std::function<Response(const Request&)> handler) {
+Handler OnWorkers(std::function<AsyncStep(const Request&)> handler) {
   return [handler = std::move(handler)](const Request& request) -> AsyncStep {
     return OnWorker{[&handler, &request] { return handler(request); }};
   };
-}
-
-Response Finished(AsyncStep step) {
-  if (auto* r = std::get_if<Response>(&step)) return std::move(*r);
-  if (auto* w = std::get_if<OnWorker>(&step)) return w->run();
-  CheckMayBlock("a suspended step");
-  struct Wait {
-    std::promise<Finish> promise;
-    std::atomic<bool> resumed{false};
-    void Resume(Finish finish) {
-      if (!resumed.exchange(true)) promise.set_value(std::move(finish));
-    }
-  };
-  auto wait = std::make_shared<Wait>();
-  std::future<Finish> finish = wait->promise.get_future();
-  {
-    // Once every copy of the Resume is gone, one never called answers 500.
-    std::shared_ptr<void> dropped(nullptr, [wait](void*) {
-      wait->Resume([] { return Response::Error(500, "server_error", "internal error"); });
-    });
-    std::get<Suspended>(step).start(
-        [wait, dropped](Finish f) { wait->Resume(std::move(f)); });
-  }
-  return finish.get()();
 }
 
 void Router::Add(const std::string& method, const std::string& path, Handler handler,
@@ -120,7 +92,7 @@ std::optional<Response> Router::Caught(const Request& request, Fn&& fn) {
 }
 
 AsyncStep Router::Guarded(const Request& request, const Handler& handler, bool cors) const {
-  auto answer = [cors](Response r) {
+  std::function<Response(Response)> answer = [cors](Response r) {
     if (cors) r.Set("Access-Control-Allow-Origin", "*");
     return r;
   };
@@ -129,26 +101,36 @@ AsyncStep Router::Guarded(const Request& request, const Handler& handler, bool c
   if (auto failed = Caught(request, [&] { step = handler(request); })) {
     return answer(std::move(*failed));
   }
+  return GuardedStep(request, std::move(step), answer);
+}
+
+AsyncStep Router::GuardedStep(const Request& request, AsyncStep step,
+                              const std::function<Response(Response)>& answer) const {
   if (auto* r = std::get_if<Response>(&step)) return answer(std::move(*r));
   // What runs later runs guarded and observed too; the request outlives its wait (the caller
   // keeps it), the router outlives every request.
-  auto guard = [this, &request, answer](Step kind, Finish finish) -> Finish {
-    return [this, &request, answer, kind, finish = std::move(finish)] {
-      Observe(request, kind);
+  if (auto* w = std::get_if<OnWorker>(&step)) {
+    return OnWorker{[this, &request, answer, run = std::move(w->run)]() -> AsyncStep {
+      Observe(request, Step::kWorker);
+      AsyncStep next;
+      if (auto failed = Caught(request, [&] { next = run(); })) return answer(std::move(*failed));
+      return GuardedStep(request, std::move(next), answer);
+    }};
+  }
+  auto guard = [this, &request, answer](Finish finish) -> Finish {
+    return [this, &request, answer, finish = std::move(finish)] {
+      Observe(request, Step::kFinish);
       Response response;
       if (auto failed = Caught(request, [&] { response = finish(); })) response = *failed;
       return answer(std::move(response));
     };
   };
-  if (auto* w = std::get_if<OnWorker>(&step)) {
-    return OnWorker{guard(Step::kWorker, std::move(w->run))};
-  }
   return Suspended{[this, &request, guard, answer,
                     start = std::move(std::get<Suspended>(step).start)](const Resume& resume) {
     auto failed = Caught(request, [&] {
       start([this, &request, resume, guard](Finish finish) {
         Observe(request, Step::kResume);
-        resume(guard(Step::kFinish, std::move(finish)));
+        resume(guard(std::move(finish)));
       });
     });
     // A start that threw answers 500 (unless it had resumed already: the first call counts).

@@ -24,7 +24,7 @@
 
 namespace authgent::http {
 
-// What finishes a request after a wait; runs on a network thread (or, for OnWorker, a worker).
+// What finishes a request after a wait; runs on a network thread.
 using Finish = std::function<Response()>;
 // Hands the request its Finish once the wait is over. Call it once, from any thread; later calls
 // are ignored, and a Resume dropped uncalled answers 500.
@@ -34,20 +34,20 @@ using Resume = std::function<void(Finish)>;
 struct Suspended {
   std::function<void(Resume)> start;
 };
-// The request blocks (storage, slow crypto, a cache that missed): `run` answers it on a worker.
-struct OnWorker {
-  Finish run;
-};
+struct OnWorker;
 // A handler's first step, on the network thread: the answer, or how to get it.
 using AsyncStep = std::variant<Response, Suspended, OnWorker>;
+// The request blocks (storage, slow crypto, a cache that missed): `run` goes on on a worker and
+// returns the answer, or the next step: a Suspended one starts back on the network thread, so a
+// worker that has read what it needs hands a write's wait to the store without parking.
+struct OnWorker {
+  std::function<AsyncStep()> run;
+};
 // A route's handler. A lambda that returns a Response is one that answers on the network thread.
 using Handler = std::function<AsyncStep(const Request&)>;
-// The handler of a route that always blocks: `handler` runs on a worker.
-Handler OnWorkers(std::function<Response(const Request&)> handler);
-// For code already on a worker: `step` run to its answer on this thread, blocking it while a
-// Suspended step waits (a Resume dropped uncalled answers 500). So a handler's steps serve both
-// a request that starts on the network thread and one that had to move to a worker first.
-Response Finished(AsyncStep step);
+// The handler of a route that always blocks: `handler` runs on a worker (and may end in a wait
+// that starts back on the network thread).
+Handler OnWorkers(std::function<AsyncStep(const Request&)> handler);
 
 // The points of a request's life a StepObserver is told of, each on the thread it happens on.
 enum class Step {
@@ -92,6 +92,9 @@ class Router {
   Response Answer(const Request& request, const Path& path) const;
   // `handler`'s steps with Dispatch's guarantees.
   AsyncStep Guarded(const Request& request, const Handler& handler, bool cors) const;
+  // `step` and every step after it guarded and observed; `answer` adds CORS.
+  AsyncStep GuardedStep(const Request& request, AsyncStep step,
+                        const std::function<Response(Response)>& answer) const;
   void Observe(const Request& request, Step step) const {
     if (observer_) observer_(request, step);
   }

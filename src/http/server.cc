@@ -335,17 +335,18 @@ class Server::Impl {
 
   awaitable<Response> Handle(const Request& request) {
     AsyncStep step = router_.Dispatch(request);
+    // A worker's step may return another step: a wait that starts back here.
+    while (auto* w = std::get_if<OnWorker>(&step)) step = co_await OnWorkers(w->run);
     if (auto* r = std::get_if<Response>(&step)) co_return std::move(*r);
-    if (auto* w = std::get_if<OnWorker>(&step)) co_return co_await OnWorkers(w->run);
     Finish finish = co_await Suspend(std::get<Suspended>(step).start);
     co_return finish();
   }
 
   // Storage and slow crypto run on the worker pool; this coroutine resumes on its own thread.
-  awaitable<Response> OnWorkers(const Finish& run) {
+  awaitable<AsyncStep> OnWorkers(const std::function<AsyncStep()>& run) {
     co_return co_await asio::co_spawn(
         workers_,
-        [&run]() -> awaitable<Response> {
+        [&run]() -> awaitable<AsyncStep> {
           SetThreadRole(ThreadRole::kWorker);  // a pool thread is only ever a worker
           co_return run();
         },

@@ -38,7 +38,7 @@ void AccountEndpoint::Register(http::Router& router) {
              http::OnWorkers([this](const http::Request& r) { return Revoke(r, true); }));
 }
 
-http::Response AccountEndpoint::Page(const http::Request& request) {
+http::AsyncStep AccountEndpoint::Page(const http::Request& request) {
   std::optional<storage::LoginSession> session = browser_.CurrentSession(request);
   if (!session) return sign_in_.StartAccountSignIn(request);
   StatusOr<std::vector<storage::Grant>> grants =

@@ -40,7 +40,7 @@ class AccountEndpoint {
         clock_(clock) {}
 
   void Register(http::Router& router);
-  http::Response Page(const http::Request& request);
+  http::AsyncStep Page(const http::Request& request);
   // POST /account/revoke (`all` false: the form's client_id and resource) and /account/revoke-all.
   http::Response Revoke(const http::Request& request, bool all);
 

@@ -17,7 +17,7 @@ void AuthorizeEndpoint::Register(http::Router& router) {
   router.Add("POST", oauth::kAuthorizePath, authorize);
 }
 
-http::Response AuthorizeEndpoint::Authorize(const http::Request& request) {
+http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
   oauth::Params params = RequestParams(request);
   std::optional<http::Response> refused;
   StatusOr<storage::Client> client = ClientOf(request, params, refused);
@@ -134,8 +134,9 @@ std::variant<AuthorizeEndpoint::NewTxn, http::Response> AuthorizeEndpoint::NewTr
     const std::optional<storage::LoginSession>& session) {
   if (auto refused = OverLimit(request)) return std::move(*refused);
   int64_t now = clock_.Now();
-  NewTxn out{NewSortableToken(random_, clock_.NowMillis()), browser_.TransactionToken(request), ""};
-  storage::AuthorizationTransaction txn;
+  NewTxn out{
+      NewSortableToken(random_, clock_.NowMillis()), browser_.TransactionToken(request), "", {}};
+  storage::AuthorizationTransaction& txn = out.record;
   txn.transaction_hash = SortableTokenKey(out.transaction);
   txn.request_json = request_json;
   txn.browser_hash = TokenHash(out.browser);
@@ -147,33 +148,42 @@ std::variant<AuthorizeEndpoint::NewTxn, http::Response> AuthorizeEndpoint::NewTr
   }
   txn.created_at = now;
   txn.expires_at = now + oauth::kAuthorizationTransactionTtl;
-  Status stored = store_.CreateTransaction(txn);
-  if (!stored.ok()) {
-    return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-  }
   return out;
 }
 
-http::Response AuthorizeEndpoint::StartTransaction(
+http::AsyncStep AuthorizeEndpoint::Stored(NewTxn txn, http::Response next) {
+  next.Add("Set-Cookie", browser_.TransactionCookie(txn.browser));
+  auto record = std::make_shared<storage::AuthorizationTransaction>(std::move(txn.record));
+  return AfterWrite(
+      [this, record](storage::StatusCompletion done) {
+        store_.CreateTransaction(std::move(*record), std::move(done));
+      },
+      [this, next = std::move(next)](const Status& stored) mutable {
+        if (stored.ok()) return std::move(next);  // answered once
+        return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+      });
+}
+
+http::AsyncStep AuthorizeEndpoint::StartTransaction(
     const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
     const std::optional<storage::LoginSession>& session) {
   auto started = NewTransaction(request, req.ToJson().dump(), session);
   if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
-  const NewTxn& txn = std::get<NewTxn>(started);
+  NewTxn& txn = std::get<NewTxn>(started);
+  // The page is ready before the write (the consent page reads the standing consent here, on the
+  // worker); it is sent only once the transaction it names is stored.
   http::Response next = session
                             ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session)
                             : SeeOther("/oauth/login?txn=" + txn.transaction);
-  next.Add("Set-Cookie", browser_.TransactionCookie(txn.browser));
-  return next;
+  return Stored(std::move(txn), std::move(next));
 }
 
-http::Response AuthorizeEndpoint::StartAccountSignIn(const http::Request& request) {
+http::AsyncStep AuthorizeEndpoint::StartAccountSignIn(const http::Request& request) {
   auto started = NewTransaction(request, kAccountSignInRequest, std::nullopt);
   if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
-  const NewTxn& txn = std::get<NewTxn>(started);
+  NewTxn& txn = std::get<NewTxn>(started);
   http::Response next = SeeOther("/oauth/login?txn=" + txn.transaction);
-  next.Add("Set-Cookie", browser_.TransactionCookie(txn.browser));
-  return next;
+  return Stored(std::move(txn), std::move(next));
 }
 
 }  // namespace authgent::server

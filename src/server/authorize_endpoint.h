@@ -58,27 +58,31 @@ class AuthorizeEndpoint {
         random_(random) {}
 
   void Register(http::Router& router);
-  http::Response Authorize(const http::Request& request);
+  http::AsyncStep Authorize(const http::Request& request);
   // The sign-in of the account page (server/account_endpoint) for a browser without a session: a
   // transaction like an application's, within the same limit, whose login ends at /account.
-  http::Response StartAccountSignIn(const http::Request& request);
+  http::AsyncStep StartAccountSignIn(const http::Request& request);
 
  private:
   // A new transaction holding `request_json` for this browser, with the session and a CSRF hash
-  // when signed in already (in one write); or the page to answer.
+  // when signed in already (stored by one write, Stored()); or the page to answer.
   struct NewTxn {
     std::string transaction;  // its token, for the login and consent URLs
     std::string browser;      // the transaction cookie's value
     std::string csrf;         // the consent form's token, when signed in
+    storage::AuthorizationTransaction record;  // what the write stores
   };
   std::variant<NewTxn, http::Response> NewTransaction(
       const http::Request& request, const std::string& request_json,
       const std::optional<storage::LoginSession>& session);
+  // Stores `txn` and then answers `next` with the transaction's cookie (503 when the write
+  // fails); the thread that calls it does not wait for the commit.
+  http::AsyncStep Stored(NewTxn txn, http::Response next);
   // A request that needs the login or consent page: stores its transaction (with the session and
   // the consent form's CSRF hash when signed in already, in one write) and serves the next page.
-  http::Response StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
-                                  const storage::Client& client,
-                                  const std::optional<storage::LoginSession>& session);
+  http::AsyncStep StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
+                                   const storage::Client& client,
+                                   const std::optional<storage::LoginSession>& session);
   // The request's client: a registered one (kNotFound when there is none), or the one its
   // metadata document describes; `refused` gets the page to answer with when that document
   // cannot be used. Fetches count against the requester's network like transactions do (key

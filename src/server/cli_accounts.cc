@@ -155,7 +155,7 @@ int RunClientsAdd(const Config& config, const ClientArgs& args) {
   oauth::Registration& reg = std::get<oauth::Registration>(result);
   reg.client.resources = std::move(*resources);
   reg.client.may_introspect = args.introspect;
-  Status stored = (*store)->CreateClient(reg.client);
+  Status stored = storage::CreateClientAndWait(**store, reg.client);
   if (!stored.ok()) return FailWith(stored.message());
   AuditEvent added("client.added");
   AuditOperator(config, std::move(added.Client(reg.client)));

@@ -26,7 +26,7 @@ class ClientCacheTest : public ::testing::Test {
     c.token_endpoint_auth_method = "none";
     c.source = "cli";
     c.metadata_json = "{}";
-    ASSERT_TRUE(store_->CreateClient(c).ok());
+    ASSERT_TRUE(storage::CreateClientAndWait(*store_, c).ok());
   }
   void TearDown() override {
     store_.reset();  // its directory goes with the others after a green run (core/test_main)
@@ -36,7 +36,7 @@ class ClientCacheTest : public ::testing::Test {
     storage::Client c = *store_->GetClient("c1");
     c.client_name = name;
     ASSERT_TRUE(store_->DeleteClient("c1").ok());
-    ASSERT_TRUE(store_->CreateClient(c).ok());
+    ASSERT_TRUE(storage::CreateClientAndWait(*store_, c).ok());
   }
   std::string dir_;
   std::unique_ptr<storage::Store> store_;

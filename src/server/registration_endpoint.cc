@@ -14,7 +14,7 @@ void RegistrationEndpoint::Register(http::Router& router) {
              {.cors = true});
 }
 
-http::Response RegistrationEndpoint::Handle(const http::Request& request) {
+http::AsyncStep RegistrationEndpoint::Handle(const http::Request& request) {
   if (policy_.mode == oauth::DcrMode::kDisabled) {
     return OAuthErrorResponse(
         {"access_denied", "dynamic client registration is disabled", "", 403}, request);
@@ -33,20 +33,26 @@ http::Response RegistrationEndpoint::Handle(const http::Request& request) {
     events_.RegistrationRefused("dcr");
     return OAuthErrorResponse(*e, request);
   }
-  oauth::Registration& reg = std::get<oauth::Registration>(result);
+  auto reg =
+      std::make_shared<oauth::Registration>(std::get<oauth::Registration>(std::move(result)));
   // RFC 7592: the token that reads, updates and deletes this registration (only its hash is kept).
   std::string access = random_.NewToken();
-  reg.client.registration_token_hash = TokenHash(access);
-  reg.response["registration_client_uri"] = ClientConfigurationUri(issuer_, reg.client.client_id);
-  reg.response["registration_access_token"] = access;
-  Status stored = clients_.CreateClient(reg.client);
-  if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
-  cache_.Put(reg.client, clock_.Now());  // its /oauth/authorize follows at once
-  log::Info("client registered", {{"request_id", request.request_id},
-                                  {"client_id", reg.client.client_id},
-                                  {"auth_method", reg.client.token_endpoint_auth_method}});
-  events_.Registered(request, reg.client);
-  return JsonNoStore(201, reg.response);
+  reg->client.registration_token_hash = TokenHash(access);
+  reg->response["registration_client_uri"] = ClientConfigurationUri(issuer_, reg->client.client_id);
+  reg->response["registration_access_token"] = access;
+  return AfterWrite(
+      [this, reg](storage::StatusCompletion done) {
+        clients_.CreateClient(reg->client, std::move(done));
+      },
+      [this, &request, reg](const Status& stored) {
+        if (!stored.ok()) return OAuthErrorResponse(oauth::FromFailure(stored), request);
+        cache_.Put(reg->client, clock_.Now());  // its /oauth/authorize follows at once
+        log::Info("client registered", {{"request_id", request.request_id},
+                                        {"client_id", reg->client.client_id},
+                                        {"auth_method", reg->client.token_endpoint_auth_method}});
+        events_.Registered(request, reg->client);
+        return JsonNoStore(201, reg->response);
+      });
 }
 
 std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Request& request) {

@@ -46,7 +46,9 @@ class RegistrationEndpoint {
         random_(random) {}
 
   void Register(http::Router& router);
-  http::Response Handle(const http::Request& request);
+  // Counts and checks the registration on a worker; its answer waits for the client's write
+  // without holding the worker (server/web.h AfterWrite).
+  http::AsyncStep Handle(const http::Request& request);
 
  private:
   // The answer when this attempt is over a limit (429) or cannot be counted (503), else nothing.

@@ -23,7 +23,7 @@ void TokenEndpoint::Register(http::Router& router) {
 
 http::AsyncStep TokenEndpoint::Handle(const http::Request& request) {
   if (request.body.size() > kInlineBodyBytes) {
-    return http::OnWorker{[this, &request] { return http::Finished(Start(request, true)); }};
+    return http::OnWorker{[this, &request] { return Start(request, true); }};
   }
   return Start(request, false);
 }
@@ -45,7 +45,7 @@ http::AsyncStep TokenEndpoint::Start(const http::Request& request, bool on_worke
       keys_.NeedsReload() || blocking_check ? std::nullopt : authentication_.Cached(client_id);
   if (!cached) {
     return http::OnWorker{[this, call] {
-      return http::Finished(Grant(call, authentication_.Lookup(call->presented.client_id), true));
+      return Grant(call, authentication_.Lookup(call->presented.client_id), true);
     }};
   }
   return Grant(call, std::move(*cached), false);
@@ -68,6 +68,9 @@ http::AsyncStep TokenEndpoint::Grant(std::shared_ptr<const Call> call,
     return Answer(call->request, *client, grant, std::move(*answer));
   }
   auto pending = std::get<std::shared_ptr<oauth::PendingGrant>>(std::move(begun));
+  // Finish() signs on a network thread after the commit: a reload of the keys that is due (one
+  // reason this request came to a worker) is done here, where reading the store may block.
+  if (on_worker && keys_.NeedsReload()) (void)keys_.Current();
   return http::Suspended{[this, call, client, pending](const http::Resume& resume) {
     pending->Write([this, call, client, pending, resume] {
       resume([this, call, client, pending] {

@@ -133,7 +133,7 @@ http::Response UpstreamEndpoint::Finish(const http::Request& request, const std:
   next.browser_hash = txn.browser_hash;
   next.created_at = now;
   next.expires_at = now + oauth::kAuthorizationTransactionTtl;
-  if (!store_.CreateTransaction(next).ok()) {
+  if (!storage::CreateTransactionAndWait(store_, next).ok()) {  // on a worker
     return browser_.ErrorPage(503, "Temporarily unavailable", "Try again in a moment.");
   }
   log::Info("upstream login succeeded",

@@ -55,6 +55,16 @@ http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Re
   return r;
 }
 
+http::AsyncStep AfterWrite(std::function<void(std::function<void(Status)>)> write,
+                           std::function<http::Response(const Status&)> answer) {
+  return http::Suspended{
+      [write = std::move(write), answer = std::move(answer)](const http::Resume& resume) {
+        write([resume, answer](Status status) {
+          resume([answer, status = std::move(status)] { return answer(status); });
+        });
+      }};
+}
+
 http::Response HtmlPage(int status, std::string html) {
   http::Response r;
   r.status = status;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "http/router.h"
 #include "oauth/errors.h"
 #include "oauth/params.h"
 
@@ -39,6 +40,13 @@ http::Response JsonNoStore(int status, const nlohmann::json& body);
 // 429 temporarily_unavailable with Retry-After (at least 1 s).
 http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
                                const std::string& description);
+
+// The step of a request whose answer waits for a write that completes on the store's thread
+// (storage/completion.h): `write` starts it, handing the store the completion; `answer` turns
+// its status into the response, back on a network thread. So the thread that prepared the write
+// (a worker, after its reads) does not sleep through the commit.
+http::AsyncStep AfterWrite(std::function<void(std::function<void(Status)>)> write,
+                           std::function<http::Response(const Status&)> answer);
 
 // An HTML page with the headers every page needs: no framing (X-Frame-Options and CSP
 // frame-ancestors), no referrer, no caching, no scripts.

@@ -17,7 +17,9 @@ class ClientStore {
  public:
   virtual ~ClientStore() = default;
 
-  virtual Status CreateClient(const Client& client) = 0;
+  // A new client; `done` gets the status after the commit (storage/completion.h): kAlreadyExists
+  // when the id is taken. A registration answers from the completion, without a thread waiting.
+  virtual void CreateClient(Client client, StatusCompletion done) = 0;
   // Creates or refreshes the client a metadata document describes (source "cimd"): its metadata
   // and document times are replaced, its created_at, use mark and grants are kept. Every
   // instance sees the copy one of them fetched. kAlreadyExists when the id is taken by a client
@@ -54,5 +56,12 @@ class ClientStore {
   // live refresh family or an unexpired code. Returns how many went.
   virtual StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) = 0;
 };
+
+// CreateClient waited for, by a thread that may block (a command, a test; never a network
+// thread).
+inline Status CreateClientAndWait(ClientStore& store, Client client) {
+  return Await<Status>(
+      [&](StatusCompletion done) { store.CreateClient(std::move(client), std::move(done)); });
+}
 
 }  // namespace authgent::storage

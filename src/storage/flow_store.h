@@ -31,7 +31,9 @@ class AuthorizationFlowStore {
  public:
   virtual ~AuthorizationFlowStore() = default;
 
-  virtual Status CreateTransaction(const AuthorizationTransaction& txn) = 0;
+  // A new transaction; `done` gets the status after the commit (storage/completion.h):
+  // kAlreadyExists when its hash (or upstream state hash) is taken.
+  virtual void CreateTransaction(AuthorizationTransaction txn, StatusCompletion done) = 0;
   // kNotFound when missing, expired or consumed.
   virtual StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,
                                                             int64_t now) = 0;
@@ -61,5 +63,12 @@ class AuthorizationFlowStore {
                                        const std::string& resource) = 0;
   virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
 };
+
+// CreateTransaction waited for, by a thread that may block (a worker, a test).
+inline Status CreateTransactionAndWait(AuthorizationFlowStore& store,
+                                       AuthorizationTransaction txn) {
+  return Await<Status>(
+      [&](StatusCompletion done) { store.CreateTransaction(std::move(txn), std::move(done)); });
+}
 
 }  // namespace authgent::storage

@@ -55,7 +55,7 @@ TEST(AttackClientPrivileges, SelfRegisteredMachineClientGetsNoTokenAtTheTokenEnd
       legacy, server.clock(), SecureRandom::Instance(), "dcr");
   auto& reg = std::get<oauth::Registration>(result);
   reg.client.resources = {kMcp};  // even with resources written behind the server's back
-  ASSERT_TRUE(server.app().store().CreateClient(reg.client).ok());
+  ASSERT_TRUE(storage::CreateClientAndWait(server.app().store(), reg.client).ok());
   HttpResult r = ClientCredentials(server, {reg.client.client_id, reg.client_secret},
                                    {{"resource", kMcp}});
   EXPECT_EQ(r.status, 400) << r.body;

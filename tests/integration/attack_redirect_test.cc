@@ -111,7 +111,7 @@ TEST_F(AttackRedirect, RedirectUrisThatExecuteAreRefusedAtAuthorize) {
       server_.clock(), SecureRandom::Instance());
   storage::Client legacy = std::get<oauth::Registration>(result).client;
   legacy.redirect_uris = {"javascript:alert(1)//"};
-  ASSERT_TRUE(server_.app().store().CreateClient(legacy).ok());
+  ASSERT_TRUE(storage::CreateClientAndWait(server_.app().store(), legacy).ok());
   Pkce pkce = Pkce::Make();
   HttpResult r = flow_.Authorize(flow_.AuthorizeParams(legacy.client_id, "javascript:alert(1)//", pkce));
   EXPECT_EQ(r.status, 400);

@@ -112,7 +112,7 @@ std::pair<std::string, std::string> AddOperatorClient(TestServer& server,
   oauth::Registration reg = std::get<oauth::Registration>(result);
   reg.client.resources = spec.resources;
   reg.client.may_introspect = spec.introspect;
-  EXPECT_TRUE(server.app().store().CreateClient(reg.client).ok());
+  EXPECT_TRUE(storage::CreateClientAndWait(server.app().store(), reg.client).ok());
   return {reg.client.client_id, reg.client_secret};
 }
 

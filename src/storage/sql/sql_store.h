@@ -35,7 +35,7 @@ class SqlStore final : public Store {
   Status Ping() override;
   void SetMetrics(const StorageMetrics& metrics) override;
 
-  Status CreateClient(const Client& client) override;
+  void CreateClient(Client client, StatusCompletion done) override;
   Status SaveDocumentClient(const Client& client) override;
   StatusOr<Client> GetClient(const std::string& client_id) override;
   Status DeleteClient(const std::string& client_id) override;
@@ -64,7 +64,7 @@ class SqlStore final : public Store {
   StatusOr<int64_t> DeleteUserSessions(const std::string& user_id) override;
   Status RevokeUserAccess(const std::string& user_id, int64_t now) override;
 
-  Status CreateTransaction(const AuthorizationTransaction& txn) override;
+  void CreateTransaction(AuthorizationTransaction txn, StatusCompletion done) override;
   StatusOr<AuthorizationTransaction> GetTransaction(const std::string& transaction_hash,
                                                     int64_t now) override;
   Status UpdateTransaction(const AuthorizationTransaction& txn) override;

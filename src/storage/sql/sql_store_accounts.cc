@@ -4,17 +4,29 @@
 
 namespace authgent::storage::sql {
 
-Status SqlStore::CreateClient(const Client& c) {
-  std::string redirects = EncodeList(c.redirect_uris), grants = EncodeList(c.grant_types),
-              responses = EncodeList(c.response_types), resources = EncodeList(c.resources);
-  return Exec("INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-              "$17, $18, $19)",
-              {c.client_id, c.secret_hash, c.secret_expires_at, c.client_name, redirects, grants,
-               responses, c.token_endpoint_auth_method, c.scope, c.application_type, c.source,
-               c.metadata_json, c.created_at, c.last_used_at, resources, c.may_introspect,
-               c.document_fetched_at, c.document_expires_at, c.registration_token_hash})
+namespace {
+SqlTask<Status> InsertClient(SqlConnection& c, const Client& client) {
+  std::string redirects = EncodeList(client.redirect_uris), grants = EncodeList(client.grant_types),
+              responses = EncodeList(client.response_types),
+              resources = EncodeList(client.resources);
+  co_return (
+      co_await c.Pipelined(
+          "INSERT INTO clients (" AUTHGENT_CLIENT_COLUMNS
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+          "$18, $19)",
+          client.client_id, client.secret_hash, client.secret_expires_at, client.client_name,
+          redirects, grants, responses, client.token_endpoint_auth_method, client.scope,
+          client.application_type, client.source, client.metadata_json, client.created_at,
+          client.last_used_at, resources, client.may_introspect, client.document_fetched_at,
+          client.document_expires_at, client.registration_token_hash))
       .status();
+}
+}  // namespace
+
+void SqlStore::CreateClient(Client client, StatusCompletion done) {
+  CompleteWrite<bool>(
+      {}, [client = std::move(client)](SqlConnection& c, bool&) { return InsertClient(c, client); },
+      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
 }
 
 Status SqlStore::SaveDocumentClient(const Client& c) {

@@ -81,13 +81,22 @@ Status SqlStore::DeleteSession(const std::string& session_hash) {
                 "login session");
 }
 
-Status SqlStore::CreateTransaction(const AuthorizationTransaction& t) {
-  return Exec("INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-             {t.transaction_hash, t.request_json, t.session_hash, t.user_id, t.csrf_hash,
-              NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier,
-              t.created_at, t.expires_at, t.consumed_at, t.browser_hash})
+namespace {
+SqlTask<Status> InsertTransaction(SqlConnection& c, const AuthorizationTransaction& t) {
+  co_return (co_await c.Pipelined(
+                 "INSERT INTO authorization_transactions (" AUTHGENT_TRANSACTION_COLUMNS
+                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 t.transaction_hash, t.request_json, t.session_hash, t.user_id, t.csrf_hash,
+                 NullIfEmpty(t.upstream_state_hash), t.upstream_nonce, t.upstream_code_verifier,
+                 t.created_at, t.expires_at, t.consumed_at, t.browser_hash))
       .status();
+}
+}  // namespace
+
+void SqlStore::CreateTransaction(AuthorizationTransaction txn, StatusCompletion done) {
+  CompleteWrite<bool>(
+      {}, [txn = std::move(txn)](SqlConnection& c, bool&) { return InsertTransaction(c, txn); },
+      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
 }
 
 StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,

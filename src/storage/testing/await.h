@@ -11,15 +11,6 @@
 
 namespace authgent::storage::testing {
 
-// Starts `start(completion)` and waits for the completion's value.
-template <typename T, typename Start>
-T Await(Start&& start) {
-  auto promise = std::make_shared<std::promise<T>>();
-  std::future<T> result = promise->get_future();
-  start([promise](T value) { promise->set_value(std::move(value)); });
-  return result.get();
-}
-
 inline StatusOr<CodeRedemption> RedeemCodeAndWait(GrantStore& store, std::string code_hash,
                                                   int64_t now, IssueForCode issue,
                                                   IsRetryOfCode is_retry,

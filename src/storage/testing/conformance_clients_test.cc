@@ -9,8 +9,8 @@ TEST_P(StoreConformance, ClientCrud) {
   c.secret_hash = "hash";
   c.scope = "mcp:read";
   c.metadata_json = R"({"logo_uri":"https://app.example/logo.png"})";
-  ASSERT_TRUE(store_->CreateClient(c).ok());
-  EXPECT_EQ(store_->CreateClient(c).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(CreateClientAndWait(*store_, c).ok());
+  EXPECT_EQ(CreateClientAndWait(*store_, c).code(), StatusCode::kAlreadyExists);
 
   auto got = store_->GetClient("c1");
   ASSERT_TRUE(got.ok());
@@ -29,7 +29,7 @@ TEST_P(StoreConformance, ClientCrud) {
   privileged.resources = {"https://mcp.example.com/mcp", "https://other.example.com/"};
   privileged.may_introspect = true;
   privileged.redirect_uris = {"cursor://anysphere.cursor-mcp/oauth/callback"};
-  ASSERT_TRUE(store_->CreateClient(privileged).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, privileged).ok());
   EXPECT_EQ(store_->GetClient("c2")->redirect_uris, privileged.redirect_uris);
   EXPECT_EQ(store_->GetClient("c2")->resources, privileged.resources);
   EXPECT_TRUE(store_->GetClient("c2")->may_introspect);
@@ -85,7 +85,7 @@ TEST_P(StoreConformance, ADocumentsClientIsSavedThenRefreshedKeepingItsUseAndGra
 TEST_P(StoreConformance, ADocumentNeverOverwritesAnotherKindOfClient) {
   Client registered = MakeClient("https://app.example.com/client.json");
   registered.secret_hash = "hash";
-  ASSERT_TRUE(store_->CreateClient(registered).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, registered).ok());
   Client doc = registered;
   doc.source = "cimd";
   doc.secret_hash = "";
@@ -98,7 +98,7 @@ TEST_P(StoreConformance, ADocumentNeverOverwritesAnotherKindOfClient) {
 
 TEST_P(StoreConformance, ClientListPagesInIdOrder) {
   for (const char* id : {"b", "a", "d", "c"})
-    ASSERT_TRUE(store_->CreateClient(MakeClient(id)).ok());
+    ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient(id)).ok());
   auto first = store_->ListClients("", 3);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 3u);
@@ -110,12 +110,12 @@ TEST_P(StoreConformance, ClientListPagesInIdOrder) {
 }
 
 TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt", "j1")).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
   ASSERT_TRUE(
       Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
   ASSERT_TRUE(store_->DeleteClient("c1").ok());
@@ -124,7 +124,7 @@ TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
   // The token's row went too, not only its family: a family of the same id does not bring it back.
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt-new", "j2")).ok());
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
 }
@@ -144,7 +144,7 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
   for (Client* c : {&never_used, &idle, &operator_added, &with_grant, &document})
     c->created_at = now_ - 100 * 86400;
   for (const Client& c : {never_used, idle, fresh, operator_added, with_grant, document}) {
-    ASSERT_TRUE(store_->CreateClient(c).ok());
+    ASSERT_TRUE(CreateClientAndWait(*store_, c).ok());
   }
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f", "with-grant", "u1"), MakeToken("rt", "j")).ok());
   RefreshFamily dead = MakeFamily("f-dead", "idle", "u1");
@@ -162,7 +162,7 @@ TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
   EXPECT_TRUE(store_->GetRefreshToken("rt").ok());
   // The reaped client's revoked family went with it, and its token (not only unreachable: a
   // family of the same id does not bring it back).
-  ASSERT_TRUE(store_->CreateClient(idle).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, idle).ok());
   ASSERT_TRUE(store_->CreateFamily(dead, MakeToken("rt-new", "j-new")).ok());
   EXPECT_EQ(store_->GetRefreshToken("rt-dead").status().code(), StatusCode::kNotFound);
 }
@@ -180,7 +180,7 @@ TEST_P(StoreConformance, APolicyIsReadWithItsClientAndMayPrecedeIt) {
   EXPECT_EQ(store_->GetClient(url).status().code(), StatusCode::kNotFound);
   Client document = MakeClient(url);
   document.source = "cimd";
-  ASSERT_TRUE(store_->CreateClient(document).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, document).ok());
   auto read = store_->GetClient(url);
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->policy.blocked);
@@ -197,15 +197,15 @@ TEST_P(StoreConformance, APolicyIsReadWithItsClientAndMayPrecedeIt) {
   EXPECT_FALSE((*listed)[0].policy.blocked);
   EXPECT_TRUE((*listed)[0].policy.trusted);
   // A client without a policy reads the defaults; so does GetClientPolicy.
-  ASSERT_TRUE(store_->CreateClient(MakeClient("plain")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("plain")).ok());
   EXPECT_FALSE(store_->GetClient("plain")->policy.blocked);
   EXPECT_EQ(store_->GetClientPolicy("plain")->access_token_ttl, 0);
   EXPECT_TRUE(store_->GetClientPolicy(url)->trusted);
 }
 
 TEST_P(StoreConformance, RevokingAClientsAccessEndsEveryGrantItHolds) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c2")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
   ASSERT_TRUE(store_->CreateFamily(MakeFamily("f1", "c1", "u1"), MakeToken("rt1", "j1")).ok());
@@ -224,7 +224,7 @@ TEST_P(StoreConformance, RevokingAClientsAccessEndsEveryGrantItHolds) {
 TEST_P(StoreConformance, OnlyADynamicClientsMetadataIsUpdated) {
   Client dcr = MakeClient("dcr1");
   dcr.registration_token_hash = "token-hash";
-  ASSERT_TRUE(store_->CreateClient(dcr).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, dcr).ok());
   EXPECT_EQ(store_->GetClient("dcr1")->registration_token_hash, "token-hash");
   Client changed = dcr;
   changed.client_name = "Renamed";
@@ -237,7 +237,7 @@ TEST_P(StoreConformance, OnlyADynamicClientsMetadataIsUpdated) {
   EXPECT_EQ(read->secret_hash, dcr.secret_hash);
   Client operator_added = MakeClient("cli1");
   operator_added.source = "cli";
-  ASSERT_TRUE(store_->CreateClient(operator_added).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, operator_added).ok());
   EXPECT_EQ(store_->UpdateClientMetadata(operator_added).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->UpdateClientMetadata(MakeClient("absent")).code(), StatusCode::kNotFound);
 }

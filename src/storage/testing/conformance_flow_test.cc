@@ -15,8 +15,8 @@ TEST_P(StoreConformance, TransactionsAreSingleUse) {
   t.browser_hash = "bh";
   t.created_at = now_;
   t.expires_at = now_ + 600;
-  ASSERT_TRUE(store_->CreateTransaction(t).ok());
-  EXPECT_EQ(store_->CreateTransaction(t).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, t).ok());
+  EXPECT_EQ(CreateTransactionAndWait(*store_, t).code(), StatusCode::kAlreadyExists);
 
   t.user_id = "u1";
   t.csrf_hash = "csrf";
@@ -48,17 +48,17 @@ TEST_P(StoreConformance, TransactionsFoundByUpstreamStateOnceAndNotAfterExpiry) 
   t.upstream_code_verifier = "verifier";
   t.created_at = now_;
   t.expires_at = now_ + 600;
-  ASSERT_TRUE(store_->CreateTransaction(t).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, t).ok());
   AuthorizationTransaction other = t;
   other.transaction_hash = "th2";
-  EXPECT_EQ(store_->CreateTransaction(other).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(CreateTransactionAndWait(*store_, other).code(), StatusCode::kAlreadyExists);
   // Two transactions without upstream state do not collide.
   AuthorizationTransaction a = t, b = t;
   a.transaction_hash = "a";
   b.transaction_hash = "b";
   a.upstream_state_hash = b.upstream_state_hash = "";
-  ASSERT_TRUE(store_->CreateTransaction(a).ok());
-  ASSERT_TRUE(store_->CreateTransaction(b).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, a).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, b).ok());
 
   EXPECT_EQ(store_->ConsumeTransactionByUpstreamState("state", now_ + 600).status().code(),
             StatusCode::kNotFound);
@@ -72,7 +72,7 @@ TEST_P(StoreConformance, TransactionsFoundByUpstreamStateOnceAndNotAfterExpiry) 
 
 TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeOnce) {
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_ + 1};
   ASSERT_TRUE(Approve("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
   EXPECT_EQ(store_->GetTransaction("th", now_ + 1).status().code(), StatusCode::kNotFound);
@@ -91,7 +91,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 
   // An approval over a standing consent adds its scopes to the standing ones (a union, sorted,
   // each once) and keeps when the consent was first given.
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th2", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th2", now_)).ok());
   consent.scope = "mcp:write admin";
   consent.created_at = now_ + 5;
   consent.updated_at = now_ + 5;
@@ -103,7 +103,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 
   // Approving less than the standing consent narrows nothing; an empty scope adds nothing.
   for (std::string scope : {"mcp:read", ""}) {
-    ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th3" + scope, now_)).ok());
+    ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th3" + scope, now_)).ok());
     consent.scope = scope;
     ASSERT_TRUE(Approve("th3" + scope, now_ + 6, consent,
                                            MakeCode("k5" + scope, "c1", "u1"))
@@ -115,7 +115,7 @@ TEST_P(TokenConformance, ApprovingATransactionConsumesItAndStoresConsentAndCodeO
 
 TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothing) {
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("old", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("old", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
   EXPECT_EQ(Approve("old", now_ + 600, consent, MakeCode("k3", "c1", "u1")).code(),
             StatusCode::kNotFound);
@@ -126,7 +126,7 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
   // The code cannot be stored (its hash is taken): the transaction stays unconsumed and no
   // consent is recorded, so the user can still approve.
   ASSERT_TRUE(store_->CreateCode(MakeCode("taken", "c1", "u1")).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
   EXPECT_EQ(Approve("th", now_ + 1, consent, MakeCode("taken", "c1", "u1")).code(),
             StatusCode::kAlreadyExists);
   EXPECT_TRUE(store_->GetTransaction("th", now_ + 1).ok());
@@ -141,7 +141,7 @@ TEST_P(TokenConformance, ApprovalOfAnExpiredTransactionOrAFailedWriteLeavesNothi
 // approved afterwards.
 TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 100)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
   Consent consent{"u1", "c1", "https://mcp.example/mcp", "mcp:read", now_, now_};
   AuthorizationTransaction seen_txn;
   LoginSession seen_session;
@@ -183,14 +183,14 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
 // Consents are written only by approvals (TokenConformance covers the merge); here: found per
 // user, client and resource, listed per user, and only for clients that exist.
 TEST_P(StoreConformance, ConsentsAreFoundAndListedPerUser) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c2")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
   for (const char* client : {"c1", "c2"}) {
     std::string txn = std::string("th-") + client;
-    ASSERT_TRUE(store_->CreateTransaction(MakeTransaction(txn, now_)).ok());
+    ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction(txn, now_)).ok());
     Consent c{"u1", client, "https://mcp.example/mcp", "mcp:read", now_, now_};
     ASSERT_TRUE(Approve(txn, now_, c, MakeCode(std::string("k-") + client, client, "u1")).ok());
   }
@@ -202,7 +202,7 @@ TEST_P(StoreConformance, ConsentsAreFoundAndListedPerUser) {
             StatusCode::kNotFound);
   EXPECT_EQ(store_->ListConsents("u1")->size(), 2u);
   EXPECT_TRUE(store_->ListConsents("u2")->empty());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th-ghost", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th-ghost", now_)).ok());
   EXPECT_EQ(Approve("th-ghost", now_, {"u1", "ghost", "r", "s", now_, now_},
                     MakeCode("k-ghost", "c1", "u1"))
                 .code(),

@@ -197,7 +197,7 @@ TEST_P(TokenConformance, GrantWritesCompleteOnTheStoresOwnThread) {
 // statements travel in the same flights); each still gets exactly its own result, beside a
 // replay, an unknown code and a second presentation of a refresh token in the same batch.
 TEST_P(TokenConformance, GrantsSubmittedTogetherEachGetTheirOwnResult) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c2")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
   constexpr size_t kCodes = 16;
   auto name = [](const char* prefix, size_t i) { return prefix + std::to_string(i); };
@@ -473,10 +473,10 @@ TEST_P(TokenConformance, RevokeFamilyAndAccessTokens) {
 // A user's grant for a client and resource merges the consent given and the live refresh
 // families; revoking it ends both, and the access tokens issued with the families.
 TEST_P(TokenConformance, GrantsMergeConsentsAndLiveFamiliesAndRevokeTogether) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c2")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c2")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
-  ASSERT_TRUE(store_->CreateTransaction(MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
   const std::string resource = "https://mcp.example/mcp";
   ASSERT_TRUE(Approve("th", now_, {"u1", "c1", resource, "mcp:read", now_, now_},
                       MakeCode("k1", "c1", "u1"))

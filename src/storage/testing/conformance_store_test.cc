@@ -17,7 +17,7 @@ TEST_P(StoreConformance, MigrateIsIdempotentAndReportsTheLatestVersion) {
 }
 
 TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("old", "u1", now_ + 10)).ok());
   ASSERT_TRUE(store_->CreateSession(MakeSession("new", "u1", now_ + 1000)).ok());
@@ -32,7 +32,7 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyDeadRows) {
 }
 
 TEST_P(StoreConformance, PurgeExpiredDeletesExpiredFamiliesWithTheirTokens) {
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   RefreshFamily expired = MakeFamily("f-old", "c1", "u1");
   expired.expires_at = now_ + 10;

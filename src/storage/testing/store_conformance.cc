@@ -22,7 +22,7 @@ void StoreConformance::SetUp() {
 void TokenConformance::SetUp() {
   StoreConformance::SetUp();
   if (HasFatalFailure()) return;  // no store (already reported): stop before using it
-  ASSERT_TRUE(store_->CreateClient(MakeClient("c1")).ok());
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
 }
 
