@@ -455,6 +455,7 @@ TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
              {"REGISTRATION_RATE_LIMIT", "0"},
              {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
              {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"},
+             {"AUTHORIZE_RATE_LIMIT", "0"},  // its count is a write too: not the one tested
              {"ACCESS_LOG", "false"}};
   RunResult added = RunAuthgent({"clients", "add", "--name", "Batch", "--grant",
                                  "client_credentials", "--resource", "https://mcp.example/mcp",
@@ -513,6 +514,14 @@ TEST(Binary, FullDiskAnswers503KeepsReadsAndRecovers) {
   std::map<std::string, std::string> answer = QueryOf(approved.Header("location"));
   EXPECT_EQ(answer["error"], "temporarily_unavailable") << approved.Header("location");
   EXPECT_EQ(answer.count("code"), 0u);
+  // A new sign-in cannot store its transaction: the browser gets the 503 page, not the consent
+  // page (prepared before the write) nor a cookie naming a transaction that was never stored.
+  HttpResult started = browser.Authorize(
+      browser.AuthorizeParams(public_client, "http://127.0.0.1:9/cb", Pkce::Make()));
+  EXPECT_EQ(started.status, 503) << started.body;
+  EXPECT_NE(started.body.find("Temporarily unavailable"), std::string::npos) << started.body;
+  EXPECT_EQ(started.body.find("csrf_token"), std::string::npos) << started.body;
+  EXPECT_EQ(started.Header("set-cookie"), "");
   HttpResult ready = Get(s.port(), "/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_EQ(ready.Json()["reason"], "storage");
