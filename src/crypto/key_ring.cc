@@ -5,6 +5,7 @@
 
 #include "core/base64.h"
 #include "core/log.h"
+#include "core/thread_role.h"
 #include "crypto/aead.h"
 #include "crypto/hmac.h"
 
@@ -125,6 +126,10 @@ bool KeyRing::NeedsReload() const {
 StatusOr<std::shared_ptr<const KeySnapshot>> KeyRing::Current() {
   std::shared_ptr<const KeySnapshot> current = Load();
   if (current && clock_.Now() < current->valid_until) return current;
+  // A network thread must not read the store: it keeps the snapshot it has (right for the moment
+  // a reload takes, below) and leaves the reload to a worker, where a due reload sends the next
+  // JWKS or token request. It gets here when the snapshot fell due during a request's wait.
+  if (current && CurrentThreadRole() == ThreadRole::kNetwork) return current;
   // Due for a reload: one caller reloads, and the others keep the snapshot they have meanwhile.
   // It stays right for the moment past its valid_until that a reload takes (a key activating
   // then was published a publish_delay earlier; a retiring one still verifies). Before, every

@@ -68,7 +68,8 @@ class KeyRing {
   // snapshot stays in use (and the failure is logged); with none, the error is returned. While
   // one caller reloads, the others get the previous snapshot at once instead of waiting.
   StatusOr<std::shared_ptr<const KeySnapshot>> Current();
-  // True when Current() would read the store (no snapshot yet, or it is due for a reload).
+  // True when Current() would read the store (no snapshot yet, or it is due for a reload). On a
+  // network thread Current() never does: with a snapshot due it returns that one.
   bool NeedsReload() const;
   // Forces a reload now.
   StatusOr<std::shared_ptr<const KeySnapshot>> Reload();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/temp_dir.h"
+#include "core/thread_role.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace authgent::crypto {
@@ -191,6 +192,34 @@ TEST_F(KeyRingTest, ADueSnapshotIsReloadedOnceHoweverManyAskAtOnce) {
     }
   }
   EXPECT_EQ(after->active_kid, before->active_kid);
+}
+
+// A snapshot that fell due while a request waited (its signature comes after a commit, on a
+// network thread) is used as it is there; the store is read on the next worker that asks.
+TEST_F(KeyRingTest, ANetworkThreadSignsWithTheSnapshotItHasAndNeverReloads) {
+  KeyRing ring = MakeRing(*store_);
+  ASSERT_TRUE(ring.Bootstrap(std::nullopt).ok());
+  std::shared_ptr<const KeySnapshot> before = *ring.Current();
+  ASSERT_TRUE(ring.Rotate().ok());  // a reload would now publish a second key
+  std::shared_ptr<const KeySnapshot> rotated = *ring.Current();
+  ASSERT_EQ(Kids(*rotated).size(), 2u);
+  clock_.Advance(31);  // past reload_interval
+  ASSERT_TRUE(ring.NeedsReload());
+  std::thread([&] {
+    SetThreadRole(ThreadRole::kNetwork);
+    auto got = ring.Current();
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(*got, rotated);  // the same snapshot, not a reload
+    EXPECT_TRUE(ring.NeedsReload());
+  }).join();
+  std::thread([&] {
+    SetThreadRole(ThreadRole::kWorker);
+    auto got = ring.Current();
+    ASSERT_TRUE(got.ok());
+    EXPECT_NE(*got, rotated);
+    EXPECT_FALSE(ring.NeedsReload());
+  }).join();
+  EXPECT_NE(before, rotated);
 }
 
 }  // namespace
