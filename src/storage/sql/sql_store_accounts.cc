@@ -24,9 +24,9 @@ SqlTask<Status> InsertClient(SqlConnection& c, const Client& client) {
 }  // namespace
 
 void SqlStore::CreateClient(Client client, StatusCompletion done) {
-  CompleteWrite<bool>(
-      {}, [client = std::move(client)](SqlConnection& c, bool&) { return InsertClient(c, client); },
-      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
+  batcher_->Submit(
+      [client = std::move(client)](SqlConnection& c) { return InsertClient(c, client); },
+      std::move(done));
 }
 
 Status SqlStore::SaveDocumentClient(const Client& c) {
@@ -127,12 +127,9 @@ SqlTask<Status> MarkClientUsed(SqlConnection& c, const std::string& client_id, i
 }  // namespace
 
 void SqlStore::TouchClient(std::string client_id, int64_t now, StatusCompletion done) {
-  CompleteWrite<bool>(
-      {},
-      [client_id = std::move(client_id), now](SqlConnection& c, bool&) {
-        return MarkClientUsed(c, client_id, now);
-      },
-      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
+  batcher_->Submit([client_id = std::move(client_id),
+                    now](SqlConnection& c) { return MarkClientUsed(c, client_id, now); },
+                   std::move(done));
 }
 
 Status SqlStore::CreateUser(const User& u) {

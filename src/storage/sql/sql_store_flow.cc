@@ -94,9 +94,8 @@ SqlTask<Status> InsertTransaction(SqlConnection& c, const AuthorizationTransacti
 }  // namespace
 
 void SqlStore::CreateTransaction(AuthorizationTransaction txn, StatusCompletion done) {
-  CompleteWrite<bool>(
-      {}, [txn = std::move(txn)](SqlConnection& c, bool&) { return InsertTransaction(c, txn); },
-      [done = std::move(done)](StatusOr<bool> r) { done(r.status()); });
+  batcher_->Submit([txn = std::move(txn)](SqlConnection& c) { return InsertTransaction(c, txn); },
+                   std::move(done));
 }
 
 StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,
