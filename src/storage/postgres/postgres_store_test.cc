@@ -107,6 +107,42 @@ class RawSession {
   PGconn* conn_;
 };
 
+// A refresh token's rotation (and a code's redemption) updates columns no index holds: the
+// migrated tables leave room on each page so that the new row version stays on its page (a HOT
+// update, no new index entries). Rows sized like real ones fill the first page as far as the
+// table lets them; at the default fillfactor that page is full and the updated row moves.
+TEST(PostgresStore, GrantTablesLeaveRoomForTheirSingleUpdate) {
+  std::string schema = "fill" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  RawSession s;
+  ASSERT_EQ(s.Run("SET search_path TO " + schema), "");
+  ASSERT_EQ(s.Run("INSERT INTO refresh_tokens (token_hash, family_id, access_jti, "
+                  "access_expires_at, created_at, idle_expires_at, used_at) "
+                  "SELECT lpad(i::text, 43, 'h'), lpad(i::text, 32, 'f'), lpad(i::text, 32, 'j'), "
+                  "2000000000, 1, 2000000000, 0 FROM generate_series(1, 400) AS i"),
+            "");
+  auto page_of = [&](const std::string& hash) {
+    return s.Run("SELECT (ctid::text::point)[0] FROM refresh_tokens WHERE token_hash = '" + hash +
+                 "'");
+  };
+  const std::string first = s.Run("SELECT lpad('1', 43, 'h')");
+  ASSERT_EQ(page_of(first), "0");
+  // What SqlStore's rotation sets: when it was used and the token it was rotated into.
+  ASSERT_EQ(s.Run("UPDATE refresh_tokens SET used_at = 2, successor_hash = lpad('x', 43, 'h') "
+                  "WHERE token_hash = '" +
+                  first + "'"),
+            "");
+  EXPECT_EQ(page_of(first), "0") << "the rotated token's new version left its full page";
+  for (const char* table : {"authorization_codes", "refresh_tokens"}) {
+    EXPECT_EQ(
+        s.Run(std::string("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = '") +
+              table + "'::regclass"),
+        "fillfactor=70")
+        << table;
+  }
+}
+
 // A rate limit's counter is not a job of the writer's batch: while a batch waits on a row lock
 // (here one the test holds; in production, another instance's batch touching the same counters
 // led to deadlocks), a rate counter is still counted and answered.

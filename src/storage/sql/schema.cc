@@ -208,6 +208,20 @@ ALTER TABLE refresh_families DROP CONSTRAINT IF EXISTS refresh_families_user_id_
 ALTER TABLE refresh_tokens DROP CONSTRAINT IF EXISTS refresh_tokens_family_id_fkey;
 )SQL";
 
+// Room on each page for the one update a code and a refresh token get: a code's redemption and
+// a token's rotation change columns that no index holds, so the new row version may stay on its
+// page without an entry in any index (a HOT update), but only if the page has room for it. At
+// the default fillfactor (100) three in four of those updates found their page full and added
+// an entry to each of the table's indexes, whose pages PostgreSQL then cleaned of the stale
+// entries during the grants' commits. At 70, about half are HOT, and code exchanges ran 12%
+// faster on PostgreSQL (docs/performance.md). The tables' heaps are larger by about 1/0.7 for
+// it. Pages written before this migration keep their fill until they are rewritten. SQLite has
+// no such setting.
+constexpr std::string_view kGrantFillFactorPostgres = R"SQL(
+ALTER TABLE authorization_codes SET (fillfactor = 70);
+ALTER TABLE refresh_tokens SET (fillfactor = 70);
+)SQL";
+
 }  // namespace
 
 // Pending: signing_keys.retire_at is no longer read, and is inserted as 0 only because instances
@@ -224,6 +238,7 @@ const std::vector<Migration>& Migrations() {
       {7, "client policies", kClientPolicies, {}},
       {8, "registration access", kRegistrationAccess, {}},
       {9, "grant references", "", kGrantReferencesPostgres},
+      {10, "grant fill factor", "", kGrantFillFactorPostgres},
   };
   return migrations;
 }
