@@ -61,7 +61,12 @@ StatusOr<EcKey> EcKey::FromPrivatePem(std::string_view pem) {
 StatusOr<EcKey> EcKey::FromPublicJwk(const nlohmann::json& jwk) {
   // One JWK parser for the whole project: the verifier library's (it checks the point is on
   // the curve and the coordinates are 32 bytes).
-  if (!jwk.is_object() || jwk.value("kty", "") != "EC" || jwk.value("crv", "") != "P-256") {
+  // Compared, not read with value(name, ""): that throws when the member is not a string.
+  auto member_is = [&](const char* name, const char* want) {
+    auto it = jwk.find(name);
+    return it != jwk.end() && *it == want;
+  };
+  if (!jwk.is_object() || !member_is("kty", "EC") || !member_is("crv", "P-256")) {
     return InvalidArgumentError("not a P-256 EC JWK");
   }
   std::optional<verify::Jwk> parsed = verify::ParseJwk(jwk.dump());

@@ -140,6 +140,9 @@ TEST(EcKey, PublicJwkRejectsOffCurvePointsAndOtherShapes) {
   nlohmann::json other = jwk;
   other["crv"] = "P-384";
   EXPECT_EQ(EcKey::FromPublicJwk(other).status().message(), "not a P-256 EC JWK");
+  nlohmann::json numeric = jwk;
+  numeric["crv"] = 4444;  // not a string: refused, not thrown
+  EXPECT_EQ(EcKey::FromPublicJwk(numeric).status().message(), "not a P-256 EC JWK");
   EXPECT_EQ(EcKey::FromPublicJwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-256"}}).status().message(),
             "the JWK is not a valid P-256 public key");
   nlohmann::json shortx = jwk;

@@ -30,7 +30,8 @@ std::shared_ptr<EVP_PKEY> FromData(const char* type, OSSL_PARAM* params) {
 // Keys come from the network: take them by value so a missing member reads as null (the const
 // operator[] of nlohmann::json asserts instead).
 std::shared_ptr<EVP_PKEY> EcKey(nlohmann::json j) {
-  if (j.value("crv", "") != "P-256" || !j["x"].is_string() || !j["y"].is_string()) return nullptr;
+  // A comparison, not value("crv", ""): that throws when "crv" is there but not a string.
+  if (j["crv"] != "P-256" || !j["x"].is_string() || !j["y"].is_string()) return nullptr;
   auto x = internal::Base64UrlDecode(j["x"].get<std::string>());
   auto y = internal::Base64UrlDecode(j["y"].get<std::string>());
   if (!x || !y || x->size() != 32 || y->size() != 32) return nullptr;

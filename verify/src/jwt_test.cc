@@ -79,7 +79,8 @@ TEST(Jwt, UnknownKidAndOtherCurves) {
 
 TEST(Jwks, KeysWithMissingOrWrongMembersAreSkippedNotFatal) {
   auto jwks = Jwks::Parse(R"({"keys":[{}, {"kty":"EC"}, {"kty":"RSA"}, {"kty":"EC","crv":"P-256"},
-    {"kty":"RSA","n":7,"e":"AQAB"}, {"kty":"oct","k":"c2VjcmV0"}, 5, {"kty":"EC","kid":9}]})");
+    {"kty":"RSA","n":7,"e":"AQAB"}, {"kty":"oct","k":"c2VjcmV0"}, 5, {"kty":"EC","kid":9},
+    {"kty":"EC","crv":4444}]})");
   ASSERT_TRUE(jwks.has_value());
   EXPECT_TRUE(jwks->keys().empty());
   std::string error;
