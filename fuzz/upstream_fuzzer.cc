@@ -1,8 +1,10 @@
 // libFuzzer target: federation/upstream, what an upstream OpenID provider sends back: the
 // discovery document, the JWKS and the token response, and the claims of the id_token in it.
-// The first input byte picks a mode. Raw: the three bodies come from the input as they are.
-// Signed: discovery and JWKS are fixed, and the input's JSON is signed by the harness as an
-// ES256 id_token, so the claim checks behind the signature run too.
+// The input's last byte picks a mode. Raw: the three bodies come from the input as they are.
+// Token: discovery and JWKS are fixed and valid, the token endpoint's status and body come from
+// the input (raw discovery documents rarely get that far). Signed: discovery and JWKS are fixed,
+// and the input's JSON is signed by the harness as an ES256 id_token, so the claim checks behind
+// the signature run too.
 // Properties: a discovered provider only ever sends the browser to an http(s) authorization
 // endpoint; an accepted identity has a subject; an identity let in by the allow-lists has an
 // allowed email domain or hosted domain and an allowed group.
@@ -73,7 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const FakeClock clock(kNow);
   FuzzedDataProvider input(data, size);
   FuzzFetcher fetcher;
-  if (input.ConsumeBool()) {
+  enum class Mode { kRaw, kToken, kSigned };
+  Mode mode = static_cast<Mode>(input.ConsumeIntegralInRange(0, 2));
+  if (mode == Mode::kRaw) {
     fetcher.discovery = {200, input.ConsumeRandomLengthString(4096), "application/json"};
     fetcher.jwks = {200, input.ConsumeRandomLengthString(4096), "application/json"};
     fetcher.token = {input.ConsumeBool() ? 200 : 400, input.ConsumeRemainingBytesAsString(), ""};
@@ -84,6 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                 {"jwks_uri", std::string(kIssuer) + "/jwks"}};
     fetcher.discovery = {200, discovery.dump(), "application/json"};
     fetcher.jwks = {200, signer.JwksJson(), "application/json"};
+  }
+  if (mode == Mode::kToken) {
+    fetcher.token = {input.ConsumeBool() ? 200 : 400, input.ConsumeRemainingBytesAsString(), ""};
+  } else if (mode == Mode::kSigned) {
     nlohmann::json claims =
         nlohmann::json::parse(input.ConsumeRemainingBytesAsString(), nullptr, false);
     if (!claims.is_object()) return 0;

@@ -174,7 +174,9 @@ StatusOr<UpstreamIdentity> UpstreamProvider::Redeem(const std::string& code,
   if (!r.ok()) return r.status();
   nlohmann::json answer = nlohmann::json::parse(r->body, nullptr, false);
   if (r->status != 200) {
-    std::string error = answer.is_object() ? answer.value("error", "") : "";
+    // Not value("error", ""): that throws when "error" is there but not a string.
+    std::string error =
+        answer.is_object() && answer["error"].is_string() ? answer["error"].get<std::string>() : "";
     return UnavailableError("upstream token endpoint answered HTTP " + std::to_string(r->status) +
                             (error.empty() ? "" : " " + error));
   }

@@ -193,6 +193,10 @@ TEST_F(UpstreamTest, CodeExchangeUsesTheAuthMethodTheProviderSupports) {
   fetcher_.token = {400, R"({"error":"invalid_grant"})", ""};
   EXPECT_EQ(post.Redeem("bad", "v", "n-1").status().message(),
             "upstream token endpoint answered HTTP 400 invalid_grant");
+  // A broken provider's error of another type is left out, not thrown on.
+  fetcher_.token = {400, R"({"error":4444})", ""};
+  EXPECT_EQ(post.Redeem("bad", "v", "n-1").status().message(),
+            "upstream token endpoint answered HTTP 400");
 }
 
 TEST_F(UpstreamTest, AllowedDomainsAndGroups) {
