@@ -17,6 +17,7 @@ namespace authgent::server {
 storage::OpenOptions StoreOptions(const Config& config) {
   storage::OpenOptions options;
   options.pool_size = config.db_pool_size;
+  options.writers = config.db_writers;
   options.sqlite_synchronous = config.sqlite_synchronous;
   options.postgres_connect_timeout_seconds = config.database_connect_timeout;
   options.postgres_statement_timeout_ms = config.database_statement_timeout * 1000;

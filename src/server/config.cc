@@ -32,6 +32,8 @@ constexpr Setting kSettings[] = {
     {"DATABASE_PASSWORD_FILE", &RawConfig::database_password_file,
      "A file holding DATABASE_PASSWORD"},
     {"DB_POOL_SIZE", &RawConfig::db_pool_size, "Database connections per instance"},
+    {"DB_WRITERS", &RawConfig::db_writers,
+     "PostgreSQL batch writers per instance, each with its own connection"},
     {"DATABASE_CONNECT_TIMEOUT", &RawConfig::database_connect_timeout,
      "Seconds to open a PostgreSQL connection"},
     {"DATABASE_STATEMENT_TIMEOUT", &RawConfig::database_statement_timeout,

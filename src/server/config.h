@@ -29,6 +29,8 @@ struct RawConfig {
   std::string database_password_file;
   // The reads' pool; the writes have a connection of their own (storage/sql/write_batcher).
   std::string db_pool_size = "16";
+  // Empty: 2 on PostgreSQL, 1 on SQLite (which has one write lock).
+  std::string db_writers;
   std::string database_connect_timeout = "5";
   std::string database_statement_timeout = "5";
   std::string sqlite_synchronous = "normal";
@@ -96,6 +98,7 @@ struct Config {
   storage::DatabaseUrl database;
   std::string database_password;  // PostgreSQL, when the URL carries none
   int db_pool_size = 16;
+  int db_writers = 1;                  // batch writers (storage/sql/sql_store.h)
   int database_connect_timeout = 5;    // seconds (PostgreSQL)
   int database_statement_timeout = 5;  // seconds (PostgreSQL)
   std::string sqlite_synchronous;

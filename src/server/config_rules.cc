@@ -185,6 +185,16 @@ Status ValidateStorage(const RawConfig& raw, Config& c) {
   c.database = *db;
   AUTHGENT_ASSIGN_OR_RETURN(int64_t pool, ParseInt("DB_POOL_SIZE", raw.db_pool_size, 1, 256));
   c.db_pool_size = static_cast<int>(pool);
+  const bool postgres = db->kind == storage::DatabaseUrl::Kind::kPostgres;
+  if (raw.db_writers.empty()) {
+    c.db_writers = postgres ? 2 : 1;
+  } else {
+    AUTHGENT_ASSIGN_OR_RETURN(int64_t writers, ParseInt("DB_WRITERS", raw.db_writers, 1, 16));
+    if (!postgres && writers != 1) {
+      return Bad("DB_WRITERS", "applies to PostgreSQL only: SQLite has one writer");
+    }
+    c.db_writers = static_cast<int>(writers);
+  }
   AUTHGENT_ASSIGN_OR_RETURN(int64_t connect_timeout,
                             ParseInt("DATABASE_CONNECT_TIMEOUT", raw.database_connect_timeout, 1, 300));
   c.database_connect_timeout = static_cast<int>(connect_timeout);

@@ -77,6 +77,30 @@ TEST(Config, EachInvalidValueNamesItsVariable) {
   EXPECT_EQ(ErrorOf(r), "KEY_RELOAD_INTERVAL must be an integer from 1 to 3600 (got '0')");
 }
 
+// PostgreSQL takes two batch writers unless told otherwise; SQLite has one write lock, so one.
+TEST(Config, BatchWritersDependOnTheDatabase) {
+  auto sqlite = ValidateConfig(RawConfig{});
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status().ToString();
+  EXPECT_EQ(sqlite->db_writers, 1);
+  RawConfig r;
+  r.database_url = "postgres://u:p@db:5432/authgent";
+  r.key_encryption_key = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+  auto postgres = ValidateConfig(r);
+  ASSERT_TRUE(postgres.ok()) << postgres.status().ToString();
+  EXPECT_EQ(postgres->db_writers, 2);
+  r.db_writers = "3";
+  auto three = ValidateConfig(r);
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->db_writers, 3);
+  r.db_writers = "0";
+  EXPECT_EQ(ErrorOf(r), "DB_WRITERS must be an integer from 1 to 16 (got '0')");
+  RawConfig lite;
+  lite.db_writers = "2";
+  EXPECT_EQ(ErrorOf(lite), "DB_WRITERS applies to PostgreSQL only: SQLite has one writer");
+  lite.db_writers = "1";
+  EXPECT_EQ(ErrorOf(lite), "");
+}
+
 // Container secrets arrive as files: NAME_FILE reads the value (less its line break).
 TEST(Config, SecretsComeFromFiles) {
   const std::string dir = MakeTempDir("authgent-secrets");

@@ -23,6 +23,7 @@ StatusOr<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
 struct OpenOptions {
   int pool_size = 8;
+  int writers = 1;  // PostgreSQL: see PostgresOptions (SQLite has one)
   std::string sqlite_synchronous = "normal";
   std::string postgres_schema;  // tests only
   bool open_all_connections = false;  // PostgreSQL: see PostgresOptions (the server sets it)

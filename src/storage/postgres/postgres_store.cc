@@ -394,9 +394,9 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& option
   PostgresOptions copy = options;
   sql::WriteBatcherOptions batching;
   batching.max_batch = kMaxBatch;
-  auto store = std::make_unique<sql::SqlStore>([copy]() { return Connect(copy); },
-                                               options.pool_size, batching,
-                                               sql::SqlDialect::kPostgres);
+  auto store =
+      std::make_unique<sql::SqlStore>([copy]() { return Connect(copy); }, options.pool_size,
+                                      options.writers, batching, sql::SqlDialect::kPostgres);
   // A wrong URL fails here, at start-up, with libpq's reason. For the server, every connection
   // is opened now: three instances meeting load with empty pools, each opening 8 connections as
   // requests came, were measured waiting 5 s and more for them (a loaded PostgreSQL starts new

@@ -14,6 +14,9 @@ struct PostgresOptions {
   std::string conninfo;  // a libpq URI (postgres://...) or key=value string
   std::string password;  // used when conninfo carries none (DATABASE_PASSWORD)
   int pool_size = 8;
+  // Batch writers, each with a thread and a connection of its own (storage/sql/sql_store.h):
+  // while one waits for its commit's WAL flush and its round trips, another runs its batch.
+  int writers = 2;
   // When set, every connection uses this schema (created if missing): lets tests share one
   // database without seeing each other's tables.
   std::string schema;

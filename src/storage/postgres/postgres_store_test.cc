@@ -192,6 +192,56 @@ TEST(PostgresStore, RateCountersDoNotWaitBehindTheBatchedWrites) {
   EXPECT_EQ(*durable, 2);
 }
 
+// Two batch writers (PostgresOptions::writers): while one writer's batch waits on a row lock
+// (or, in production, on its WAL flush), the other commits the writes that come to it. The
+// writes without a key take the writers in turn, so of two such writes one goes to the free
+// writer. With one writer both would wait until the blocked statement ended (statement_timeout),
+// and the held write would no longer be waiting when they were answered.
+TEST(PostgresStore, ASecondWriterCommitsWhileTheFirstWaitsOnALock) {
+  std::string schema = "writers" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
+  RawSession holder;
+  ASSERT_EQ(holder.Run("SET search_path TO " + schema), "");
+  std::string holder_pid = holder.Run("SELECT pg_backend_pid()");
+  ASSERT_EQ(holder.Run("BEGIN"), "");
+  ASSERT_EQ(holder.Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ('held', 1, " +
+                       std::to_string(kExpires) + ")"),
+            "");
+  StatusOr<int64_t> held = InternalError("not run");
+  std::thread blocked([&] { held = store->AddToCounter("held", 1, kExpires, kNow); });
+  RawSession observer;
+  const std::string kWaiting =
+      "SELECT count(*) FROM pg_stat_activity WHERE " + holder_pid + " = ANY(pg_blocking_pids(pid))";
+  std::string waiting = "0";
+  for (int i = 0; i < 1000 && waiting == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    waiting = observer.Run(kWaiting);
+  }
+  ASSERT_EQ(waiting, "1") << "the first writer never waited on the held row";
+  auto free_a = std::async(std::launch::async,
+                           [&] { return store->AddToCounter("free-a", 1, kExpires, kNow); });
+  auto free_b = std::async(std::launch::async,
+                           [&] { return store->AddToCounter("free-b", 1, kExpires, kNow); });
+  bool answered = false;
+  for (int i = 0; i < 3000 && !answered; ++i) {
+    answered = free_a.wait_for(std::chrono::milliseconds(10)) == std::future_status::ready ||
+               free_b.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
+  }
+  EXPECT_TRUE(answered) << "neither write was committed";
+  EXPECT_EQ(observer.Run(kWaiting), "1") << "a write was answered only once the held one gave up";
+  EXPECT_EQ(holder.Run("COMMIT"), "");
+  blocked.join();
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, 2);
+  for (auto* f : {&free_a, &free_b}) {
+    StatusOr<int64_t> counted = f->get();
+    ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+    EXPECT_EQ(*counted, 1);
+  }
+}
+
 // Single reads and rate counts share flights, each statement a transaction of its own: one
 // that fails (a negative LIMIT, which PostgreSQL refuses) fails alone, whatever else shares its
 // flight, and the connection goes on serving.

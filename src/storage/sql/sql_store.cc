@@ -1,21 +1,25 @@
 // SqlStore: construction, migrations, health, signing keys, counters and housekeeping.
 #include "storage/sql/sql_store.h"
 
+#include <algorithm>
 #include <ctime>
+#include <functional>
 
 #include "storage/sql/schema.h"
 #include "storage/sql/sql_codec.h"
 
 namespace authgent::storage::sql {
 
-SqlStore::SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
-                   SqlDialect dialect)
+SqlStore::SqlStore(ConnectionFactory factory, int pool_size, int writers,
+                   WriteBatcherOptions batching, SqlDialect dialect)
     : monitor_(std::make_shared<OutageMonitor>(dialect == SqlDialect::kPostgres ? "postgresql"
                                                                                 : "sqlite")),
       pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)),
-      batcher_(
-          std::make_unique<WriteBatcher>(OutageMonitor::Observed(factory, monitor_), batching)),
       dialect_(dialect) {
+  for (int i = 0; i < std::max(1, writers); ++i) {
+    writers_.push_back(
+        std::make_unique<WriteBatcher>(OutageMonitor::Observed(factory, monitor_), batching));
+  }
   if (dialect == SqlDialect::kPostgres) {
     WriteBatcherOptions flights = batching;
     flights.autocommit = true;
@@ -27,7 +31,15 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions
 void SqlStore::SetMetrics(const StorageMetrics& metrics) {
   metrics_ = metrics;
   pool_.SetWaitHistogram(metrics.pool_wait);
-  batcher_->SetMetrics(metrics.write_transaction, metrics.batch_size);
+  for (auto& writer : writers_) writer->SetMetrics(metrics.write_transaction, metrics.batch_size);
+}
+
+WriteBatcher& SqlStore::WriterFor(std::string_view key) {
+  size_t n = writers_.size();
+  if (n == 1) return *writers_[0];
+  size_t i = key.empty() ? next_writer_.fetch_add(1, std::memory_order_relaxed)
+                         : std::hash<std::string_view>{}(key);
+  return *writers_[i % n];
 }
 
 StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
@@ -53,14 +65,14 @@ StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<S
   // `sql` and `params` outlive every run of the coroutine.
   StatusOr<SqlResult> result = InternalError("write not run");
   std::span<const SqlParam> list(params.begin(), params.size());
-  AUTHGENT_RETURN_IF_ERROR(batcher_->RunPipelined([&](SqlConnection& c) -> SqlTask<Status> {
+  AUTHGENT_RETURN_IF_ERROR(WriterFor({}).RunPipelined([&](SqlConnection& c) -> SqlTask<Status> {
     result = co_await c.PipelinedList(sql, list);
     co_return result.status();
   }));
   return result;
 }
 
-Status SqlStore::Write(const WriteBatcher::Work& work) { return batcher_->Run(work); }
+Status SqlStore::Write(const WriteBatcher::Work& work) { return WriterFor({}).Run(work); }
 
 Status SqlStore::RunOne(std::string_view sql, std::initializer_list<SqlParam> params,
                         std::string_view what) {

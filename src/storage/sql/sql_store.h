@@ -3,7 +3,10 @@
 // statements, the migrations and the atomicity arguments (see each method) are here, once.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "storage/sql/connection_pool.h"
 #include "storage/sql/outage_monitor.h"
@@ -14,14 +17,19 @@ namespace authgent::storage::sql {
 
 class SqlStore final : public Store {
  public:
-  // Reads use a pool of `pool_size` connections. Writes go through the batcher and its own
-  // connection: write transactions that arrive together share one commit
-  // (storage/sql/write_batcher.h). On PostgreSQL, single-statement reads and rate counts go
-  // through a second batcher without transactions (WriteBatcherOptions::autocommit) on one more
-  // connection: those that arrive together share one flight, one wake-up of its backend, where
-  // each took a pooled backend's round trip. `dialect` is the factory's connections' (it also
-  // names the backend in the outage log lines).
-  SqlStore(ConnectionFactory factory, int pool_size, WriteBatcherOptions batching,
+  // Reads use a pool of `pool_size` connections. Writes go through `writers` batchers, each with
+  // its own thread and connection: write transactions that arrive together share one commit
+  // (storage/sql/write_batcher.h). SQLite takes one writer (it has one write lock). On
+  // PostgreSQL a second writer runs its batch while the first waits for its commit's WAL flush
+  // and its round trips (docs/performance.md). A write with a key (WriteBatcher::Submit) always
+  // goes to the same writer, so two with one key never run at once; the others take the writers
+  // in turn. Two writers' transactions are concurrent like two instances': every write is
+  // already safe against that (the conformance suite's races). On PostgreSQL, single-statement
+  // reads and rate counts go through one more batcher without transactions
+  // (WriteBatcherOptions::autocommit) on one more connection: those that arrive together share
+  // one flight, one wake-up of its backend, where each took a pooled backend's round trip.
+  // `dialect` is the factory's connections' (it also names the backend in the outage log lines).
+  SqlStore(ConnectionFactory factory, int pool_size, int writers, WriteBatcherOptions batching,
            SqlDialect dialect);
   // Opens every connection of the pool now (see ConnectionPool::OpenAll).
   Status OpenAllConnections() { return pool_.OpenAll(); }
@@ -113,7 +121,7 @@ class SqlStore final : public Store {
   // A write transaction goes through the batcher and may share its commit.
   template <typename Fn>
   Status InTransaction(bool write, Fn&& fn) {
-    if (write) return batcher_->Run(WriteBatcher::Work(std::ref(fn)));
+    if (write) return WriterFor({}).Run(WriteBatcher::Work(std::ref(fn)));
     ScopedTimer timed(metrics_.read_transaction);
     AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
     AUTHGENT_RETURN_IF_ERROR(conn->Begin(false));
@@ -141,8 +149,12 @@ class SqlStore final : public Store {
       if (!s.ok()) return done(std::move(s));
       done(std::move(*result));
     };
-    batcher_->Submit(std::move(work), std::move(finish), std::move(key));
+    WriteBatcher& writer = WriterFor(key);
+    writer.Submit(std::move(work), std::move(finish), std::move(key));
   }
+  // The writer for a write acting on `key`: always the same one for a key, the next in turn for
+  // an empty key.
+  WriteBatcher& WriterFor(std::string_view key);
   // One statement outside an explicit transaction: a read on a pooled connection, or a write
   // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher. The caller
   // says which; nothing looks at the SQL.
@@ -158,7 +170,8 @@ class SqlStore final : public Store {
 
   std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
   ConnectionPool pool_;
-  std::unique_ptr<WriteBatcher> batcher_;
+  std::vector<std::unique_ptr<WriteBatcher>> writers_;
+  std::atomic<size_t> next_writer_{0};     // the writer an empty key takes next
   std::unique_ptr<WriteBatcher> flights_;  // PostgreSQL's single reads and rate counts
   std::function<Status()> write_probe_;
   StorageMetrics metrics_;

@@ -24,7 +24,7 @@ SqlTask<Status> InsertClient(SqlConnection& c, const Client& client) {
 }  // namespace
 
 void SqlStore::CreateClient(Client client, StatusCompletion done) {
-  batcher_->Submit(
+  WriterFor({}).Submit(
       [client = std::move(client)](SqlConnection& c) { return InsertClient(c, client); },
       std::move(done));
 }
@@ -127,9 +127,12 @@ SqlTask<Status> MarkClientUsed(SqlConnection& c, const std::string& client_id, i
 }  // namespace
 
 void SqlStore::TouchClient(std::string client_id, int64_t now, StatusCompletion done) {
-  batcher_->Submit([client_id = std::move(client_id),
-                    now](SqlConnection& c) { return MarkClientUsed(c, client_id, now); },
-                   std::move(done));
+  // Keyed by the client: one client's marks go to one writer, never two transactions waiting on
+  // each other for its row.
+  std::string key = "client:" + client_id;
+  WriterFor(key).Submit([client_id = std::move(client_id),
+                         now](SqlConnection& c) { return MarkClientUsed(c, client_id, now); },
+                        std::move(done), key);
 }
 
 Status SqlStore::CreateUser(const User& u) {

@@ -94,8 +94,9 @@ SqlTask<Status> InsertTransaction(SqlConnection& c, const AuthorizationTransacti
 }  // namespace
 
 void SqlStore::CreateTransaction(AuthorizationTransaction txn, StatusCompletion done) {
-  batcher_->Submit([txn = std::move(txn)](SqlConnection& c) { return InsertTransaction(c, txn); },
-                   std::move(done));
+  WriterFor({}).Submit(
+      [txn = std::move(txn)](SqlConnection& c) { return InsertTransaction(c, txn); },
+      std::move(done));
 }
 
 StatusOr<AuthorizationTransaction> SqlStore::GetTransaction(const std::string& transaction_hash,

@@ -267,10 +267,9 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> probe, Connect(options, shared));
   probe.reset();
   SqliteOptions copy = options;
-  auto store =
-      std::make_unique<sql::SqlStore>([copy, shared]() { return Connect(copy, shared); },
-                                      options.pool_size, sql::WriteBatcherOptions{},
-                                      sql::SqlDialect::kSqlite);
+  auto store = std::make_unique<sql::SqlStore>([copy, shared]() { return Connect(copy, shared); },
+                                               options.pool_size, 1, sql::WriteBatcherOptions{},
+                                               sql::SqlDialect::kSqlite);
   store->SetWriteProbe([path = options.path]() { return ProbeDiskSpace(path); });
   return std::unique_ptr<Store>(std::move(store));
 }
