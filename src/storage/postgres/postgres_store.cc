@@ -207,7 +207,20 @@ class PostgresConnection final : public SqlConnection {
     return failed;
   }
 
-  bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK && !broken_; }
+  // A connection the server ended while it sat idle (a restart, a failover,
+  // pg_terminate_backend) has the server's farewell and its end waiting on the socket: read
+  // them here, so that the pool or the batcher replaces it before use instead of failing the
+  // batch or the read put on it. One poll() without waiting when nothing is pending.
+  bool healthy() const override {
+    if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) return true;
+    for (int i = 0; i < 4; ++i) {  // the farewell, then the end: two reads
+      pollfd pfd{PQsocket(conn_), POLLIN, 0};
+      if (::poll(&pfd, 1, 0) <= 0) break;
+      if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) return false;
+    }
+    return true;
+  }
 
  private:
   // The server-side name of the next statement this connection prepares: s0, s1, ... (built

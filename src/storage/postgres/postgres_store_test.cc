@@ -242,6 +242,55 @@ TEST(PostgresStore, ASecondWriterCommitsWhileTheFirstWaitsOnALock) {
   }
 }
 
+// The server ends connections that sit idle (a restart, a failover, pg_terminate_backend): the
+// store's next writes and reads go to new connections instead of failing on the ended ones.
+// (With two writers one of them may sit idle through a whole outage and meet its ended
+// connection only after the database is back.) A database of its own, so that only this
+// store's backends are ended.
+TEST(PostgresStore, ConnectionsEndedWhileIdleAreReplacedBeforeUse) {
+  std::string name = "idle" + std::to_string(std::random_device{}());
+  RawSession admin;
+  ASSERT_EQ(admin.Run("CREATE DATABASE " + name), "");
+  std::string url = PostgresUrl();  // postgresql://user@/DB?host=...
+  size_t slash = url.find('/', url.find("://") + 3), query = url.find('?', slash);
+  url = url.substr(0, slash + 1) + name + (query == std::string::npos ? "" : url.substr(query));
+  {
+    PostgresOptions options;
+    options.conninfo = url;
+    options.pool_size = 2;
+    auto opened = OpenPostgresStore(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    Store& store = **opened;
+    ASSERT_TRUE(store.Migrate().ok());
+    constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
+    // Both writers (writes without a key take turns) and the single reads' connection in use.
+    for (const char* key : {"a", "b"}) {
+      ASSERT_TRUE(store.AddToCounter(key, 1, kExpires, kNow).ok());
+    }
+    ASSERT_TRUE(store.GetCounter("a", kNow).ok());
+    const std::string kBackends =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + name + "'";
+    EXPECT_GE(std::stoi(admin.Run(kBackends)), 3);
+    admin.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+              "'");
+    std::string left = "1";
+    for (int i = 0; i < 500 && left != "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      left = admin.Run(kBackends);
+    }
+    ASSERT_EQ(left, "0") << "the backends did not end";
+    for (const char* key : {"a", "b"}) {
+      StatusOr<int64_t> added = store.AddToCounter(key, 1, kExpires, kNow);
+      ASSERT_TRUE(added.ok()) << key << ": " << added.status().ToString();
+      EXPECT_EQ(*added, 2);
+    }
+    StatusOr<int64_t> read = store.GetCounter("b", kNow);
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(*read, 2);
+  }
+  EXPECT_EQ(admin.Run("DROP DATABASE " + name + " WITH (FORCE)"), "");
+}
+
 // Single reads and rate counts share flights, each statement a transaction of its own: one
 // that fails (a negative LIMIT, which PostgreSQL refuses) fails alone, whatever else shares its
 // flight, and the connection goes on serving.
