@@ -107,6 +107,47 @@ class RawSession {
   PGconn* conn_;
 };
 
+constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
+
+// A batched write blocked on a row held from outside: a session of its own inserts the counter
+// "held" without committing, and the store's AddToCounter("held") waits on it (on a thread)
+// until Release().
+class HeldCounter {
+ public:
+  HeldCounter(const std::string& schema, Store& store) {
+    EXPECT_EQ(holder_.Run("SET search_path TO " + schema), "");
+    waiting_sql_ = "SELECT count(*) FROM pg_stat_activity WHERE " +
+                   holder_.Run("SELECT pg_backend_pid()") + " = ANY(pg_blocking_pids(pid))";
+    EXPECT_EQ(holder_.Run("BEGIN"), "");
+    EXPECT_EQ(holder_.Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ('held', "
+                          "1, " +
+                          std::to_string(kExpires) + ")"),
+              "");
+    writer_ =
+        std::thread([this, &store] { result_ = store.AddToCounter("held", 1, kExpires, kNow); });
+    for (int i = 0; i < 1000 && Waiting() == "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~HeldCounter() {
+    if (writer_.joinable()) (void)Release();
+  }
+  // How many of the store's statements wait on the held row: "1" while the write is blocked.
+  std::string Waiting() { return observer_.Run(waiting_sql_); }
+  // Commits the held row and returns the blocked write's result.
+  StatusOr<int64_t> Release() {
+    EXPECT_EQ(holder_.Run("COMMIT"), "");
+    writer_.join();
+    return result_;
+  }
+
+ private:
+  RawSession holder_, observer_;
+  std::string waiting_sql_;
+  StatusOr<int64_t> result_ = InternalError("not run");
+  std::thread writer_;
+};
+
 // A refresh token's rotation (and a code's redemption) updates columns no index holds: the
 // migrated tables leave room on each page so that the new row version stays on its page (a HOT
 // update, no new index entries). Rows sized like real ones fill the first page as far as the
@@ -150,25 +191,8 @@ TEST(PostgresStore, RateCountersDoNotWaitBehindTheBatchedWrites) {
   std::string schema = "rate" + std::to_string(std::random_device{}());
   std::unique_ptr<Store> store = OpenPostgres(schema);
   ASSERT_NE(store, nullptr);
-  constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
-  RawSession holder;
-  ASSERT_EQ(holder.Run("SET search_path TO " + schema), "");
-  std::string holder_pid = holder.Run("SELECT pg_backend_pid()");
-  ASSERT_EQ(holder.Run("BEGIN"), "");
-  ASSERT_EQ(holder.Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ('held', 1, " +
-                       std::to_string(kExpires) + ")"),
-            "");
-  StatusOr<int64_t> durable = InternalError("not run");
-  std::thread writer([&] { durable = store->AddToCounter("held", 1, kExpires, kNow); });
-  RawSession observer;
-  const std::string kWaiting =
-      "SELECT count(*) FROM pg_stat_activity WHERE " + holder_pid + " = ANY(pg_blocking_pids(pid))";
-  std::string waiting = "0";
-  for (int i = 0; i < 1000 && waiting == "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    waiting = observer.Run(kWaiting);
-  }
-  EXPECT_EQ(waiting, "1") << "the batch never waited on the held row";
+  HeldCounter held(schema, *store);
+  EXPECT_EQ(held.Waiting(), "1") << "the batch never waited on the held row";
   auto rate = std::async(std::launch::async,
                          [&] { return store->AddToRateCounter("free", 1, kExpires, kNow); });
   // Bounded so that a rate counter stuck behind the batch fails the test instead of hanging it
@@ -179,9 +203,8 @@ TEST(PostgresStore, RateCountersDoNotWaitBehindTheBatchedWrites) {
   auto read = std::async(std::launch::async, [&] { return store->GetCounter("free", kNow); });
   EXPECT_EQ(read.wait_for(std::chrono::seconds(30)), std::future_status::ready)
       << "the read waited for the blocked batch";
-  EXPECT_EQ(observer.Run(kWaiting), "1") << "answered only once the batch stopped waiting";
-  EXPECT_EQ(holder.Run("COMMIT"), "");
-  writer.join();
+  EXPECT_EQ(held.Waiting(), "1") << "answered only once the batch stopped waiting";
+  StatusOr<int64_t> durable = held.Release();
   StatusOr<int64_t> counted = rate.get();
   ASSERT_TRUE(counted.ok()) << counted.status().ToString();
   EXPECT_EQ(*counted, 1);
@@ -201,25 +224,8 @@ TEST(PostgresStore, ASecondWriterCommitsWhileTheFirstWaitsOnALock) {
   std::string schema = "writers" + std::to_string(std::random_device{}());
   std::unique_ptr<Store> store = OpenPostgres(schema);
   ASSERT_NE(store, nullptr);
-  constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
-  RawSession holder;
-  ASSERT_EQ(holder.Run("SET search_path TO " + schema), "");
-  std::string holder_pid = holder.Run("SELECT pg_backend_pid()");
-  ASSERT_EQ(holder.Run("BEGIN"), "");
-  ASSERT_EQ(holder.Run("INSERT INTO counters (counter_key, value, expires_at) VALUES ('held', 1, " +
-                       std::to_string(kExpires) + ")"),
-            "");
-  StatusOr<int64_t> held = InternalError("not run");
-  std::thread blocked([&] { held = store->AddToCounter("held", 1, kExpires, kNow); });
-  RawSession observer;
-  const std::string kWaiting =
-      "SELECT count(*) FROM pg_stat_activity WHERE " + holder_pid + " = ANY(pg_blocking_pids(pid))";
-  std::string waiting = "0";
-  for (int i = 0; i < 1000 && waiting == "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    waiting = observer.Run(kWaiting);
-  }
-  ASSERT_EQ(waiting, "1") << "the first writer never waited on the held row";
+  HeldCounter held(schema, *store);
+  ASSERT_EQ(held.Waiting(), "1") << "the first writer never waited on the held row";
   auto free_a = std::async(std::launch::async,
                            [&] { return store->AddToCounter("free-a", 1, kExpires, kNow); });
   auto free_b = std::async(std::launch::async,
@@ -230,11 +236,10 @@ TEST(PostgresStore, ASecondWriterCommitsWhileTheFirstWaitsOnALock) {
                free_b.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
   }
   EXPECT_TRUE(answered) << "neither write was committed";
-  EXPECT_EQ(observer.Run(kWaiting), "1") << "a write was answered only once the held one gave up";
-  EXPECT_EQ(holder.Run("COMMIT"), "");
-  blocked.join();
-  ASSERT_TRUE(held.ok()) << held.status().ToString();
-  EXPECT_EQ(*held, 2);
+  EXPECT_EQ(held.Waiting(), "1") << "a write was answered only once the held one gave up";
+  StatusOr<int64_t> first = held.Release();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 2);
   for (auto* f : {&free_a, &free_b}) {
     StatusOr<int64_t> counted = f->get();
     ASSERT_TRUE(counted.ok()) << counted.status().ToString();
@@ -262,7 +267,6 @@ TEST(PostgresStore, ConnectionsEndedWhileIdleAreReplacedBeforeUse) {
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     Store& store = **opened;
     ASSERT_TRUE(store.Migrate().ok());
-    constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
     // Both writers (writes without a key take turns) and the single reads' connection in use.
     for (const char* key : {"a", "b"}) {
       ASSERT_TRUE(store.AddToCounter(key, 1, kExpires, kNow).ok());
@@ -298,7 +302,6 @@ TEST(PostgresStore, AFailingReadInASharedFlightFailsAlone) {
   std::string schema = "flight" + std::to_string(std::random_device{}());
   std::unique_ptr<Store> store = OpenPostgres(schema);
   ASSERT_NE(store, nullptr);
-  constexpr int64_t kExpires = 4'000'000'000, kNow = 1;
   constexpr int kThreads = 8, kEach = 40;
   std::atomic<int> refused{0}, counted{0}, wrong{0};
   std::mutex mu;
