@@ -17,10 +17,13 @@ StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   std::unique_lock lock(mu_);
   // Nobody in line: take an idle connection or open one. Otherwise queue behind the others.
   if (waiters_.empty()) {
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       std::unique_ptr<SqlConnection> conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
+      // One the server ended while it sat here (a restart, a failover) is dropped now, not
+      // handed out to fail its caller's read: its slot is free for a new one.
+      if (conn->healthy()) return Lease(this, std::move(conn));
+      --open_;
     }
     if (open_ < max_size_) {
       ++open_;

@@ -3,7 +3,8 @@
 //
 // Acquire() blocks while every connection is in use, up to a timeout (then kUnavailable), so a
 // burst of requests queues instead of opening unbounded connections. Broken connections are
-// dropped on release and replaced on demand.
+// dropped on release, and idle ones the server ended meanwhile when they are taken, and
+// replaced on demand.
 //
 // Waiters are served first come, first served: a released connection goes to the longest waiter,
 // not to whichever thread takes the lock next. With a plain condition variable the releasing

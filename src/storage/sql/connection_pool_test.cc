@@ -14,11 +14,13 @@ struct Counts {
   std::atomic<int> alive{0};
   std::atomic<int> opened{0};
   std::atomic<bool> fail_next_open{false};
+  // The server ends every connection numbered up to this one (1 is the first opened).
+  std::atomic<int> ended_up_to{0};
 };
 
 class FakeConnection final : public SqlConnection {
  public:
-  explicit FakeConnection(Counts& c) : c_(c) { ++c_.alive; }
+  explicit FakeConnection(Counts& c) : c_(c), number_(c.opened) { ++c_.alive; }
   ~FakeConnection() override { --c_.alive; }
   StatusOr<SqlResult> Execute(std::string_view, std::span<const SqlParam>) override {
     return SqlResult{};
@@ -30,11 +32,12 @@ class FakeConnection final : public SqlConnection {
   Status LockForMigration() override { return Status::Ok(); }
   Status LockTable(std::string_view) override { return Status::Ok(); }
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
-  bool healthy() const override { return !broken; }
+  bool healthy() const override { return !broken && number_ > c_.ended_up_to; }
   bool broken = false;
 
  private:
   Counts& c_;
+  int number_;
 };
 
 ConnectionFactory FactoryFor(Counts& c) {
@@ -137,6 +140,28 @@ TEST(ConnectionPool, ABrokenConnectionLeavesItsSlotToTheNextWaiter) {
   held.reset();
   waiter.join();
   EXPECT_EQ(c.opened, 2);
+}
+
+// Connections the server ended while they sat idle (a restart) are dropped when taken, not
+// handed out to fail a read; their slots count as free, and the pool keeps its size.
+TEST(ConnectionPool, IdleConnectionsTheServerEndedAreReplacedWhenTaken) {
+  Counts c;
+  ConnectionPool pool(FactoryFor(c), 2, std::chrono::milliseconds(50));
+  {
+    auto a = pool.Acquire(), b = pool.Acquire();
+    ASSERT_TRUE(a.ok() && b.ok());
+  }
+  ASSERT_EQ(c.alive, 2);
+  c.ended_up_to = 2;
+  auto first = pool.Acquire();
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE((**first).healthy());
+  EXPECT_EQ(c.opened, 3);
+  EXPECT_EQ(c.alive, 1);  // both ended ones were dropped
+  auto second = pool.Acquire();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(c.alive, 2);
+  EXPECT_EQ(pool.Acquire().status().code(), StatusCode::kUnavailable);  // still two at most
 }
 
 TEST(ConnectionPool, AFailedOpenFreesTheSlotForTheNextCaller) {
