@@ -25,10 +25,8 @@ storage::OpenOptions StoreOptions(const Config& config) {
   return options;
 }
 
-StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
-                                                            bool open_all_connections) {
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config) {
   storage::OpenOptions options = StoreOptions(config);
-  options.open_all_connections = open_all_connections;
   AUTHGENT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                             storage::OpenStore(config.database, options));
   AUTHGENT_ASSIGN_OR_RETURN(int applied, store->Migrate());
@@ -78,7 +76,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config, const Clock& clock, Ra
                                [self](const std::string& client_id) {
                                  return self->client_cache_.Peek(client_id, self->clock_.Now());
                                });
-  AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_, /*open_all_connections=*/true));
+  AUTHGENT_ASSIGN_OR_RETURN(app->store_, OpenMigratedStore(app->config_));
   app->store_->SetMetrics(app->telemetry_->StorageHistograms());
   AUTHGENT_ASSIGN_OR_RETURN(app->keys_, OpenKeyRing(app->config_, *app->store_, clock, random));
   AUTHGENT_ASSIGN_OR_RETURN(std::optional<crypto::EcKey> operator_key,

@@ -50,9 +50,7 @@ namespace authgent::server {
 // The storage options that follow from the configuration (pool size, timeouts).
 storage::OpenOptions StoreOptions(const Config& config);
 // Opens the configured store and applies pending migrations.
-// With `open_all_connections` (the server), a PostgreSQL pool opens all its connections now.
-StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config,
-                                                            bool open_all_connections = false);
+StatusOr<std::unique_ptr<storage::Store>> OpenMigratedStore(const Config& config);
 // Loads the key-encryption key and returns a key ring over `store` (not yet bootstrapped).
 StatusOr<std::unique_ptr<crypto::KeyRing>> OpenKeyRing(const Config& config, storage::Store& store,
                                                        const Clock& clock, Random& random);

@@ -47,10 +47,8 @@ StatusOr<std::unique_ptr<Store>> OpenStore(const DatabaseUrl& url, const OpenOpt
   }
   PostgresOptions o;
   o.conninfo = url.postgres_conninfo;
-  o.pool_size = options.pool_size;
   o.writers = options.writers;
   o.schema = options.postgres_schema;
-  o.open_all_connections = options.open_all_connections;
   o.connect_timeout_seconds = options.postgres_connect_timeout_seconds;
   o.password = options.postgres_password;
   o.statement_timeout_ms = options.postgres_statement_timeout_ms;

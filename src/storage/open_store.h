@@ -22,11 +22,10 @@ struct DatabaseUrl {
 StatusOr<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
 struct OpenOptions {
-  int pool_size = 8;
+  int pool_size = 8;  // SQLite's read connections (PostgreSQL has no pool)
   int writers = 1;  // PostgreSQL: see PostgresOptions (SQLite has one)
   std::string sqlite_synchronous = "normal";
-  std::string postgres_schema;  // tests only
-  bool open_all_connections = false;  // PostgreSQL: see PostgresOptions (the server sets it)
+  std::string postgres_schema;               // tests only
   int postgres_connect_timeout_seconds = 5;  // PostgreSQL: see PostgresOptions
   std::string postgres_password;
   int postgres_statement_timeout_ms = 5000;

@@ -142,7 +142,6 @@ class MultiInstance : public ::testing::Test {
             {"BIND_ADDRESS", "127.0.0.1"},
             {"TRUSTED_PROXIES", "127.0.0.1"},
             {"ACCESS_LOG", "false"},
-            {"DB_POOL_SIZE", "4"},
             {"WORKER_THREADS", "4"},
             {"IO_THREADS", "1"}};
     for (auto& [k, v] : extra) env_[k] = v;

@@ -410,17 +410,14 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& option
   sql::WriteBatcherOptions batching;
   batching.max_batch = kMaxBatch;
   auto store =
-      std::make_unique<sql::SqlStore>([copy]() { return Connect(copy); }, options.pool_size,
+      std::make_unique<sql::SqlStore>([copy]() { return Connect(copy); }, /*pool_size=*/0,
                                       options.writers, batching, sql::SqlDialect::kPostgres);
-  // A wrong URL fails here, at start-up, with libpq's reason. For the server, every connection
-  // is opened now: three instances meeting load with empty pools, each opening 8 connections as
-  // requests came, were measured waiting 5 s and more for them (a loaded PostgreSQL starts new
-  // backends slowly) and answering requests with 500s after the load generator's 2 s timeout.
-  if (options.open_all_connections) {
-    AUTHGENT_RETURN_IF_ERROR(store->OpenAllConnections());
-  } else {
-    AUTHGENT_ASSIGN_OR_RETURN(sql::ConnectionPool::Lease probe, store->pool().Acquire());
-  }
+  // A wrong URL fails here, at start-up, with libpq's reason. Every connection (the writers',
+  // the single reads') is opened now: three instances meeting load with none open, each opening
+  // 8 as requests came, were measured waiting 5 s and more for them (a loaded PostgreSQL starts
+  // new backends slowly) and answering requests with 500s after the load generator's 2 s
+  // timeout.
+  AUTHGENT_RETURN_IF_ERROR(store->OpenAllConnections());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -13,7 +13,6 @@ namespace authgent::storage {
 struct PostgresOptions {
   std::string conninfo;  // a libpq URI (postgres://...) or key=value string
   std::string password;  // used when conninfo carries none (DATABASE_PASSWORD)
-  int pool_size = 8;
   // Batch writers, each with a thread and a connection of its own (storage/sql/sql_store.h):
   // while one waits for its commit's WAL flush and its round trips, another runs its batch.
   int writers = 2;
@@ -25,10 +24,6 @@ struct PostgresOptions {
   // on a connection whose reply is a second later than that (a frozen database): requests fail
   // fast with kUnavailable instead of hanging. The migration transaction is exempt.
   int statement_timeout_ms = 5000;
-  // Open all pool_size connections at start-up instead of as requests first need them: for the
-  // server (a burst of first requests on a loaded machine would otherwise wait on connects
-  // together), not for one-shot commands.
-  bool open_all_connections = false;
 };
 
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);

@@ -139,7 +139,7 @@ class SqlConnection {
   virtual Status LockForMigration() = 0;
   // Inside a transaction: serialises writers of `table` (used for "insert if the table is empty").
   virtual Status LockTable(std::string_view table) = 0;
-  // False once the connection is unusable; the pool then drops it.
+  // False once the connection is unusable; the pool or the batcher then drops it.
   virtual bool healthy() const = 0;
 
   template <typename... P>

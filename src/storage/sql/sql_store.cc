@@ -14,13 +14,15 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, int writers,
                    WriteBatcherOptions batching, SqlDialect dialect)
     : monitor_(std::make_shared<OutageMonitor>(dialect == SqlDialect::kPostgres ? "postgresql"
                                                                                 : "sqlite")),
-      pool_(OutageMonitor::Observed(factory, monitor_), pool_size, std::chrono::seconds(10)),
       dialect_(dialect) {
   for (int i = 0; i < std::max(1, writers); ++i) {
     writers_.push_back(
         std::make_unique<WriteBatcher>(OutageMonitor::Observed(factory, monitor_), batching));
   }
-  if (dialect == SqlDialect::kPostgres) {
+  if (dialect != SqlDialect::kPostgres) {
+    pool_ = std::make_unique<ConnectionPool>(OutageMonitor::Observed(std::move(factory), monitor_),
+                                             pool_size, std::chrono::seconds(10));
+  } else {
     WriteBatcherOptions flights = batching;
     flights.autocommit = true;
     flights_ = std::make_unique<WriteBatcher>(OutageMonitor::Observed(std::move(factory), monitor_),
@@ -30,7 +32,7 @@ SqlStore::SqlStore(ConnectionFactory factory, int pool_size, int writers,
 
 void SqlStore::SetMetrics(const StorageMetrics& metrics) {
   metrics_ = metrics;
-  pool_.SetWaitHistogram(metrics.pool_wait);
+  if (pool_) pool_->SetWaitHistogram(metrics.pool_wait);
   for (auto& writer : writers_) writer->SetMetrics(metrics.write_transaction, metrics.batch_size);
 }
 
@@ -42,10 +44,18 @@ WriteBatcher& SqlStore::WriterFor(std::string_view key) {
   return *writers_[i % n];
 }
 
+Status SqlStore::OpenAllConnections() {
+  if (pool_) return pool_->OpenAll();
+  // A batcher opens its connection for its first batch: an empty job makes that happen now.
+  const WriteBatcher::Work nothing = [](SqlConnection&) { return Status::Ok(); };
+  for (auto& writer : writers_) AUTHGENT_RETURN_IF_ERROR(writer->Run(nothing));
+  return flights_->Run(nothing);
+}
+
 StatusOr<SqlResult> SqlStore::Read(std::string_view sql, std::initializer_list<SqlParam> params) {
   ScopedTimer timed(metrics_.read_transaction);
   if (flights_) return InFlight(sql, std::span<const SqlParam>(params.begin(), params.size()));
-  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_->Acquire());
   return conn->Query(sql, params);
 }
 
@@ -85,7 +95,7 @@ StatusOr<int> SqlStore::Migrate() {
   int applied = 0;
   // One transaction holding the migration lock: a second instance waits here, then finds every
   // migration recorded and applies none. DDL is transactional in both databases.
-  Status status = InTransaction(true, [&](SqlConnection& c) -> Status {
+  Status status = InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_RETURN_IF_ERROR(c.LockForMigration());
     AUTHGENT_RETURN_IF_ERROR(c.Script(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT "
@@ -128,7 +138,7 @@ Status SqlStore::Ping() {
 }
 
 Status SqlStore::InsertSigningKey(const SigningKey& k, bool only_if_none) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     if (only_if_none) {
       AUTHGENT_RETURN_IF_ERROR(c.LockTable("signing_keys"));
       AUTHGENT_ASSIGN_OR_RETURN(SqlResult n, c.Query("SELECT COUNT(*) FROM signing_keys", {}));
@@ -295,7 +305,7 @@ StatusOr<int64_t> SqlStore::PurgeExpired(int64_t now) {
   // both of DeleteFamiliesWhere's statements pick the same families.
   for (;;) {
     int64_t deleted = 0;
-    AUTHGENT_RETURN_IF_ERROR(InTransaction(true, [&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(InTransaction([&](SqlConnection& c) -> Status {
       AUTHGENT_ASSIGN_OR_RETURN(
           deleted, DeleteFamiliesWhere(c,
                                        "family_id IN (SELECT family_id FROM refresh_families "
@@ -327,7 +337,7 @@ StatusOr<int64_t> SqlStore::ReapClients(int64_t unused_before, int64_t idle_befo
       "AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.client_id = clients.client_id "
       "AND c.expires_at > $3)";
   int64_t reaped = 0;
-  AUTHGENT_RETURN_IF_ERROR(InTransaction(true, [&](SqlConnection& c) -> Status {
+  AUTHGENT_RETURN_IF_ERROR(InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_RETURN_IF_ERROR(
         DeleteFamiliesWhere(c,
                             "client_id IN (SELECT client_id FROM clients WHERE " +

@@ -1,4 +1,4 @@
-// storage/sql/sql_store: the Store implemented once in portable SQL over a ConnectionPool.
+// storage/sql/sql_store: the Store implemented once in portable SQL over SqlConnections.
 // SQLite and PostgreSQL differ only in their SqlConnection (driver, locking, error mapping); the
 // statements, the migrations and the atomicity arguments (see each method) are here, once.
 #pragma once
@@ -17,23 +17,26 @@ namespace authgent::storage::sql {
 
 class SqlStore final : public Store {
  public:
-  // Reads use a pool of `pool_size` connections. Writes go through `writers` batchers, each with
-  // its own thread and connection: write transactions that arrive together share one commit
-  // (storage/sql/write_batcher.h). SQLite takes one writer (it has one write lock). On
-  // PostgreSQL a second writer runs its batch while the first waits for its commit's WAL flush
-  // and its round trips (docs/performance.md). A write with a key (WriteBatcher::Submit) always
-  // goes to the same writer, so two with one key never run at once; the others take the writers
-  // in turn. Two writers' transactions are concurrent like two instances': every write is
+  // On SQLite, reads use a pool of `pool_size` connections. Writes go through `writers`
+  // batchers, each with its own thread and connection: write transactions that arrive together
+  // share one commit (storage/sql/write_batcher.h). SQLite takes one writer (it has one write
+  // lock). On PostgreSQL a second writer runs its batch while the first waits for its commit's
+  // WAL flush and its round trips (docs/performance.md). A write with a key (WriteBatcher::Submit)
+  // always goes to the same writer, so two with one key never run at once; the others take the
+  // writers in turn. Two writers' transactions are concurrent like two instances': every write is
   // already safe against that (the conformance suite's races). On PostgreSQL, single-statement
   // reads and rate counts go through one more batcher without transactions
   // (WriteBatcherOptions::autocommit) on one more connection: those that arrive together share
-  // one flight, one wake-up of its backend, where each took a pooled backend's round trip.
+  // one flight, one wake-up of its backend, where each took a pooled backend's round trip. Every
+  // read is one statement, so PostgreSQL has no pool (`pool_size` is not used there).
   // `dialect` is the factory's connections' (it also names the backend in the outage log lines).
   SqlStore(ConnectionFactory factory, int pool_size, int writers, WriteBatcherOptions batching,
            SqlDialect dialect);
-  // Opens every connection of the pool now (see ConnectionPool::OpenAll).
-  Status OpenAllConnections() { return pool_.OpenAll(); }
-  ConnectionPool& pool() { return pool_; }
+  // Opens every connection now, the first failure returned: SQLite's pool
+  // (ConnectionPool::OpenAll), PostgreSQL's writers and single reads.
+  Status OpenAllConnections();
+  // SQLite's read pool; nullptr on PostgreSQL.
+  ConnectionPool* pool() { return pool_.get(); }
   // An extra check for Ping(): SQLite's store checks that its disk still takes writes.
   void SetWriteProbe(std::function<Status()> probe) { write_probe_ = std::move(probe); }
 
@@ -117,23 +120,11 @@ class SqlStore final : public Store {
   StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;
 
  private:
-  // Runs `fn` inside one transaction on one connection: commit when it returns OK, else roll back.
-  // A write transaction goes through the batcher and may share its commit.
+  // Runs `fn` inside one write transaction: commit when it returns OK, else roll back. It goes
+  // through a writer and may share its commit. (Every read is a single statement: Read().)
   template <typename Fn>
-  Status InTransaction(bool write, Fn&& fn) {
-    if (write) return WriterFor({}).Run(WriteBatcher::Work(std::ref(fn)));
-    ScopedTimer timed(metrics_.read_transaction);
-    AUTHGENT_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-    AUTHGENT_RETURN_IF_ERROR(conn->Begin(false));
-    Status status = fn(*conn);
-    if (!status.ok()) {
-      (void)conn->Rollback();
-      return status;
-    }
-    Status committed = conn->Commit();
-    // A failed COMMIT may leave the transaction open on this pooled connection: end it here.
-    if (!committed.ok()) (void)conn->Rollback();
-    return committed;
+  Status InTransaction(Fn&& fn) {
+    return WriterFor({}).Run(WriteBatcher::Work(std::ref(fn)));
   }
   // Runs the coroutine `fn(connection, result)` as a batched write on the batcher's thread and
   // gives `done` the result after the commit (storage/completion.h). `key` names what it acts
@@ -155,9 +146,9 @@ class SqlStore final : public Store {
   // The writer for a write acting on `key`: always the same one for a key, the next in turn for
   // an empty key.
   WriteBatcher& WriterFor(std::string_view key);
-  // One statement outside an explicit transaction: a read on a pooled connection, or a write
-  // (INSERT, UPDATE, DELETE, also with RETURNING), which goes through the batcher. The caller
-  // says which; nothing looks at the SQL.
+  // One statement outside an explicit transaction: a read (SQLite: on a pooled connection;
+  // PostgreSQL: in the reads' flights), or a write (INSERT, UPDATE, DELETE, also with
+  // RETURNING), which goes through the batcher. The caller says which; nothing looks at the SQL.
   StatusOr<SqlResult> Read(std::string_view sql, std::initializer_list<SqlParam> params);
   // One statement as its own transaction in a shared flight (PostgreSQL's `flights_`); the
   // caller sleeps until its reply.
@@ -169,7 +160,7 @@ class SqlStore final : public Store {
   Status RunOne(std::string_view sql, std::initializer_list<SqlParam> params, std::string_view what);
 
   std::shared_ptr<OutageMonitor> monitor_;  // before pool_: its factory records into it
-  ConnectionPool pool_;
+  std::unique_ptr<ConnectionPool> pool_;    // SQLite's reads
   std::vector<std::unique_ptr<WriteBatcher>> writers_;
   std::atomic<size_t> next_writer_{0};     // the writer an empty key takes next
   std::unique_ptr<WriteBatcher> flights_;  // PostgreSQL's single reads and rate counts

@@ -65,7 +65,7 @@ StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
 // so the delete waits for it. Once the row is gone no new family of this client can be written,
 // and the next statement (a new snapshot) sees every one there is.
 Status SqlStore::DeleteClient(const std::string& client_id) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
                               c.Query("DELETE FROM clients WHERE client_id = $1", {client_id}));
     if (r.affected == 0) return NotFoundError("client " + client_id);
@@ -181,7 +181,7 @@ Status SqlStore::UpdateUser(const User& u) {
 
 // In the order DeleteClient explains, for the user's codes and families.
 Status SqlStore::DeleteUser(const std::string& user_id) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
                               c.Query("DELETE FROM users WHERE user_id = $1", {user_id}));
     if (r.affected == 0) return NotFoundError("user " + user_id);

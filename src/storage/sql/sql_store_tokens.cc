@@ -162,7 +162,7 @@ void SqlStore::RedeemCode(std::string code_hash, int64_t now, std::string family
 }
 
 Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     if (c.dialect() == SqlDialect::kPostgres) {
       // No foreign key checks a family on PostgreSQL (storage/sql/schema.cc), so this does what
       // one would: the client and the user must exist, and stay (KEY SHARE blocks their delete)
@@ -306,7 +306,7 @@ void SqlStore::RotateRefreshToken(RefreshPresentation presented, AcceptFamily ac
 }
 
 Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_ASSIGN_OR_RETURN(
         SqlResult r, c.Query("SELECT 1 FROM refresh_families WHERE family_id = $1", {family_id}));
     if (r.rows.empty()) return NotFoundError("refresh family " + family_id);
@@ -315,7 +315,7 @@ Status SqlStore::RevokeFamily(const std::string& family_id, int64_t now) {
 }
 
 Status SqlStore::RevokeUserAccess(const std::string& user_id, int64_t now) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_RETURN_IF_ERROR(
         c.Query("DELETE FROM login_sessions WHERE user_id = $1", {user_id}).status());
     AUTHGENT_RETURN_IF_ERROR(
@@ -337,7 +337,7 @@ Status SqlStore::RevokeUserAccess(const std::string& user_id, int64_t now) {
 }
 
 Status SqlStore::RevokeClientAccess(const std::string& client_id, int64_t now) {
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     AUTHGENT_RETURN_IF_ERROR(
         c.Query("DELETE FROM authorization_codes WHERE client_id = $1 AND consumed_at = 0",
                 {client_id})
@@ -446,7 +446,7 @@ Status SqlStore::RevokeGrants(const GrantFilter& filter, int64_t now) {
   if (filter.user_id.empty() && filter.client_id.empty()) {
     return InvalidArgumentError("revoking grants needs a user or a client");
   }
-  return InTransaction(true, [&](SqlConnection& c) -> Status {
+  return InTransaction([&](SqlConnection& c) -> Status {
     const std::string where_f = GrantWhere("f.");
     const std::string where = GrantWhere("");
     AUTHGENT_RETURN_IF_ERROR(

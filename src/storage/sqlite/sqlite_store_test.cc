@@ -75,9 +75,9 @@ TEST(SqliteStore, KeepsStatementJournalsInLargeChunks) {
   auto* sql_store = dynamic_cast<sql::SqlStore*>(store->get());
   ASSERT_NE(sql_store, nullptr);
   ASSERT_TRUE(sql_store->OpenAllConnections().ok());
-  auto first = sql_store->pool().Acquire();
+  auto first = sql_store->pool()->Acquire();
   ASSERT_TRUE(first.ok());
-  auto second = sql_store->pool().Acquire();  // both connections at once: each is checked
+  auto second = sql_store->pool()->Acquire();  // both connections at once: each is checked
   ASSERT_TRUE(second.ok());
   for (auto* lease : {&*first, &*second}) {
     auto r = (*lease)->Query("PRAGMA temp_store", {});
