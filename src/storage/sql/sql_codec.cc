@@ -83,13 +83,13 @@ User DecodeUser(const SqlRow& r) {
   return u;
 }
 
-LoginSession DecodeSession(const SqlRow& r) {
+LoginSession DecodeSession(const SqlRow& r, size_t offset) {
   LoginSession s;
-  s.session_hash = Text(r, 0);
-  s.user_id = Text(r, 1);
-  s.auth_time = Int(r, 2);
-  s.created_at = Int(r, 3);
-  s.expires_at = Int(r, 4);
+  s.session_hash = Text(r, offset);
+  s.user_id = Text(r, offset + 1);
+  s.auth_time = Int(r, offset + 2);
+  s.created_at = Int(r, offset + 3);
+  s.expires_at = Int(r, offset + 4);
   return s;
 }
 
@@ -172,13 +172,36 @@ SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code) {
       .status();
 }
 
-SqlTask<Status> UpsertConsentRow(SqlConnection& c, const Consent& consent) {
-  co_return (
-      co_await c.Pipelined(
-          "INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
-          "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6",
-          consent.user_id, consent.client_id, consent.resource, consent.scope, consent.created_at,
-          consent.updated_at))
+// The consent's columns are $1-$6.
+#define AUTHGENT_UPSERT_CONSENT                     \
+  "INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS \
+  ") VALUES ($1, $2, $3, $4, $5, $6) "              \
+  "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6"
+
+static SqlTask<Status> UpsertConsentRow(SqlConnection& c, const Consent& consent) {
+  co_return (co_await c.Pipelined(AUTHGENT_UPSERT_CONSENT, consent.user_id, consent.client_id,
+                                  consent.resource, consent.scope, consent.created_at,
+                                  consent.updated_at))
+      .status();
+}
+
+SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& consent,
+                                           const AuthorizationCode& code) {
+  if (c.dialect() != SqlDialect::kPostgres) {  // SQLite runs them in-process, one by one
+    AUTHGENT_CO_RETURN_IF_ERROR(co_await UpsertConsentRow(c, consent));
+    co_return co_await InsertCode(c, code);
+  }
+  // One statement, one round trip: the consent's columns $1-$6, the code's $7-$20.
+  co_return (co_await c.Pipelined(
+                 "WITH consent AS (" AUTHGENT_UPSERT_CONSENT ") "
+                 "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+                 ", replayed_at) VALUES ($7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+                 "$19, $20, 0)",
+                 consent.user_id, consent.client_id, consent.resource, consent.scope,
+                 consent.created_at, consent.updated_at, code.code_hash, code.client_id,
+                 code.user_id, code.redirect_uri, code.redirect_uri_in_request, code.code_challenge,
+                 code.resource, code.scope, code.auth_time, code.created_at, code.expires_at,
+                 code.consumed_at, code.family_id, code.nonce))
       .status();
 }
 

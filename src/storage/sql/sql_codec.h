@@ -42,11 +42,12 @@ inline constexpr char kMarkClientUsed[] = "UPDATE clients SET last_used_at = $2 
 User DecodeUser(const SqlRow& row);
 
 #define AUTHGENT_SESSION_COLUMNS "session_hash, user_id, auth_time, created_at, expires_at"
-LoginSession DecodeSession(const SqlRow& row);
+LoginSession DecodeSession(const SqlRow& row, size_t offset = 0);
 
 #define AUTHGENT_TRANSACTION_COLUMNS                                                      \
   "transaction_hash, request_json, session_hash, user_id, csrf_hash, upstream_state_hash, " \
   "upstream_nonce, upstream_code_verifier, created_at, expires_at, consumed_at, browser_hash"
+inline constexpr size_t kTransactionColumnCount = 12;  // in AUTHGENT_TRANSACTION_COLUMNS
 AuthorizationTransaction DecodeTransaction(const SqlRow& row);
 
 #define AUTHGENT_CODE_COLUMNS                                                                  \
@@ -75,8 +76,10 @@ RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
 Consent DecodeConsent(const SqlRow& row);
-// Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept).
-SqlTask<Status> UpsertConsentRow(SqlConnection& c, const Consent& consent);
+// Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept),
+// and INSERTs the code: an approval's last writes, in one statement on PostgreSQL.
+SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& consent,
+                                           const AuthorizationCode& code);
 
 #define AUTHGENT_KEY_COLUMNS \
   "kid, public_jwk_json, sealed_private_key, created_at, activate_at"

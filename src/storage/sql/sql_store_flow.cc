@@ -14,57 +14,88 @@ Status SqlStore::CreateSession(const LoginSession& s) {
 namespace {
 // A live session of an enabled user, joined with the user's name: on a busy SQLite server every
 // read starts with a cold page cache (another commit changed the WAL), so a second query would
-// cost a second descent.
-constexpr std::string_view kSelectLiveSession =
-    "SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "
-    "COALESCE(u.username, u.email) FROM login_sessions s JOIN users u ON u.user_id = s.user_id "
-    "WHERE s.session_hash = $1 AND s.expires_at > $2 AND u.disabled = 0";
+// cost a second descent. ($1 the session's hash, $2 the time.)
+#define AUTHGENT_SELECT_LIVE_SESSION(hash)                                                     \
+  "SELECT s.session_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, "                \
+  "COALESCE(u.username, u.email) FROM login_sessions s JOIN users u ON u.user_id = s.user_id " \
+  "WHERE s.session_hash = " hash " AND s.expires_at > $2 AND u.disabled = 0"
+constexpr std::string_view kSelectLiveSession = AUTHGENT_SELECT_LIVE_SESSION("$1");
 
-LoginSession SessionFromRow(const SqlRow& row) {
-  LoginSession session = DecodeSession(row);
-  session.user_display_name = Text(row, 5);
+LoginSession SessionFromRow(const SqlRow& row, size_t offset = 0) {
+  LoginSession session = DecodeSession(row, offset);
+  session.user_display_name = Text(row, offset + 5);
   return session;
 }
 
-constexpr std::string_view kSelectLiveTransaction =
-    "SELECT " AUTHGENT_TRANSACTION_COLUMNS " FROM authorization_transactions WHERE "
-    "transaction_hash = $1 AND expires_at > $2 AND consumed_at = 0";
+#define AUTHGENT_SELECT_LIVE_TRANSACTION    \
+  "SELECT " AUTHGENT_TRANSACTION_COLUMNS    \
+  " FROM authorization_transactions WHERE " \
+  "transaction_hash = $1 AND expires_at > $2 AND consumed_at = 0"
+constexpr std::string_view kSelectLiveTransaction = AUTHGENT_SELECT_LIVE_TRANSACTION;
+// A live transaction ($1, at $2), and beside it the approving browser's live session ($3; NULL
+// columns when it has none): one statement for what an approval reads before deciding, one
+// round trip on PostgreSQL where two took two.
+constexpr std::string_view kSelectLiveTransactionAndSession =
+    "SELECT * FROM (" AUTHGENT_SELECT_LIVE_TRANSACTION
+    ") t LEFT JOIN "
+    "(" AUTHGENT_SELECT_LIVE_SESSION("$3") ") s ON 1 = 1";
+
+// Only one consumer of a transaction wins ($1, at $2): on PostgreSQL a concurrent one may have
+// committed since any read.
+#define AUTHGENT_CONSUME_TRANSACTION                                                        \
+  "UPDATE authorization_transactions SET consumed_at = $2 WHERE transaction_hash = $1 AND " \
+  "consumed_at = 0 AND expires_at > $2"
+constexpr std::string_view kConsumeTransaction = AUTHGENT_CONSUME_TRANSACTION;
+constexpr std::string_view kSelectConsentScope =
+    "SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3";
+// Both in one statement (PostgreSQL): whether this approval consumed the transaction, and the
+// scope the user had already granted the client (NULL if none).
+constexpr std::string_view kConsumeAndSelectConsentScope =
+    "WITH consumed AS (" AUTHGENT_CONSUME_TRANSACTION
+    " RETURNING 1) "
+    "SELECT (SELECT count(*) FROM consumed), (SELECT scope FROM consents WHERE user_id = $3 AND "
+    "client_id = $4 AND resource = $5)";
 
 // One approval inside the caller's write transaction (ApproveTransaction's contract).
 SqlTask<Status> ApproveIn(SqlConnection& c, const std::string& transaction_hash,
                           const std::string& session_hash, int64_t now,
                           const DecideApproval& decide, ApprovalOutcome& outcome) {
   outcome = ApprovalOutcome::kNotFound;
-  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult txn,
-                               co_await c.Pipelined(kSelectLiveTransaction, transaction_hash, now));
-  if (txn.rows.empty()) co_return Status::Ok();
-  AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult session,
-                               co_await c.Pipelined(kSelectLiveSession, session_hash, now));
-  if (session.rows.empty()) co_return Status::Ok();
-  std::optional<Approval> approval =
-      decide(DecodeTransaction(txn.rows[0]), SessionFromRow(session.rows[0]));
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult found,
+      co_await c.Pipelined(kSelectLiveTransactionAndSession, transaction_hash, now, session_hash));
+  if (found.rows.empty() || !found.rows[0][kTransactionColumnCount]) co_return Status::Ok();
+  std::optional<Approval> approval = decide(DecodeTransaction(found.rows[0]),
+                                            SessionFromRow(found.rows[0], kTransactionColumnCount));
   if (!approval) {
     outcome = ApprovalOutcome::kRefused;
     co_return Status::Ok();
   }
-  // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins (on
-  // PostgreSQL a concurrent one may have committed since the read).
-  AUTHGENT_CO_ASSIGN_OR_RETURN(
-      SqlResult consumed,
-      co_await c.Pipelined("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
-                           "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2",
-                           transaction_hash, now));
-  if (consumed.affected == 0) co_return Status::Ok();
+  // The same conditional UPDATE as ConsumeTransaction: only one approval of a page wins.
   const Consent& consent = approval->consent;
-  AUTHGENT_CO_ASSIGN_OR_RETURN(
-      SqlResult standing,
-      co_await c.Pipelined("SELECT scope FROM consents WHERE user_id = $1 AND "
-                           "client_id = $2 AND resource = $3",
-                           consent.user_id, consent.client_id, consent.resource));
+  bool won = false;
+  std::optional<std::string> standing;
+  if (c.dialect() == SqlDialect::kPostgres) {
+    AUTHGENT_CO_ASSIGN_OR_RETURN(
+        SqlResult r, co_await c.Pipelined(kConsumeAndSelectConsentScope, transaction_hash, now,
+                                          consent.user_id, consent.client_id, consent.resource));
+    won = Int(r.rows.at(0), 0) == 1;
+    standing = r.rows[0].at(1);
+  } else {  // SQLite runs them in-process, one after the other
+    AUTHGENT_CO_ASSIGN_OR_RETURN(SqlResult consumed,
+                                 co_await c.Pipelined(kConsumeTransaction, transaction_hash, now));
+    won = consumed.affected == 1;
+    if (won) {
+      AUTHGENT_CO_ASSIGN_OR_RETURN(
+          SqlResult r, co_await c.Pipelined(kSelectConsentScope, consent.user_id, consent.client_id,
+                                            consent.resource));
+      if (!r.rows.empty()) standing = r.rows[0].at(0);
+    }
+  }
+  if (!won) co_return Status::Ok();
   Consent merged = consent;
-  if (!standing.rows.empty()) merged.scope = WordSetUnion(Text(standing.rows[0], 0), consent.scope);
-  AUTHGENT_CO_RETURN_IF_ERROR(co_await UpsertConsentRow(c, merged));
-  AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertCode(c, approval->code));
+  if (standing) merged.scope = WordSetUnion(*standing, consent.scope);
+  AUTHGENT_CO_RETURN_IF_ERROR(co_await UpsertConsentAndInsertCode(c, merged, approval->code));
   outcome = ApprovalOutcome::kApproved;
   co_return Status::Ok();
 }
@@ -121,9 +152,8 @@ Status SqlStore::UpdateTransaction(const AuthorizationTransaction& t) {
 StatusOr<AuthorizationTransaction> SqlStore::ConsumeTransaction(const std::string& transaction_hash,
                                                                 int64_t now) {
   AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r, Exec("UPDATE authorization_transactions SET consumed_at = $2 WHERE "
-                       "transaction_hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
-                       {transaction_hash, now}));
+      SqlResult r, Exec(AUTHGENT_CONSUME_TRANSACTION " RETURNING " AUTHGENT_TRANSACTION_COLUMNS,
+                        {transaction_hash, now}));
   if (r.rows.empty()) return NotFoundError("authorization transaction");
   return DecodeTransaction(r.rows[0]);
 }

@@ -21,11 +21,19 @@ constexpr std::string_view kInsertToken =
     "INSERT INTO refresh_tokens (" AUTHGENT_REFRESH_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
 // Both in one statement (PostgreSQL): a code exchange's last step before its commit, so the
 // batch takes one round trip less. The family's columns are $1-$9, the token's $10 and $11-$15.
+#define AUTHGENT_INSERT_FAMILY_CTE                                         \
+  "WITH family AS (INSERT INTO refresh_families (" AUTHGENT_FAMILY_COLUMNS \
+  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))"
+#define AUTHGENT_INSERT_FIRST_TOKEN                        \
+  " INSERT INTO refresh_tokens (" AUTHGENT_REFRESH_COLUMNS \
+  ") VALUES ($10, $1, $11, $12, $13, $14, $15)"
 constexpr std::string_view kInsertFamilyAndToken =
-    "WITH family AS (INSERT INTO refresh_families (" AUTHGENT_FAMILY_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)) "
-    "INSERT INTO refresh_tokens (" AUTHGENT_REFRESH_COLUMNS
-    ") VALUES ($10, $1, $11, $12, $13, $14, $15)";
+    AUTHGENT_INSERT_FAMILY_CTE AUTHGENT_INSERT_FIRST_TOKEN;
+// The same with the client's use mark ($16, the time; the client is the family's, $2): a first
+// exchange of a client (every new connection's) writes one, and it takes no round trip of its own.
+constexpr std::string_view kInsertFamilyTokenAndMark = AUTHGENT_INSERT_FAMILY_CTE
+    ", mark AS (UPDATE clients SET last_used_at = $16 WHERE "
+    "client_id = $2)" AUTHGENT_INSERT_FIRST_TOKEN;
 
 SqlTask<Status> InsertFamily(SqlConnection& c, const RefreshFamily& f) {
   co_return (co_await c.Pipelined(kInsertFamily, f.family_id, f.client_id, f.user_id, f.resource,
@@ -39,16 +47,26 @@ SqlTask<Status> InsertToken(SqlConnection& c, const RefreshToken& t, const std::
       .status();
 }
 
+// And, when `client_used_at` is not 0, the client's use mark.
 SqlTask<Status> InsertFamilyAndToken(SqlConnection& c, const RefreshFamily& f,
-                                     const RefreshToken& t) {
+                                     const RefreshToken& t, int64_t client_used_at) {
   if (c.dialect() != SqlDialect::kPostgres) {  // SQLite runs them in-process, one by one
     AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertFamily(c, f));
-    co_return co_await InsertToken(c, t, f.family_id);
+    AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertToken(c, t, f.family_id));
+    if (client_used_at == 0) co_return Status::Ok();
+    co_return (co_await c.Pipelined(kMarkClientUsed, f.client_id, client_used_at)).status();
   }
-  co_return (co_await c.Pipelined(kInsertFamilyAndToken, f.family_id, f.client_id, f.user_id,
+  if (client_used_at == 0) {
+    co_return (co_await c.Pipelined(kInsertFamilyAndToken, f.family_id, f.client_id, f.user_id,
+                                    f.resource, f.scope, f.auth_time, f.created_at, f.expires_at,
+                                    f.revoked_at, t.token_hash, t.access_jti, t.access_expires_at,
+                                    t.created_at, t.idle_expires_at, t.used_at))
+        .status();
+  }
+  co_return (co_await c.Pipelined(kInsertFamilyTokenAndMark, f.family_id, f.client_id, f.user_id,
                                   f.resource, f.scope, f.auth_time, f.created_at, f.expires_at,
                                   f.revoked_at, t.token_hash, t.access_jti, t.access_expires_at,
-                                  t.created_at, t.idle_expires_at, t.used_at))
+                                  t.created_at, t.idle_expires_at, t.used_at, client_used_at))
       .status();
 }
 
@@ -95,13 +113,8 @@ SqlTask<Status> RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int
       result.code.family_id = issued_id;
     }
     if (!issued) co_return Status::Ok();
-    AUTHGENT_CO_RETURN_IF_ERROR(
-        co_await InsertFamilyAndToken(c, issued->family, issued->first_token));
-    if (issued->client_used_at != 0) {
-      AUTHGENT_CO_RETURN_IF_ERROR((co_await c.Pipelined(kMarkClientUsed, issued->family.client_id,
-                                                        issued->client_used_at))
-                                      .status());
-    }
+    AUTHGENT_CO_RETURN_IF_ERROR(co_await InsertFamilyAndToken(
+        c, issued->family, issued->first_token, issued->client_used_at));
     result.family_issued = true;
     co_return Status::Ok();
   }
@@ -179,7 +192,7 @@ Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& f
         }
       }
     }
-    return c.RunNow(InsertFamilyAndToken(c, family, first_token));
+    return c.RunNow(InsertFamilyAndToken(c, family, first_token, 0));
   });
 }
 
