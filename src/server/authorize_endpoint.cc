@@ -39,7 +39,22 @@ http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
               {{"request_id", request.request_id}, {"debug", page->debug}});
     return browser_.ErrorPage(400, "This application's request is invalid", page->message);
   }
-  std::optional<storage::LoginSession> session = browser_.CurrentSession(request);
+  std::optional<storage::LoginSession> session;
+  std::optional<storage::Consent> standing;  // the user's consent for this client and resource
+  if (const auto* valid = std::get_if<oauth::AuthorizeRequest>(&outcome)) {
+    // Read together: one statement where the consent page's read of the consent was a second.
+    std::optional<std::string> session_hash = browser_.SessionHashOf(request);
+    StatusOr<storage::SessionAndConsent> found =
+        session_hash ? store_.GetSessionAndConsent(*session_hash, clock_.Now(), valid->client_id,
+                                                   valid->resource)
+                     : StatusOr<storage::SessionAndConsent>(NotFoundError("session"));
+    if (found.ok()) {
+      session = std::move(found->session);
+      standing = std::move(found->consent);
+    }
+  } else {
+    session = browser_.CurrentSession(request);
+  }
   if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
     log::Info(
         "authorization request rejected",
@@ -50,7 +65,7 @@ http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
   if (auto refused = oauth::PolicyRefusal(*client, req.resource, req.scopes)) {
     return front_.AuthorizeError({req.redirect_uri, req.state, *refused}, *client, session);
   }
-  auto covered = [&] { return front_.ConsentCovers(req, *client, *session); };
+  auto covered = [&] { return front_.ConsentCovers(req, *client, standing); };
   switch (oauth::NextAuthorizeStep(req, session.has_value(), covered)) {
     case oauth::AuthorizeStep::kIssueCode:
       return front_.FinishAuthorization(req, *session, request);
@@ -67,7 +82,7 @@ http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
     case oauth::AuthorizeStep::kShowLogin:
       return StartTransaction(request, req, *client, std::nullopt);
     case oauth::AuthorizeStep::kShowConsent:
-      return StartTransaction(request, req, *client, session);
+      return StartTransaction(request, req, *client, session, standing);
   }
   return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
 }
@@ -166,15 +181,15 @@ http::AsyncStep AuthorizeEndpoint::Stored(NewTxn txn, http::Response next) {
 
 http::AsyncStep AuthorizeEndpoint::StartTransaction(
     const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
-    const std::optional<storage::LoginSession>& session) {
+    const std::optional<storage::LoginSession>& session,
+    const std::optional<storage::Consent>& standing) {
   auto started = NewTransaction(request, req.ToJson().dump(), session);
   if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
   NewTxn& txn = std::get<NewTxn>(started);
-  // The page is ready before the write (the consent page reads the standing consent here, on the
-  // worker); it is sent only once the transaction it names is stored.
-  http::Response next = session
-                            ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session)
-                            : SeeOther("/oauth/login?txn=" + txn.transaction);
+  // The page is ready before the write; it is sent only once the transaction it names is stored.
+  http::Response next =
+      session ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session, standing)
+              : SeeOther("/oauth/login?txn=" + txn.transaction);
   return Stored(std::move(txn), std::move(next));
 }
 

@@ -79,10 +79,12 @@ class AuthorizeEndpoint {
   // fails); the thread that calls it does not wait for the commit.
   http::AsyncStep Stored(NewTxn txn, http::Response next);
   // A request that needs the login or consent page: stores its transaction (with the session and
-  // the consent form's CSRF hash when signed in already, in one write) and serves the next page.
+  // the consent form's CSRF hash when signed in already, in one write) and serves the next page
+  // (the consent page lists what `standing`, the user's consent read with the session, holds).
   http::AsyncStep StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
                                    const storage::Client& client,
-                                   const std::optional<storage::LoginSession>& session);
+                                   const std::optional<storage::LoginSession>& session,
+                                   const std::optional<storage::Consent>& standing = {});
   // The request's client: a registered one (kNotFound when there is none), or the one its
   // metadata document describes; `refused` gets the page to answer with when that document
   // cannot be used. Fetches count against the requester's network like transactions do (key

@@ -45,13 +45,9 @@ http::Response FrontChannel::FinishAuthorization(const oauth::AuthorizeRequest& 
 
 bool FrontChannel::ConsentCovers(const oauth::AuthorizeRequest& request,
                                  const storage::Client& client,
-                                 const storage::LoginSession& session) {
-  if (oauth::TrustedSkipsConsent(client, request.redirect_uri)) return true;
-  if (!oauth::StandingConsentMayApply(request)) return false;  // no read for what cannot apply
-  StatusOr<storage::Consent> consent =
-      store_.GetConsent(session.user_id, request.client_id, request.resource);
-  return oauth::StandingConsentCovers(
-      request, consent.ok() ? std::optional<storage::Consent>(*consent) : std::nullopt);
+                                 const std::optional<storage::Consent>& standing) {
+  return oauth::TrustedSkipsConsent(client, request.redirect_uri) ||
+         oauth::StandingConsentCovers(request, standing);
 }
 
 http::Response FrontChannel::ConsentStep(const std::string& transaction,
@@ -77,7 +73,12 @@ http::Response FrontChannel::ConsentStep(const std::string& transaction,
                               "Go back to your application and connect again.");
   }
   // A trusted client, or a standing consent that covers the request, ends the flow without asking.
-  if (ConsentCovers(*req, *client, session)) {
+  // (An unreadable consent counts as none: the page asks.)
+  StatusOr<storage::Consent> read =
+      store_.GetConsent(session.user_id, req->client_id, req->resource);
+  std::optional<storage::Consent> standing;
+  if (read.ok()) standing = std::move(read).value();
+  if (ConsentCovers(*req, *client, standing)) {
     if (!store_.ConsumeTransaction(txn_hash, now).ok()) {
       return browser_.ErrorPage(400, "This request was already used",
                                 "Go back to your application and connect again.");
@@ -90,13 +91,14 @@ http::Response FrontChannel::ConsentStep(const std::string& transaction,
   if (!updated.ok()) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
-  return ConsentPage(transaction, csrf, *req, *client, session);
+  return ConsentPage(transaction, csrf, *req, *client, session, standing);
 }
 
 http::Response FrontChannel::ConsentPage(const std::string& transaction, const std::string& csrf,
                                          const oauth::AuthorizeRequest& req,
                                          const storage::Client& client,
-                                         const storage::LoginSession& session) {
+                                         const storage::LoginSession& session,
+                                         const std::optional<storage::Consent>& standing) {
   ui::ConsentPage page;
   page.service_name = settings_.service_name;
   page.user_name = session.user_display_name;
@@ -110,11 +112,7 @@ http::Response FrontChannel::ConsentPage(const std::string& transaction, const s
   page.resource = req.resource;
   // Step-up (docs/mcp-clients.md): what the client already holds is listed, not asked again.
   std::vector<std::string> held;
-  if (StatusOr<storage::Consent> consent =
-          store_.GetConsent(session.user_id, req.client_id, req.resource);
-      consent.ok()) {
-    held = oauth::SplitScope(consent->scope);
-  }
+  if (standing) held = oauth::SplitScope(standing->scope);
   auto line = [&](const std::string& scope) {
     return ui::ScopeLine{scope, catalog_.Describe(scope), catalog_.ToolsOf(req.resource, scope),
                          catalog_.IsRequired(req.resource, scope)};

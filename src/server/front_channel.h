@@ -70,18 +70,21 @@ class FrontChannel {
                                 const storage::Client& client,
                                 const std::optional<storage::LoginSession>& session);
   // True when no consent page is needed: the operator trusts the client
-  // (oauth::TrustedSkipsConsent), or the user's stored consent covers the request
-  // (oauth::StandingConsentCovers).
+  // (oauth::TrustedSkipsConsent), or `standing`, the user's stored consent for the request's
+  // client and resource, covers the request (oauth::StandingConsentCovers).
   bool ConsentCovers(const oauth::AuthorizeRequest& request, const storage::Client& client,
-                     const storage::LoginSession& session);
+                     const std::optional<storage::Consent>& standing);
   // The consent step of a stored transaction (GET /oauth/consent, after login): ends the flow
   // under a standing consent, else gives the transaction a CSRF token and shows the page.
   http::Response ConsentStep(const std::string& transaction, const storage::LoginSession& session,
                              const http::Request& request);
-  // The consent page itself; the transaction already holds the hash of `csrf`.
+  // The consent page itself; the transaction already holds the hash of `csrf`. What `standing`
+  // (the user's stored consent for the request's client and resource) holds is listed as
+  // granted, not asked again.
   http::Response ConsentPage(const std::string& transaction, const std::string& csrf,
                              const oauth::AuthorizeRequest& request, const storage::Client& client,
-                             const storage::LoginSession& session);
+                             const storage::LoginSession& session,
+                             const std::optional<storage::Consent>& standing);
   // After a login (local or upstream): a new login session and its cookie, the transaction bound
   // to it, and on to consent (or, for an account sign-in, the transaction used up and on to
   // /account).

@@ -61,6 +61,13 @@ class AuthorizationFlowStore {
   // Consents (written only by ApproveTransaction).
   virtual StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) = 0;
+  // A live session (as AccountStore::GetSession: kNotFound when missing, expired or its user
+  // disabled) with its user's consent for `client_id` and `resource`, read together: what an
+  // authorization request of a signed-in browser needs, in one statement.
+  virtual StatusOr<SessionAndConsent> GetSessionAndConsent(const std::string& session_hash,
+                                                           int64_t now,
+                                                           const std::string& client_id,
+                                                           const std::string& resource) = 0;
   virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
 };
 

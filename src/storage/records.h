@@ -173,6 +173,12 @@ struct Consent {
   int64_t updated_at = 0;
 };
 
+// A browser's live session and its user's standing consent for one client and resource.
+struct SessionAndConsent {
+  LoginSession session;
+  std::optional<Consent> consent;  // none given yet
+};
+
 // One user's access for one client and resource, as the user and the operator see it: the
 // consent given and the refresh families (sign-ins that can refresh) still live, merged.
 struct Grant {

@@ -156,8 +156,9 @@ RefreshToken DecodeRefreshToken(const SqlRow& r, size_t o) {
   return t;
 }
 
-Consent DecodeConsent(const SqlRow& r) {
-  return {Text(r, 0), Text(r, 1), Text(r, 2), Text(r, 3), Int(r, 4), Int(r, 5)};
+Consent DecodeConsent(const SqlRow& r, size_t offset) {
+  return {Text(r, offset),     Text(r, offset + 1), Text(r, offset + 2),
+          Text(r, offset + 3), Int(r, offset + 4),  Int(r, offset + 5)};
 }
 
 SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code) {

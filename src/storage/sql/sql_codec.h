@@ -75,7 +75,7 @@ StatusOr<int64_t> DeleteFamiliesWhere(SqlConnection& c, std::string_view where,
 RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
-Consent DecodeConsent(const SqlRow& row);
+Consent DecodeConsent(const SqlRow& row, size_t offset = 0);
 // Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept),
 // and INSERTs the code: an approval's last writes, in one statement on PostgreSQL.
 SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& consent,

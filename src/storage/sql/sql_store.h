@@ -102,6 +102,9 @@ class SqlStore final : public Store {
   Status RevokeAccessToken(const RevokedAccessToken& entry) override;
   StatusOr<bool> IsAccessTokenRevoked(const std::string& jti) override;
 
+  StatusOr<SessionAndConsent> GetSessionAndConsent(const std::string& session_hash, int64_t now,
+                                                   const std::string& client_id,
+                                                   const std::string& resource) override;
   StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                const std::string& resource) override;
   StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) override;

@@ -181,6 +181,24 @@ void SqlStore::ApproveTransaction(std::string transaction_hash, std::string sess
       std::move(done));
 }
 
+StatusOr<SessionAndConsent> SqlStore::GetSessionAndConsent(const std::string& session_hash,
+                                                           int64_t now,
+                                                           const std::string& client_id,
+                                                           const std::string& resource) {
+  constexpr size_t kSessionColumns = 6;  // AUTHGENT_SELECT_LIVE_SESSION's
+  AUTHGENT_ASSIGN_OR_RETURN(
+      SqlResult r,
+      Read("SELECT s.*, c.user_id, c.client_id, c.resource, c.scope, c.created_at, c.updated_at "
+           "FROM (" AUTHGENT_SELECT_LIVE_SESSION(
+               "$1") ") s LEFT JOIN consents c ON "
+                     "c.user_id = s.user_id AND c.client_id = $3 AND c.resource = $4",
+           {session_hash, now, client_id, resource}));
+  if (r.rows.empty()) return NotFoundError("session");
+  SessionAndConsent found{SessionFromRow(r.rows[0]), std::nullopt};
+  if (r.rows[0][kSessionColumns]) found.consent = DecodeConsent(r.rows[0], kSessionColumns);
+  return found;
+}
+
 StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,
                                        const std::string& resource) {
   AUTHGENT_ASSIGN_OR_RETURN(

@@ -180,6 +180,49 @@ TEST_P(TokenConformance, ApprovalIsDecidedOnTheLiveTransactionAndSession) {
             ApprovalOutcome::kNotFound);  // and expired
 }
 
+// An authorization request of a signed-in browser reads its session and the standing consent
+// for its client and resource together: the consent of that client and resource only, none
+// when there is none, and nothing at all for a session that is not live.
+TEST_P(TokenConformance, ASessionIsReadWithTheConsentForOneClientAndResource) {
+  const std::string kResource = "https://mcp.example/mcp";
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 100)).ok());
+  StatusOr<SessionAndConsent> before = store_->GetSessionAndConsent("sh", now_, "c1", kResource);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->session.session_hash, "sh");
+  EXPECT_EQ(before->session.user_id, "u1");
+  EXPECT_EQ(before->session.user_display_name, "alice");
+  EXPECT_EQ(before->session.auth_time, now_);
+  EXPECT_EQ(before->session.expires_at, now_ + 100);
+  EXPECT_FALSE(before->consent.has_value());
+
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
+  Consent consent{"u1", "c1", kResource, "mcp:read", now_, now_ + 1};
+  ASSERT_TRUE(Approve("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
+  StatusOr<SessionAndConsent> after = store_->GetSessionAndConsent("sh", now_ + 2, "c1", kResource);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->session.user_id, "u1");
+  ASSERT_TRUE(after->consent.has_value());
+  EXPECT_EQ(after->consent->user_id, "u1");
+  EXPECT_EQ(after->consent->client_id, "c1");
+  EXPECT_EQ(after->consent->resource, kResource);
+  EXPECT_EQ(after->consent->scope, "mcp:read");
+  EXPECT_EQ(after->consent->created_at, now_);
+  EXPECT_EQ(after->consent->updated_at, now_ + 1);
+
+  EXPECT_FALSE(store_->GetSessionAndConsent("sh", now_ + 2, "c1", "https://other.example/mcp")
+                   ->consent.has_value());
+  EXPECT_FALSE(store_->GetSessionAndConsent("sh", now_ + 2, "c2", kResource)->consent.has_value());
+  EXPECT_EQ(store_->GetSessionAndConsent("sh", now_ + 100, "c1", kResource).status().code(),
+            StatusCode::kNotFound);  // expired
+  EXPECT_EQ(store_->GetSessionAndConsent("nope", now_, "c1", kResource).status().code(),
+            StatusCode::kNotFound);
+  User alice = *store_->GetUser("u1");
+  alice.disabled = true;
+  ASSERT_TRUE(store_->UpdateUser(alice).ok());
+  EXPECT_EQ(store_->GetSessionAndConsent("sh", now_ + 2, "c1", kResource).status().code(),
+            StatusCode::kNotFound);
+}
+
 // Consents are written only by approvals (TokenConformance covers the merge); here: found per
 // user, client and resource, listed per user, and only for clients that exist.
 TEST_P(StoreConformance, ConsentsAreFoundAndListedPerUser) {
