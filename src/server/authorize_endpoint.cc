@@ -43,14 +43,14 @@ http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
   std::optional<storage::Consent> standing;  // the user's consent for this client and resource
   if (const auto* valid = std::get_if<oauth::AuthorizeRequest>(&outcome)) {
     // Read together: one statement where the consent page's read of the consent was a second.
-    std::optional<std::string> session_hash = browser_.SessionHashOf(request);
-    StatusOr<storage::SessionAndConsent> found =
-        session_hash ? store_.GetSessionAndConsent(*session_hash, clock_.Now(), valid->client_id,
-                                                   valid->resource)
-                     : StatusOr<storage::SessionAndConsent>(NotFoundError("session"));
-    if (found.ok()) {
-      session = std::move(found->session);
-      standing = std::move(found->consent);
+    // (An unreadable session counts as none, as in Browser::CurrentSession.)
+    if (std::optional<std::string> session_hash = browser_.SessionHashOf(request)) {
+      StatusOr<storage::SessionAndConsent> found = store_.GetSessionAndConsent(
+          *session_hash, clock_.Now(), valid->client_id, valid->resource);
+      if (found.ok()) {
+        session = std::move(found->session);
+        standing = std::move(found->consent);
+      }
     }
   } else {
     session = browser_.CurrentSession(request);

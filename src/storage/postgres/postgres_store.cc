@@ -209,10 +209,8 @@ class PostgresConnection final : public SqlConnection {
 
   // A connection the server ended while it sat idle (a restart, a failover,
   // pg_terminate_backend) has the server's farewell and its end waiting on the socket: read
-  // them here, so that a batcher (the writers, the single reads' flights) replaces it before its
-  // next batch instead of failing that batch. (The pool asks only when a connection comes back,
-  // so a pooled one ended while idle still fails its next read.) One poll() without waiting when
-  // nothing is pending.
+  // them here, so that a batcher (the writers, the reads' flights) replaces it before its next
+  // batch instead of failing that batch. One poll() without waiting when nothing is pending.
   bool healthy() const override {
     if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
     if (PQtransactionStatus(conn_) != PQTRANS_IDLE) return true;

@@ -34,7 +34,7 @@ LoginSession SessionFromRow(const SqlRow& row, size_t offset = 0) {
 constexpr std::string_view kSelectLiveTransaction = AUTHGENT_SELECT_LIVE_TRANSACTION;
 // A live transaction ($1, at $2), and beside it the approving browser's live session ($3; NULL
 // columns when it has none): one statement for what an approval reads before deciding, one
-// round trip on PostgreSQL where two took two.
+// round trip on PostgreSQL instead of two.
 constexpr std::string_view kSelectLiveTransactionAndSession =
     "SELECT * FROM (" AUTHGENT_SELECT_LIVE_TRANSACTION
     ") t LEFT JOIN "
