@@ -118,11 +118,12 @@ AsyncStep Router::GuardedStep(const Request& request, AsyncStep step,
     }};
   }
   auto guard = [this, &request, answer](Finish finish) -> Finish {
-    return [this, &request, answer, finish = std::move(finish)] {
+    return [this, &request, answer, finish = std::move(finish)]() -> AsyncStep {
       Observe(request, Step::kFinish);
-      Response response;
-      if (auto failed = Caught(request, [&] { response = finish(); })) response = *failed;
-      return answer(std::move(response));
+      AsyncStep next;
+      if (auto failed = Caught(request, [&] { next = finish(); }))
+        return answer(std::move(*failed));
+      return GuardedStep(request, std::move(next), answer);
     };
   };
   return Suspended{[this, &request, guard, answer,
@@ -134,7 +135,7 @@ AsyncStep Router::GuardedStep(const Request& request, AsyncStep step,
       });
     });
     // A start that threw answers 500 (unless it had resumed already: the first call counts).
-    if (failed) resume([failed = answer(std::move(*failed))] { return failed; });
+    if (failed) resume([failed = answer(std::move(*failed))]() -> AsyncStep { return failed; });
   }};
 }
 

@@ -9,7 +9,10 @@
 // runs, by the step it returns (AsyncStep): the answer (computed on the network thread, so it
 // must not block), OnWorker (the rest runs on the worker pool: storage, password hashing), or
 // Suspended (a wait that parks no thread, ended by whoever completes it: a store's writer
-// thread). `OnWorkers(fn)` is the handler of a route that always blocks.
+// thread). Every step may lead to another: a worker's run and a wait's Finish return the next
+// step, so a request can go through several waits (a rate count, a read, a write) on the
+// network thread without a worker. `OnWorkers(fn)` is the handler of a route that always
+// blocks.
 #pragma once
 
 #include <functional>
@@ -24,8 +27,12 @@
 
 namespace authgent::http {
 
-// What finishes a request after a wait; runs on a network thread.
-using Finish = std::function<Response()>;
+struct Suspended;
+struct OnWorker;
+// A handler's first step, on the network thread: the answer, or how to get it.
+using AsyncStep = std::variant<Response, Suspended, OnWorker>;
+// What follows a wait, on a network thread: the answer, or the next step (it must not block).
+using Finish = std::function<AsyncStep()>;
 // Hands the request its Finish once the wait is over. Call it once, from any thread; later calls
 // are ignored, and a Resume dropped uncalled answers 500.
 using Resume = std::function<void(Finish)>;
@@ -34,9 +41,6 @@ using Resume = std::function<void(Finish)>;
 struct Suspended {
   std::function<void(Resume)> start;
 };
-struct OnWorker;
-// A handler's first step, on the network thread: the answer, or how to get it.
-using AsyncStep = std::variant<Response, Suspended, OnWorker>;
 // The request blocks (storage, slow crypto, a cache that missed): `run` goes on on a worker and
 // returns the answer, or the next step: a Suspended one starts back on the network thread, so a
 // worker that has read what it needs hands a write's wait to the store without parking.

@@ -29,7 +29,7 @@ Response RunSteps(const AsyncStep& step) {
   std::get<Suspended>(step).start([&](Finish f) {
     if (!finish) finish = std::move(f);
   });
-  return finish();
+  return RunSteps(finish());
 }
 
 Response Answer(const Router& router, const Request& request) {
@@ -130,7 +130,8 @@ TEST(Router, ThrowingHandlerIsAGeneric500) {
 
 // A route whose handler's step depends on the request: "now" answers at once, "later" waits for
 // a Resume, "worker" asks for the pool, "worker then later" waits for a Resume once the pool ran
-// it, and "throw" throws at each of those points.
+// it, "later then later" and "later then worker" go on after their first Resume to another wait
+// or to the pool, and "throw" throws at each of those points.
 Router MakeStepRouter() {
   Router router;
   router.Add(
@@ -148,6 +149,23 @@ Router MakeStepRouter() {
               if (r.body == "worker then start throws") throw std::runtime_error("secret detail");
               resume([] { return Response::Json(200, {{"w", 2}}); });
             }};
+          }};
+        }
+        if (r.body.starts_with("later then")) {  // a wait whose Finish leads to another step
+          return Suspended{[&r](Resume resume) {
+            resume([&r]() -> AsyncStep {
+              if (r.body == "later then worker") {
+                return OnWorker{[] { return Response::Json(200, {{"w", 3}}); }};
+              }
+              return Suspended{[&r](Resume again) {
+                again([&r]() -> Response {
+                  if (r.body == "later then finish throws") {
+                    throw std::runtime_error("secret detail");
+                  }
+                  return Response::Json(200, {{"later", 2}});
+                });
+              }};
+            });
           }};
         }
         if (r.body == "start throws") {
@@ -191,6 +209,16 @@ TEST(Router, EveryStepAnswersWithCors) {
   EXPECT_EQ(resumed.body, R"({"later":true})");
   EXPECT_EQ(resumed.Get("Access-Control-Allow-Origin"), "*");
 
+  // A Finish that leads to another wait, or to a worker: the last step answers, with CORS.
+  for (auto [body, answer] : {std::pair{"later then later", R"({"later":2})"},
+                              std::pair{"later then worker", R"({"w":3})"}}) {
+    Request chained = Post(body);
+    Response last = RunSteps(router.Dispatch(chained));
+    EXPECT_EQ(last.status, 200) << body;
+    EXPECT_EQ(last.body, answer) << body;
+    EXPECT_EQ(last.Get("Access-Control-Allow-Origin"), "*") << body;
+  }
+
   Request worker = Post("worker");
   step = router.Dispatch(worker);
   ASSERT_EQ(KindOf(step), "worker");
@@ -211,8 +239,8 @@ TEST(Router, EveryStepAnswersWithCors) {
 TEST(Router, AThrowAtAnyStepIsAGeneric500WithCors) {
   Router router = MakeStepRouter();
   std::vector<Response> answers;
-  for (const char* body :
-       {"throw", "start throws", "finish throws", "worker throws", "worker then start throws"}) {
+  for (const char* body : {"throw", "start throws", "finish throws", "worker throws",
+                           "worker then start throws", "later then finish throws"}) {
     Request request = Post(body);
     answers.push_back(Answer(router, request));
   }
@@ -229,7 +257,8 @@ TEST(Router, TheStepObserverHearsEveryStep) {
   Router router = MakeStepRouter();
   std::vector<std::pair<std::string, Step>> heard;
   router.SetStepObserver([&](const Request& r, Step s) { heard.emplace_back(r.body, s); });
-  for (const char* body : {"now", "worker", "later", "worker then later"}) {
+  for (const char* body :
+       {"now", "worker", "later", "worker then later", "later then later", "later then worker"}) {
     Request request = Post(body);
     (void)Answer(router, request);
   }
@@ -242,7 +271,16 @@ TEST(Router, TheStepObserverHearsEveryStep) {
                                                         {"worker then later", Step::kHandler},
                                                         {"worker then later", Step::kWorker},
                                                         {"worker then later", Step::kResume},
-                                                        {"worker then later", Step::kFinish}};
+                                                        {"worker then later", Step::kFinish},
+                                                        {"later then later", Step::kHandler},
+                                                        {"later then later", Step::kResume},
+                                                        {"later then later", Step::kFinish},
+                                                        {"later then later", Step::kResume},
+                                                        {"later then later", Step::kFinish},
+                                                        {"later then worker", Step::kHandler},
+                                                        {"later then worker", Step::kResume},
+                                                        {"later then worker", Step::kFinish},
+                                                        {"later then worker", Step::kWorker}};
   EXPECT_EQ(heard, expected);
 }
 

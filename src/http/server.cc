@@ -335,11 +335,16 @@ class Server::Impl {
 
   awaitable<Response> Handle(const Request& request) {
     AsyncStep step = router_.Dispatch(request);
-    // A worker's step may return another step: a wait that starts back here.
-    while (auto* w = std::get_if<OnWorker>(&step)) step = co_await OnWorkers(w->run);
-    if (auto* r = std::get_if<Response>(&step)) co_return std::move(*r);
-    Finish finish = co_await Suspend(std::get<Suspended>(step).start);
-    co_return finish();
+    // A worker's run and a wait's Finish may each lead to another step, which starts back here.
+    while (true) {
+      if (auto* r = std::get_if<Response>(&step)) co_return std::move(*r);
+      if (auto* w = std::get_if<OnWorker>(&step)) {
+        step = co_await OnWorkers(w->run);
+      } else {
+        Finish finish = co_await Suspend(std::get<Suspended>(step).start);
+        step = finish();
+      }
+    }
   }
 
   // Storage and slow crypto run on the worker pool; this coroutine resumes on its own thread.
@@ -380,7 +385,8 @@ class Server::Impl {
     }
     ~Waiter() {
       if (!done_.load()) {
-        Complete([] { return Response::Error(500, "server_error", "internal error"); });
+        Complete(
+            []() -> AsyncStep { return Response::Error(500, "server_error", "internal error"); });
       }
     }
     void Complete(Finish finish) {

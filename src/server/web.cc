@@ -57,12 +57,9 @@ http::Response OAuthErrorResponse(const oauth::OAuthError& error, const http::Re
 
 http::AsyncStep AfterWrite(std::function<void(std::function<void(Status)>)> write,
                            std::function<http::Response(const Status&)> answer) {
-  return http::Suspended{
-      [write = std::move(write), answer = std::move(answer)](const http::Resume& resume) {
-        write([resume, answer](Status status) {
-          resume([answer, status = std::move(status)] { return answer(status); });
-        });
-      }};
+  return After<Status>(std::move(write), [answer = std::move(answer)](Status status) {
+    return http::AsyncStep(answer(status));
+  });
 }
 
 http::Response HtmlPage(int status, std::string html) {

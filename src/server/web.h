@@ -41,10 +41,23 @@ http::Response JsonNoStore(int status, const nlohmann::json& body);
 http::Response TooManyRequests(const http::Request& request, int64_t retry_after,
                                const std::string& description);
 
-// The step of a request whose answer waits for a write that completes on the store's thread
-// (storage/completion.h): `write` starts it, handing the store the completion; `answer` turns
-// its status into the response, back on a network thread. So the thread that prepared the write
-// (a worker, after its reads) does not sleep through the commit.
+// The step of a request that waits for a store call completing on the store's thread
+// (storage/completion.h): `start` begins it, handing the store the completion; `then` takes the
+// result back on a network thread and returns the next step (the answer, or another wait). So no
+// thread sleeps through a commit or a flight, and a request can count, read and write in turn
+// without a worker.
+template <typename Result>
+http::AsyncStep After(std::function<void(std::function<void(Result)>)> start,
+                      std::function<http::AsyncStep(Result)> then) {
+  return http::Suspended{
+      [start = std::move(start), then = std::move(then)](const http::Resume& resume) {
+        start([resume, then](Result result) {
+          resume([then, result = std::move(result)]() mutable { return then(std::move(result)); });
+        });
+      }};
+}
+// After for a write whose status decides the answer: the thread that prepared the write (a
+// worker, after its reads) does not sleep through the commit.
 http::AsyncStep AfterWrite(std::function<void(std::function<void(Status)>)> write,
                            std::function<http::Response(const Status&)> answer);
 
