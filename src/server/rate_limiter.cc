@@ -45,6 +45,14 @@ std::string WindowKey(const std::string& key, int64_t start) {
 
 StatusOr<RateDecision> SharedRateLimiter::HitAll(const std::vector<SharedLimit>& limits,
                                                  int64_t window_seconds, size_t* refused_by) {
+  StatusOr<RateDecision> decision = storage::Await<StatusOr<RateDecision>>(
+      [&](storage::Completion<RateDecision> done) { HitAll(limits, window_seconds, done); });
+  if (decision.ok() && !decision->allowed && refused_by) *refused_by = decision->refused_by;
+  return decision;
+}
+
+void SharedRateLimiter::HitAll(const std::vector<SharedLimit>& limits, int64_t window_seconds,
+                               storage::Completion<RateDecision> done) {
   int64_t now = clock_.Now();
   int64_t start = now - now % window_seconds;
   std::vector<storage::RateCount> counts;
@@ -54,15 +62,23 @@ StatusOr<RateDecision> SharedRateLimiter::HitAll(const std::vector<SharedLimit>&
     counts.push_back({WindowKey(limits[i].key, start), limits[i].limit, start + window_seconds});
     index.push_back(i);
   }
-  if (counts.empty()) return RateDecision{};
-  AUTHGENT_ASSIGN_OR_RETURN(std::vector<int64_t> values, store_.AddToRateCounters(counts, now));
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i] <= counts[i].limit) continue;
-    if (refused_by) *refused_by = index[i];
-    return RateDecision{false, start + window_seconds - now};
-  }
-  if (values.size() != counts.size()) return InternalError("rate counters stopped within limits");
-  return RateDecision{};
+  if (counts.empty()) return done(RateDecision{});
+  std::vector<int64_t> caps;  // each count's limit, for the decision
+  for (const storage::RateCount& c : counts) caps.push_back(c.limit);
+  int64_t retry_after = start + window_seconds - now;
+  store_.AddToRateCounters(std::move(counts), now,
+                           [caps = std::move(caps), index = std::move(index), retry_after,
+                            done = std::move(done)](StatusOr<std::vector<int64_t>> values) {
+                             if (!values.ok()) return done(values.status());
+                             for (size_t i = 0; i < values->size(); ++i) {
+                               if ((*values)[i] > caps[i])
+                                 return done(RateDecision{false, retry_after, index[i]});
+                             }
+                             if (values->size() != caps.size()) {
+                               return done(InternalError("rate counters stopped within limits"));
+                             }
+                             done(RateDecision{});
+                           });
 }
 
 StatusOr<RateDecision> SharedRateLimiter::Count(const std::string& key, int64_t limit,

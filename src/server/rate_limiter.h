@@ -18,6 +18,7 @@ namespace authgent::server {
 struct RateDecision {
   bool allowed = true;
   int64_t retry_after = 0;  // seconds until the window ends, when not allowed
+  size_t refused_by = 0;    // SharedRateLimiter::HitAll: the index in its limits that refused
 };
 
 class LocalRateLimiter {
@@ -58,6 +59,10 @@ class SharedRateLimiter {
   // set to the index in `limits` of the one that refused.
   StatusOr<RateDecision> HitAll(const std::vector<SharedLimit>& limits, int64_t window_seconds,
                                 size_t* refused_by = nullptr);
+  // The same for a caller that must not block (a network thread): `done` gets the decision on
+  // the store's thread (storage/completion.h), or at once when every limit is off.
+  void HitAll(const std::vector<SharedLimit>& limits, int64_t window_seconds,
+              storage::Completion<RateDecision> done);
   // Whether `key` is already over `limit` in the current window, without counting.
   StatusOr<RateDecision> Check(const std::string& key, int64_t limit, int64_t window_seconds);
   // Takes back one event Hit counted in the current window (it turned out not to be one).

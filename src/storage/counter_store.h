@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/completion.h"
 #include "storage/records.h"
 
 namespace authgent::storage {
@@ -40,13 +41,24 @@ class CounterStore {
   // Several rate counts at once, for limits that each count one event: adds 1 to each of
   // `counts` in order, as AddToRateCounter does, and stops after the first whose new value passes
   // its limit (the later ones are not counted: one address over its own limit must not use up a
-  // limit it shares with others). Returns the new values of those counted, in order. On
-  // PostgreSQL it is one statement (one round trip where each count took one); on SQLite the
-  // counts one after another.
-  virtual StatusOr<std::vector<int64_t>> AddToRateCounters(const std::vector<RateCount>& counts,
-                                                           int64_t now) = 0;
+  // limit it shares with others). `done` gets the new values of those counted, in order
+  // (storage/completion.h: on the store's thread, so a network thread can count without
+  // blocking; at once, on the caller's thread, when `counts` is empty). On PostgreSQL it is one
+  // statement (one round trip where each count took one); on SQLite one job of the batch writer
+  // with the counts one after another.
+  virtual void AddToRateCounters(std::vector<RateCount> counts, int64_t now,
+                                 Completion<std::vector<int64_t>> done) = 0;
   // The current value of `key` (0 when absent or expired).
   virtual StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) = 0;
 };
+
+// AddToRateCounters waited for, by a thread that may block (a worker, a test).
+inline StatusOr<std::vector<int64_t>> AddToRateCountersAndWait(CounterStore& store,
+                                                               std::vector<RateCount> counts,
+                                                               int64_t now) {
+  return Await<StatusOr<std::vector<int64_t>>>([&](Completion<std::vector<int64_t>> done) {
+    store.AddToRateCounters(std::move(counts), now, std::move(done));
+  });
+}
 
 }  // namespace authgent::storage

@@ -68,6 +68,12 @@ class AuthorizationFlowStore {
                                                            int64_t now,
                                                            const std::string& client_id,
                                                            const std::string& resource) = 0;
+  // The same for a caller that must not block (storage/completion.h): on PostgreSQL the read
+  // joins the reads' shared flights and `done` runs on their thread. SQLite reads in-process:
+  // there `done` runs at once on the caller's thread, which must be one that may block
+  // (Store::ReadsInProcess).
+  virtual void ReadSessionAndConsent(std::string session_hash, int64_t now, std::string client_id,
+                                     std::string resource, Completion<SessionAndConsent> done) = 0;
   virtual StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) = 0;
 };
 

@@ -40,6 +40,11 @@ class Store : public ClientStore,
   virtual int LatestSchemaVersion() const = 0;
   // A round trip to the database.
   virtual Status Ping() = 0;
+  // True when reads run on the calling thread (SQLite, in-process): a caller that must not block
+  // reads on a worker. False when they complete on the store's own thread (PostgreSQL's shared
+  // flights), so that a network thread can start one and wait without a thread
+  // (ReadSessionAndConsent).
+  virtual bool ReadsInProcess() const = 0;
   // Where to report how long transactions and connection waits take; call before serving.
   virtual void SetMetrics(const StorageMetrics& metrics) = 0;
 

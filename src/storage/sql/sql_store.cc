@@ -69,6 +69,35 @@ StatusOr<SqlResult> SqlStore::InFlight(std::string_view sql, std::span<const Sql
   return result;
 }
 
+void SqlStore::SubmitFlight(std::string sql, std::vector<SqlParam> params,
+                            Completion<SqlResult> done) {
+  // Kept until the flight answers: the job's statement is queued by reference, and so is the
+  // parameters' text, copied here (the caller's need only outlive this call).
+  struct Statement {
+    std::string sql;
+    std::vector<SqlParam> params;
+    std::vector<std::string> texts;
+    StatusOr<SqlResult> result = InternalError("the statement did not run");
+    int64_t started_us = MonotonicMicros();
+  };
+  auto statement = std::make_shared<Statement>(std::move(sql), std::move(params));
+  statement->texts.reserve(statement->params.size());  // never moved: the params view them
+  for (SqlParam& p : statement->params) {
+    if (p.kind != SqlParam::Kind::kText) continue;
+    p.text = statement->texts.emplace_back(p.text);
+  }
+  WriteBatcher::AsyncWork work = [statement](SqlConnection& c) -> SqlTask<Status> {
+    statement->result = co_await c.PipelinedList(statement->sql, statement->params);
+    co_return statement->result.status();
+  };
+  auto answer = [statement, timed = metrics_.read_transaction, done = std::move(done)](Status s) {
+    if (timed) timed->Observe(MonotonicMicros() - statement->started_us);
+    if (!s.ok()) return done(std::move(s));
+    done(std::move(statement->result));
+  };
+  flights_->Submit(std::move(work), std::move(answer), {});
+}
+
 StatusOr<SqlResult> SqlStore::Exec(std::string_view sql, std::initializer_list<SqlParam> params) {
   // Pipelined: on PostgreSQL the statement joins the batch's flight, where a straight Query
   // would hold the whole batch for a round trip of its own. The caller waits for the commit, so
@@ -237,17 +266,26 @@ std::string ChainedRateCounts(size_t n) {
 }
 }  // namespace
 
-StatusOr<std::vector<int64_t>> SqlStore::AddToRateCounters(const std::vector<RateCount>& counts,
-                                                           int64_t now) {
-  std::vector<int64_t> values;
-  if (dialect_ != SqlDialect::kPostgres || counts.size() <= 1) {
-    for (const RateCount& count : counts) {
-      AUTHGENT_ASSIGN_OR_RETURN(int64_t value,
-                                AddToRateCounter(count.key, 1, count.expires_at, now));
-      values.push_back(value);
-      if (value > count.limit) break;
-    }
-    return values;
+void SqlStore::AddToRateCounters(std::vector<RateCount> counts, int64_t now,
+                                 Completion<std::vector<int64_t>> done) {
+  if (counts.empty()) return done(std::vector<int64_t>{});
+  if (dialect_ != SqlDialect::kPostgres) {
+    // SQLite: AddToCounter's statement for each count in turn, in one job of the batch writer.
+    CompleteWrite<std::vector<int64_t>>(
+        {},
+        [counts = std::move(counts), now](SqlConnection& c,
+                                          std::vector<int64_t>& values) -> SqlTask<Status> {
+          for (const RateCount& count : counts) {
+            StatusOr<int64_t> value = CounterValue(co_await c.Pipelined(
+                AUTHGENT_ADD_TO_COUNTER, count.key, count.expires_at, now, int64_t{1}));
+            if (!value.ok()) co_return value.status();
+            values.push_back(*value);
+            if (*value > count.limit) break;
+          }
+          co_return Status::Ok();
+        },
+        std::move(done));
+    return;
   }
   std::vector<SqlParam> params{now};
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -255,16 +293,21 @@ StatusOr<std::vector<int64_t>> SqlStore::AddToRateCounters(const std::vector<Rat
     params.emplace_back(counts[i].expires_at);
     if (i + 1 < counts.size()) params.emplace_back(counts[i].limit);
   }
-  AUTHGENT_ASSIGN_OR_RETURN(SqlResult r, InFlight(ChainedRateCounts(counts.size()), params));
-  if (r.rows.size() != 1 || r.rows[0].size() != counts.size() + 1) {
-    return InternalError("rate counters returned no row");
-  }
-  for (size_t i = 0; i < counts.size(); ++i) {
-    int64_t value = Int(r.rows[0], i);
-    if (value == 0) break;  // not counted: an earlier count passed its limit
-    values.push_back(value);
-  }
-  return values;
+  size_t n = counts.size();
+  SubmitFlight(ChainedRateCounts(n), std::move(params),
+               [n, done = std::move(done)](StatusOr<SqlResult> r) {
+                 if (!r.ok()) return done(r.status());
+                 if (r->rows.size() != 1 || r->rows[0].size() != n + 1) {
+                   return done(InternalError("rate counters returned no row"));
+                 }
+                 std::vector<int64_t> values;
+                 for (size_t i = 0; i < n; ++i) {
+                   int64_t value = Int(r->rows[0], i);
+                   if (value == 0) break;  // not counted: an earlier count passed its limit
+                   values.push_back(value);
+                 }
+                 done(std::move(values));
+               });
 }
 
 StatusOr<int64_t> SqlStore::GetCounter(const std::string& key, int64_t now) {

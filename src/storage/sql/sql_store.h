@@ -44,6 +44,7 @@ class SqlStore final : public Store {
   StatusOr<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Status Ping() override;
+  bool ReadsInProcess() const override { return flights_ == nullptr; }
   void SetMetrics(const StorageMetrics& metrics) override;
 
   void CreateClient(Client client, StatusCompletion done) override;
@@ -105,6 +106,8 @@ class SqlStore final : public Store {
   StatusOr<SessionAndConsent> GetSessionAndConsent(const std::string& session_hash, int64_t now,
                                                    const std::string& client_id,
                                                    const std::string& resource) override;
+  void ReadSessionAndConsent(std::string session_hash, int64_t now, std::string client_id,
+                             std::string resource, Completion<SessionAndConsent> done) override;
   StatusOr<Consent> GetConsent(const std::string& user_id, const std::string& client_id,
                                const std::string& resource) override;
   StatusOr<std::vector<Consent>> ListConsents(const std::string& user_id) override;
@@ -116,8 +119,8 @@ class SqlStore final : public Store {
                                 int64_t now) override;
   StatusOr<int64_t> AddToRateCounter(const std::string& key, int64_t delta, int64_t expires_at,
                                      int64_t now) override;
-  StatusOr<std::vector<int64_t>> AddToRateCounters(const std::vector<RateCount>& counts,
-                                                   int64_t now) override;
+  void AddToRateCounters(std::vector<RateCount> counts, int64_t now,
+                         Completion<std::vector<int64_t>> done) override;
   StatusOr<int64_t> GetCounter(const std::string& key, int64_t now) override;
   StatusOr<int64_t> PurgeExpired(int64_t now) override;
   StatusOr<int64_t> ReapClients(int64_t unused_before, int64_t idle_before, int64_t now) override;
@@ -156,6 +159,9 @@ class SqlStore final : public Store {
   // One statement as its own transaction in a shared flight (PostgreSQL's `flights_`); the
   // caller sleeps until its reply.
   StatusOr<SqlResult> InFlight(std::string_view sql, std::span<const SqlParam> params);
+  // The same for a caller that must not sleep: `done` gets the result on the flights' thread.
+  // The parameters' text is copied: it need only outlive the call.
+  void SubmitFlight(std::string sql, std::vector<SqlParam> params, Completion<SqlResult> done);
   StatusOr<SqlResult> Exec(std::string_view sql, std::initializer_list<SqlParam> params);
   // Writes outside an explicit transaction, through the batcher.
   Status Write(const WriteBatcher::Work& work);

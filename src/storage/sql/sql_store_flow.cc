@@ -181,22 +181,38 @@ void SqlStore::ApproveTransaction(std::string transaction_hash, std::string sess
       std::move(done));
 }
 
+namespace {
+// A live session with its user's consent for one client ($3) and resource ($4), if any.
+constexpr char kSelectSessionAndConsent[] =
+    "SELECT s.*, c.user_id, c.client_id, c.resource, c.scope, c.created_at, c.updated_at "
+    "FROM (" AUTHGENT_SELECT_LIVE_SESSION("$1") ") s LEFT JOIN consents c ON "
+    "c.user_id = s.user_id AND c.client_id = $3 AND c.resource = $4";
+
+StatusOr<SessionAndConsent> DecodeSessionAndConsent(const StatusOr<SqlResult>& r) {
+  constexpr size_t kSessionColumns = 6;  // AUTHGENT_SELECT_LIVE_SESSION's
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) return NotFoundError("session");
+  SessionAndConsent found{SessionFromRow(r->rows[0]), std::nullopt};
+  if (r->rows[0][kSessionColumns]) found.consent = DecodeConsent(r->rows[0], kSessionColumns);
+  return found;
+}
+}  // namespace
+
 StatusOr<SessionAndConsent> SqlStore::GetSessionAndConsent(const std::string& session_hash,
                                                            int64_t now,
                                                            const std::string& client_id,
                                                            const std::string& resource) {
-  constexpr size_t kSessionColumns = 6;  // AUTHGENT_SELECT_LIVE_SESSION's
-  AUTHGENT_ASSIGN_OR_RETURN(
-      SqlResult r,
-      Read("SELECT s.*, c.user_id, c.client_id, c.resource, c.scope, c.created_at, c.updated_at "
-           "FROM (" AUTHGENT_SELECT_LIVE_SESSION(
-               "$1") ") s LEFT JOIN consents c ON "
-                     "c.user_id = s.user_id AND c.client_id = $3 AND c.resource = $4",
-           {session_hash, now, client_id, resource}));
-  if (r.rows.empty()) return NotFoundError("session");
-  SessionAndConsent found{SessionFromRow(r.rows[0]), std::nullopt};
-  if (r.rows[0][kSessionColumns]) found.consent = DecodeConsent(r.rows[0], kSessionColumns);
-  return found;
+  return DecodeSessionAndConsent(
+      Read(kSelectSessionAndConsent, {session_hash, now, client_id, resource}));
+}
+
+void SqlStore::ReadSessionAndConsent(std::string session_hash, int64_t now, std::string client_id,
+                                     std::string resource, Completion<SessionAndConsent> done) {
+  if (ReadsInProcess()) return done(GetSessionAndConsent(session_hash, now, client_id, resource));
+  SubmitFlight(
+      kSelectSessionAndConsent,
+      {std::move(session_hash), now, std::move(client_id), std::move(resource)},
+      [done = std::move(done)](StatusOr<SqlResult> r) { done(DecodeSessionAndConsent(r)); });
 }
 
 StatusOr<Consent> SqlStore::GetConsent(const std::string& user_id, const std::string& client_id,

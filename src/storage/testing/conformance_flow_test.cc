@@ -1,5 +1,6 @@
 // Conformance, AuthorizationFlowStore: transactions, the approval that ends one, and consents.
 #include <future>
+#include <thread>
 
 #include "storage/testing/store_conformance.h"
 
@@ -221,6 +222,38 @@ TEST_P(TokenConformance, ASessionIsReadWithTheConsentForOneClientAndResource) {
   ASSERT_TRUE(store_->UpdateUser(alice).ok());
   EXPECT_EQ(store_->GetSessionAndConsent("sh", now_ + 2, "c1", kResource).status().code(),
             StatusCode::kNotFound);
+}
+
+// The same read for a caller that must not block: the same answers, handed to the completion,
+// on the store's own thread unless the store reads in-process (SQLite).
+TEST_P(TokenConformance, ASessionReadWithoutBlockingGivesTheSameAnswers) {
+  const std::string kResource = "https://mcp.example/mcp";
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 100)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
+  Consent consent{"u1", "c1", kResource, "mcp:read", now_, now_ + 1};
+  ASSERT_TRUE(Approve("th", now_ + 1, consent, MakeCode("k1", "c1", "u1")).ok());
+  std::thread::id completed_on;
+  auto read = [&](const std::string& session, int64_t now, const std::string& client) {
+    return Await<StatusOr<SessionAndConsent>>([&](Completion<SessionAndConsent> done) {
+      store_->ReadSessionAndConsent(session, now, client, kResource,
+                                    [&, done](StatusOr<SessionAndConsent> found) {
+                                      completed_on = std::this_thread::get_id();
+                                      done(std::move(found));
+                                    });
+    });
+  };
+  StatusOr<SessionAndConsent> found = read("sh", now_ + 2, "c1");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(completed_on == std::this_thread::get_id(), store_->ReadsInProcess());
+  EXPECT_EQ(found->session.session_hash, "sh");
+  EXPECT_EQ(found->session.user_display_name, "alice");
+  EXPECT_EQ(found->session.expires_at, now_ + 100);
+  ASSERT_TRUE(found->consent.has_value());
+  EXPECT_EQ(found->consent->scope, "mcp:read");
+  EXPECT_EQ(found->consent->updated_at, now_ + 1);
+  EXPECT_FALSE(read("sh", now_ + 2, "c2")->consent.has_value());
+  EXPECT_EQ(read("sh", now_ + 100, "c1").status().code(), StatusCode::kNotFound);  // expired
+  EXPECT_EQ(read("nope", now_, "c1").status().code(), StatusCode::kNotFound);
 }
 
 // Consents are written only by approvals (TokenConformance covers the merge); here: found per

@@ -91,7 +91,7 @@ TEST_P(StoreConformance, RateCountsStopAtTheFirstLimitPassed) {
         {address, 2, expires_at}, {"net", 3, expires_at}, {"all", 10, expires_at}};
   };
   auto add = [&](const std::string& address, int64_t expires_at, int64_t now) {
-    return *store_->AddToRateCounters(counts(address, expires_at), now);
+    return *AddToRateCountersAndWait(*store_, counts(address, expires_at), now);
   };
   using Values = std::vector<int64_t>;
   EXPECT_EQ(add("a", now_ + 60, now_), (Values{1, 1, 1}));
@@ -109,9 +109,9 @@ TEST_P(StoreConformance, RateCountsStopAtTheFirstLimitPassed) {
   EXPECT_EQ(add("a", now_ + 120, now_ + 60), (Values{1, 1, 1}));
   EXPECT_EQ(*store_->GetCounter("a", now_ + 60), 1);
   // One count, and none.
-  EXPECT_EQ(*store_->AddToRateCounters({{"alone", 0, now_ + 60}}, now_), (Values{1}));
-  EXPECT_EQ(*store_->AddToRateCounters({{"alone", 5, now_ + 60}}, now_), (Values{2}));
-  EXPECT_TRUE(store_->AddToRateCounters({}, now_)->empty());
+  EXPECT_EQ(*AddToRateCountersAndWait(*store_, {{"alone", 0, now_ + 60}}, now_), (Values{1}));
+  EXPECT_EQ(*AddToRateCountersAndWait(*store_, {{"alone", 5, now_ + 60}}, now_), (Values{2}));
+  EXPECT_TRUE(AddToRateCountersAndWait(*store_, {}, now_)->empty());
 }
 
 TEST_P(StoreConformance, RateCountsAreExactUnderConcurrency) {
@@ -125,7 +125,7 @@ TEST_P(StoreConformance, RateCountsAreExactUnderConcurrency) {
                                        {"net", 1000, now_ + 60},
                                        {"all", 1000, now_ + 60}};
       for (int j = 0; j < kEach; ++j) {
-        StatusOr<std::vector<int64_t>> values = store_->AddToRateCounters(counts, now_);
+        StatusOr<std::vector<int64_t>> values = AddToRateCountersAndWait(*store_, counts, now_);
         ASSERT_TRUE(values.ok()) << values.status().ToString();
         ASSERT_EQ(values->size(), 3u);
         EXPECT_EQ((*values)[0], j + 1);
