@@ -12,16 +12,30 @@
 namespace authgent::server {
 
 void AuthorizeEndpoint::Register(http::Router& router) {
-  auto authorize = http::OnWorkers([this](const http::Request& r) { return Authorize(r); });
+  auto authorize = [this](const http::Request& r) { return Authorize(r); };
   router.Add("GET", oauth::kAuthorizePath, authorize);
   router.Add("POST", oauth::kAuthorizePath, authorize);
 }
 
 http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
   oauth::Params params = RequestParams(request);
-  std::optional<http::Response> refused;
-  StatusOr<storage::Client> client = ClientOf(request, params, refused);
-  if (refused) return std::move(*refused);
+  const std::string& client_id = params.Get("client_id");
+  std::optional<storage::Client> cached;
+  if (!store_.ReadsInProcess() && !(documents_ && oauth::IsClientIdUrl(client_id))) {
+    cached = clients_.Peek(client_id, clock_.Now());
+  }
+  if (cached) return Validated(request, params, std::move(*cached), Place::kNetwork);
+  return http::OnWorker{[this, &request, params = std::move(params)]() -> http::AsyncStep {
+    std::optional<http::Response> refused;
+    StatusOr<storage::Client> client = ClientOf(request, params, refused);
+    if (refused) return std::move(*refused);
+    return Validated(request, params, std::move(client), Place::kWorker);
+  }};
+}
+
+http::AsyncStep AuthorizeEndpoint::Validated(const http::Request& request,
+                                             const oauth::Params& params,
+                                             StatusOr<storage::Client> client, Place place) {
   if (!client.ok() && client.status().code() != StatusCode::kNotFound) {
     return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
   }
@@ -39,52 +53,75 @@ http::AsyncStep AuthorizeEndpoint::Authorize(const http::Request& request) {
               {{"request_id", request.request_id}, {"debug", page->debug}});
     return browser_.ErrorPage(400, "This application's request is invalid", page->message);
   }
-  std::optional<storage::LoginSession> session;
-  std::optional<storage::Consent> standing;  // the user's consent for this client and resource
-  if (const auto* valid = std::get_if<oauth::AuthorizeRequest>(&outcome)) {
-    // Read together: one statement where the consent page's read of the consent was a second.
-    // (An unreadable session counts as none, as in Browser::CurrentSession.)
-    if (std::optional<std::string> session_hash = browser_.SessionHashOf(request)) {
-      StatusOr<storage::SessionAndConsent> found = store_.GetSessionAndConsent(
-          *session_hash, clock_.Now(), valid->client_id, valid->resource);
-      if (found.ok()) {
-        session = std::move(found->session);
-        standing = std::move(found->consent);
-      }
-    }
-  } else {
-    session = browser_.CurrentSession(request);
-  }
   if (auto* e = std::get_if<oauth::AuthorizeErrorRedirect>(&outcome)) {
     log::Info(
         "authorization request rejected",
         {{"request_id", request.request_id}, {"error", e->error.code}, {"debug", e->error.debug}});
-    return front_.AuthorizeError(*e, *client, session);
+    // Its page depends on the user's past approvals: reads.
+    return Blocking(place, [this, &request, error = std::move(*e), client = *std::move(client)] {
+      return front_.AuthorizeError(error, client, browser_.CurrentSession(request));
+    });
   }
-  const oauth::AuthorizeRequest& req = std::get<oauth::AuthorizeRequest>(outcome);
-  if (auto refused = oauth::PolicyRefusal(*client, req.resource, req.scopes)) {
-    return front_.AuthorizeError({req.redirect_uri, req.state, *refused}, *client, session);
+  auto req = std::make_shared<const oauth::AuthorizeRequest>(
+      std::get<oauth::AuthorizeRequest>(std::move(outcome)));
+  std::optional<std::string> session_hash = browser_.SessionHashOf(request);
+  if (!session_hash) return Decided(request, *req, *client, std::nullopt, std::nullopt, place);
+  // The session and the user's consent for this client and resource, in one statement. (An
+  // unreadable session counts as none, as in Browser::CurrentSession.)
+  auto decide = [this, &request, req, client = *std::move(client),
+                 place](StatusOr<storage::SessionAndConsent> found) {
+    if (!found.ok()) return Decided(request, *req, client, std::nullopt, std::nullopt, place);
+    return Decided(request, *req, client, std::move(found->session), std::move(found->consent),
+                   place);
+  };
+  if (place == Place::kWorker) {
+    return decide(
+        store_.GetSessionAndConsent(*session_hash, clock_.Now(), req->client_id, req->resource));
   }
-  auto covered = [&] { return front_.ConsentCovers(req, *client, standing); };
+  return After<StatusOr<storage::SessionAndConsent>>(
+      [this, hash = std::move(*session_hash),
+       req](storage::Completion<storage::SessionAndConsent> done) {
+        store_.ReadSessionAndConsent(hash, clock_.Now(), req->client_id, req->resource,
+                                     std::move(done));
+      },
+      std::move(decide));
+}
+
+http::AsyncStep AuthorizeEndpoint::Decided(const http::Request& request,
+                                           const oauth::AuthorizeRequest& req,
+                                           const storage::Client& client,
+                                           std::optional<storage::LoginSession> session,
+                                           std::optional<storage::Consent> standing, Place place) {
+  auto error = [&](oauth::OAuthError e) {
+    return Blocking(
+        place,
+        [this, redirect = oauth::AuthorizeErrorRedirect{req.redirect_uri, req.state, std::move(e)},
+         client, session] { return front_.AuthorizeError(redirect, client, session); });
+  };
+  if (auto refused = oauth::PolicyRefusal(client, req.resource, req.scopes)) {
+    return error(std::move(*refused));
+  }
+  auto covered = [&] { return front_.ConsentCovers(req, client, standing); };
   switch (oauth::NextAuthorizeStep(req, session.has_value(), covered)) {
-    case oauth::AuthorizeStep::kIssueCode:
-      return front_.FinishAuthorization(req, *session, request);
+    case oauth::AuthorizeStep::kIssueCode:  // the code's write blocks
+      return Blocking(place, [this, &request, req, session = *std::move(session)] {
+        return front_.FinishAuthorization(req, session, request);
+      });
     case oauth::AuthorizeStep::kLoginRequired:
-      return front_.AuthorizeError(
-          {req.redirect_uri, req.state, {"login_required", "the user is not signed in", "", 400}},
-          *client, session);
+      return error({"login_required", "the user is not signed in", "", 400});
     case oauth::AuthorizeStep::kConsentRequired:
-      return front_.AuthorizeError(
-          {req.redirect_uri,
-           req.state,
-           {"consent_required", "the user has not approved this", "", 400}},
-          *client, session);
+      return error({"consent_required", "the user has not approved this", "", 400});
     case oauth::AuthorizeStep::kShowLogin:
-      return StartTransaction(request, req, *client, std::nullopt);
+      return StartTransaction(request, req, client, std::nullopt);
     case oauth::AuthorizeStep::kShowConsent:
-      return StartTransaction(request, req, *client, session, standing);
+      return StartTransaction(request, req, client, std::move(session), std::move(standing));
   }
   return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
+}
+
+http::AsyncStep AuthorizeEndpoint::Blocking(Place place, std::function<http::Response()> blocking) {
+  if (place == Place::kWorker) return blocking();
+  return http::OnWorker{[blocking = std::move(blocking)] { return http::AsyncStep(blocking()); }};
 }
 
 StatusOr<storage::Client> AuthorizeEndpoint::ClientOf(const http::Request& request,
@@ -128,26 +165,33 @@ StatusOr<storage::Client> AuthorizeEndpoint::ClientOf(const http::Request& reque
   return client;
 }
 
-std::optional<http::Response> AuthorizeEndpoint::OverLimit(const http::Request& request) {
-  StatusOr<RateDecision> pace =
-      limiter_.Hit("authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies)),
-                   limits_.transactions_per_minute, 60);
-  if (!pace.ok()) {
-    return browser_.ErrorPage(503, "Temporarily unavailable", "Please try again in a moment.");
-  }
-  if (pace->allowed) return std::nullopt;
-  events_.RateLimited(Limit::kAuthorize);
-  http::Response r = browser_.ErrorPage(429, "Too many sign-in requests",
-                                        "Too many sign-ins were started from your network. Wait "
-                                        "a minute and try again.");
-  r.Set("Retry-After", std::to_string(pace->retry_after));
-  return r;
+http::AsyncStep AuthorizeEndpoint::Counted(const http::Request& request,
+                                           std::function<http::AsyncStep()> next) {
+  int64_t limit = limits_.transactions_per_minute;
+  if (limit <= 0) return next();
+  std::string key = "authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies));
+  return After<StatusOr<RateDecision>>(
+      [this, limit, key = std::move(key)](storage::Completion<RateDecision> done) {
+        limiter_.HitAll({{key, limit}}, 60, std::move(done));
+      },
+      [this, next = std::move(next)](StatusOr<RateDecision> pace) -> http::AsyncStep {
+        if (!pace.ok()) {
+          return browser_.ErrorPage(503, "Temporarily unavailable",
+                                    "Please try again in a moment.");
+        }
+        if (pace->allowed) return next();
+        events_.RateLimited(Limit::kAuthorize);
+        http::Response r = browser_.ErrorPage(429, "Too many sign-in requests",
+                                              "Too many sign-ins were started from your network. "
+                                              "Wait a minute and try again.");
+        r.Set("Retry-After", std::to_string(pace->retry_after));
+        return r;
+      });
 }
 
-std::variant<AuthorizeEndpoint::NewTxn, http::Response> AuthorizeEndpoint::NewTransaction(
+AuthorizeEndpoint::NewTxn AuthorizeEndpoint::NewTransaction(
     const http::Request& request, const std::string& request_json,
     const std::optional<storage::LoginSession>& session) {
-  if (auto refused = OverLimit(request)) return std::move(*refused);
   int64_t now = clock_.Now();
   NewTxn out{
       NewSortableToken(random_, clock_.NowMillis()), browser_.TransactionToken(request), "", {}};
@@ -179,26 +223,29 @@ http::AsyncStep AuthorizeEndpoint::Stored(NewTxn txn, http::Response next) {
       });
 }
 
-http::AsyncStep AuthorizeEndpoint::StartTransaction(
-    const http::Request& request, const oauth::AuthorizeRequest& req, const storage::Client& client,
-    const std::optional<storage::LoginSession>& session,
-    const std::optional<storage::Consent>& standing) {
-  auto started = NewTransaction(request, req.ToJson().dump(), session);
-  if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
-  NewTxn& txn = std::get<NewTxn>(started);
-  // The page is ready before the write; it is sent only once the transaction it names is stored.
-  http::Response next =
-      session ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session, standing)
-              : SeeOther("/oauth/login?txn=" + txn.transaction);
-  return Stored(std::move(txn), std::move(next));
+http::AsyncStep AuthorizeEndpoint::StartTransaction(const http::Request& request,
+                                                    const oauth::AuthorizeRequest& req,
+                                                    const storage::Client& client,
+                                                    std::optional<storage::LoginSession> session,
+                                                    std::optional<storage::Consent> standing) {
+  return Counted(request, [this, &request, req, client, session = std::move(session),
+                           standing = std::move(standing)] {
+    NewTxn txn = NewTransaction(request, req.ToJson().dump(), session);
+    // The page is ready before the write; it is sent only once the transaction it names is
+    // stored.
+    http::Response next =
+        session ? front_.ConsentPage(txn.transaction, txn.csrf, req, client, *session, standing)
+                : SeeOther("/oauth/login?txn=" + txn.transaction);
+    return Stored(std::move(txn), std::move(next));
+  });
 }
 
 http::AsyncStep AuthorizeEndpoint::StartAccountSignIn(const http::Request& request) {
-  auto started = NewTransaction(request, kAccountSignInRequest, std::nullopt);
-  if (auto* page = std::get_if<http::Response>(&started)) return std::move(*page);
-  NewTxn& txn = std::get<NewTxn>(started);
-  http::Response next = SeeOther("/oauth/login?txn=" + txn.transaction);
-  return Stored(std::move(txn), std::move(next));
+  return Counted(request, [this, &request] {
+    NewTxn txn = NewTransaction(request, kAccountSignInRequest, std::nullopt);
+    http::Response next = SeeOther("/oauth/login?txn=" + txn.transaction);
+    return Stored(std::move(txn), std::move(next));
+  });
 }
 
 }  // namespace authgent::server

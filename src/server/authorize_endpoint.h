@@ -1,4 +1,4 @@
-// server/authorize_endpoint: GET and POST /oauth/authorize (docs/mcp-clients.md §4), on a worker.
+// server/authorize_endpoint: GET and POST /oauth/authorize (docs/mcp-clients.md §4).
 //
 // The request is validated against its client (oauth/authorize; the client read through the
 // client cache, where the code exchange that follows finds it). A client_id that is an https URL
@@ -11,6 +11,13 @@
 // A stranger may start only AUTHORIZE_RATE_LIMIT transactions a minute per network: each is a
 // stored row until it expires. The same number bounds the metadata documents one network can
 // make this server fetch (each fetch stores a client row).
+//
+// Where it runs: a request whose client is in memory, on a store that reads on its own thread
+// (PostgreSQL), runs on the network thread with no worker: the session's read, the count and the
+// transaction's write each complete on the store's thread (server/web.h After), and only a step
+// that blocks (issuing a code at once, an error page that looks up past approvals) goes on a
+// worker. Otherwise (SQLite, whose reads run in the caller; a client to read or fetch) the
+// request starts on a worker and reads there.
 #pragma once
 
 #include <optional>
@@ -65,16 +72,15 @@ class AuthorizeEndpoint {
 
  private:
   // A new transaction holding `request_json` for this browser, with the session and a CSRF hash
-  // when signed in already (stored by one write, Stored()); or the page to answer.
+  // when signed in already (stored by one write, Stored()).
   struct NewTxn {
     std::string transaction;  // its token, for the login and consent URLs
     std::string browser;      // the transaction cookie's value
     std::string csrf;         // the consent form's token, when signed in
     storage::AuthorizationTransaction record;  // what the write stores
   };
-  std::variant<NewTxn, http::Response> NewTransaction(
-      const http::Request& request, const std::string& request_json,
-      const std::optional<storage::LoginSession>& session);
+  NewTxn NewTransaction(const http::Request& request, const std::string& request_json,
+                        const std::optional<storage::LoginSession>& session);
   // Stores `txn` and then answers `next` with the transaction's cookie (503 when the write
   // fails); the thread that calls it does not wait for the commit.
   http::AsyncStep Stored(NewTxn txn, http::Response next);
@@ -83,16 +89,29 @@ class AuthorizeEndpoint {
   // (the consent page lists what `standing`, the user's consent read with the session, holds).
   http::AsyncStep StartTransaction(const http::Request& request, const oauth::AuthorizeRequest& req,
                                    const storage::Client& client,
-                                   const std::optional<storage::LoginSession>& session,
-                                   const std::optional<storage::Consent>& standing = {});
+                                   std::optional<storage::LoginSession> session,
+                                   std::optional<storage::Consent> standing = {});
+  // Where a step runs: a worker may block; the network thread must not.
+  enum class Place { kNetwork, kWorker };
+  // The request checked against its client (kNotFound: none), then the session's read.
+  http::AsyncStep Validated(const http::Request& request, const oauth::Params& params,
+                            StatusOr<storage::Client> client, Place place);
+  // A valid request's next step, once its session and standing consent are known.
+  http::AsyncStep Decided(const http::Request& request, const oauth::AuthorizeRequest& req,
+                          const storage::Client& client,
+                          std::optional<storage::LoginSession> session,
+                          std::optional<storage::Consent> standing, Place place);
+  // `blocking` now on a worker, else on one.
+  static http::AsyncStep Blocking(Place place, std::function<http::Response()> blocking);
+  // Counts a new transaction against AUTHORIZE_RATE_LIMIT for this address, on the store's
+  // thread, then `next`; or the page when over the limit (429) or not counted (503).
+  http::AsyncStep Counted(const http::Request& request, std::function<http::AsyncStep()> next);
   // The request's client: a registered one (kNotFound when there is none), or the one its
   // metadata document describes; `refused` gets the page to answer with when that document
   // cannot be used. Fetches count against the requester's network like transactions do (key
   // "cimd:"). (Not a variant of the two: GCC 12 warned falsely of uninitialized use in it.)
   StatusOr<storage::Client> ClientOf(const http::Request& request, const oauth::Params& params,
                                      std::optional<http::Response>& refused);
-  // The answer when this address started too many transactions (429) or cannot be counted (503).
-  std::optional<http::Response> OverLimit(const http::Request& request);
 
   FrontChannel& front_;
   Browser& browser_;

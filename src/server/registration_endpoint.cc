@@ -9,8 +9,7 @@
 namespace authgent::server {
 
 void RegistrationEndpoint::Register(http::Router& router) {
-  router.Add("POST", oauth::kRegisterPath,
-             http::OnWorkers([this](const http::Request& r) { return Handle(r); }),
+  router.Add("POST", oauth::kRegisterPath, [this](const http::Request& r) { return Handle(r); },
              {.cors = true});
 }
 
@@ -27,7 +26,19 @@ http::AsyncStep RegistrationEndpoint::Handle(const http::Request& request) {
          "content-type " + std::string(request.Header("content-type").value_or("-")), 400},
         request);
   }
-  if (auto refused = OverLimit(request)) return std::move(*refused);
+  std::vector<SharedLimit> limits = LimitsOf(request);
+  if (limits.empty()) return Store(request);  // every limit off: nothing to count
+  return After<StatusOr<RateDecision>>(
+      [this, limits = std::move(limits)](storage::Completion<RateDecision> done) {
+        limiter_.HitAll(limits, 3600, std::move(done));
+      },
+      [this, &request](StatusOr<RateDecision> decision) -> http::AsyncStep {
+        if (auto refused = Refusal(request, decision)) return std::move(*refused);
+        return Store(request);
+      });
+}
+
+http::AsyncStep RegistrationEndpoint::Store(const http::Request& request) {
   auto result = oauth::RegisterClient(request.body, policy_, clock_, random_);
   if (auto* e = std::get_if<oauth::OAuthError>(&result)) {
     events_.RegistrationRefused("dcr");
@@ -55,8 +66,8 @@ http::AsyncStep RegistrationEndpoint::Handle(const http::Request& request) {
       });
 }
 
-std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Request& request) {
-  // Count every attempt, valid or not: the limits exist against floods. The network limit keeps
+std::vector<SharedLimit> RegistrationEndpoint::LimitsOf(const http::Request& request) const {
+  // Every attempt counts, valid or not: the limits exist against floods. The network limit keeps
   // a handful of hosts (or one IPv6 allocation) from using up the overall one.
   std::string ip = ClientIp(request, trusted_proxies_);
   std::vector<SharedLimit> limits;  // those off get no key: nothing to build, nothing to write
@@ -67,9 +78,13 @@ std::optional<http::Response> RegistrationEndpoint::OverLimit(const http::Reques
     limits.push_back({"register:net:" + RateLimitNetwork(ip), limits_.per_network});
   }
   if (limits_.overall > 0) limits.push_back({"register:all", limits_.overall});
-  // In this order, in one store call: an address over its own limit stops there and does not
-  // use up its network's or the overall one.
-  StatusOr<RateDecision> decision = limiter_.HitAll(limits, 3600);
+  // Counted in this order, in one store call: an address over its own limit stops there and
+  // does not use up its network's or the overall one.
+  return limits;
+}
+
+std::optional<http::Response> RegistrationEndpoint::Refusal(
+    const http::Request& request, const StatusOr<RateDecision>& decision) {
   if (!decision.ok()) {
     return OAuthErrorResponse(oauth::TemporarilyUnavailable(decision.status().ToString()), request);
   }

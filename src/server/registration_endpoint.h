@@ -46,13 +46,19 @@ class RegistrationEndpoint {
         random_(random) {}
 
   void Register(http::Router& router);
-  // Counts and checks the registration on a worker; its answer waits for the client's write
-  // without holding the worker (server/web.h AfterWrite).
+  // On the network thread, with no worker: the counts and the client's write each complete on
+  // the store's thread (server/web.h After), and nothing in between blocks.
   http::AsyncStep Handle(const http::Request& request);
 
  private:
-  // The answer when this attempt is over a limit (429) or cannot be counted (503), else nothing.
-  std::optional<http::Response> OverLimit(const http::Request& request);
+  // The limits this attempt counts against (those off left out).
+  std::vector<SharedLimit> LimitsOf(const http::Request& request) const;
+  // The answer when this attempt is over a limit (429) or could not be counted (503), else
+  // nothing.
+  std::optional<http::Response> Refusal(const http::Request& request,
+                                        const StatusOr<RateDecision>& decision);
+  // Checks the metadata and stores the client.
+  http::AsyncStep Store(const http::Request& request);
 
   const std::string issuer_;
   const oauth::RegistrationPolicy policy_;
