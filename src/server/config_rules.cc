@@ -2,15 +2,14 @@
 
 #include <arpa/inet.h>
 
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
-#include <thread>
-
-#include <boost/url/parse.hpp>
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/usable_cores.h"
 #include "oauth/issuer.h"
 #include "oauth/scope.h"
 #include "server/web.h"
@@ -250,7 +249,7 @@ Status ValidateScopes(const RawConfig& raw, Config& c) {
 
 // Threads, request limits, timeouts and logging.
 Status ValidateRuntime(const RawConfig& raw, Config& c) {
-  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int cores = UsableCores();  // the container's share, not the whole node's
   AUTHGENT_ASSIGN_OR_RETURN(
       int64_t io, raw.io_threads.empty() ? StatusOr<int64_t>(cores)
                                          : ParseInt("IO_THREADS", raw.io_threads, 1, 256));
