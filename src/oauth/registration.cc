@@ -59,8 +59,10 @@ std::variant<nlohmann::json, OAuthError> ClientKeys(const nlohmann::json& body,
   }
   if (has_set) {
     std::string text = body["jwks"].is_object() ? body["jwks"].dump() : "";
-    auto parsed = verify::Jwks::Parse(text);
-    if (text.size() > kMaxKeySetBytes || !parsed || parsed->keys().empty()) {
+    // Measured before any key is imported: a registration is checked on a network thread.
+    std::optional<verify::Jwks> parsed;
+    if (text.size() <= kMaxKeySetBytes) parsed = verify::Jwks::Parse(text);
+    if (!parsed || parsed->keys().empty()) {
       return BadMetadata(
           "jwks must be a JSON Web Key Set with at least one EC P-256 or RSA (2048 bits or more) "
           "signature key, at most 8 KiB");

@@ -91,6 +91,13 @@ TEST(Registration, PrivateKeyJwtClientsRegisterKeysAndGetNoSecret) {
     "token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}})")),
             "invalid_client_metadata: jwks must be a JSON Web Key Set with at least one EC P-256 "
             "or RSA (2048 bits or more) signature key, at most 8 KiB");
+  // Usable keys, but more than 8 KiB of them: refused before any is imported.
+  std::string many = R"({"redirect_uris":["https://app.example/cb"],
+    "token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[)";
+  for (int i = 0; i < 60; ++i) many += std::string(i ? "," : "") + ec_key;
+  EXPECT_EQ(ErrorOf(Register(many + "]}}")),
+            "invalid_client_metadata: jwks must be a JSON Web Key Set with at least one EC P-256 "
+            "or RSA (2048 bits or more) signature key, at most 8 KiB");
   EXPECT_EQ(ErrorOf(Register(R"({"redirect_uris":["https://app.example/cb"],
     "token_endpoint_auth_method":"private_key_jwt","jwks_uri":"http://app.example/jwks.json"})")),
             "invalid_client_metadata: jwks_uri must be an https URL");
