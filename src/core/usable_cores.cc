@@ -57,8 +57,9 @@ int UsableCores() {
   if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
     cores = std::min(cores, CPU_COUNT(&set));
   }
-  // The process's own cgroup is the root of the namespace a container sees; outside a
-  // container these files are the host's root group's, which has no quota.
+  // In a container (its own cgroup namespace) these are the container's group's files. On a
+  // host the root group has no cpu.max, and a systemd unit's CPUQuota, set on the unit's own
+  // group deeper in the tree, is not looked up: set IO_THREADS for such a unit.
   std::optional<int> quota = CoresFromCpuMax(ReadSmallFile("/sys/fs/cgroup/cpu.max"));
   if (!quota) {
     quota = CoresFromCfsQuota(ReadSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),

@@ -1,12 +1,15 @@
-// storage/completion: how a store hands back the result of a write that completes on a thread of
-// its own (the grant writes: RedeemCode, RotateRefreshToken, ApproveTransaction, TouchClient; and
-// the first connection's CreateClient and CreateTransaction).
+// storage/completion: how a store hands back the result of a call that completes on a thread of
+// its own: the grant writes (RedeemCode, RotateRefreshToken, ApproveTransaction, TouchClient),
+// the first connection's CreateClient and CreateTransaction, the rate counts
+// (AddToRateCounters) and a signed-in browser's ReadSessionAndConsent.
 //
 // The caller passes a Completion and returns at once; the store calls it exactly once, after the
 // commit that made the write durable (or with the error that stopped it), on the store's thread:
-// the batch writer (storage/sql/write_batcher), on SQLite and on PostgreSQL. So a network
-// thread can start a grant's write and park no thread while it waits. A Completion must be quick,
-// must not block and must not call the store.
+// the batch writer (storage/sql/write_batcher), on SQLite and on PostgreSQL, or PostgreSQL's
+// reads' flights. So a network thread can start a grant's write and park no thread while it
+// waits. (Exceptions, each documented where it is declared: a call with nothing to do, and
+// SQLite's ReadSessionAndConsent, complete at once on the caller's thread.) A Completion must be
+// quick, must not block and must not call the store.
 //
 // Await() turns such a call into a blocking one, for a thread that may sleep: a worker, a
 // command-line tool, a test. Never on a network thread.
