@@ -167,26 +167,24 @@ StatusOr<storage::Client> AuthorizeEndpoint::ClientOf(const http::Request& reque
 
 http::AsyncStep AuthorizeEndpoint::Counted(const http::Request& request,
                                            std::function<http::AsyncStep()> next) {
-  int64_t limit = limits_.transactions_per_minute;
-  if (limit <= 0) return next();
+  if (limits_.transactions_per_minute <= 0) return next();  // off: no address to work out
   std::string key = "authorize:" + RateLimitAddress(ClientIp(request, limits_.trusted_proxies));
-  return After<StatusOr<RateDecision>>(
-      [this, limit, key = std::move(key)](storage::Completion<RateDecision> done) {
-        limiter_.HitAll({{key, limit}}, 60, std::move(done));
-      },
-      [this, next = std::move(next)](StatusOr<RateDecision> pace) -> http::AsyncStep {
+  return CountThen(
+      limiter_, {{std::move(key), limits_.transactions_per_minute}}, 60,
+      [this](const StatusOr<RateDecision>& pace) -> std::optional<http::Response> {
         if (!pace.ok()) {
           return browser_.ErrorPage(503, "Temporarily unavailable",
                                     "Please try again in a moment.");
         }
-        if (pace->allowed) return next();
+        if (pace->allowed) return std::nullopt;
         events_.RateLimited(Limit::kAuthorize);
         http::Response r = browser_.ErrorPage(429, "Too many sign-in requests",
                                               "Too many sign-ins were started from your network. "
                                               "Wait a minute and try again.");
         r.Set("Retry-After", std::to_string(pace->retry_after));
         return r;
-      });
+      },
+      std::move(next));
 }
 
 AuthorizeEndpoint::NewTxn AuthorizeEndpoint::NewTransaction(

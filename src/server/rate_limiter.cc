@@ -1,5 +1,9 @@
 #include "server/rate_limiter.h"
 
+#include <algorithm>
+
+#include "server/web.h"
+
 namespace authgent::server {
 
 RateDecision LocalRateLimiter::Hit(const std::string& key, int64_t limit, int64_t window_seconds) {
@@ -109,6 +113,27 @@ StatusOr<RateDecision> SharedRateLimiter::Check(const std::string& key, int64_t 
 
 Status SharedRateLimiter::Refund(const std::string& key, int64_t limit, int64_t window_seconds) {
   return Count(key, limit, window_seconds, -1).status();
+}
+
+http::AsyncStep CountThen(
+    SharedRateLimiter& limiter, std::vector<SharedLimit> limits, int64_t window_seconds,
+    std::function<std::optional<http::Response>(const StatusOr<RateDecision>&)> refusal,
+    std::function<http::AsyncStep()> next) {
+  if (std::none_of(limits.begin(), limits.end(),
+                   [](const SharedLimit& l) { return l.limit > 0; })) {
+    return next();  // nothing to count: no wait
+  }
+  return After<StatusOr<RateDecision>>(
+      [&limiter, limits = std::move(limits),
+       window_seconds](storage::Completion<RateDecision> done) {
+        limiter.HitAll(limits, window_seconds, std::move(done));
+      },
+      [refusal = std::move(refusal), next = std::move(next)](StatusOr<RateDecision> decision) {
+        if (std::optional<http::Response> refused = refusal(decision)) {
+          return http::AsyncStep(std::move(*refused));
+        }
+        return next();
+      });
 }
 
 }  // namespace authgent::server

@@ -5,12 +5,15 @@
 // store, so every instance sees the same numbers (registration spam, login guessing).
 #pragma once
 
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
+#include "http/router.h"
 #include "storage/counter_store.h"
 
 namespace authgent::server {
@@ -74,5 +77,13 @@ class SharedRateLimiter {
   storage::CounterStore& store_;
   const Clock& clock_;
 };
+
+// The step that counts `limits` (those off skipped) on the store's thread without a waiting
+// thread, then goes on with `next`; or answers what `refusal` makes of a decision that refuses
+// or could not be made (nothing from it: go on). With every limit off, `next` at once.
+http::AsyncStep CountThen(
+    SharedRateLimiter& limiter, std::vector<SharedLimit> limits, int64_t window_seconds,
+    std::function<std::optional<http::Response>(const StatusOr<RateDecision>&)> refusal,
+    std::function<http::AsyncStep()> next);
 
 }  // namespace authgent::server

@@ -26,16 +26,12 @@ http::AsyncStep RegistrationEndpoint::Handle(const http::Request& request) {
          "content-type " + std::string(request.Header("content-type").value_or("-")), 400},
         request);
   }
-  std::vector<SharedLimit> limits = LimitsOf(request);
-  if (limits.empty()) return Store(request);  // every limit off: nothing to count
-  return After<StatusOr<RateDecision>>(
-      [this, limits = std::move(limits)](storage::Completion<RateDecision> done) {
-        limiter_.HitAll(limits, 3600, std::move(done));
+  return CountThen(
+      limiter_, LimitsOf(request), 3600,
+      [this, &request](const StatusOr<RateDecision>& decision) {
+        return Refusal(request, decision);
       },
-      [this, &request](StatusOr<RateDecision> decision) -> http::AsyncStep {
-        if (auto refused = Refusal(request, decision)) return std::move(*refused);
-        return Store(request);
-      });
+      [this, &request] { return Store(request); });
 }
 
 http::AsyncStep RegistrationEndpoint::Store(const http::Request& request) {
