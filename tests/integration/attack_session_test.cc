@@ -163,8 +163,7 @@ TEST_F(AttackSession, PasswordChangeAndDisableEndSessionsAndTokensAtOnce) {
   auto cli = [&](const std::vector<std::string>& args, const std::string& input = "") {
     std::vector<std::string> argv = {AuthgentBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
-    Process p(argv, {{"DATABASE_URL", "sqlite://" + server_.dir() + "/authgent.db"}}, server_.dir(),
-              input);
+    Process p(argv, server_.StoreEnvironment(), server_.dir(), input);
     return p.Wait(30000);
   };
   auto active = [&](const std::string& token) {

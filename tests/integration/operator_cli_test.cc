@@ -28,8 +28,9 @@ class OperatorCli : public ::testing::Test {
     refresh_token_ = tokens.Json()["refresh_token"];
   }
   RunResult Cli(const std::vector<std::string>& args) {
-    return RunAuthgent(args, {{"DATABASE_URL", "sqlite://" + server_.dir() + "/authgent.db"},
-                              {"AUDIT_LOG", audit_path_}});
+    std::map<std::string, std::string> env = server_.StoreEnvironment();
+    env["AUDIT_LOG"] = audit_path_;
+    return RunAuthgent(args, env);
   }
 
   std::string audit_path_ = MakeTempDir("authgent-audit") + "/audit.log";

@@ -1,11 +1,20 @@
 #include "test_server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
+
+#include "test_database.h"
 
 namespace authgent::testing {
+namespace {
+constexpr char kTestKeyEncryptionKey[] =
+    "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";  // 32 x 0x2a
+}  // namespace
 
 TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
                        const std::function<void(server::App&)>& prepare) {
@@ -14,6 +23,14 @@ TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
   raw.port = "0";
   raw.bind_address = "127.0.0.1";
   raw.database_url = "sqlite://" + dir_ + "/authgent.db";
+  if (OnPostgres()) {
+    static std::atomic<int> made{0};
+    database_ = "authgent_it_" + std::to_string(getpid()) + "_" + std::to_string(made++);
+    raw.database_url = CreateDatabase(database_);
+    if (raw.database_url.empty()) return;            // CreateDatabase failed the test
+    raw.key_encryption_key = kTestKeyEncryptionKey;  // PostgreSQL requires the instances' key
+  }
+  database_url_ = raw.database_url;
   raw.io_threads = "2";
   raw.worker_threads = "4";
   raw.access_log = "false";
@@ -45,6 +62,19 @@ TestServer::~TestServer() {
     app_->Shutdown();
     thread_.join();
   }
+  app_.reset();  // its connections close before its database goes
+  if (!database_.empty()) AdminExec("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+}
+
+std::map<std::string, std::string> TestServer::StoreEnvironment() const {
+  std::map<std::string, std::string> env{{"DATABASE_URL", database_url_}};
+  if (!database_.empty()) env["KEY_ENCRYPTION_KEY"] = kTestKeyEncryptionKey;
+  return env;
+}
+
+bool TestServer::OnPostgres() {
+  const char* store = std::getenv("AUTHGENT_TEST_STORE");
+  return store && std::string_view(store) == "postgres";
 }
 
 }  // namespace authgent::testing

@@ -1,8 +1,11 @@
 // tests/integration/test_server: an authgent App in this process, on 127.0.0.1 and a free port,
 // with a FakeClock and a private SQLite file; it serves on a background thread and shuts down
-// gracefully when the object goes away.
+// gracefully when the object goes away. With AUTHGENT_TEST_STORE=postgres the store is a new
+// database of its own in the test command's PostgreSQL instead (dropped afterwards), so that a
+// suite of these tests runs on either store unchanged (tests/integration/CMakeLists.txt).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,10 +32,17 @@ class TestServer {
   server::App& app() { return *app_; }
   FakeClock& clock() { return clock_; }
   const std::string& dir() const { return dir_; }
+  // Whether the server stores in PostgreSQL (AUTHGENT_TEST_STORE=postgres), not in dir()'s file.
+  static bool OnPostgres();
+  // What a separate `authgent` process needs to open this server's store: DATABASE_URL, and on
+  // PostgreSQL the KEY_ENCRYPTION_KEY the instances share.
+  std::map<std::string, std::string> StoreEnvironment() const;
 
  private:
   FakeClock clock_{1'800'000'000};
   std::string dir_;
+  std::string database_;  // the PostgreSQL database made for this server, or empty
+  std::string database_url_;
   std::unique_ptr<server::App> app_;
   std::thread thread_;
   int port_ = 0;
