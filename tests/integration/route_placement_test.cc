@@ -12,11 +12,8 @@
 #include <mutex>
 #include <set>
 
-#include "core/base64.h"
-#include "core/random.h"
 #include "core/thread_role.h"
 #include "flow_helpers.h"
-#include "test_database.h"
 
 namespace authgent::testing {
 namespace {
@@ -178,25 +175,23 @@ Traces WithWritesOnTheStoresThread(bool postgres) {
 
 TEST(RoutePlacement, SqliteWritesWaitForTheBatchWriterWithoutAThread) {
   StepRecorder recorder;
-  TestServer server(nullptr, [&](server::App& app) {
-    app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
-  });
+  TestServer server(
+      nullptr,
+      [&](server::App& app) {
+        app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
+      },
+      TestStore::kSqlite);
   EXPECT_EQ(RunEveryRoute(server, recorder), WithWritesOnTheStoresThread(false));
 }
 
 TEST(RoutePlacement, PostgresWritesWaitForTheBatchWriterWithoutAThread) {
-  std::string url = CreateDatabase("placement_" + SecureRandom::Instance().Hex(6));
-  ASSERT_FALSE(url.empty());
   StepRecorder recorder;
   TestServer server(
-      [&](server::RawConfig& raw) {
-        raw.database_url = url;
-        std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
-        raw.key_encryption_key = Base64Encode(std::string(kek.begin(), kek.end()));
-      },
+      nullptr,
       [&](server::App& app) {
         app.ObserveSteps([&](const http::Request& r, http::Step s) { recorder.Heard(r, s); });
-      });
+      },
+      TestStore::kPostgres);
   EXPECT_EQ(RunEveryRoute(server, recorder), WithWritesOnTheStoresThread(true));
 }
 

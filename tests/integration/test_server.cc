@@ -1,34 +1,32 @@
 #include "test_server.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
+#include <vector>
 
+#include "core/base64.h"
+#include "core/random.h"
 #include "test_database.h"
 
 namespace authgent::testing {
-namespace {
-constexpr char kTestKeyEncryptionKey[] =
-    "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";  // 32 x 0x2a
-}  // namespace
 
 TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
-                       const std::function<void(server::App&)>& prepare) {
+                       const std::function<void(server::App&)>& prepare, TestStore store) {
   dir_ = MakeTempDir("authgent-it");
   server::RawConfig raw;
   raw.port = "0";
   raw.bind_address = "127.0.0.1";
   raw.database_url = "sqlite://" + dir_ + "/authgent.db";
-  if (OnPostgres()) {
-    static std::atomic<int> made{0};
-    database_ = "authgent_it_" + std::to_string(getpid()) + "_" + std::to_string(made++);
+  if (store == TestStore::kPostgres || (store == TestStore::kFromEnvironment && OnPostgres())) {
+    database_ = "authgent_it_" + SecureRandom::Instance().Hex(8);
     raw.database_url = CreateDatabase(database_);
-    if (raw.database_url.empty()) return;            // CreateDatabase failed the test
-    raw.key_encryption_key = kTestKeyEncryptionKey;  // PostgreSQL requires the instances' key
+    if (raw.database_url.empty()) return;  // CreateDatabase failed the test
+    std::vector<uint8_t> key = SecureRandom::Instance().Bytes(32);
+    key_encryption_key_ = Base64Encode(std::string(key.begin(), key.end()));
+    raw.key_encryption_key = key_encryption_key_;  // PostgreSQL requires the instances' key
   }
   database_url_ = raw.database_url;
   raw.io_threads = "2";
@@ -68,7 +66,7 @@ TestServer::~TestServer() {
 
 std::map<std::string, std::string> TestServer::StoreEnvironment() const {
   std::map<std::string, std::string> env{{"DATABASE_URL", database_url_}};
-  if (!database_.empty()) env["KEY_ENCRYPTION_KEY"] = kTestKeyEncryptionKey;
+  if (!database_.empty()) env["KEY_ENCRYPTION_KEY"] = key_encryption_key_;
   return env;
 }
 
