@@ -14,10 +14,7 @@ namespace {
 // fails once HAProxy has marked the instance down, and every refresh token and access token
 // answered before or after is still good.
 TEST_F(MultiInstance, OneInstanceKilledUnderLoadFailsOnlyItsRequestsInFlight) {
-  ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
-                                 {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
-                                 {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"},
-                                 {"TOKEN_RATE_LIMIT", "0"}}));
+  ASSERT_NO_FATAL_FAILURE(Start(kNoRateLimits));
   AddUser("alice", "alice-password-1");
   auto introspector = AddMachineClient(/*introspect=*/true);
   constexpr int kClients = 3;
@@ -77,9 +74,7 @@ TEST_F(MultiInstance, OneInstanceKilledUnderLoadFailsOnlyItsRequestsInFlight) {
 // while client_credentials keeps working from clients read before the outage; once the database
 // is back they serve again by themselves, without a restart, and every chain goes on.
 TEST_F(MultiInstance, DatabaseOutageAnswers503AndRecoversWithoutARestart) {
-  ASSERT_NO_FATAL_FAILURE(Start({{"REGISTRATION_RATE_LIMIT", "0"},
-                                 {"REGISTRATION_NETWORK_RATE_LIMIT", "0"},
-                                 {"REGISTRATION_GLOBAL_RATE_LIMIT", "0"}}));
+  ASSERT_NO_FATAL_FAILURE(Start(kNoRateLimits));
   AddUser("alice", "alice-password-1");
   FlowDriver flow(balancer_port_);
   std::string client = flow.RegisterPublicClient({kRedirect});
@@ -250,9 +245,8 @@ TEST(StartBeforeTheDatabase, WaitsForTheDatabaseAndStopsCleanlyWhileWaiting) {
   ASSERT_FALSE(url.empty());
   ASSERT_TRUE(AdminExec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false"));
   int port = FreePort();
-  std::vector<uint8_t> kek = SecureRandom::Instance().Bytes(32);
   Env env = {{"DATABASE_URL", url},
-             {"KEY_ENCRYPTION_KEY", Base64Encode(std::string(kek.begin(), kek.end()))},
+             {"KEY_ENCRYPTION_KEY", RandomKeyEncryptionKey()},
              {"BIND_ADDRESS", "127.0.0.1"},
              {"PORT", std::to_string(port)}};
   Process late({AuthgentBinary(), "serve"}, env, MakeTempDir("authgent-late"));

@@ -4,6 +4,10 @@
 #include <libpq-fe.h>
 
 #include <cstdlib>
+#include <vector>
+
+#include "core/base64.h"
+#include "core/random.h"
 
 namespace authgent::testing {
 
@@ -34,6 +38,11 @@ std::string CreateDatabase(const std::string& name) {
   size_t slash = url.find('/', url.find("://") + 3);
   size_t query = url.find('?', slash);
   return url.substr(0, slash + 1) + name + (query == std::string::npos ? "" : url.substr(query));
+}
+
+std::string RandomKeyEncryptionKey() {
+  std::vector<uint8_t> key = SecureRandom::Instance().Bytes(32);
+  return Base64Encode(std::string(key.begin(), key.end()));
 }
 
 }  // namespace authgent::testing

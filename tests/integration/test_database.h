@@ -12,5 +12,7 @@ bool AdminExec(const std::string& sql);
 // A new, empty database named `name` in the test command's PostgreSQL; returns its URL, or ""
 // after a failure.
 std::string CreateDatabase(const std::string& name);
+// A new random KEY_ENCRYPTION_KEY (32 bytes, Base64), which instances on one PostgreSQL share.
+std::string RandomKeyEncryptionKey();
 
 }  // namespace authgent::testing

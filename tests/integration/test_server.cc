@@ -5,9 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
-#include <vector>
 
-#include "core/base64.h"
 #include "core/random.h"
 #include "test_database.h"
 
@@ -24,8 +22,7 @@ TestServer::TestServer(const std::function<void(server::RawConfig&)>& adjust,
     database_ = "authgent_it_" + SecureRandom::Instance().Hex(8);
     raw.database_url = CreateDatabase(database_);
     if (raw.database_url.empty()) return;  // CreateDatabase failed the test
-    std::vector<uint8_t> key = SecureRandom::Instance().Bytes(32);
-    key_encryption_key_ = Base64Encode(std::string(key.begin(), key.end()));
+    key_encryption_key_ = RandomKeyEncryptionKey();
     raw.key_encryption_key = key_encryption_key_;  // PostgreSQL requires the instances' key
   }
   database_url_ = raw.database_url;
