@@ -1,12 +1,12 @@
 #include "storage/postgres/postgres_store.h"
 
 #include <libpq-fe.h>
-
 #include <poll.h>
 
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -40,7 +40,9 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 class PostgresConnection final : public SqlConnection {
  public:
   PostgresConnection(PGconn* conn, std::chrono::milliseconds reply_timeout)
-      : conn_(conn), reply_timeout_(reply_timeout) {}
+      : conn_(conn), reply_timeout_(reply_timeout) {
+    PQsetNoticeReceiver(conn_, &PostgresConnection::OnNotice, this);
+  }
   ~PostgresConnection() override { PQfinish(conn_); }
 
   StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params) override {
@@ -218,11 +220,26 @@ class PostgresConnection final : public SqlConnection {
       pollfd pfd{PQsocket(conn_), POLLIN, 0};
       if (::poll(&pfd, 1, 0) <= 0) break;
       if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) return false;
+      if (broken_) return false;  // the farewell read (OnNotice), its end not yet arrived
     }
     return true;
   }
 
  private:
+  // libpq hands an error that arrives outside any statement to the notice receiver: on an idle
+  // connection that is the server's farewell (FATAL: "terminating connection due to
+  // administrator command"), and the socket's end can come a moment after it, so the farewell
+  // alone marks the connection broken. Other notices are printed as libpq's default does.
+  static void OnNotice(void* self, const PGresult* notice) {
+    const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+    std::string_view level = severity ? severity : "";
+    if (level == "FATAL" || level == "PANIC") {
+      static_cast<PostgresConnection*>(self)->broken_ = true;
+      return;
+    }
+    std::fputs(PQresultErrorMessage(notice), stderr);
+  }
+
   // The server-side name of the next statement this connection prepares: s0, s1, ... (built
   // without concatenating strings, which GCC 12 at -O2 wrongly warns about: -Wrestrict).
   std::string NextStatementName() const {
