@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "storage/sql/sql_codec.h"
 #include "storage/testing/store_conformance.h"
 
 namespace authgent::storage::testing {
@@ -344,6 +345,112 @@ TEST(PostgresStore, AFailingReadInASharedFlightFailsAlone) {
   StatusOr<std::vector<Client>> clients = store->ListClients("", 10);
   ASSERT_TRUE(clients.ok()) << clients.status().ToString();
   EXPECT_TRUE(clients->empty());
+}
+
+// An approval in flight, as the store's approval is between its last two statements: a session
+// of the test's own holds the owners' locks of client c1 and user u1 (shared, as
+// kConsumeAndSelectConsentScope takes them) and has written a code and a consent, uncommitted.
+// Codes and consents have no foreign keys on PostgreSQL: these locks are what make a deletion
+// of their client or user wait for them.
+class ApprovalInFlight {
+ public:
+  explicit ApprovalInFlight(const std::string& schema) {
+    EXPECT_EQ(approval_.Run("SET search_path TO " + schema), "");
+    EXPECT_EQ(observer_.Run("SET search_path TO " + schema), "");
+    blocked_sql_ = "SELECT count(*) FROM pg_stat_activity WHERE " +
+                   approval_.Run("SELECT pg_backend_pid()") + " = ANY(pg_blocking_pids(pid))";
+    EXPECT_EQ(approval_.Run("BEGIN"), "");
+    EXPECT_EQ(approval_.Run("SELECT 1, " AUTHGENT_LOCK_OWNERS_SHARED("'c1'", "'u1'")), "1");
+    EXPECT_EQ(approval_.Run("INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+                            ", replayed_at) VALUES ('k', 'c1', 'u1', 'https://app.example/cb', 1, "
+                            "'challenge', 'https://mcp.example/mcp', 's', 1, 1, " +
+                            std::to_string(kExpires) + ", 0, '', '', 0)"),
+              "");
+    EXPECT_EQ(approval_.Run("INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS
+                            ") VALUES ('u1', 'c1', 'https://mcp.example/mcp', 's', 1, 1)"),
+              "");
+  }
+  // Waits (up to 10 s) until a statement of another session waits for this one's locks.
+  bool SomeoneWaits() {
+    for (int i = 0; i < 1000; ++i) {
+      if (observer_.Run(blocked_sql_) == "1") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  void Commit() { EXPECT_EQ(approval_.Run("COMMIT"), ""); }
+  // The number of codes and consents of c1, as committed.
+  std::string Codes() {
+    return observer_.Run("SELECT count(*) FROM authorization_codes WHERE client_id = 'c1'");
+  }
+  std::string Consents() {
+    return observer_.Run("SELECT count(*) FROM consents WHERE client_id = 'c1'");
+  }
+
+ private:
+  RawSession approval_, observer_;
+  std::string blocked_sql_;
+};
+
+TEST(PostgresStore, DeletingAClientOrAUserWaitsForTheirApprovalsInFlight) {
+  std::string schema = "owners" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  for (const char* deleted : {"client", "user"}) {
+    SCOPED_TRACE(deleted);
+    Client client;
+    client.client_id = "c1";
+    client.redirect_uris = {"https://app.example/cb"};
+    client.source = "dcr";
+    client.metadata_json = "{}";
+    client.created_at = 1;
+    ASSERT_TRUE(CreateClientAndWait(*store, client).ok());
+    User user;
+    user.user_id = "u1";
+    user.email = "u1@example.com";
+    if (!store->GetUser("u1").ok()) {
+      ASSERT_TRUE(store->CreateUser(user).ok());
+    }
+    ApprovalInFlight approval(schema);
+    auto deletion = std::async(std::launch::async, [&] {
+      return std::string(deleted) == "client" ? store->DeleteClient("c1") : store->DeleteUser("u1");
+    });
+    ASSERT_TRUE(approval.SomeoneWaits()) << "the deletion did not wait for the approval";
+    EXPECT_EQ(deletion.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    approval.Commit();
+    Status status = deletion.get();
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_EQ(approval.Codes(), "0") << "the approval's code outlived its owner";
+    EXPECT_EQ(approval.Consents(), "0") << "the approval's consent outlived its owner";
+  }
+}
+
+// The reaper locks each candidate as DeleteClient does: a client that an approval in flight is
+// using (its code not yet visible) is waited for, and then it is no longer abandoned.
+TEST(PostgresStore, AClientInAnApprovalInFlightIsNotReaped) {
+  std::string schema = "reap" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  Client client;
+  client.client_id = "c1";
+  client.redirect_uris = {"https://app.example/cb"};
+  client.source = "dcr";
+  client.metadata_json = "{}";
+  client.created_at = 1;  // registered long ago, never used
+  ASSERT_TRUE(CreateClientAndWait(*store, client).ok());
+  User user;
+  user.user_id = "u1";
+  user.email = "u1@example.com";
+  ASSERT_TRUE(store->CreateUser(user).ok());
+  ApprovalInFlight approval(schema);
+  auto reaping = std::async(std::launch::async, [&] { return store->ReapClients(100, 100, 200); });
+  ASSERT_TRUE(approval.SomeoneWaits()) << "the reaper did not wait for the approval";
+  approval.Commit();
+  StatusOr<int64_t> reaped = reaping.get();
+  ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
+  EXPECT_EQ(*reaped, 0);
+  EXPECT_TRUE(store->GetClient("c1").ok());
+  EXPECT_EQ(approval.Codes(), "1");
 }
 
 TEST(PostgresStore, UnreachableServerIsUnavailable) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 namespace authgent::storage::sql {
 
@@ -192,18 +193,65 @@ SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& cons
     AUTHGENT_CO_RETURN_IF_ERROR(co_await UpsertConsentRow(c, consent));
     co_return co_await InsertCode(c, code);
   }
-  // One statement, one round trip: the consent's columns $1-$6, the code's $7-$20.
-  co_return (co_await c.Pipelined(
-                 "WITH consent AS (" AUTHGENT_UPSERT_CONSENT ") "
-                 "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
-                 ", replayed_at) VALUES ($7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-                 "$19, $20, 0)",
-                 consent.user_id, consent.client_id, consent.resource, consent.scope,
-                 consent.created_at, consent.updated_at, code.code_hash, code.client_id,
-                 code.user_id, code.redirect_uri, code.redirect_uri_in_request, code.code_challenge,
-                 code.resource, code.scope, code.auth_time, code.created_at, code.expires_at,
-                 code.consumed_at, code.family_id, code.nonce))
+  // One statement, one round trip: the consent's columns $1-$6, the code's $7-$20. Both rows
+  // are written only when the owners exist (no foreign key checks them here: AUTHGENT_LOCK_
+  // OWNERS_SHARED, whose locks the caller holds); INSERT ... SELECT, unlike VALUES, does not
+  // give the parameters their columns' types, hence the casts.
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult r,
+      co_await c.Pipelined(
+          "WITH owners AS (SELECT 1 FROM clients WHERE client_id = $2 AND $8 = $2 AND $9 = $1 "
+          "AND EXISTS (SELECT 1 FROM users WHERE user_id = $1)), "
+          "consent AS (INSERT INTO consents (" AUTHGENT_CONSENT_COLUMNS
+          ") SELECT $1, $2, $3, $4, $5::bigint, $6::bigint FROM owners "
+          "ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = $4, updated_at = $6) "
+          "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+          ", replayed_at) SELECT $7, $8, $9, $10, $11::bigint, $12, $13, $14, $15::bigint, "
+          "$16::bigint, $17::bigint, $18::bigint, $19, $20, 0 FROM owners",
+          consent.user_id, consent.client_id, consent.resource, consent.scope, consent.created_at,
+          consent.updated_at, code.code_hash, code.client_id, code.user_id, code.redirect_uri,
+          code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
+          code.auth_time, code.created_at, code.expires_at, code.consumed_at, code.family_id,
+          code.nonce));
+  if (r.affected == 0) {
+    co_return Status(StatusCode::kForeignKey, "the approval's client " + consent.client_id +
+                                                  " or user " + consent.user_id + " is gone");
+  }
+  co_return Status::Ok();
+}
+
+Status LockOwnerForDelete(SqlConnection& c, Owner owner, const std::string& id) {
+  if (c.dialect() != SqlDialect::kPostgres) return Status::Ok();
+  return c
+      .Query(owner == Owner::kClient
+                 ? "SELECT pg_advisory_xact_lock(" AUTHGENT_CLIENT_LOCK_CLASS ", hashtext($1))"
+                 : "SELECT pg_advisory_xact_lock(" AUTHGENT_USER_LOCK_CLASS ", hashtext($1))",
+             {id})
       .status();
+}
+
+Status LockOwnerRows(SqlConnection& c, const std::string& client_id, const std::string& user_id) {
+  if (c.dialect() != SqlDialect::kPostgres) return Status::Ok();
+  for (auto [table, column, id] :
+       {std::tuple{"clients", "client_id", &client_id}, std::tuple{"users", "user_id", &user_id}}) {
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult found,
+        c.Query("SELECT 1 FROM " + std::string(table) + " WHERE " + column + " = $1 FOR KEY SHARE",
+                {*id}));
+    if (found.rows.empty())
+      return Status(StatusCode::kForeignKey, std::string(table) + " has no " + *id);
+  }
+  return Status::Ok();
+}
+
+Status DeleteGrantsOf(SqlConnection& c, Owner owner, const std::string& id) {
+  const std::string condition =
+      std::string(owner == Owner::kClient ? "client_id" : "user_id") + " = $1";
+  for (const char* table : {"authorization_codes", "consents"}) {
+    AUTHGENT_RETURN_IF_ERROR(
+        c.Query(std::string("DELETE FROM ") + table + " WHERE " + condition, {id}).status());
+  }
+  return DeleteFamiliesWhere(c, condition, {id}).status();
 }
 
 SigningKey DecodeSigningKey(const SqlRow& r) {

@@ -77,9 +77,44 @@ RefreshToken DecodeRefreshToken(const SqlRow& row, size_t offset = 0);
 #define AUTHGENT_CONSENT_COLUMNS "user_id, client_id, resource, scope, created_at, updated_at"
 Consent DecodeConsent(const SqlRow& row, size_t offset = 0);
 // Inserts the consent on `c`, or replaces the stored scope and updated_at (created_at is kept),
-// and INSERTs the code: an approval's last writes, in one statement on PostgreSQL.
+// and INSERTs the code: an approval's last writes, in one statement on PostgreSQL. kForeignKey,
+// and nothing written, when the consent's client or user does not exist (or the code names
+// others than the consent).
 SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& consent,
                                            const AuthorizationCode& code);
+
+// The owners' locks (PostgreSQL). Codes and consents have no foreign keys there
+// (storage/sql/schema.cc): each key's check was a trigger's query, and its row lock a WAL record
+// and a write to the client's or the user's page. What the keys guaranteed, that no code or consent
+// outlives the deletion of its client or user, is kept by two transaction-scoped advisory locks
+// per client and per user, which live in the server's memory only: an approval takes both,
+// shared, before the statement that checks that they exist and writes its code and consent
+// (AUTHGENT_LOCK_OWNERS_SHARED); deleting a client or a user takes its lock exclusively before
+// anything else (LockOwnerForDelete). So a deletion waits for the approvals of its client or
+// user in flight, and then sees their codes and consents; an approval that comes after it waits
+// for its commit, and then finds no owner. Every other write of a code or a family checks and
+// key-share locks the owners' rows as the foreign keys did (LockOwnerRows). Keys: the client's
+// or user's id hashed (hashtext) under a class number of its own; a collision only makes one
+// wait for another.
+#define AUTHGENT_CLIENT_LOCK_CLASS "1095189297" /* "AGC1" */
+#define AUTHGENT_USER_LOCK_CLASS "1095193905"   /* "AGU1" */
+// Select-list expressions taking the shared locks of client `client` and user `user` (SQL
+// expressions, such as parameters).
+#define AUTHGENT_LOCK_OWNERS_SHARED(client, user)                                 \
+  "pg_advisory_xact_lock_shared(" AUTHGENT_CLIENT_LOCK_CLASS ", hashtext(" client \
+  ")), "                                                                          \
+  "pg_advisory_xact_lock_shared(" AUTHGENT_USER_LOCK_CLASS ", hashtext(" user "))"
+enum class Owner { kClient, kUser };
+// Takes the lock of the client or user `id` exclusively (PostgreSQL; nothing on SQLite, whose
+// foreign keys still hold and whose writes are serial).
+Status LockOwnerForDelete(SqlConnection& c, Owner owner, const std::string& id);
+// kForeignKey unless client `client_id` and user `user_id` exist; on PostgreSQL their rows are
+// then key-share locked until `c` commits, as a foreign key check locks them (nothing on SQLite,
+// whose foreign keys check).
+Status LockOwnerRows(SqlConnection& c, const std::string& client_id, const std::string& user_id);
+// Deletes the codes, consents and refresh families (with their tokens) of the client or user
+// `id`: after the owner's row, under its lock (LockOwnerForDelete).
+Status DeleteGrantsOf(SqlConnection& c, Owner owner, const std::string& id);
 
 #define AUTHGENT_KEY_COLUMNS \
   "kid, public_jwk_json, sealed_private_key, created_at, activate_at"

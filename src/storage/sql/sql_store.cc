@@ -379,20 +379,40 @@ StatusOr<int64_t> SqlStore::ReapClients(int64_t unused_before, int64_t idle_befo
       "AND f.revoked_at = 0 AND f.expires_at > $3) "
       "AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.client_id = clients.client_id "
       "AND c.expires_at > $3)";
+  // A page of candidates at a time, each page one transaction, each client deleted as
+  // DeleteClient does, under its lock: an approval of a candidate in flight (its code not yet
+  // visible) is waited for, and then the client is no longer abandoned. A page's locks stay
+  // held until its commit, so a page is small.
+  constexpr int kPage = 100;
+  const std::string select = "SELECT client_id FROM clients WHERE " + std::string(kAbandoned) +
+                             " AND client_id > $4 ORDER BY client_id LIMIT " +
+                             std::to_string(kPage);
+  const std::string remove =
+      "DELETE FROM clients WHERE " + std::string(kAbandoned) + " AND client_id = $4";
   int64_t reaped = 0;
-  AUTHGENT_RETURN_IF_ERROR(InTransaction([&](SqlConnection& c) -> Status {
-    AUTHGENT_RETURN_IF_ERROR(
-        DeleteFamiliesWhere(c,
-                            "client_id IN (SELECT client_id FROM clients WHERE " +
-                                std::string(kAbandoned) + ")",
-                            {unused_before, idle_before, now})
-            .status());
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult r, c.Query("DELETE FROM clients WHERE " + std::string(kAbandoned),
-                             {unused_before, idle_before, now}));
-    reaped = r.affected;
-    return Status::Ok();
-  }));
+  std::string after;
+  for (;;) {
+    AUTHGENT_ASSIGN_OR_RETURN(SqlResult page,
+                              Read(select, {unused_before, idle_before, now, after}));
+    if (page.rows.empty()) break;
+    int64_t in_page = 0;
+    AUTHGENT_RETURN_IF_ERROR(InTransaction([&](SqlConnection& c) -> Status {
+      in_page = 0;  // a transaction may run again
+      for (const SqlRow& row : page.rows) {
+        std::string client_id = Text(row, 0);
+        AUTHGENT_RETURN_IF_ERROR(LockOwnerForDelete(c, Owner::kClient, client_id));
+        AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
+                                  c.Query(remove, {unused_before, idle_before, now, client_id}));
+        if (r.affected == 0) continue;  // used since the page was read
+        AUTHGENT_RETURN_IF_ERROR(DeleteGrantsOf(c, Owner::kClient, client_id));
+        ++in_page;
+      }
+      return Status::Ok();
+    }));
+    reaped += in_page;
+    if (page.rows.size() < static_cast<size_t>(kPage)) break;
+    after = Text(page.rows.back(), 0);
+  }
   return reaped;
 }
 

@@ -60,16 +60,18 @@ StatusOr<Client> SqlStore::GetClient(const std::string& client_id) {
   return DecodeClient(r.rows[0]);
 }
 
-// The client's row goes first: its codes go with it (a foreign key cascades to them), and a code
-// exchange of this client that has already consumed its code holds that row until it commits,
-// so the delete waits for it. Once the row is gone no new family of this client can be written,
-// and the next statement (a new snapshot) sees every one there is.
+// Under the client's lock (sql_codec.h), which waits for its approvals in flight. The client's
+// row goes first, then its codes: a code exchange of this client that has already consumed its
+// code holds that row until it commits, so the codes' delete waits for it. Once the row is gone
+// no new code or family of this client can be written, and the next statements (each a new
+// snapshot) see every one there is.
 Status SqlStore::DeleteClient(const std::string& client_id) {
   return InTransaction([&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(LockOwnerForDelete(c, Owner::kClient, client_id));
     AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
                               c.Query("DELETE FROM clients WHERE client_id = $1", {client_id}));
     if (r.affected == 0) return NotFoundError("client " + client_id);
-    return DeleteFamiliesWhere(c, "client_id = $1", {client_id}).status();
+    return DeleteGrantsOf(c, Owner::kClient, client_id);
   });
 }
 
@@ -179,13 +181,14 @@ Status SqlStore::UpdateUser(const User& u) {
       "user " + u.user_id);
 }
 
-// In the order DeleteClient explains, for the user's codes and families.
+// In the order DeleteClient explains, for the user's codes, consents and families.
 Status SqlStore::DeleteUser(const std::string& user_id) {
   return InTransaction([&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(LockOwnerForDelete(c, Owner::kUser, user_id));
     AUTHGENT_ASSIGN_OR_RETURN(SqlResult r,
                               c.Query("DELETE FROM users WHERE user_id = $1", {user_id}));
     if (r.affected == 0) return NotFoundError("user " + user_id);
-    return DeleteFamiliesWhere(c, "user_id = $1", {user_id}).status();
+    return DeleteGrantsOf(c, Owner::kUser, user_id);
   });
 }
 

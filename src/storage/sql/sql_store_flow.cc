@@ -49,12 +49,13 @@ constexpr std::string_view kConsumeTransaction = AUTHGENT_CONSUME_TRANSACTION;
 constexpr std::string_view kSelectConsentScope =
     "SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2 AND resource = $3";
 // Both in one statement (PostgreSQL): whether this approval consumed the transaction, and the
-// scope the user had already granted the client (NULL if none).
+// scope the user had already granted the client (NULL if none); and it takes the client's and
+// the user's locks, shared, before the statement that writes the code (sql_codec.h).
 constexpr std::string_view kConsumeAndSelectConsentScope =
     "WITH consumed AS (" AUTHGENT_CONSUME_TRANSACTION
     " RETURNING 1) "
     "SELECT (SELECT count(*) FROM consumed), (SELECT scope FROM consents WHERE user_id = $3 AND "
-    "client_id = $4 AND resource = $5)";
+    "client_id = $4 AND resource = $5), " AUTHGENT_LOCK_OWNERS_SHARED("$4", "$3");
 
 // One approval inside the caller's write transaction (ApproveTransaction's contract).
 SqlTask<Status> ApproveIn(SqlConnection& c, const std::string& transaction_hash,

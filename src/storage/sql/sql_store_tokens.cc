@@ -156,8 +156,12 @@ SqlTask<Status> RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int
 }
 }  // namespace
 
+// No foreign key checks a code on PostgreSQL (storage/sql/schema.cc): LockOwnerRows does.
 Status SqlStore::CreateCode(const AuthorizationCode& code) {
-  return Write([&](SqlConnection& c) { return c.RunNow(InsertCode(c, code)); });
+  return InTransaction([&](SqlConnection& c) -> Status {
+    AUTHGENT_RETURN_IF_ERROR(LockOwnerRows(c, code.client_id, code.user_id));
+    return c.RunNow(InsertCode(c, code));
+  });
 }
 
 void SqlStore::RedeemCode(std::string code_hash, int64_t now, std::string family_id,
@@ -174,24 +178,12 @@ void SqlStore::RedeemCode(std::string code_hash, int64_t now, std::string family
       std::move(done));
 }
 
+// No foreign key checks a family on PostgreSQL (storage/sql/schema.cc): LockOwnerRows does. A
+// code exchange needs no such check: its code names both, and deleting either deletes the code,
+// waiting for the exchange that holds it (SqlStore::DeleteClient).
 Status SqlStore::CreateFamily(const RefreshFamily& family, const RefreshToken& first_token) {
   return InTransaction([&](SqlConnection& c) -> Status {
-    if (c.dialect() == SqlDialect::kPostgres) {
-      // No foreign key checks a family on PostgreSQL (storage/sql/schema.cc), so this does what
-      // one would: the client and the user must exist, and stay (KEY SHARE blocks their delete)
-      // until this commits. A code exchange needs no such check: its code references both, and
-      // deleting either waits for the code it holds.
-      for (auto [table, column, id] : {std::tuple{"clients", "client_id", &family.client_id},
-                                       std::tuple{"users", "user_id", &family.user_id}}) {
-        AUTHGENT_ASSIGN_OR_RETURN(
-            SqlResult found, c.Query("SELECT 1 FROM " + std::string(table) + " WHERE " + column +
-                                         " = $1 FOR KEY SHARE",
-                                     {*id}));
-        if (found.rows.empty()) {
-          return Status(StatusCode::kForeignKey, std::string(table) + " has no " + *id);
-        }
-      }
-    }
+    AUTHGENT_RETURN_IF_ERROR(LockOwnerRows(c, family.client_id, family.user_id));
     return c.RunNow(InsertFamilyAndToken(c, family, first_token, 0));
   });
 }

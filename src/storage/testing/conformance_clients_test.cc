@@ -129,6 +129,29 @@ TEST_P(StoreConformance, DeletingAClientCascadesToItsGrants) {
   EXPECT_EQ(store_->GetRefreshToken("rt").status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(StoreConformance, DeletingAUserDeletesTheirGrantsOnly) {
+  ASSERT_TRUE(CreateClientAndWait(*store_, MakeClient("c1")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u2", "bob")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->CreateCode(MakeCode("code2", "c1", "u2")).ok());
+  ASSERT_TRUE(store_->CreateSession(MakeSession("sh", "u1", now_ + 3600)).ok());
+  ASSERT_TRUE(CreateTransactionAndWait(*store_, MakeTransaction("th", now_)).ok());
+  ASSERT_TRUE(
+      Approve("th", now_, {"u1", "c1", "r", "s", now_, now_}, MakeCode("k", "c1", "u1")).ok());
+  ASSERT_TRUE(store_->DeleteUser("u1").ok());
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "k", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kNotFound);
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
+  // A user of the same id later starts with nothing.
+  ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
+  EXPECT_EQ(store_->GetConsent("u1", "c1", "r").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(RedeemCodeAndWait(*store_, "code2", now_, nullptr, nullptr)->outcome,
+            CodeRedemption::Outcome::kRedeemed);
+}
+
 TEST_P(StoreConformance, ReapingRemovesOnlyAbandonedDynamicAndDocumentClients) {
   ASSERT_TRUE(store_->CreateUser(MakeUser("u1", "alice")).ok());
   Client never_used = MakeClient("never-used");
