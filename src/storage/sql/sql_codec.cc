@@ -163,15 +163,37 @@ Consent DecodeConsent(const SqlRow& r, size_t offset) {
 }
 
 SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code) {
-  co_return (co_await c.Pipelined(
-                 "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
-                 ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-                 "$14, 0)",
-                 code.code_hash, code.client_id, code.user_id, code.redirect_uri,
-                 code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
-                 code.auth_time, code.created_at, code.expires_at, code.consumed_at, code.family_id,
-                 code.nonce))
-      .status();
+  if (c.dialect() != SqlDialect::kPostgres) {  // SQLite's foreign keys check the owners
+    co_return (co_await c.Pipelined(
+                   "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+                   ", replayed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                   "$13, $14, 0)",
+                   code.code_hash, code.client_id, code.user_id, code.redirect_uri,
+                   code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
+                   code.auth_time, code.created_at, code.expires_at, code.consumed_at,
+                   code.family_id, code.nonce))
+        .status();
+  }
+  // No foreign key checks a code on PostgreSQL (storage/sql/schema.cc): the statement does what
+  // one did, in the same round trip: the client's and the user's rows must exist, and stay
+  // key-share locked (their delete waits) until this commits. The casts: see below.
+  AUTHGENT_CO_ASSIGN_OR_RETURN(
+      SqlResult r,
+      co_await c.Pipelined(
+          "WITH owners AS (SELECT 1 FROM clients c, users u WHERE c.client_id = $2 AND "
+          "u.user_id = $3 FOR KEY SHARE) "
+          "INSERT INTO authorization_codes (" AUTHGENT_CODE_COLUMNS
+          ", replayed_at) SELECT $1, $2, $3, $4, $5::bigint, $6, $7, $8, $9::bigint, $10::bigint, "
+          "$11::bigint, $12::bigint, $13, $14, 0 FROM owners",
+          code.code_hash, code.client_id, code.user_id, code.redirect_uri,
+          code.redirect_uri_in_request, code.code_challenge, code.resource, code.scope,
+          code.auth_time, code.created_at, code.expires_at, code.consumed_at, code.family_id,
+          code.nonce));
+  if (r.affected == 0) {
+    co_return Status(StatusCode::kForeignKey, "the code's client " + code.client_id + " or user " +
+                                                  code.user_id + " is gone");
+  }
+  co_return Status::Ok();
 }
 
 // The consent's columns are $1-$6.

@@ -54,7 +54,8 @@ AuthorizationTransaction DecodeTransaction(const SqlRow& row);
   "code_hash, client_id, user_id, redirect_uri, redirect_uri_in_request, code_challenge, "     \
   "resource, scope, auth_time, created_at, expires_at, consumed_at, family_id, nonce"
 AuthorizationCode DecodeCode(const SqlRow& row);
-// INSERTs the code (not yet replayed) on `c`.
+// INSERTs the code (not yet replayed) on `c`; kForeignKey, and nothing written, when its client
+// or user does not exist (on PostgreSQL the statement checks and key-share locks them).
 SqlTask<Status> InsertCode(SqlConnection& c, const AuthorizationCode& code);
 
 #define AUTHGENT_FAMILY_COLUMNS                                                              \
@@ -93,9 +94,9 @@ SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& cons
 // anything else (LockOwnerForDelete). So a deletion waits for the approvals of its client or
 // user in flight, and then sees their codes and consents; an approval that comes after it waits
 // for its commit, and then finds no owner. Every other write of a code or a family checks and
-// key-share locks the owners' rows as the foreign keys did (LockOwnerRows). Keys: the client's
-// or user's id hashed (hashtext) under a class number of its own; a collision only makes one
-// wait for another.
+// key-share locks the owners' rows as the foreign keys did (InsertCode, LockOwnerRows). Keys: the
+// client's or user's id hashed (hashtext) under a class number of its own; a collision only makes
+// one wait for another.
 #define AUTHGENT_CLIENT_LOCK_CLASS "1095189297" /* "AGC1" */
 #define AUTHGENT_USER_LOCK_CLASS "1095193905"   /* "AGU1" */
 // Select-list expressions taking the shared locks of client `client` and user `user` (SQL

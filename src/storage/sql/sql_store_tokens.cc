@@ -156,12 +156,8 @@ SqlTask<Status> RedeemCodeIn(SqlConnection& c, const std::string& code_hash, int
 }
 }  // namespace
 
-// No foreign key checks a code on PostgreSQL (storage/sql/schema.cc): LockOwnerRows does.
 Status SqlStore::CreateCode(const AuthorizationCode& code) {
-  return InTransaction([&](SqlConnection& c) -> Status {
-    AUTHGENT_RETURN_IF_ERROR(LockOwnerRows(c, code.client_id, code.user_id));
-    return c.RunNow(InsertCode(c, code));
-  });
+  return Write([&](SqlConnection& c) { return c.RunNow(InsertCode(c, code)); });
 }
 
 void SqlStore::RedeemCode(std::string code_hash, int64_t now, std::string family_id,
