@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "flow_helpers.h"
 #include "server/version.h"
@@ -137,8 +139,15 @@ TEST_F(Observability, AFlowMovesTheRightCountersAndPromtoolAcceptsTheExposition)
   EXPECT_EQ(s["authgent_signing_key_age_seconds{kid=\"" + kid + "\",state=\"active\"}"], 61);
   // A path nobody registered counts as "other", never as itself.
   EXPECT_EQ(Get(server_.port(), "/no/such/path").status, 404);
-  s = Samples(Get(server_.port(), "/metrics").body);
-  EXPECT_EQ(s["authgent_http_requests_total{route=\"other\",code=\"4xx\"}"], 1);
+  // A request is counted once its answer is written, so the client may read /metrics (on
+  // another network thread) a moment before: look again for up to 2 s.
+  const std::string other = "authgent_http_requests_total{route=\"other\",code=\"4xx\"}";
+  for (int i = 0; i < 200; ++i) {
+    s = Samples(Get(server_.port(), "/metrics").body);
+    if (s[other] != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(s[other], 1);
   EXPECT_EQ(metrics.body.find("/no/such/path"), std::string::npos);
 
   int status = 0;
