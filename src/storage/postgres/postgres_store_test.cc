@@ -392,25 +392,32 @@ class ApprovalInFlight {
   std::string blocked_sql_;
 };
 
-TEST(PostgresStore, DeletingAClientOrAUserWaitsForTheirApprovalsInFlight) {
-  std::string schema = "owners" + std::to_string(std::random_device{}());
-  std::unique_ptr<Store> store = OpenPostgres(schema);
-  ASSERT_NE(store, nullptr);
-  for (const char* deleted : {"client", "user"}) {
-    SCOPED_TRACE(deleted);
+// Client c1 (registered at time 1, never used) and user u1, each unless it exists.
+void CreateOwners(Store& store) {
+  if (!store.GetClient("c1").ok()) {
     Client client;
     client.client_id = "c1";
     client.redirect_uris = {"https://app.example/cb"};
     client.source = "dcr";
     client.metadata_json = "{}";
     client.created_at = 1;
-    ASSERT_TRUE(CreateClientAndWait(*store, client).ok());
+    ASSERT_TRUE(CreateClientAndWait(store, client).ok());
+  }
+  if (!store.GetUser("u1").ok()) {
     User user;
     user.user_id = "u1";
     user.email = "u1@example.com";
-    if (!store->GetUser("u1").ok()) {
-      ASSERT_TRUE(store->CreateUser(user).ok());
-    }
+    ASSERT_TRUE(store.CreateUser(user).ok());
+  }
+}
+
+TEST(PostgresStore, DeletingAClientOrAUserWaitsForTheirApprovalsInFlight) {
+  std::string schema = "owners" + std::to_string(std::random_device{}());
+  std::unique_ptr<Store> store = OpenPostgres(schema);
+  ASSERT_NE(store, nullptr);
+  for (const char* deleted : {"client", "user"}) {
+    SCOPED_TRACE(deleted);
+    ASSERT_NO_FATAL_FAILURE(CreateOwners(*store));
     ApprovalInFlight approval(schema);
     auto deletion = std::async(std::launch::async, [&] {
       return std::string(deleted) == "client" ? store->DeleteClient("c1") : store->DeleteUser("u1");
@@ -431,17 +438,7 @@ TEST(PostgresStore, AClientInAnApprovalInFlightIsNotReaped) {
   std::string schema = "reap" + std::to_string(std::random_device{}());
   std::unique_ptr<Store> store = OpenPostgres(schema);
   ASSERT_NE(store, nullptr);
-  Client client;
-  client.client_id = "c1";
-  client.redirect_uris = {"https://app.example/cb"};
-  client.source = "dcr";
-  client.metadata_json = "{}";
-  client.created_at = 1;  // registered long ago, never used
-  ASSERT_TRUE(CreateClientAndWait(*store, client).ok());
-  User user;
-  user.user_id = "u1";
-  user.email = "u1@example.com";
-  ASSERT_TRUE(store->CreateUser(user).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateOwners(*store));  // c1 registered long ago, never used
   ApprovalInFlight approval(schema);
   auto reaping = std::async(std::launch::async, [&] { return store->ReapClients(100, 100, 200); });
   ASSERT_TRUE(approval.SomeoneWaits()) << "the reaper did not wait for the approval";

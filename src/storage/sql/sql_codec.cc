@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
-#include <tuple>
 
 namespace authgent::storage::sql {
 
@@ -250,20 +249,6 @@ Status LockOwnerForDelete(SqlConnection& c, Owner owner, const std::string& id) 
                  : "SELECT pg_advisory_xact_lock(" AUTHGENT_USER_LOCK_CLASS ", hashtext($1))",
              {id})
       .status();
-}
-
-Status LockOwnerRows(SqlConnection& c, const std::string& client_id, const std::string& user_id) {
-  if (c.dialect() != SqlDialect::kPostgres) return Status::Ok();
-  for (auto [table, column, id] :
-       {std::tuple{"clients", "client_id", &client_id}, std::tuple{"users", "user_id", &user_id}}) {
-    AUTHGENT_ASSIGN_OR_RETURN(
-        SqlResult found,
-        c.Query("SELECT 1 FROM " + std::string(table) + " WHERE " + column + " = $1 FOR KEY SHARE",
-                {*id}));
-    if (found.rows.empty())
-      return Status(StatusCode::kForeignKey, std::string(table) + " has no " + *id);
-  }
-  return Status::Ok();
 }
 
 Status DeleteGrantsOf(SqlConnection& c, Owner owner, const std::string& id) {

@@ -94,9 +94,9 @@ SqlTask<Status> UpsertConsentAndInsertCode(SqlConnection& c, const Consent& cons
 // anything else (LockOwnerForDelete). So a deletion waits for the approvals of its client or
 // user in flight, and then sees their codes and consents; an approval that comes after it waits
 // for its commit, and then finds no owner. Every other write of a code or a family checks and
-// key-share locks the owners' rows as the foreign keys did (InsertCode, LockOwnerRows). Keys: the
-// client's or user's id hashed (hashtext) under a class number of its own; a collision only makes
-// one wait for another.
+// key-share locks the owners' rows as the foreign keys did (InsertCode, SqlStore::CreateFamily).
+// Keys: the client's or user's id hashed (hashtext) under a class number of its own; a collision
+// only makes one wait for another.
 #define AUTHGENT_CLIENT_LOCK_CLASS "1095189297" /* "AGC1" */
 #define AUTHGENT_USER_LOCK_CLASS "1095193905"   /* "AGU1" */
 // Select-list expressions taking the shared locks of client `client` and user `user` (SQL
@@ -109,10 +109,6 @@ enum class Owner { kClient, kUser };
 // Takes the lock of the client or user `id` exclusively (PostgreSQL; nothing on SQLite, whose
 // foreign keys still hold and whose writes are serial).
 Status LockOwnerForDelete(SqlConnection& c, Owner owner, const std::string& id);
-// kForeignKey unless client `client_id` and user `user_id` exist; on PostgreSQL their rows are
-// then key-share locked until `c` commits, as a foreign key check locks them (nothing on SQLite,
-// whose foreign keys check).
-Status LockOwnerRows(SqlConnection& c, const std::string& client_id, const std::string& user_id);
 // Deletes the codes, consents and refresh families (with their tokens) of the client or user
 // `id`: after the owner's row, under its lock (LockOwnerForDelete).
 Status DeleteGrantsOf(SqlConnection& c, Owner owner, const std::string& id);

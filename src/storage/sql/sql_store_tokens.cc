@@ -174,6 +174,25 @@ void SqlStore::RedeemCode(std::string code_hash, int64_t now, std::string family
       std::move(done));
 }
 
+namespace {
+// kForeignKey unless client `client_id` and user `user_id` exist; on PostgreSQL their rows are
+// then key-share locked until `c` commits, as a foreign key check locks them (nothing on SQLite,
+// whose foreign keys check).
+Status LockOwnerRows(SqlConnection& c, const std::string& client_id, const std::string& user_id) {
+  if (c.dialect() != SqlDialect::kPostgres) return Status::Ok();
+  for (auto [table, column, id] :
+       {std::tuple{"clients", "client_id", &client_id}, std::tuple{"users", "user_id", &user_id}}) {
+    AUTHGENT_ASSIGN_OR_RETURN(
+        SqlResult found,
+        c.Query("SELECT 1 FROM " + std::string(table) + " WHERE " + column + " = $1 FOR KEY SHARE",
+                {*id}));
+    if (found.rows.empty())
+      return Status(StatusCode::kForeignKey, std::string(table) + " has no " + *id);
+  }
+  return Status::Ok();
+}
+}  // namespace
+
 // No foreign key checks a family on PostgreSQL (storage/sql/schema.cc): LockOwnerRows does. A
 // code exchange needs no such check: its code names both, and deleting either deletes the code,
 // waiting for the exchange that holds it (SqlStore::DeleteClient).
